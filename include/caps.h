@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_CAPS_H
+#define REDIRECT_CAPS_H
+
+#include "errmsg.h"
+
+/*
+ * Keeps CAP_NET_ADMIN and nothing else (effective, permitted, bounding
+ * set), and sets no_new_privs. Returns -EPERM with a one-line message when
+ * CAP_NET_ADMIN is not there to keep.
+ */
+int caps_keep_net_admin(struct errmsg *e);
+
+#endif

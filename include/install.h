@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_INSTALL_H
+#define REDIRECT_INSTALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nft.h"
+#include "state.h"
+
+/* What a command that changes things holds while it works. */
+struct session {
+	struct state_dir dir;
+	struct state state;		/* as read at the start */
+	struct nft_sock nft;
+	struct table_view view;
+	uint32_t genid;
+};
+
+/* State directory (made if @create) and the netlink socket; no lock yet. */
+int session_open(struct session *ss, const char *state_dir, bool create, struct errmsg *e);
+void session_close(struct session *ss);
+
+/* Reads the state file and what of ours the kernel has. */
+int session_read(struct session *ss, struct errmsg *e);
+
+/* Refuses to go near a table of our name that redirect did not make. */
+int session_check_table(const struct session *ss, struct errmsg *e);
+
+/* Whether @spec is installed exactly as asked, with nothing half done. */
+bool session_is_installed(const struct session *ss, const struct spec *spec);
+
+struct install_report {
+	bool replaced;			/* a different redirect was there before */
+	unsigned int forwarding_on;	/* 1 << 0 IPv4, 1 << 1 IPv6: switched on now */
+	unsigned int forwarding_off;	/* put back: family no longer redirected */
+	char ra_kept[160];		/* interfaces moved from accept_ra 1 to 2 */
+};
+
+/*
+ * Installs @spec: the intent goes to the state file first, then forwarding,
+ * then one nftables transaction, then the state is marked done. If the
+ * transaction fails, forwarding and state are put back as they were.
+ */
+int install_spec(struct session *ss, const struct spec *spec, struct install_report *r,
+		 struct errmsg *e);
+
+/* Deletes the table (one transaction) and puts forwarding back. */
+int uninstall(struct session *ss, bool *was_installed, struct errmsg *e);
+
+/* The transaction enable would send, checked by the kernel and discarded. */
+int install_dry_run(struct session *ss, const struct spec *spec, struct errmsg *e);
+
+#endif

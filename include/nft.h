@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_NFT_H
+#define REDIRECT_NFT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "errmsg.h"
+#include "ruleset.h"
+
+struct mnl_socket;
+struct nftnl_set_elem;
+struct nftnl_chain;
+
+/* The nftables netlink socket, and how often we waited for the kernel. */
+struct nft_sock {
+	struct mnl_socket *nl;
+	uint32_t seq;
+	unsigned int round_trips;
+};
+
+int nft_open(struct nft_sock *s, struct errmsg *e);
+void nft_close(struct nft_sock *s);
+
+/*
+ * What of ours is installed, and the ruleset generation it was read at.
+ * One round trip when the table is absent, four when it is there.
+ */
+int nft_read_view(struct nft_sock *s, struct table_view *view, uint32_t *genid,
+		  struct errmsg *e);
+
+/*
+ * Sends @ops as one transaction in one round trip. With @dry_run the batch
+ * goes without its END message: the kernel checks every message, then
+ * discards them all (what `nft -c` does). A non-zero @genid makes the
+ * kernel refuse with -ERESTART if the ruleset changed since it was read.
+ * On failure @e names the object the kernel refused and why.
+ */
+int nft_commit(struct nft_sock *s, const struct ops *ops, uint32_t genid,
+	       bool dry_run, struct errmsg *e);
+
+/* Every counter object of our table. */
+typedef void (*nft_counter_cb)(const char *name, uint64_t packets, uint64_t bytes,
+			       void *data);
+int nft_dump_counters(struct nft_sock *s, nft_counter_cb cb, void *data,
+		      struct errmsg *e);
+
+/* Every element of set @set of our table, one netlink message at a time. */
+typedef void (*nft_elem_cb)(struct nftnl_set_elem *el, void *data);
+int nft_dump_elems(struct nft_sock *s, const char *set, nft_elem_cb cb, void *data,
+		   struct errmsg *e);
+
+/* Every chain of every table and family: for the forward-drop pre-flight. */
+typedef void (*nft_chain_cb)(struct nftnl_chain *c, void *data);
+int nft_dump_chains(struct nft_sock *s, nft_chain_cb cb, void *data, struct errmsg *e);
+
+#endif

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_RENDER_H
+#define REDIRECT_RENDER_H
+
+#include <stdio.h>
+
+#include "spec.h"
+
+/*
+ * The table @spec installs, in nft syntax: what --dry-run prints. `nft -f`
+ * loads it into the same objects enable installs through netlink (a netns
+ * test holds the two side by side).
+ */
+void render_table(const struct spec *spec, FILE *f);
+
+#endif

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_RULESET_H
+#define REDIRECT_RULESET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "spec.h"
+
+/*
+ * Everything redirect installs lives in this one table. ("redirect" itself
+ * is an nft keyword, so the table cannot carry the tool's bare name.)
+ */
+#define TABLE_NAME	"mail_redirect"
+#define TABLE_MARKER	"managed by redirect(8)"
+#define TABLE_COMMENT	TABLE_MARKER "; remove with: redirect disable"
+
+/*
+ * The conntrack mark bit of a redirected flow. One bit under a mask, so
+ * other users of ct mark keep theirs; postrouting masquerades on it and
+ * stats asks conntrack for it.
+ */
+#define CT_MARK_BIT	0x10000000U
+
+/* Stale-source sets hold this many (address, port) pairs per family. */
+#define SOURCES_SET_SIZE 65536
+
+enum chain_id {
+	CHAIN_PREROUTING,
+	CHAIN_REDIRECT_IPV4,
+	CHAIN_REDIRECT_IPV6,
+	CHAIN_POSTROUTING,
+	CHAIN_FORWARD,
+	CHAIN_COUNT
+};
+
+enum set_id {
+	SET_PORTS,
+	SET_CONNECTIONS,	/* map port -> connection counter */
+	SET_TRAFFIC,		/* map port -> byte counter */
+	SET_EXCLUDE_IPV4,
+	SET_EXCLUDE_IPV6,
+	SET_SOURCES_IPV4,
+	SET_SOURCES_IPV6,
+	SET_COUNT
+};
+
+extern const char *const chain_names[CHAIN_COUNT];
+extern const char *const set_names[SET_COUNT];
+
+#define COUNTER_NAME_MAX 32
+#define VIEW_MAX_COUNTERS 128
+
+/* What of ours is in the kernel now: the input for reconciling. */
+struct table_view {
+	bool exists;
+	bool ours;			/* carries TABLE_MARKER */
+	unsigned int chains;		/* 1 << enum chain_id */
+	unsigned int sets;		/* 1 << enum set_id */
+	uint64_t sources_timeout_ms[2];	/* [0] IPv4, [1] IPv6 */
+	unsigned int ncounters;
+	char counters[VIEW_MAX_COUNTERS][COUNTER_NAME_MAX];
+};
+
+/* One message of the transaction, still as a libnftnl object. */
+enum op_object { OP_TABLE, OP_CHAIN, OP_RULE, OP_SET, OP_ELEMS, OP_OBJ };
+
+struct op {
+	enum op_object object;
+	uint16_t msg;			/* NFT_MSG_NEW... or NFT_MSG_DEL... */
+	uint16_t flags;			/* NLM_F_CREATE, NLM_F_APPEND, ... */
+	void *nftnl;			/* struct nftnl_table *, ... */
+	char what[256];			/* names it in an error message */
+};
+
+struct ops {
+	struct op *v;
+	unsigned int n, cap;
+};
+
+/*
+ * Builds the transaction that turns what @view says is installed into what
+ * @spec asks for: counters and stale-source sets that already exist keep
+ * their values, everything else is replaced. Pure: no I/O.
+ */
+int ruleset_build(const struct spec *spec, const struct table_view *view,
+		  struct ops *out);
+
+/* The transaction that removes the table. */
+int ruleset_build_delete(struct ops *out);
+
+void ops_free(struct ops *ops);
+
+/* One line per message, for golden tests and --debug. */
+void ops_print(const struct ops *ops, FILE *f);
+
+/*
+ * The rules, in order: one plan read by both the netlink builder and the
+ * nft-syntax renderer, so the two cannot disagree about what goes where.
+ */
+enum rule_kind {
+	RULE_DISPATCH,		/* prerouting: mail port to a local address */
+	RULE_EXCLUDE,		/* sources never redirected */
+	RULE_REMEMBER,		/* stale-source bookkeeping */
+	RULE_DNAT,		/* count, mark, redirect */
+	RULE_MASQUERADE,
+	RULE_TRAFFIC,		/* bytes of redirected flows */
+};
+
+struct planned_rule {
+	enum chain_id chain;
+	enum rule_kind kind;
+	int family;		/* AF_INET, AF_INET6, or 0 for both */
+};
+
+#define PLAN_MAX 10
+unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out);
+
+/* The rule in nft syntax, as `nft list` prints it. */
+void rule_text(const struct spec *spec, const struct planned_rule *rule,
+	       char *buf, size_t len);
+
+/* Which chains and sets @spec needs, as bit masks. */
+unsigned int chains_needed(const struct spec *spec);
+unsigned int sets_needed(const struct spec *spec);
+
+/* Name of the byte counter that pairs with connection counter @svc. */
+void traffic_counter_name(const struct service *svc, char *buf, size_t len);
+
+/* Address ranges never redirected, per family, merged and sorted. */
+#define RANGES_MAX (SPEC_MAX_EXCLUDES + 1)
+struct range {
+	uint8_t start[16];
+	uint8_t end[16];	/* first address after the range */
+	bool to_top;		/* runs to the last address; end is unused */
+};
+unsigned int exclude_ranges(const struct spec *spec, int family,
+			    struct range *out);
+
+/* The prefix @r covers exactly, if any; @out->addr is the start either way. */
+bool range_prefix(const struct range *r, int family, struct prefix *out);
+
+/* The last address inside @r. */
+void range_last(const struct range *r, int family, struct address *out);
+
+#endif

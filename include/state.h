@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_STATE_H
+#define REDIRECT_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errmsg.h"
+#include "spec.h"
+#include "sysctl.h"
+
+#define STATE_DIR_DEFAULT "/var/lib/redirect"
+#define STATE_FILE "state"
+#define STATE_LOCK "lock"
+#define STATE_TEXT_MAX (64 * 1024)
+
+/* What redirect remembers between runs, in STATE_DIR/state. */
+struct state {
+	bool enabled;
+	bool pending;		/* a change was under way and may not have finished */
+	struct spec spec;
+	int64_t since;		/* when the redirect was first enabled */
+	struct sysctl_log sysctls;
+};
+
+struct state_dir {
+	int fd;			/* the directory, or -1 when it does not exist */
+	int lock_fd;
+	char path[4096];
+};
+
+/* The directory to use: --state-dir, else $REDIRECT_STATE_DIR, else the default. */
+const char *state_dir_path(const char *option);
+
+/*
+ * Opens the directory without following a symlink at its end; refuses one
+ * that others can write to. With @create it is made (mode 0700) if missing;
+ * without, a missing directory gives fd -1 and reads as nothing enabled.
+ */
+int state_dir_open(struct state_dir *d, const char *path, bool create, struct errmsg *e);
+void state_dir_close(struct state_dir *d);
+
+/*
+ * One invocation at a time changes state. Returns -EWOULDBLOCK with @holder
+ * set to the pid that has it when @wait is false; the lock dies with its
+ * holder, so a killed run never blocks the next one.
+ */
+int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e);
+
+/* Reads the state; a missing file is a state with nothing enabled. */
+int state_read(struct state_dir *d, struct state *st, struct errmsg *e);
+
+/* Temporary file, fsync, rename, fsync of the directory. */
+int state_write(struct state_dir *d, const struct state *st, struct errmsg *e);
+
+/* The text form, pure: for tests and the fuzzer. */
+int state_parse(const char *text, size_t len, struct state *st, struct errmsg *e);
+int state_format(const struct state *st, char *buf, size_t len);
+
+void state_init(struct state *st);
+
+#endif

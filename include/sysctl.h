@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_SYSCTL_H
+#define REDIRECT_SYSCTL_H
+
+#include <stdbool.h>
+
+#include "errmsg.h"
+
+#define SYSCTL_PATH_MAX 64
+#define SYSCTL_LOG_MAX 512
+
+/* One setting under /proc/sys: its value before enable, and ours. */
+struct sysctl_record {
+	char path[SYSCTL_PATH_MAX];	/* "net/ipv4/ip_forward" */
+	int before;
+	int after;
+};
+
+/* What enable changed, kept in the state file so disable can put it back. */
+struct sysctl_log {
+	unsigned int n;
+	struct sysctl_record r[SYSCTL_LOG_MAX];
+};
+
+/*
+ * Switching forwarding on makes the kernel change other settings too:
+ * IPv4 turns off accept_redirects and sets every interface's forwarding;
+ * IPv6 sets every interface's forwarding, which stops router advertisements
+ * on interfaces with accept_ra=1 (OLD would lose its own IPv6 default
+ * route). So: plan records every setting involved and moves accept_ra 1 to
+ * 2 (accept RAs even when forwarding); apply writes them; restore puts
+ * back what is still ours.
+ */
+int forwarding_plan(int family, struct sysctl_log *log, struct errmsg *e);
+int forwarding_apply(int family, const struct sysctl_log *log, struct errmsg *e);
+int forwarding_restore(int family, struct sysctl_log *log, struct errmsg *e);
+
+/* Whether @log switched forwarding on for @family. */
+bool forwarding_recorded(const struct sysctl_log *log, int family);
+
+/* A path the state file may name: only the settings above, no "..". */
+bool sysctl_path_valid(const char *path);
+
+/* Reads and writes a small integer under /proc/sys (a different root in tests). */
+int sysctl_read(const char *path, int *value);
+int sysctl_write(const char *path, int value);
+
+#endif

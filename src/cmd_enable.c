@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* redirect enable: send new mail connections to the new server. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd_common.h"
+#include "host.h"
+#include "render.h"
+#include "ruleset.h"
+
+enum {
+	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_NO_MASQUERADE,
+	OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN,
+};
+
+static const struct option_def enable_options[] = {
+	[OPT_TO] = { "to", "ADDRESS",
+		"the new mail server, an IP address; at most one IPv4 and one IPv6", true },
+	[OPT_SERVICE] = { "service", "NAME|PORT",
+		"redirect this service instead of the default set; repeatable, or a comma list", true },
+	[OPT_EXCLUDE] = { "exclude", "PREFIX",
+		"never redirect connections from these sources; repeatable", true },
+	[OPT_REMEMBER] = { "remember", "DURATION",
+		"how long a client stays in the list of stale sources (default 7d)", false },
+	[OPT_NO_MASQUERADE] = { "no-masquerade", NULL,
+		"keep the client's address (NEW must route its replies back through this host)", false },
+	[OPT_NO_PROBE] = { "no-probe", NULL,
+		"do not check the new server's mail ports before enabling", false },
+	[OPT_FORCE] = { "force", NULL,
+		"enable even when the pre-flight checks fail (every warning is still printed)", false },
+	[OPT_DRY_RUN] = { "dry-run", NULL,
+		"have the kernel check everything, print the ruleset, change nothing", false },
+	{ NULL, NULL, NULL, false },
+};
+
+static int cmd_enable(int argc, char **argv);
+
+const struct command command_enable = {
+	.name = "enable",
+	.run = cmd_enable,
+	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
+		    "                       [--remember DURATION] [--no-masquerade] [--no-probe] [--force] [--dry-run]",
+	.summary = "forward new mail connections to the new server",
+	.description =
+		"Forwards every new connection to this host's mail ports (by default smtp 25,\n"
+		"submissions 465, submission 587, pop3 110, pop3s 995, imap 143, imaps 993)\n"
+		"to the new server, in the kernel, in one atomic change. Also known: sieve 4190.\n"
+		"Running it again with the same options changes nothing; with other options\n"
+		"it switches atomically, keeping the counters and stale sources.",
+	.options = enable_options,
+};
+
+struct enable_args {
+	struct spec spec;
+	bool dry_run, no_probe, force;
+};
+
+static int on_option(int index, const char *value, void *data, struct errmsg *e)
+{
+	struct enable_args *a = data;
+	int err = 0;
+
+	switch (index) {
+	case OPT_TO: err = spec_add_target(&a->spec, value, e); break;
+	case OPT_SERVICE: err = spec_add_services(&a->spec, value, e); break;
+	case OPT_EXCLUDE: err = spec_add_exclude(&a->spec, value, e); break;
+	case OPT_REMEMBER: err = parse_duration(value, &a->spec.remember, e); break;
+	case OPT_NO_MASQUERADE: a->spec.masquerade = false; break;
+	case OPT_NO_PROBE: a->no_probe = true; break;
+	case OPT_FORCE: a->force = true; break;
+	case OPT_DRY_RUN: a->dry_run = true; break;
+	}
+	if (err)
+		errmsg_prefix(e, "--%s", enable_options[index].name);
+	return err;
+}
+
+/* Redirecting to ourselves would loop: refuse it as bad input. */
+static int check_not_local(const struct spec *spec, struct errmsg *e)
+{
+	const struct address *targets[2] = {
+		spec->has_to4 ? &spec->to4 : NULL, spec->has_to6 ? &spec->to6 : NULL,
+	};
+	char addr[ADDRESS_STRLEN];
+	unsigned int i;
+	bool local;
+
+	for (i = 0; i < 2; i++) {
+		if (!targets[i])
+			continue;
+		if (host_has_address(targets[i], &local))
+			return errmsg_set(e, -errno, "cannot list this host's addresses");
+		if (local)
+			return errmsg_set(e, -EINVAL,
+					  "--to '%s' is an address of this host; give the new server's address",
+					  address_str(targets[i], addr));
+	}
+	return 0;
+}
+
+static void print_services(const struct spec *spec, FILE *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < spec->nservices; i++)
+		fprintf(f, "%s%s %u", i ? ", " : "", spec->services[i].name, spec->services[i].port);
+}
+
+static void print_targets(const struct spec *spec, FILE *f)
+{
+	char a[ADDRESS_STRLEN], b[ADDRESS_STRLEN];
+
+	if (spec->has_to4 && spec->has_to6)
+		fprintf(f, "%s and %s", address_str(&spec->to4, a), address_str(&spec->to6, b));
+	else
+		fprintf(f, "%s", address_str(spec->has_to4 ? &spec->to4 : &spec->to6, a));
+}
+
+static void print_enabled(const struct spec *spec, const struct install_report *r)
+{
+	printf("redirect: %s. New connections to this host's ", r->replaced ? "switched" : "enabled");
+	print_services(spec, stdout);
+	printf("\n  now go to ");
+	print_targets(spec, stdout);
+	printf(".\n");
+	if (!spec->has_to4 || !spec->has_to6)
+		printf("  Only %s clients are redirected (no %s --to given).\n",
+		       spec->has_to4 ? "IPv4" : "IPv6", spec->has_to4 ? "IPv6" : "IPv4");
+	if (spec->masquerade)
+		printf("  Masquerade is on: the new server sees this host as the client.\n");
+	else
+		printf("  Masquerade is off: the new server must route replies back through this host.\n");
+	if (r->forwarding_on & 1)
+		printf("  IPv4 forwarding switched on; disable puts it back.\n");
+	if (r->forwarding_on & 2)
+		printf("  IPv6 forwarding switched on; disable puts it back.\n");
+	if (r->ra_kept[0])
+		printf("  accept_ra 1 -> 2 on %s, so this host keeps taking router advertisements.\n",
+		       r->ra_kept);
+	if (r->forwarding_off)
+		printf("  Forwarding put back for the family no longer redirected.\n");
+	printf("Watch it with `redirect stats`; `redirect check` says when this host can go.\n");
+}
+
+static int dry_run(struct session *ss, const struct enable_args *a)
+{
+	struct errmsg e = { "" };
+	int err = install_dry_run(ss, &a->spec, &e);
+
+	if (err)
+		return cli_fail(&command_enable, EXIT_FAILED, &e);
+	printf("# redirect enable --dry-run: the kernel accepted this; nothing was changed.\n");
+	render_table(&a->spec, stdout);
+	return EXIT_DONE;
+}
+
+static int enable(struct session *ss, const struct enable_args *a)
+{
+	struct install_report report;
+	struct errmsg e = { "" };
+
+	if (session_is_installed(ss, &a->spec)) {
+		printf("redirect: already enabled with these settings; nothing changed.\n");
+		return EXIT_DONE;
+	}
+	if (install_spec(ss, &a->spec, &report, &e))
+		return cli_fail(&command_enable, EXIT_FAILED, &e);
+	print_enabled(&a->spec, &report);
+	return EXIT_DONE;
+}
+
+static int cmd_enable(int argc, char **argv)
+{
+	struct enable_args a = { .dry_run = false };
+	struct errmsg e = { "" };
+	struct session ss;
+	int rc;
+
+	spec_init(&a.spec);
+	rc = cli_parse(&command_enable, argc, argv, on_option, &a, &e);
+	if (rc)
+		return rc == 1 ? EXIT_DONE : cli_fail(&command_enable, EXIT_USAGE, &e);
+	if (spec_finalize(&a.spec, &e) || check_not_local(&a.spec, &e))
+		return cli_fail(&command_enable, EXIT_USAGE, &e);
+	rc = begin_session(&command_enable, &ss, !a.dry_run, !a.dry_run);
+	if (rc)
+		return rc;
+	rc = a.dry_run ? dry_run(&ss, &a) : enable(&ss, &a);
+	session_close(&ss);
+	return rc;
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The order of enable and restore, chosen so that a run killed at any
+ * moment leaves something the next run can finish or undo: the ruleset
+ * changes in one transaction (all or nothing); the state file says what
+ * is about to happen before it happens ("pending"), including the
+ * settings to put back, and is marked done after.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "install.h"
+#include "ruleset.h"
+
+#ifndef ERESTART
+#define ERESTART 85
+#endif
+#define COMMIT_TRIES 3
+
+static const int families[] = { AF_INET, AF_INET6 };
+
+static bool uses(const struct spec *spec, int family)
+{
+	return family == AF_INET ? spec->has_to4 : spec->has_to6;
+}
+
+static unsigned int bit(int family)
+{
+	return family == AF_INET ? 1U : 2U;
+}
+
+int session_open(struct session *ss, const char *state_dir, bool create, struct errmsg *e)
+{
+	int err;
+
+	memset(ss, 0, sizeof(*ss));
+	ss->dir.fd = ss->dir.lock_fd = -1;
+	err = state_dir_open(&ss->dir, state_dir, create, e);
+	if (!err)
+		err = nft_open(&ss->nft, e);
+	return err;
+}
+
+void session_close(struct session *ss)
+{
+	nft_close(&ss->nft);
+	state_dir_close(&ss->dir);
+}
+
+int session_read(struct session *ss, struct errmsg *e)
+{
+	int err = state_read(&ss->dir, &ss->state, e);
+
+	if (!err)
+		err = nft_read_view(&ss->nft, &ss->view, &ss->genid, e);
+	return err;
+}
+
+int session_check_table(const struct session *ss, struct errmsg *e)
+{
+	if (ss->view.exists && !ss->view.ours)
+		return errmsg_set(e, -EEXIST,
+				  "a table inet %s exists that redirect did not make (its comment is not \"%s...\"); not touching it",
+				  TABLE_NAME, TABLE_MARKER);
+	return 0;
+}
+
+bool session_is_installed(const struct session *ss, const struct spec *spec)
+{
+	return ss->state.enabled && !ss->state.pending && ss->view.exists &&
+	       spec_equal(&ss->state.spec, spec);
+}
+
+static int commit(struct session *ss, const struct spec *spec, bool dry_run, struct errmsg *e)
+{
+	struct ops ops;
+	int err = 0, tries;
+
+	for (tries = 0; tries < COMMIT_TRIES; tries++) {
+		ruleset_build(spec, &ss->view, &ops);
+		err = nft_commit(&ss->nft, &ops, ss->genid, dry_run, e);
+		ops_free(&ops);
+		if (err != -ERESTART)
+			break;
+		/* someone changed the ruleset since we read it: read again */
+		err = nft_read_view(&ss->nft, &ss->view, &ss->genid, e);
+		if (err)
+			break;
+		err = -ERESTART;
+	}
+	return err;
+}
+
+int install_dry_run(struct session *ss, const struct spec *spec, struct errmsg *e)
+{
+	return commit(ss, spec, true, e);
+}
+
+static void note_ra(const struct sysctl_log *log, unsigned int from, struct install_report *r)
+{
+	unsigned int i;
+	size_t used = strlen(r->ra_kept);
+
+	for (i = from; i < log->n && used + 20 < sizeof(r->ra_kept); i++) {
+		const char *p = log->r[i].path, *slash;
+
+		if (strncmp(p, "net/ipv6/conf/", 14) || log->r[i].after != 2)
+			continue;
+		slash = strchr(p + 14, '/');
+		if (!slash || strcmp(slash, "/accept_ra"))
+			continue;
+		used += (size_t)snprintf(r->ra_kept + used, sizeof(r->ra_kept) - used, "%s%.*s",
+					 used ? ", " : "", (int)(slash - (p + 14)), p + 14);
+	}
+}
+
+static int plan_forwarding(const struct spec *spec, struct state *next, unsigned int *newly,
+			   struct install_report *r, struct errmsg *e)
+{
+	unsigned int i;
+	int err;
+
+	*newly = 0;
+	for (i = 0; i < 2; i++) {
+		unsigned int before = next->sysctls.n;
+
+		if (!uses(spec, families[i]) || forwarding_recorded(&next->sysctls, families[i]))
+			continue;
+		err = forwarding_plan(families[i], &next->sysctls, e);
+		if (err)
+			return err;
+		if (forwarding_recorded(&next->sysctls, families[i])) {
+			*newly |= bit(families[i]);
+			note_ra(&next->sysctls, before, r);
+		}
+	}
+	return 0;
+}
+
+static int apply_forwarding(const struct spec *spec, const struct state *next, struct errmsg *e)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < 2; i++) {
+		if (!uses(spec, families[i]))
+			continue;
+		err = forwarding_apply(families[i], &next->sysctls, e);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Undo what this run switched on, and put the old state file back. */
+static void roll_back(struct session *ss, struct state *next, unsigned int newly)
+{
+	struct errmsg ignored;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (newly & bit(families[i]))
+			forwarding_restore(families[i], &next->sysctls, &ignored);
+	state_write(&ss->dir, &ss->state, &ignored);
+}
+
+static int restore_unused(const struct spec *spec, struct state *next,
+			  struct install_report *r, struct errmsg *e)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < 2; i++) {
+		if (uses(spec, families[i]) || !forwarding_recorded(&next->sysctls, families[i]))
+			continue;
+		err = forwarding_restore(families[i], &next->sysctls, e);
+		if (err)
+			return err;
+		r->forwarding_off |= bit(families[i]);
+	}
+	return 0;
+}
+
+int install_spec(struct session *ss, const struct spec *spec, struct install_report *r,
+		 struct errmsg *e)
+{
+	static struct state next_state;	/* large: keep it off the stack */
+	struct state *next = &next_state;
+	unsigned int newly;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	*next = ss->state;
+	r->replaced = ss->state.enabled && !spec_equal(&ss->state.spec, spec);
+	next->enabled = next->pending = true;
+	next->spec = *spec;
+	if (!ss->state.enabled || !next->since)
+		next->since = (int64_t)time(NULL);
+	err = plan_forwarding(spec, next, &newly, r, e);
+	if (!err)
+		err = state_write(&ss->dir, next, e);
+	if (err)
+		return err;
+	err = apply_forwarding(spec, next, e);
+	if (!err)
+		err = commit(ss, spec, false, e);
+	if (err) {
+		roll_back(ss, next, newly);
+		return err;
+	}
+	r->forwarding_on = newly;
+	err = restore_unused(spec, next, r, e);
+	next->pending = false;
+	if (!err)
+		err = state_write(&ss->dir, next, e);
+	if (!err)
+		ss->state = *next;
+	return err;
+}
+
+int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
+{
+	struct ops ops;
+	unsigned int i;
+	int err = 0;
+
+	*was_installed = ss->view.exists;
+	if (ss->view.exists) {
+		ruleset_build_delete(&ops);
+		err = nft_commit(&ss->nft, &ops, 0, false, e);
+		ops_free(&ops);
+		if (err == -ENOENT)	/* gone meanwhile: what we wanted */
+			err = 0;
+	}
+	for (i = 0; !err && i < 2; i++)
+		err = forwarding_restore(families[i], &ss->state.sysctls, e);
+	if (err || ss->dir.fd < 0)
+		return err;
+	ss->state.enabled = ss->state.pending = false;
+	ss->state.since = 0;
+	return state_write(&ss->dir, &ss->state, e);
+}

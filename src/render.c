@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The table in nft syntax, from the same plan the netlink builder uses. */
+#include <string.h>
+
+#include "format.h"
+#include "render.h"
+#include "ruleset.h"
+
+static void render_counters(const struct spec *spec, FILE *f)
+{
+	char name[COUNTER_NAME_MAX];
+	unsigned int i;
+
+	for (i = 0; i < spec->nservices; i++) {
+		const struct service *svc = &spec->services[i];
+
+		traffic_counter_name(svc, name, sizeof(name));
+		fprintf(f, "\tcounter %s {\n\t\tcomment \"connections redirected from port %u\"\n\t}\n\n",
+			svc->name, svc->port);
+		fprintf(f, "\tcounter %s {\n\t\tcomment \"bytes of redirected port %u flows\"\n\t}\n\n",
+			name, svc->port);
+	}
+}
+
+static void render_ports(const struct spec *spec, FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "\tset %s {\n\t\ttype inet_service\n\t\telements = { ", set_names[SET_PORTS]);
+	for (i = 0; i < spec->nservices; i++)
+		fprintf(f, "%s%u", i ? ", " : "", spec->services[i].port);
+	fprintf(f, " }\n\t}\n\n");
+}
+
+static void render_counter_map(const struct spec *spec, enum set_id id, FILE *f)
+{
+	char name[COUNTER_NAME_MAX];
+	unsigned int i;
+
+	fprintf(f, "\tmap %s {\n\t\ttype inet_service : counter\n\t\telements = { ", set_names[id]);
+	for (i = 0; i < spec->nservices; i++) {
+		const struct service *svc = &spec->services[i];
+
+		if (id == SET_TRAFFIC)
+			traffic_counter_name(svc, name, sizeof(name));
+		else
+			snprintf(name, sizeof(name), "%s", svc->name);
+		fprintf(f, "%s%u : \"%s\"", i ? ", " : "", svc->port, name);
+	}
+	fprintf(f, " }\n\t}\n\n");
+}
+
+/* A merged range as nft lists it: a prefix where it is one, else a-b. */
+static void render_range(const struct range *r, int family, FILE *f)
+{
+	char buf[ADDRESS_STRLEN];
+	struct prefix p;
+	struct address last;
+
+	if (range_prefix(r, family, &p)) {
+		fputs(prefix_str(&p, buf), f);
+		return;
+	}
+	fputs(address_str(&p.addr, buf), f);
+	range_last(r, family, &last);
+	fprintf(f, "-%s", address_str(&last, buf));
+}
+
+static void render_exclude(const struct spec *spec, int family, FILE *f)
+{
+	struct range ranges[RANGES_MAX];
+	unsigned int i, n = exclude_ranges(spec, family, ranges);
+
+	fprintf(f, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n\t\telements = { ",
+		set_names[family == AF_INET ? SET_EXCLUDE_IPV4 : SET_EXCLUDE_IPV6],
+		family == AF_INET ? "ipv4_addr" : "ipv6_addr");
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", f);
+		render_range(&ranges[i], family, f);
+	}
+	fprintf(f, " }\n\t}\n\n");
+}
+
+static void render_sources(const struct spec *spec, int family, FILE *f)
+{
+	char timeout[FORMAT_BUF];
+
+	fprintf(f, "\tset %s {\n\t\ttype %s . inet_service\n\t\tsize %u\n"
+		"\t\tflags dynamic,timeout\n\t\tcounter\n\t\ttimeout %s\n\t}\n\n",
+		set_names[family == AF_INET ? SET_SOURCES_IPV4 : SET_SOURCES_IPV6],
+		family == AF_INET ? "ipv4_addr" : "ipv6_addr", SOURCES_SET_SIZE,
+		format_duration_exact(spec->remember, timeout, sizeof(timeout)));
+}
+
+static const char *chain_header(enum chain_id id)
+{
+	switch (id) {
+	case CHAIN_PREROUTING:
+		return "\t\ttype nat hook prerouting priority dstnat; policy accept;\n";
+	case CHAIN_POSTROUTING:
+		return "\t\ttype nat hook postrouting priority srcnat; policy accept;\n";
+	case CHAIN_FORWARD:
+		return "\t\ttype filter hook forward priority filter; policy accept;\n";
+	default:
+		return "";
+	}
+}
+
+static void render_chains(const struct spec *spec, FILE *f)
+{
+	struct planned_rule plan[PLAN_MAX];
+	unsigned int n = ruleset_plan(spec, plan), needed = chains_needed(spec), id, i;
+	char text[256];
+	bool first = true;
+
+	for (id = 0; id < CHAIN_COUNT; id++) {
+		if (!(needed & 1U << id))
+			continue;
+		fprintf(f, "%s\tchain %s {\n%s", first ? "" : "\n", chain_names[id],
+			chain_header(id));
+		first = false;
+		for (i = 0; i < n; i++) {
+			if (plan[i].chain != id)
+				continue;
+			rule_text(spec, &plan[i], text, sizeof(text));
+			fprintf(f, "\t\t%s\n", text);
+		}
+		fprintf(f, "\t}\n");
+	}
+}
+
+void render_table(const struct spec *spec, FILE *f)
+{
+	fprintf(f, "table inet %s {\n\tcomment \"%s\"\n", TABLE_NAME, TABLE_COMMENT);
+	render_counters(spec, f);
+	render_ports(spec, f);
+	render_counter_map(spec, SET_CONNECTIONS, f);
+	render_counter_map(spec, SET_TRAFFIC, f);
+	if (spec->has_to4)
+		render_exclude(spec, AF_INET, f);
+	if (spec->has_to6)
+		render_exclude(spec, AF_INET6, f);
+	if (spec->has_to4)
+		render_sources(spec, AF_INET, f);
+	if (spec->has_to6)
+		render_sources(spec, AF_INET6, f);
+	render_chains(spec, f);
+	fprintf(f, "}\n");
+}

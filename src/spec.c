@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What the administrator asked `enable` for, checked as a whole and
+ * normalised. Pure: no system calls, so it can be unit tested and fuzzed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec.h"
+
+const struct known_service known_services[] = {
+	{ "smtp",        25,   true,  false, NULL },
+	{ "pop3",        110,  true,  false, NULL },
+	{ "imap",        143,  true,  false, NULL },
+	{ "submissions", 465,  true,  true,  "smtps" },
+	{ "submission",  587,  true,  false, NULL },
+	{ "imaps",       993,  true,  true,  NULL },
+	{ "pop3s",       995,  true,  true,  NULL },
+	{ "sieve",       4190, false, false, "managesieve" },
+};
+const unsigned int known_services_count =
+	sizeof(known_services) / sizeof(known_services[0]);
+
+void spec_init(struct spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->remember = REMEMBER_DEFAULT;
+	s->masquerade = true;
+}
+
+const struct known_service *known_service_by_port(uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < known_services_count; i++)
+		if (known_services[i].port == port)
+			return &known_services[i];
+	return NULL;
+}
+
+void service_for_port(uint16_t port, struct service *svc)
+{
+	const struct known_service *k = known_service_by_port(port);
+
+	svc->port = port;
+	if (k)
+		snprintf(svc->name, sizeof(svc->name), "%s", k->name);
+	else
+		snprintf(svc->name, sizeof(svc->name), "port-%u", port);
+}
+
+int spec_add_target(struct spec *s, const char *arg, struct errmsg *e)
+{
+	char q[QUOTE_BUF], other[ADDRESS_STRLEN];
+	struct address a;
+	const char *why;
+	int err = parse_address(arg, &a, e);
+
+	if (err)
+		return err;
+	quote(arg, q, sizeof(q));
+	why = address_unusable(&a);
+	if (why)
+		return errmsg_set(e, -EINVAL, "%s is %s; give the new mail server's address", q, why);
+	if (a.family == AF_INET && s->has_to4)
+		return errmsg_set(e, -EINVAL,
+				  "%s is a second IPv4 target (already %s); give at most one IPv4 and one IPv6 address",
+				  q, address_str(&s->to4, other));
+	if (a.family == AF_INET6 && s->has_to6)
+		return errmsg_set(e, -EINVAL,
+				  "%s is a second IPv6 target (already %s); give at most one IPv4 and one IPv6 address",
+				  q, address_str(&s->to6, other));
+	if (a.family == AF_INET) {
+		s->to4 = a;
+		s->has_to4 = true;
+	} else {
+		s->to6 = a;
+		s->has_to6 = true;
+	}
+	return 0;
+}
+
+static int lookup_service(const char *word, uint16_t *port)
+{
+	unsigned int i;
+
+	for (i = 0; i < known_services_count; i++) {
+		const struct known_service *k = &known_services[i];
+
+		if (!strcmp(word, k->name) || (k->alias && !strcmp(word, k->alias))) {
+			*port = k->port;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int add_service(struct spec *s, const char *word, struct errmsg *e)
+{
+	char q[QUOTE_BUF];
+	struct service svc;
+	uint16_t port;
+	unsigned int i;
+
+	quote(word, q, sizeof(q));
+	if (word[0] >= '0' && word[0] <= '9') {
+		if (parse_port(word, &port, e))
+			return -EINVAL;
+	} else if (lookup_service(word, &port)) {
+		return errmsg_set(e, -EINVAL,
+				  "%s is not a service this tool knows (smtp, submissions, submission, pop3, pop3s, imap, imaps, sieve) or a port number",
+				  q);
+	}
+	for (i = 0; i < s->nservices; i++)
+		if (s->services[i].port == port)
+			return 0;	/* "smtp,25" asks for one thing */
+	if (s->nservices == SPEC_MAX_SERVICES)
+		return errmsg_set(e, -E2BIG, "%s: more than %d services", q, SPEC_MAX_SERVICES);
+	service_for_port(port, &svc);
+	s->services[s->nservices++] = svc;
+	return 0;
+}
+
+int spec_add_services(struct spec *s, const char *arg, struct errmsg *e)
+{
+	char buf[PARSE_VALUE_MAX + 1], q[QUOTE_BUF], *word, *save = NULL;
+	int err;
+
+	if (strnlen(arg, sizeof(buf)) >= sizeof(buf))
+		return errmsg_set(e, -E2BIG, "%s is too long", quote(arg, q, sizeof(q)));
+	if (!*arg || arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
+		return errmsg_set(e, -EINVAL, "%s is not a service list (like smtp,imap or 2525)",
+				  quote(arg, q, sizeof(q)));
+	strcpy(buf, arg);
+	for (word = strtok_r(buf, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
+		err = add_service(s, word, e);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int spec_add_exclude(struct spec *s, const char *arg, struct errmsg *e)
+{
+	char q[QUOTE_BUF];
+	struct prefix p;
+	int err = parse_prefix(arg, &p, e);
+
+	if (err)
+		return err;
+	quote(arg, q, sizeof(q));
+	if (p.len == 0)
+		return errmsg_set(e, -EINVAL,
+				  "%s would exclude every client; use `redirect disable` instead", q);
+	if (s->nexcludes == SPEC_MAX_EXCLUDES)
+		return errmsg_set(e, -E2BIG, "%s: more than %d excluded prefixes",
+				  q, SPEC_MAX_EXCLUDES);
+	s->excludes[s->nexcludes++] = p;
+	return 0;
+}
+
+static int by_port(const void *a, const void *b)
+{
+	const struct service *x = a, *y = b;
+
+	return (int)x->port - (int)y->port;
+}
+
+static void add_default_services(struct spec *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < known_services_count; i++) {
+		if (!known_services[i].is_default)
+			continue;
+		service_for_port(known_services[i].port, &s->services[s->nservices++]);
+	}
+}
+
+int spec_finalize(struct spec *s, struct errmsg *e)
+{
+	if (!s->has_to4 && !s->has_to6)
+		return errmsg_set(e, -EINVAL,
+				  "no target: give the new mail server with --to ADDRESS");
+	if (s->nservices == 0)
+		add_default_services(s);
+	qsort(s->services, s->nservices, sizeof(s->services[0]), by_port);
+	return 0;
+}
+
+static bool prefixes_equal(const struct prefix *a, const struct prefix *b, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].len != b[i].len || !address_equal(&a[i].addr, &b[i].addr))
+			return false;
+	return true;
+}
+
+bool spec_equal(const struct spec *a, const struct spec *b)
+{
+	unsigned int i;
+
+	if (a->has_to4 != b->has_to4 || a->has_to6 != b->has_to6 ||
+	    a->nservices != b->nservices || a->nexcludes != b->nexcludes ||
+	    a->remember != b->remember || a->masquerade != b->masquerade)
+		return false;
+	if ((a->has_to4 && !address_equal(&a->to4, &b->to4)) ||
+	    (a->has_to6 && !address_equal(&a->to6, &b->to6)))
+		return false;
+	for (i = 0; i < a->nservices; i++)
+		if (a->services[i].port != b->services[i].port)
+			return false;
+	return prefixes_equal(a->excludes, b->excludes, a->nexcludes);
+}

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The state directory: what is enabled, since when, and which settings to
+ * put back. A text file of "key value" lines, written to a temporary name,
+ * fsynced and renamed, so a crash leaves the old file or the new one. The
+ * parser is strict (a damaged file is named, not guessed at) and fuzzed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+
+#define STATE_TMP "state.tmp"
+#define STATE_VERSION 1
+#define LINE_MAX_LEN 512
+#define SINCE_MAX (1ULL << 40)	/* seconds: year 36812, well past any clock */
+
+void state_init(struct state *st)
+{
+	memset(st, 0, sizeof(*st));
+	spec_init(&st->spec);
+}
+
+const char *state_dir_path(const char *option)
+{
+	const char *env = getenv("REDIRECT_STATE_DIR");
+
+	if (option)
+		return option;
+	return env && *env ? env : STATE_DIR_DEFAULT;
+}
+
+static int check_dir_safe(int fd, const char *path, struct errmsg *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return errmsg_set(e, -errno, "cannot stat %s: %s", path, strerror(errno));
+	if (st.st_uid != geteuid())
+		return errmsg_set(e, -EPERM,
+				  "state directory %s belongs to uid %u, not to us (uid %u); refusing to use it",
+				  path, (unsigned int)st.st_uid, (unsigned int)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return errmsg_set(e, -EPERM,
+				  "state directory %s can be written by others; run chmod go-w on it",
+				  path);
+	return 0;
+}
+
+int state_dir_open(struct state_dir *d, const char *path, bool create, struct errmsg *e)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int err;
+
+	d->fd = d->lock_fd = -1;
+	if (strlen(path) >= sizeof(d->path) || !*path)
+		return errmsg_set(e, -ENAMETOOLONG, "state directory path is empty or too long");
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	d->fd = open(path, flags);
+	if (d->fd < 0 && errno == ENOENT && create) {
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return errmsg_set(e, -errno, "cannot create state directory %s: %s",
+					  path, strerror(errno));
+		d->fd = open(path, flags);
+	}
+	if (d->fd < 0 && errno == ENOENT && !create)
+		return 0;
+	if (d->fd < 0)
+		return errmsg_set(e, -errno, errno == ELOOP || errno == ENOTDIR ?
+				  "state directory %s is a symlink or not a directory" :
+				  "cannot open state directory %s: %s", path, strerror(errno));
+	err = check_dir_safe(d->fd, path, e);
+	if (err) {
+		close(d->fd);
+		d->fd = -1;
+	}
+	return err;
+}
+
+void state_dir_close(struct state_dir *d)
+{
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = d->lock_fd = -1;
+}
+
+static long lock_holder(int fd)
+{
+	char buf[24] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e)
+{
+	char pid[24];
+	int len;
+
+	if (d->fd < 0)
+		return 0;
+	if (d->lock_fd < 0)
+		d->lock_fd = openat(d->fd, STATE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (d->lock_fd < 0)
+		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, STATE_LOCK,
+				  strerror(errno));
+	if (flock(d->lock_fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) {
+		int err = errno;
+
+		if (err == EWOULDBLOCK) {
+			*holder = lock_holder(d->lock_fd);
+			return -EWOULDBLOCK;
+		}
+		return errmsg_set(e, -err, "cannot lock %s/%s: %s", d->path, STATE_LOCK,
+				  strerror(err));
+	}
+	/* for the message of whoever waits next */
+	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(d->lock_fd, 0) == 0 && pwrite(d->lock_fd, pid, (size_t)len, 0) < 0)
+		return 0;	/* only informative */
+	return 0;
+}
+
+/* ---- text form ---- */
+
+static int put(char *buf, size_t len, size_t *used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int put(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*used >= len)
+		return -ENOSPC;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *used)
+		return -ENOSPC;
+	*used += (size_t)n;
+	return 0;
+}
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+int state_format(const struct state *st, char *buf, size_t len)
+{
+	const struct spec *s = &st->spec;
+	char addr[ADDRESS_STRLEN];
+	size_t used = 0;
+	unsigned int i;
+	int err;
+
+	err = put(buf, len, &used, "# redirect(8) state; written by redirect, not for editing\n"
+		  "version %d\nenabled %s\npending %s\nsince %" PRId64 "\n",
+		  STATE_VERSION, yes_no(st->enabled), yes_no(st->pending), st->since);
+	if (!err && s->has_to4)
+		err = put(buf, len, &used, "to %s\n", address_str(&s->to4, addr));
+	if (!err && s->has_to6)
+		err = put(buf, len, &used, "to %s\n", address_str(&s->to6, addr));
+	for (i = 0; !err && i < s->nservices; i++)
+		err = put(buf, len, &used, "service %u\n", s->services[i].port);
+	for (i = 0; !err && i < s->nexcludes; i++)
+		err = put(buf, len, &used, "exclude %s\n", prefix_str(&s->excludes[i], addr));
+	if (!err)
+		err = put(buf, len, &used, "remember %" PRIu64 "\nmasquerade %s\n",
+			  s->remember, yes_no(s->masquerade));
+	for (i = 0; !err && i < st->sysctls.n; i++)
+		err = put(buf, len, &used, "sysctl %s %d %d\n", st->sysctls.r[i].path,
+			  st->sysctls.r[i].before, st->sysctls.r[i].after);
+	return err ? err : (int)used;
+}
+
+struct parse_ctx {
+	struct state *st;
+	bool seen_version;
+	struct errmsg *e;
+};
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "yes"))
+		*out = true;
+	else if (!strcmp(v, "no"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_sysctl(const char *v, struct sysctl_log *log, struct errmsg *e)
+{
+	char path[SYSCTL_PATH_MAX + 1], before[8], after[8], extra;
+	uint64_t b, a;
+	struct sysctl_record *r;
+
+	if (sscanf(v, "%64s %7s %7s %c", path, before, after, &extra) != 3 ||
+	    !sysctl_path_valid(path) || parse_u64(before, 1000, &b) || parse_u64(after, 1000, &a))
+		return errmsg_set(e, -EINVAL, "not a setting this tool records");
+	if (log->n == SYSCTL_LOG_MAX)
+		return errmsg_set(e, -E2BIG, "too many settings");
+	r = &log->r[log->n++];
+	snprintf(r->path, sizeof(r->path), "%.*s", SYSCTL_PATH_MAX - 1, path);
+	r->before = (int)b;
+	r->after = (int)a;
+	return 0;
+}
+
+static int parse_field(struct parse_ctx *c, const char *key, const char *v)
+{
+	struct state *st = c->st;
+	uint64_t n;
+	uint16_t port;
+
+	if (!strcmp(key, "enabled"))
+		return parse_bool(v, &st->enabled);
+	if (!strcmp(key, "pending"))
+		return parse_bool(v, &st->pending);
+	if (!strcmp(key, "masquerade"))
+		return parse_bool(v, &st->spec.masquerade);
+	if (!strcmp(key, "since")) {
+		if (parse_u64(v, SINCE_MAX, &n))
+			return -EINVAL;
+		st->since = (int64_t)n;
+		return 0;
+	}
+	if (!strcmp(key, "remember"))
+		return parse_duration(v, &st->spec.remember, c->e);
+	if (!strcmp(key, "to"))
+		return spec_add_target(&st->spec, v, c->e);
+	if (!strcmp(key, "service"))
+		return parse_port(v, &port, c->e) ? -EINVAL : spec_add_services(&st->spec, v, c->e);
+	if (!strcmp(key, "exclude"))
+		return spec_add_exclude(&st->spec, v, c->e);
+	if (!strcmp(key, "sysctl"))
+		return parse_sysctl(v, &st->sysctls, c->e);
+	return errmsg_set(c->e, -EINVAL, "unknown key");
+}
+
+static int parse_line(struct parse_ctx *c, char *line, size_t len)
+{
+	char *value;
+
+	line[len] = '\0';
+	value = strchr(line, ' ');
+
+	if (!value || value == line || !value[1])
+		return errmsg_set(c->e, -EINVAL, "expected \"key value\"");
+	*value++ = '\0';
+	if (!c->seen_version) {
+		if (strcmp(line, "version") || strcmp(value, "1"))
+			return errmsg_set(c->e, -EINVAL, "expected \"version 1\" first");
+		c->seen_version = true;
+		return 0;
+	}
+	return parse_field(c, line, value);
+}
+
+static int parse_lines(struct parse_ctx *c, const char *text, size_t len)
+{
+	char line[LINE_MAX_LEN + 1];
+	size_t pos = 0, lineno = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		int err = 0;
+
+		lineno++;
+		if (n > LINE_MAX_LEN)
+			err = errmsg_set(c->e, -EINVAL, "line too long");
+		else if (memchr(text + pos, '\0', n))
+			err = errmsg_set(c->e, -EINVAL, "a NUL byte");
+		else if (n && text[pos] != '#')
+			err = parse_line(c, memcpy(line, text + pos, n), n);
+		if (err) {
+			if (!c->e->text[0])
+				errmsg_set(c->e, err, "bad value");
+			errmsg_prefix(c->e, "line %zu", lineno);
+			return err;
+		}
+		pos += n + 1;
+	}
+	return 0;
+}
+
+int state_parse(const char *text, size_t len, struct state *st, struct errmsg *e)
+{
+	struct parse_ctx c = { .st = st, .e = e };
+	int err;
+
+	state_init(st);
+	e->text[0] = '\0';
+	if (len > STATE_TEXT_MAX)
+		return errmsg_set(e, -EFBIG, "larger than %d bytes", STATE_TEXT_MAX);
+	err = parse_lines(&c, text, len);
+	if (err)
+		return err;
+	if (!c.seen_version)
+		return errmsg_set(e, -EINVAL, "no \"version 1\" line");
+	if (st->enabled)
+		return spec_finalize(&st->spec, e);
+	return 0;
+}
+
+/* ---- files ---- */
+
+static int read_all(int fd, char *buf, size_t cap, size_t *len)
+{
+	ssize_t n;
+
+	*len = 0;
+	while ((n = read(fd, buf + *len, cap - *len)) > 0)
+		*len += (size_t)n;
+	return n < 0 ? -errno : 0;
+}
+
+int state_read(struct state_dir *d, struct state *st, struct errmsg *e)
+{
+	static char buf[STATE_TEXT_MAX + 1];
+	struct stat sb;
+	size_t len = 0;
+	int fd, err;
+
+	state_init(st);
+	if (d->fd < 0)
+		return 0;
+	fd = openat(d->fd, STATE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, STATE_FILE,
+				  strerror(errno));
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
+		err = errmsg_set(e, -EINVAL, "%s/%s is not a regular file", d->path, STATE_FILE);
+	else if ((err = read_all(fd, buf, sizeof(buf), &len)))
+		errmsg_set(e, err, "cannot read %s/%s: %s", d->path, STATE_FILE, strerror(-err));
+	close(fd);
+	if (err)
+		return err;
+	err = state_parse(buf, len, st, e);
+	if (err)
+		errmsg_prefix(e, "state file %s/%s is damaged (move it away to start over)",
+			      d->path, STATE_FILE);
+	return err;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int state_write(struct state_dir *d, const struct state *st, struct errmsg *e)
+{
+	static char buf[STATE_TEXT_MAX];
+	int len = state_format(st, buf, sizeof(buf)), fd, err;
+
+	if (len < 0)
+		return errmsg_set(e, len, "the state does not fit in %d bytes", STATE_TEXT_MAX);
+	if (d->fd < 0)
+		return errmsg_set(e, -ENOENT, "no state directory");
+	unlinkat(d->fd, STATE_TMP, 0);	/* left by a run that was killed */
+	fd = openat(d->fd, STATE_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errmsg_set(e, -errno, "cannot create %s/%s: %s", d->path, STATE_TMP,
+				  strerror(errno));
+	err = write_all(fd, buf, (size_t)len);
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && renameat(d->fd, STATE_TMP, d->fd, STATE_FILE))
+		err = -errno;
+	if (!err && fsync(d->fd))
+		err = -errno;
+	if (err)
+		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, STATE_FILE,
+				  strerror(-err));
+	return 0;
+}
