@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The transaction enable sends, against golden output: the libnftnl
+ * objects as libnftnl prints them, and the nft text --dry-run prints.
+ * A netns test checks the same text against the kernel.
+ */
+#include "unit.h"
+
+#include <linux/netfilter/nf_tables.h>
+
+#include "render.h"
+#include "ruleset.h"
+
+static struct spec make_spec(const char *const *args)
+{
+	struct errmsg e = { "" };
+	struct spec s;
+
+	spec_init(&s);
+	for (; *args; args += 2) {
+		int err = 0;
+
+		if (!strcmp(args[0], "to"))
+			err = spec_add_target(&s, args[1], &e);
+		else if (!strcmp(args[0], "service"))
+			err = spec_add_services(&s, args[1], &e);
+		else if (!strcmp(args[0], "exclude"))
+			err = spec_add_exclude(&s, args[1], &e);
+		else if (!strcmp(args[0], "remember"))
+			err = parse_duration(args[1], &s.remember, &e);
+		else if (!strcmp(args[0], "no-masquerade"))
+			s.masquerade = false;
+		if (err)
+			fail_msg("%s %s: %s", args[0], args[1], e.text);
+	}
+	assert_int_equal(spec_finalize(&s, &e), 0);
+	return s;
+}
+
+static char *ops_text(const struct spec *s, const struct table_view *view)
+{
+	struct ops ops;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_int_equal(ruleset_build(s, view, &ops), 0);
+	ops_print(&ops, f);
+	fclose(f);
+	ops_free(&ops);
+	return text;
+}
+
+static char *render_text(const struct spec *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	render_table(s, f);
+	fclose(f);
+	return text;
+}
+
+static const char *const dual[] = { "to", "198.51.100.2", "to", "2001:db8:2::2", NULL };
+static const char *const v4_custom[] = {
+	"to", "198.51.100.2", "service", "smtp,2525", "exclude", "192.0.2.0/24",
+	"exclude", "198.51.100.0/25", "remember", "1d12h", "no-masquerade", "", NULL,
+};
+
+static void fresh_dual_stack(void **state)
+{
+	struct table_view none = { .exists = false };
+	struct spec s = make_spec(dual);
+	char *text = ops_text(&s, &none);
+
+	assert_golden("fresh_dual.ops", text);
+	free(text);
+	text = render_text(&s);
+	assert_golden("fresh_dual.nft", text);
+	free(text);
+}
+
+static void fresh_v4_custom(void **state)
+{
+	struct table_view none = { .exists = false };
+	struct spec s = make_spec(v4_custom);
+	char *text = ops_text(&s, &none);
+
+	assert_golden("fresh_v4_custom.ops", text);
+	free(text);
+	text = render_text(&s);
+	assert_golden("fresh_v4_custom.nft", text);
+	free(text);
+}
+
+static struct table_view installed_dual(void)
+{
+	static const char *const counters[] = {
+		"smtp", "smtp_traffic", "imap", "imap_traffic", "sieve", "sieve_traffic",
+	};
+	struct table_view v = { .exists = true, .ours = true };
+	unsigned int i;
+
+	v.chains = (1U << CHAIN_COUNT) - 1;
+	v.sets = (1U << SET_COUNT) - 1;
+	v.sources_timeout_ms[0] = v.sources_timeout_ms[1] = 7 * 86400 * 1000ULL;
+	for (i = 0; i < 6; i++)
+		snprintf(v.counters[v.ncounters++], COUNTER_NAME_MAX, "%s", counters[i]);
+	return v;
+}
+
+/* Position of the first line starting with @prefix, or fail. */
+static long line_at(const char *text, const char *prefix)
+{
+	const char *p = text;
+
+	for (;;) {
+		if (!strncmp(p, prefix, strlen(prefix)))
+			return p - text;
+		p = strchr(p, '\n');
+		if (!p)
+			fail_msg("no line '%s' in:\n%s", prefix, text);
+		p++;
+	}
+}
+
+static void has_no_line(const char *text, const char *prefix)
+{
+	const char *p = text;
+
+	for (; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, prefix, strlen(prefix)))
+			fail_msg("unexpected line '%s'", prefix);
+}
+
+/* Switch from dual stack (smtp, imap, sieve) to IPv4 with smtp and pop3. */
+static void reconcile_switch(void **state)
+{
+	static const char *const args[] = { "to", "198.51.100.3", "service", "smtp,pop3", NULL };
+	struct table_view v = installed_dual();
+	struct spec s = make_spec(args);
+	char *text = ops_text(&s, &v);
+
+	assert_golden("reconcile_switch.ops", text);
+	/* rules that reference a chain or set go before it does */
+	assert_true(line_at(text, "flush the rules of chain prerouting") <
+		    line_at(text, "delete chain redirect_ipv6"));
+	assert_true(line_at(text, "flush the rules of chain redirect_ipv6") <
+		    line_at(text, "delete set sources_ipv6"));
+	/* maps let go of counters before the counters go */
+	assert_true(line_at(text, "flush the elements of set connections") <
+		    line_at(text, "delete counter imap"));
+	/* kept: counters and the IPv4 stale sources, with their values */
+	has_no_line(text, "add counter smtp");
+	has_no_line(text, "delete counter smtp");
+	has_no_line(text, "delete set sources_ipv4");
+	has_no_line(text, "add set sources_ipv4");
+	line_at(text, "add counter pop3\n");
+	line_at(text, "add counter pop3_traffic");
+	line_at(text, "delete counter sieve_traffic");
+	free(text);
+}
+
+/* --remember changes a set's timeout, which the kernel cannot do in place. */
+static void reconcile_remember(void **state)
+{
+	static const char *const args[] = {
+		"to", "198.51.100.2", "to", "2001:db8:2::2", "service", "smtp,imap,sieve",
+		"remember", "3d", NULL,
+	};
+	struct table_view v = installed_dual();
+	struct spec s = make_spec(args);
+	char *text = ops_text(&s, &v);
+
+	assert_true(line_at(text, "delete set sources_ipv4") < line_at(text, "add set sources_ipv4"));
+	assert_true(line_at(text, "delete set sources_ipv6") < line_at(text, "add set sources_ipv6"));
+	has_no_line(text, "add counter");
+	has_no_line(text, "delete counter");
+	has_no_line(text, "add chain");
+	free(text);
+}
+
+static void delete_table(void **state)
+{
+	struct ops ops;
+
+	assert_int_equal(ruleset_build_delete(&ops), 0);
+	assert_int_equal(ops.n, 1);
+	assert_int_equal(ops.v[0].msg, NFT_MSG_DELTABLE);
+	ops_free(&ops);
+}
+
+static void ranges_text(const struct spec *s, int family, char *out, size_t len)
+{
+	struct range r[RANGES_MAX];
+	unsigned int i, n = exclude_ranges(s, family, r);
+	char a[ADDRESS_STRLEN], b[ADDRESS_STRLEN];
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		struct prefix p;
+		struct address last;
+
+		if (range_prefix(&r[i], family, &p)) {
+			used += (size_t)snprintf(out + used, len - used, "%s ", prefix_str(&p, a));
+		} else {
+			range_last(&r[i], family, &last);
+			used += (size_t)snprintf(out + used, len - used, "%s-%s ",
+						 address_str(&p.addr, a), address_str(&last, b));
+		}
+	}
+}
+
+static void exclude_merging(void **state)
+{
+	static const char *const adjacent[] = {
+		"to", "192.0.3.7", "exclude", "192.0.2.0/24", "exclude", "192.0.3.0/24",
+		"exclude", "10.0.0.0/8", "exclude", "10.1.0.0/16", NULL,
+	};
+	static const char *const ragged[] = {
+		"to", "198.51.100.2", "exclude", "198.51.100.3", "exclude", "198.51.100.4/30",
+		"exclude", "255.255.255.0/24", NULL,
+	};
+	static const char *const v6[] = {
+		"to", "2001:db8:2::2", "exclude", "2001:db8:2::/64", "exclude", "ffff::/16", NULL,
+	};
+	char text[512];
+	struct spec s;
+
+	s = make_spec(adjacent);
+	ranges_text(&s, AF_INET, text, sizeof(text));
+	assert_string_equal(text, "10.0.0.0/8 192.0.2.0/23 ");
+	s = make_spec(ragged);
+	ranges_text(&s, AF_INET, text, sizeof(text));
+	assert_string_equal(text, "198.51.100.2-198.51.100.7 255.255.255.0/24 ");
+	s = make_spec(v6);
+	ranges_text(&s, AF_INET6, text, sizeof(text));
+	assert_string_equal(text, "2001:db8:2::/64 ffff::/16 ");
+	ranges_text(&s, AF_INET, text, sizeof(text));
+	assert_string_equal(text, "");
+}
+
+static void plan_order(void **state)
+{
+	struct planned_rule plan[PLAN_MAX];
+	struct spec s = make_spec(v4_custom);
+	unsigned int n = ruleset_plan(&s, plan);
+
+	/* no masquerade, no IPv6: dispatch, exclude, remember, dnat, traffic */
+	assert_int_equal(n, 5);
+	assert_int_equal(plan[0].kind, RULE_DISPATCH);
+	assert_int_equal(plan[2].kind, RULE_REMEMBER);
+	assert_int_equal(plan[3].kind, RULE_DNAT);
+	assert_int_equal(plan[4].kind, RULE_TRAFFIC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(fresh_dual_stack),
+		cmocka_unit_test(fresh_v4_custom),
+		cmocka_unit_test(reconcile_switch),
+		cmocka_unit_test(reconcile_remember),
+		cmocka_unit_test(delete_table),
+		cmocka_unit_test(exclude_merging),
+		cmocka_unit_test(plan_order),
+	};
+
+	return RUN_TAP(tests);
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What enable is asked for: targets, services, excludes, as a whole. */
+#include "unit.h"
+
+#include "spec.h"
+
+static void targets(void **state)
+{
+	struct errmsg e = { "" };
+	struct spec s;
+
+	spec_init(&s);
+	assert_int_equal(spec_add_target(&s, "198.51.100.2", &e), 0);
+	assert_int_equal(spec_add_target(&s, "2001:db8:2::2", &e), 0);
+	assert_true(s.has_to4 && s.has_to6);
+	assert_int_not_equal(spec_add_target(&s, "198.51.100.3", &e), 0);
+	assert_non_null(strstr(e.text, "second IPv4 target"));
+	assert_non_null(strstr(e.text, "'198.51.100.3'"));
+	assert_int_not_equal(spec_add_target(&s, "2001:db8:2::3", &e), 0);
+	assert_non_null(strstr(e.text, "second IPv6 target"));
+
+	spec_init(&s);
+	assert_int_not_equal(spec_add_target(&s, "127.0.0.1", &e), 0);
+	assert_non_null(strstr(e.text, "'127.0.0.1' is a loopback address"));
+	assert_int_not_equal(spec_add_target(&s, "0.0.0.0", &e), 0);
+	assert_int_not_equal(spec_add_target(&s, "::", &e), 0);
+	assert_int_not_equal(spec_add_target(&s, "255.255.255.255", &e), 0);
+	assert_int_not_equal(spec_add_target(&s, "224.0.0.5", &e), 0);
+	assert_int_not_equal(spec_add_target(&s, "new.example.org", &e), 0);
+	assert_false(s.has_to4 || s.has_to6);
+}
+
+static void services(void **state)
+{
+	struct errmsg e = { "" };
+	struct spec s;
+
+	spec_init(&s);
+	assert_int_equal(spec_add_services(&s, "smtp,imap", &e), 0);
+	assert_int_equal(spec_add_services(&s, "smtps", &e), 0);
+	assert_int_equal(spec_add_services(&s, "2525", &e), 0);
+	assert_int_equal(spec_add_services(&s, "25", &e), 0);	/* same as smtp */
+	assert_int_equal(spec_add_services(&s, "4190", &e), 0);	/* sieve */
+	assert_int_equal(s.nservices, 5);
+	assert_int_equal(spec_add_target(&s, "198.51.100.2", &e), 0);
+	assert_int_equal(spec_finalize(&s, &e), 0);
+	assert_int_equal(s.services[0].port, 25);
+	assert_string_equal(s.services[0].name, "smtp");
+	assert_int_equal(s.services[1].port, 143);
+	assert_string_equal(s.services[2].name, "submissions");
+	assert_int_equal(s.services[2].port, 465);
+	assert_string_equal(s.services[3].name, "port-2525");
+	assert_string_equal(s.services[4].name, "sieve");
+}
+
+static void services_refused(void **state)
+{
+	struct errmsg e = { "" };
+	struct spec s;
+	char name[16];
+	unsigned int i;
+
+	spec_init(&s);
+	assert_int_not_equal(spec_add_services(&s, "http", &e), 0);
+	assert_non_null(strstr(e.text, "'http' is not a service"));
+	assert_int_not_equal(spec_add_services(&s, "0", &e), 0);
+	assert_non_null(strstr(e.text, "'0' is not a port number"));
+	assert_int_not_equal(spec_add_services(&s, "65536", &e), 0);
+	assert_int_not_equal(spec_add_services(&s, "smtp,", &e), 0);
+	assert_int_not_equal(spec_add_services(&s, ",smtp", &e), 0);
+	assert_int_not_equal(spec_add_services(&s, "smtp,,imap", &e), 0);
+	assert_int_not_equal(spec_add_services(&s, "", &e), 0);
+	assert_int_not_equal(spec_add_services(&s, "SMTP", &e), 0);
+	for (i = 0; i < SPEC_MAX_SERVICES; i++) {
+		snprintf(name, sizeof(name), "%u", 10000 + i);
+		assert_int_equal(spec_add_services(&s, name, &e), 0);
+	}
+	assert_int_not_equal(spec_add_services(&s, "20000", &e), 0);
+	assert_non_null(strstr(e.text, "more than"));
+}
+
+static void excludes(void **state)
+{
+	struct errmsg e = { "" };
+	struct spec s;
+
+	spec_init(&s);
+	assert_int_equal(spec_add_exclude(&s, "192.0.2.0/24", &e), 0);
+	assert_int_equal(spec_add_exclude(&s, "2001:db8:99::/48", &e), 0);
+	assert_int_not_equal(spec_add_exclude(&s, "0.0.0.0/0", &e), 0);
+	assert_non_null(strstr(e.text, "every client"));
+	assert_int_not_equal(spec_add_exclude(&s, "::/0", &e), 0);
+	assert_int_not_equal(spec_add_exclude(&s, "192.0.2.1/24", &e), 0);
+	assert_int_equal(s.nexcludes, 2);
+}
+
+static void finalize_and_equal(void **state)
+{
+	struct errmsg e = { "" };
+	struct spec a, b;
+
+	spec_init(&a);
+	assert_int_not_equal(spec_finalize(&a, &e), 0);
+	assert_non_null(strstr(e.text, "--to"));
+	assert_int_equal(spec_add_target(&a, "198.51.100.2", &e), 0);
+	assert_int_equal(spec_finalize(&a, &e), 0);
+	assert_int_equal(a.nservices, 7);	/* the default mail ports */
+	assert_int_equal(a.remember, 7 * 86400);
+	assert_true(a.masquerade);
+
+	spec_init(&b);
+	assert_int_equal(spec_add_services(&b, "pop3s,imaps,submission,submissions,imap,pop3,smtp", &e), 0);
+	assert_int_equal(spec_add_target(&b, "198.51.100.2", &e), 0);
+	assert_int_equal(spec_finalize(&b, &e), 0);
+	assert_true(spec_equal(&a, &b));
+	b.masquerade = false;
+	assert_false(spec_equal(&a, &b));
+	b.masquerade = true;
+	assert_int_equal(spec_add_target(&b, "2001:db8:2::2", &e), 0);
+	assert_false(spec_equal(&a, &b));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(targets),
+		cmocka_unit_test(services),
+		cmocka_unit_test(services_refused),
+		cmocka_unit_test(excludes),
+		cmocka_unit_test(finalize_and_equal),
+	};
+
+	return RUN_TAP(tests);
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The state file: round trip, damage, and the directory rules. */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+
+static struct state sample(void)
+{
+	struct errmsg e = { "" };
+	struct state st;
+
+	state_init(&st);
+	st.enabled = true;
+	st.since = 1795000000;
+	assert_int_equal(spec_add_target(&st.spec, "198.51.100.2", &e), 0);
+	assert_int_equal(spec_add_target(&st.spec, "2001:db8:2::2", &e), 0);
+	assert_int_equal(spec_add_services(&st.spec, "smtp,imaps,2525", &e), 0);
+	assert_int_equal(spec_add_exclude(&st.spec, "192.0.2.0/24", &e), 0);
+	assert_int_equal(spec_add_exclude(&st.spec, "2001:db8:99::/48", &e), 0);
+	st.spec.remember = 86400 + 7200;
+	st.spec.masquerade = false;
+	assert_int_equal(spec_finalize(&st.spec, &e), 0);
+	st.sysctls.n = 2;
+	snprintf(st.sysctls.r[0].path, SYSCTL_PATH_MAX, "net/ipv4/ip_forward");
+	st.sysctls.r[0].after = 1;
+	snprintf(st.sysctls.r[1].path, SYSCTL_PATH_MAX, "net/ipv6/conf/eth0/accept_ra");
+	st.sysctls.r[1].before = 1;
+	st.sysctls.r[1].after = 2;
+	return st;
+}
+
+static void round_trip(void **state)
+{
+	static char text[STATE_TEXT_MAX];
+	struct errmsg e = { "" };
+	struct state a = sample(), b;
+	int len = state_format(&a, text, sizeof(text));
+
+	assert_true(len > 0);
+	assert_golden("state.txt", text);
+	assert_int_equal(state_parse(text, (size_t)len, &b, &e), 0);
+	assert_true(b.enabled);
+	assert_false(b.pending);
+	assert_int_equal(b.since, a.since);
+	assert_true(spec_equal(&a.spec, &b.spec));
+	assert_int_equal(b.sysctls.n, 2);
+	assert_string_equal(b.sysctls.r[1].path, "net/ipv6/conf/eth0/accept_ra");
+	assert_int_equal(b.sysctls.r[1].after, 2);
+}
+
+static void expect_damaged(const char *text, const char *needle)
+{
+	struct errmsg e = { "" };
+	struct state st;
+
+	if (!state_parse(text, strlen(text), &st, &e))
+		fail_msg("accepted:\n%s", text);
+	if (!strstr(e.text, needle))
+		fail_msg("message '%s' lacks '%s'", e.text, needle);
+}
+
+static void damage(void **state)
+{
+	expect_damaged("", "no \"version 1\"");
+	expect_damaged("enabled yes\n", "line 1: expected \"version 1\" first");
+	expect_damaged("version 2\n", "version 1");
+	expect_damaged("version 1\nenabled maybe\n", "line 2");
+	expect_damaged("version 1\nfrobnicate 1\n", "line 2: unknown key");
+	expect_damaged("version 1\nenabled yes\n", "--to");
+	expect_damaged("version 1\nenabled yes\nto 127.0.0.1\n", "loopback");
+	expect_damaged("version 1\nenabled yes\nto example.org\n", "host name");
+	expect_damaged("version 1\nservice smtp\n", "line 2");
+	expect_damaged("version 1\nservice 0\n", "line 2");
+	expect_damaged("version 1\nsince -5\n", "line 2");
+	expect_damaged("version 1\nremember 0\n", "line 2");
+	expect_damaged("version 1\nsysctl net/ipv4/ip_forward 0\n", "not a setting");
+	/* never a path outside the settings we own */
+	expect_damaged("version 1\nsysctl kernel/core_pattern 0 1\n", "not a setting");
+	expect_damaged("version 1\nsysctl net/ipv4/conf/../../../kernel/x/forwarding 0 1\n",
+		       "not a setting");
+	expect_damaged("version 1\nsysctl net/ipv6/conf/eth0/disable_ipv6 0 1\n", "not a setting");
+	expect_damaged("version 1\nenabled\n", "key value");
+	expect_damaged("version 1\n to 198.51.100.2\n", "key value");
+}
+
+static void damage_binary(void **state)
+{
+	static const char nul[] = "version 1\nenabled yes\0\n";
+	char big[1000];
+	struct errmsg e = { "" };
+	struct state st;
+
+	assert_int_not_equal(state_parse(nul, sizeof(nul) - 1, &st, &e), 0);
+	assert_non_null(strstr(e.text, "NUL"));
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "version 1\n", 10);
+	assert_int_not_equal(state_parse(big, sizeof(big), &st, &e), 0);
+	assert_non_null(strstr(e.text, "too long"));
+}
+
+static char tmpdir[64];
+
+static int make_tmpdir(void **state)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/redirect-unit-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmpdir(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd);
+}
+
+static void files(void **state)
+{
+	struct errmsg e = { "" };
+	struct state_dir d;
+	struct state a = sample(), b;
+	char path[128];
+	long holder = 0;
+
+	snprintf(path, sizeof(path), "%s/state-dir", tmpdir);
+	assert_int_equal(state_dir_open(&d, path, false, &e), 0);
+	assert_int_equal(d.fd, -1);		/* missing, not made */
+	assert_int_equal(state_read(&d, &b, &e), 0);
+	assert_false(b.enabled);
+	assert_int_equal(state_dir_open(&d, path, true, &e), 0);
+	assert_true(d.fd >= 0);
+	assert_int_equal(state_lock(&d, false, &holder, &e), 0);
+	assert_int_equal(state_write(&d, &a, &e), 0);
+	assert_int_equal(state_read(&d, &b, &e), 0);
+	assert_true(spec_equal(&a.spec, &b.spec));
+	assert_int_equal(faccessat(d.fd, "state.tmp", F_OK, 0), -1);	/* renamed away */
+	state_dir_close(&d);
+}
+
+static void directory_rules(void **state)
+{
+	struct errmsg e = { "" };
+	struct state_dir d;
+	char target[128], link[128];
+
+	snprintf(target, sizeof(target), "%s/real", tmpdir);
+	snprintf(link, sizeof(link), "%s/link", tmpdir);
+	assert_int_equal(mkdir(target, 0700), 0);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_not_equal(state_dir_open(&d, link, true, &e), 0);
+	assert_non_null(strstr(e.text, "symlink"));
+	assert_int_equal(chmod(target, 0777), 0);
+	assert_int_not_equal(state_dir_open(&d, target, true, &e), 0);
+	assert_non_null(strstr(e.text, "written by others"));
+}
+
+static void symlinked_state_file(void **state)
+{
+	struct errmsg e = { "" };
+	struct state_dir d;
+	struct state st;
+	char path[128], file[160];
+
+	snprintf(path, sizeof(path), "%s/linked", tmpdir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(file, sizeof(file), "%s/state", path);
+	assert_int_equal(symlink("/etc/hostname", file), 0);
+	assert_int_equal(state_dir_open(&d, path, false, &e), 0);
+	assert_int_not_equal(state_read(&d, &st, &e), 0);
+	state_dir_close(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(round_trip),
+		cmocka_unit_test(damage),
+		cmocka_unit_test(damage_binary),
+		cmocka_unit_test(files),
+		cmocka_unit_test(directory_rules),
+		cmocka_unit_test(symlinked_state_file),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
