@@ -45,6 +45,12 @@ struct install_report {
 int install_spec(struct session *ss, const struct spec *spec, struct install_report *r,
 		 struct errmsg *e);
 
+/*
+ * Stops redirecting new connections while the redirected ones still open
+ * keep their NAT (one transaction); forwarding stays on for them.
+ */
+int drain(struct session *ss, struct errmsg *e);
+
 /* Deletes the table (one transaction) and puts forwarding back. */
 int uninstall(struct session *ss, bool *was_installed, struct errmsg *e);
 

@@ -23,6 +23,9 @@
  */
 #define CT_MARK_BIT	0x10000000U
 
+/* The one rule of a drained table (see ruleset_build_drain). */
+#define DRAIN_COMMENT "keeps conntrack and NAT for the redirected sessions still open"
+
 /* Stale-source sets hold this many (address, port) pairs per family. */
 #define SOURCES_SET_SIZE 65536
 
@@ -86,6 +89,9 @@ struct ops {
  */
 int ruleset_build(const struct spec *spec, const struct table_view *view,
 		  struct ops *out);
+
+/* The transaction that stops new redirects but keeps open ones working. */
+int ruleset_build_drain(const struct table_view *view, struct ops *out);
 
 /* The transaction that removes the table. */
 int ruleset_build_delete(struct ops *out);

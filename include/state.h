@@ -19,6 +19,7 @@
 struct state {
 	bool enabled;
 	bool pending;		/* a change was under way and may not have finished */
+	bool draining;		/* disabled, but redirected sessions still run */
 	struct spec spec;
 	int64_t since;		/* when the redirect was first enabled */
 	struct sysctl_log sysctls;

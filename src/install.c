@@ -195,6 +195,7 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 	*next = ss->state;
 	r->replaced = ss->state.enabled && !spec_equal(&ss->state.spec, spec);
 	next->enabled = next->pending = true;
+	next->draining = false;
 	next->spec = *spec;
 	if (!ss->state.enabled || !next->since)
 		next->since = (int64_t)time(NULL);
@@ -220,6 +221,21 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 	return err;
 }
 
+int drain(struct session *ss, struct errmsg *e)
+{
+	struct ops ops;
+	int err;
+
+	ruleset_build_drain(&ss->view, &ops);
+	err = nft_commit(&ss->nft, &ops, ss->genid, false, e);
+	ops_free(&ops);
+	if (err)
+		return err;
+	ss->state.enabled = ss->state.pending = false;
+	ss->state.draining = true;
+	return state_write(&ss->dir, &ss->state, e);
+}
+
 int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
 {
 	struct ops ops;
@@ -238,7 +254,7 @@ int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
 		err = forwarding_restore(families[i], &ss->state.sysctls, e);
 	if (err || ss->dir.fd < 0)
 		return err;
-	ss->state.enabled = ss->state.pending = false;
+	ss->state.enabled = ss->state.pending = ss->state.draining = false;
 	ss->state.since = 0;
 	return state_write(&ss->dir, &ss->state, e);
 }

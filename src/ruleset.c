@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,11 @@ static void table_set_data(void *t, uint16_t attr, const void *d, uint32_t len)
 static void obj_set_data(void *o, uint16_t attr, const void *d, uint32_t len)
 {
 	nftnl_obj_set_data(o, attr, d, len);
+}
+
+static void rule_set_data(void *r, uint16_t attr, const void *d, uint32_t len)
+{
+	nftnl_rule_set_data(r, attr, d, len);
 }
 
 /* ---- objects ---- */
@@ -317,22 +323,42 @@ static void e_ct_load(struct nftnl_rule *r, uint32_t key, int dir)
 		nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, (uint8_t)dir);
 }
 
-static void e_bitwise(struct nftnl_rule *r, uint32_t mask, uint32_t xor)
+static void e_bitwise(struct nftnl_rule *r, const void *mask, const void *xor, uint32_t len)
 {
 	struct nftnl_expr *e = expr(r, "bitwise");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
-	nftnl_expr_set_data(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-	nftnl_expr_set_data(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	nftnl_expr_set_data(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+	nftnl_expr_set_data(e, NFTNL_EXPR_BITWISE_XOR, xor, len);
+}
+
+static void e_bitwise_u32(struct nftnl_rule *r, uint32_t mask, uint32_t xor)
+{
+	e_bitwise(r, &mask, &xor, sizeof(uint32_t));
+}
+
+/*
+ * tcp flags syn / fin,syn,rst,ack: only a connection's opening SYN. When
+ * conntrack starts with enable, it picks up sessions already open from
+ * their next packet, as new; that packet must not be redirected, or the
+ * session breaks.
+ */
+static void match_syn(struct nftnl_rule *r)
+{
+	const uint8_t mask = TH_FIN | TH_SYN | TH_RST | TH_ACK, zero = 0;
+
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	e_bitwise(r, &mask, &zero, 1);
+	e_cmp_u8(r, TH_SYN);
 }
 
 /* ct mark & BIT == BIT */
 static void match_ct_mark(struct nftnl_rule *r)
 {
 	e_ct_load(r, NFT_CT_MARK, -1);
-	e_bitwise(r, CT_MARK_BIT, 0);
+	e_bitwise_u32(r, CT_MARK_BIT, 0);
 	e_cmp_u32(r, CT_MARK_BIT);
 }
 
@@ -342,7 +368,7 @@ static void set_ct_mark(struct nftnl_rule *r)
 	struct nftnl_expr *e;
 
 	e_ct_load(r, NFT_CT_MARK, -1);
-	e_bitwise(r, ~CT_MARK_BIT, CT_MARK_BIT);
+	e_bitwise_u32(r, ~CT_MARK_BIT, CT_MARK_BIT);
 	e = expr(r, "ct");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
@@ -694,7 +720,10 @@ static void delete_stale_counters(struct ops *ops, const struct spec *spec,
 	}
 }
 
-/* meta nfproto ipvX tcp dport @ports fib daddr type local jump redirect_ipvX */
+/*
+ * meta nfproto ipvX tcp flags syn / fin,syn,rst,ack tcp dport @ports
+ * fib daddr type local jump redirect_ipvX
+ */
 static struct nftnl_rule *dispatch_rule(int family)
 {
 	struct nftnl_rule *r = rule_new(CHAIN_PREROUTING);
@@ -702,6 +731,7 @@ static struct nftnl_rule *dispatch_rule(int family)
 
 	match_nfproto(r, family);
 	match_tcp(r);
+	match_syn(r);
 	load_tcp_dport(r, NFT_REG_1);
 	e_lookup(r, SET_PORTS);
 	e = expr(r, "fib");
@@ -804,7 +834,8 @@ void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf,
 
 	switch (p->kind) {
 	case RULE_DISPATCH:
-		snprintf(buf, len, "meta nfproto %s tcp dport @%s fib daddr type local jump %s",
+		snprintf(buf, len,
+			 "meta nfproto %s tcp flags syn / fin,syn,rst,ack tcp dport @%s fib daddr type local jump %s",
 			 nfproto, set_names[SET_PORTS], chain_names[redirect_chain(p->family)]);
 		break;
 	case RULE_EXCLUDE:
@@ -971,6 +1002,55 @@ int ruleset_build(const struct spec *spec, const struct table_view *view, struct
 		if ((chains & 1U << id) && !(view->chains & 1U << id))
 			add_chain(out, id);
 	add_rules(out, spec);
+	return 0;
+}
+
+/*
+ * Conntrack runs in a namespace while some rule needs it. Disable must not
+ * take that away from the redirected sessions still open (their NAT lives
+ * in conntrack), so the drained table keeps one rule that reads the mark.
+ * It never matches: the nat chain only sees new connections, and nothing
+ * marks those any more.
+ */
+static void add_keep_conntrack_rule(struct ops *ops)
+{
+	struct nftnl_rule *r = rule_new(CHAIN_PREROUTING);
+	struct op *op;
+
+	match_ct_mark(r);
+	put_comment(r, rule_set_data, NFTNL_RULE_USERDATA, NFTNL_UDATA_RULE_COMMENT,
+		    DRAIN_COMMENT);
+	op = ops_push(ops, OP_RULE, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r);
+	op_describe(op, "the rule that keeps conntrack for open sessions in chain %s",
+		    chain_names[CHAIN_PREROUTING]);
+}
+
+/*
+ * Disable with redirected sessions still open: a nat chain on each NAT
+ * hook and conntrack keep the kernel translating the flows it already
+ * redirected (without them those sessions break); all the rest goes, so
+ * nothing new is redirected.
+ */
+int ruleset_build_drain(const struct table_view *view, struct ops *out)
+{
+	const unsigned int keep = 1U << CHAIN_PREROUTING | 1U << CHAIN_POSTROUTING;
+	unsigned int id;
+	struct op *op;
+
+	memset(out, 0, sizeof(*out));
+	add_table(out);
+	clear_chains(out, view, keep);
+	for (id = 0; id < SET_COUNT; id++)
+		if (view->sets & 1U << id)
+			delete_set(out, id);
+	for (id = 0; id < view->ncounters; id++) {
+		op = ops_push(out, OP_OBJ, NFT_MSG_DELOBJ, 0, counter_new(view->counters[id]));
+		op_describe(op, "counter %s", view->counters[id]);
+	}
+	for (id = 0; id < CHAIN_COUNT; id++)
+		if ((keep & 1U << id) && !(view->chains & 1U << id))
+			add_chain(out, id);
+	add_keep_conntrack_rule(out);
 	return 0;
 }
 

@@ -169,8 +169,9 @@ int state_format(const struct state *st, char *buf, size_t len)
 	int err;
 
 	err = put(buf, len, &used, "# redirect(8) state; written by redirect, not for editing\n"
-		  "version %d\nenabled %s\npending %s\nsince %" PRId64 "\n",
-		  STATE_VERSION, yes_no(st->enabled), yes_no(st->pending), st->since);
+		  "version %d\nenabled %s\npending %s\ndraining %s\nsince %" PRId64 "\n",
+		  STATE_VERSION, yes_no(st->enabled), yes_no(st->pending),
+		  yes_no(st->draining), st->since);
 	if (!err && s->has_to4)
 		err = put(buf, len, &used, "to %s\n", address_str(&s->to4, addr));
 	if (!err && s->has_to6)
@@ -233,6 +234,8 @@ static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 		return parse_bool(v, &st->enabled);
 	if (!strcmp(key, "pending"))
 		return parse_bool(v, &st->pending);
+	if (!strcmp(key, "draining"))
+		return parse_bool(v, &st->draining);
 	if (!strcmp(key, "masquerade"))
 		return parse_bool(v, &st->spec.masquerade);
 	if (!strcmp(key, "since")) {

@@ -181,6 +181,28 @@ static void reconcile_remember(void **state)
 	free(text);
 }
 
+/* Disable with sessions open: only the NAT hooks and conntrack stay. */
+static void drain(void **state)
+{
+	struct table_view v = installed_dual();
+	struct ops ops;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_int_equal(ruleset_build_drain(&v, &ops), 0);
+	ops_print(&ops, f);
+	fclose(f);
+	ops_free(&ops);
+	assert_golden("drain.ops", text);
+	has_no_line(text, "delete chain prerouting");
+	has_no_line(text, "delete chain postrouting");
+	assert_true(line_at(text, "delete set connections") < line_at(text, "delete counter smtp"));
+	assert_true(line_at(text, "delete chain forward") > line_at(text, "flush the rules of chain forward"));
+	line_at(text, "add the rule that keeps conntrack for open sessions in chain prerouting");
+	free(text);
+}
+
 static void delete_table(void **state)
 {
 	struct ops ops;
@@ -263,6 +285,7 @@ int main(void)
 		cmocka_unit_test(fresh_v4_custom),
 		cmocka_unit_test(reconcile_switch),
 		cmocka_unit_test(reconcile_remember),
+		cmocka_unit_test(drain),
 		cmocka_unit_test(delete_table),
 		cmocka_unit_test(exclude_merging),
 		cmocka_unit_test(plan_order),

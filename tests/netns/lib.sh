@@ -1,0 +1,291 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# The lab every netns test builds for itself and removes again:
+#
+#   client   203.0.113.10   2001:db8:1::10
+#      |  veth
+#   old      203.0.113.1    2001:db8:1::1     (runs redirect; forwards)
+#            198.51.100.1   2001:db8:2::1
+#      |  veth
+#   new      198.51.100.2   2001:db8:2::2     (the new mail server)
+#
+# Documentation addresses only (RFC 5737, RFC 3849); traffic never leaves
+# these namespaces. Every process a test starts is recorded by PID and
+# stopped by PID on exit, however the test ends.
+#
+# Output is TAP: one "ok N - what" line per check.
+
+set -u
+
+OLD4=203.0.113.1 OLD6=2001:db8:1::1
+OLDN4=198.51.100.1 OLDN6=2001:db8:2::1
+NEW4=198.51.100.2 NEW6=2001:db8:2::2
+CLIENT4=203.0.113.10 CLIENT6=2001:db8:1::10
+MAIL_PORTS="25 110 143 465 587 993 995"
+
+REDIRECT=${REDIRECT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/src/redirect}
+P=rt$$
+NS_CLIENT=$P-client NS_OLD=$P-old NS_NEW=$P-new
+WORK=$(mktemp -d /tmp/redirect-test.XXXXXX)
+STATE=$WORK/state
+PIDS=()
+EXTRA_NS=()
+TAP_N=0
+TAP_FAILED=0
+
+# ---- TAP ----
+
+ok() {		# ok DESCRIPTION: a passed check
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1"
+}
+
+not_ok() {	# not_ok DESCRIPTION [DETAIL...]
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $1"
+	shift
+	local line
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/#   /'
+	done
+}
+
+check() {	# check DESCRIPTION COMMAND...: ok when the command succeeds
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$what"; else not_ok "$what" "command: $*" "$out"; fi
+}
+
+check_fails() {	# check_fails DESCRIPTION COMMAND...: ok when the command fails
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then not_ok "$what" "command succeeded: $*" "$out"; else ok "$what"; fi
+}
+
+is() {		# is DESCRIPTION GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi
+}
+
+like() {	# like DESCRIPTION TEXT PATTERN (grep -E)
+	if printf '%s' "$2" | grep -qE -- "$3"; then ok "$1"; else not_ok "$1" "text: $2" "does not match: $3"; fi
+}
+
+unlike() {	# unlike DESCRIPTION TEXT PATTERN
+	if printf '%s' "$2" | grep -qE -- "$3"; then not_ok "$1" "text: $2" "matches: $3"; else ok "$1"; fi
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+# ---- the lab ----
+
+# Each spawned process leads its own process group (setsid), so stopping
+# it by its PID also stops what it forked (a server's per-connection
+# children), which would otherwise hold the test's output open.
+lab_down() {
+	local pid ns
+	for pid in "${PIDS[@]}"; do
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "$NS_CLIENT" "$NS_OLD" "$NS_NEW" "${EXTRA_NS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+
+finish() {
+	local status=$?
+	lab_down
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" = 0 ] && [ "$status" = 0 ]
+}
+
+lab_require() {
+	[ "$(id -u)" = 0 ] || skip_all "needs root for network namespaces"
+	local tool
+	for tool in ip nft socat conntrack setpriv timeout; do
+		command -v "$tool" >/dev/null || bail "$tool is missing (scripts/test installs it)"
+	done
+	[ -x "$REDIRECT" ] || bail "no binary at $REDIRECT; run make first"
+}
+
+link() {	# link NS_A IF_A NS_B IF_B
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || bail "veth $2"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+addr() {	# addr NS IF ADDRESS/LEN...
+	local ns=$1 dev=$2 a
+	shift 2
+	for a in "$@"; do
+		case $a in
+		*:*) ip -n "$ns" addr add "$a" dev "$dev" nodad ;;
+		*) ip -n "$ns" addr add "$a" dev "$dev" ;;
+		esac
+	done
+}
+
+lab_up() {
+	lab_require
+	trap finish EXIT
+	trap 'exit 130' INT TERM
+	local ns
+	for ns in "$NS_CLIENT" "$NS_OLD" "$NS_NEW"; do
+		ip netns add "$ns" || bail "cannot add namespace $ns"
+		ip -n "$ns" link set lo up
+	done
+	link "$NS_CLIENT" "${P}c0" "$NS_OLD" "${P}o0"
+	link "$NS_OLD" "${P}o1" "$NS_NEW" "${P}n0"
+	addr "$NS_CLIENT" "${P}c0" "$CLIENT4/24" "$CLIENT6/64"
+	addr "$NS_OLD" "${P}o0" "$OLD4/24" "$OLD6/64"
+	addr "$NS_OLD" "${P}o1" "$OLDN4/24" "$OLDN6/64"
+	addr "$NS_NEW" "${P}n0" "$NEW4/24" "$NEW6/64"
+	ip -n "$NS_CLIENT" route add default via "$OLD4"
+	ip -n "$NS_CLIENT" -6 route add default via "$OLD6"
+	ip -n "$NS_NEW" route add default via "$OLDN4"
+	ip -n "$NS_NEW" -6 route add default via "$OLDN6"
+	mkdir -p "$STATE"
+}
+
+# An empty namespace of the test's own, removed with the lab.
+scratch_ns() {	# scratch_ns NAME: prints the namespace's name
+	local ns=$P-$1
+	ip netns add "$ns" || bail "cannot add namespace $ns"
+	EXTRA_NS+=("$ns")
+	echo "$ns"
+}
+
+in_client() { ip netns exec "$NS_CLIENT" "$@"; }
+in_old() { ip netns exec "$NS_OLD" "$@"; }
+in_new() { ip netns exec "$NS_NEW" "$@"; }
+
+# redirect, always inside OLD's namespace and with the test's own state.
+redirect() { ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" "$@"; }
+
+# Runs COMMAND in the background in NS, in a process group of its own,
+# output to the work directory, and records its PID.
+spawn() {	# spawn NS COMMAND...
+	local ns=$1
+	shift
+	setsid ip netns exec "$ns" "$@" >>"$WORK/spawned.log" 2>&1 </dev/null &
+	PIDS+=("$!")
+}
+
+# A mail-ish server on each PORT in NS: a banner naming NAME and the peer
+# it saw, then an echo of whatever comes in.
+serve() {	# serve NS NAME PORT...
+	local ns=$1 name=$2 port
+	shift 2
+	for port in "$@"; do
+		spawn "$ns" socat "TCP4-LISTEN:$port,reuseaddr,fork" \
+			"SYSTEM:echo 220 $name \$SOCAT_PEERADDR; exec cat"
+		spawn "$ns" socat "TCP6-LISTEN:$port,ipv6only=1,reuseaddr,fork" \
+			"SYSTEM:echo 220 $name \$SOCAT_PEERADDR; exec cat"
+	done
+	for port in "$@"; do
+		wait_listening "$ns" "$port"
+	done
+}
+
+wait_listening() {	# wait_listening NS PORT
+	local i
+	for i in $(seq 50); do
+		ip netns exec "$1" ss -Htln "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	bail "nothing listens on port $2 in $1"
+}
+
+# The first line a client gets from ADDRESS:PORT ("" when nothing answers).
+banner() {	# banner ADDRESS PORT
+	local target
+	case $1 in *:*) target="TCP6:[$1]:$2" ;; *) target="TCP4:$1:$2" ;; esac
+	in_client timeout 5 socat -T 3 - "$target" </dev/null 2>/dev/null | head -n 1
+}
+
+# An IPv6 address written out in full, as socat reports peers.
+full6() {	# full6 ADDRESS
+	local head=${1%%::*} tail= h t x out=() i n
+	[[ $1 == *::* ]] && tail=${1##*::}
+	IFS=: read -ra h <<<"$head"
+	IFS=: read -ra t <<<"$tail"
+	n=$((8 - ${#h[@]} - ${#t[@]}))
+	for x in "${h[@]}"; do out+=("$(printf %04x "0x$x")"); done
+	for ((i = 0; i < n; i++)); do out+=(0000); done
+	for x in "${t[@]}"; do out+=("$(printf %04x "0x$x")"); done
+	(IFS=:; echo "${out[*]}")
+}
+
+# Long-lived client sessions through FIFOs: open, say a line, hear a line.
+declare -A SESSION_IN SESSION_OUT
+session_open() {	# session_open NAME ADDRESS PORT
+	local name=$1 target fd_in fd_out
+	case $2 in *:*) target="TCP6:[$2]:$3" ;; *) target="TCP4:$2:$3" ;; esac
+	mkfifo "$WORK/$name.in" "$WORK/$name.out"
+	setsid ip netns exec "$NS_CLIENT" socat -T 60 - "$target" \
+		<"$WORK/$name.in" >"$WORK/$name.out" 2>/dev/null &
+	PIDS+=("$!")
+	exec {fd_in}>"$WORK/$name.in"
+	exec {fd_out}<"$WORK/$name.out"
+	SESSION_IN[$name]=$fd_in
+	SESSION_OUT[$name]=$fd_out
+}
+
+session_say() {	# session_say NAME TEXT
+	echo "$2" >&"${SESSION_IN[$1]}" 2>/dev/null
+}
+
+session_hear() {	# session_hear NAME: the next line, or "" after 5s
+	local line=
+	read -r -t 5 line <&"${SESSION_OUT[$1]}"
+	echo "$line"
+}
+
+session_close() {	# session_close NAME
+	exec {SESSION_IN[$1]}>&- {SESSION_OUT[$1]}<&-
+	unset "SESSION_IN[$1]" "SESSION_OUT[$1]"
+}
+
+# Runs COMMAND in the background without the sessions' pipes (an inherited
+# write end would keep a session from ever seeing its end), output to FILE.
+background() {	# background FILE COMMAND...
+	local out=$1
+	shift
+	(
+		for fd in "${SESSION_IN[@]}" "${SESSION_OUT[@]}"; do
+			eval "exec $fd>&-"
+		done
+		"$@"
+	) >"$out" 2>&1 &
+	PIDS+=("$!")
+	BACKGROUND_PID=$!
+}
+
+# The ruleset of a namespace, with handles, for before/after comparisons.
+ruleset() { ip netns exec "$1" nft -a list ruleset; }
+
+# Our table with handles, minus the expiry countdown of stale sources
+# (which moves with the clock, not with anything we do).
+our_table() {
+	ip netns exec "$NS_OLD" nft -a list table inet mail_redirect | sed 's/ expires [0-9a-z]*//'
+}
+
+sysctls() {	# the forwarding-related settings of NS, one per line
+	ip netns exec "$1" sh -c 'for f in /proc/sys/net/ipv4/ip_forward \
+		/proc/sys/net/ipv4/conf/*/forwarding /proc/sys/net/ipv4/conf/all/accept_redirects \
+		/proc/sys/net/ipv6/conf/*/forwarding /proc/sys/net/ipv6/conf/*/accept_ra; do
+		echo "$f=$(cat "$f")"; done'
+}
