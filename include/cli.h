@@ -52,7 +52,8 @@ void cli_usage(const struct command *cmd, FILE *f);
 /* Prints "redirect NAME: message" to stderr and returns @status. */
 int cli_fail(const struct command *cmd, int status, const struct errmsg *e);
 
-extern const struct command command_enable, command_disable, command_restore;
+extern const struct command command_enable, command_disable, command_restore,
+	command_stats;
 extern const struct command *const commands[];
 
 #endif

@@ -39,6 +39,13 @@ int nft_read_view(struct nft_sock *s, struct table_view *view, uint32_t *genid,
 int nft_commit(struct nft_sock *s, const struct ops *ops, uint32_t genid,
 	       bool dry_run, struct errmsg *e);
 
+/* Only whether our table is there (and ours): one round trip. */
+int nft_read_table(struct nft_sock *s, struct table_view *view, uint32_t *genid,
+		   struct errmsg *e);
+
+/* The sets of our table into @view (which sets, stale-source timeouts). */
+int nft_read_sets(struct nft_sock *s, struct table_view *view, struct errmsg *e);
+
 /* Every counter object of our table. */
 typedef void (*nft_counter_cb)(const char *name, uint64_t packets, uint64_t bytes,
 			       void *data);

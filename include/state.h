@@ -15,6 +15,22 @@
 #define STATE_LOCK "lock"
 #define STATE_TEXT_MAX (64 * 1024)
 
+/*
+ * When redirected connections were last seen, as stats and check observed
+ * them: this outlives the kernel's counters and sets (a reboot, a flushed
+ * ruleset, sources expiring), so the quiet clock never starts over.
+ */
+struct history {
+	int64_t last_seen;			/* newest, unix time; 0: never */
+	unsigned int nseen;
+	struct {
+		uint16_t port;
+		int64_t at;
+	} seen[SPEC_MAX_SERVICES];		/* newest per service */
+	int64_t observed_at;			/* the last observation */
+	uint64_t observed_connections;		/* the counters' total then */
+};
+
 /* What redirect remembers between runs, in STATE_DIR/state. */
 struct state {
 	bool enabled;
@@ -23,6 +39,7 @@ struct state {
 	struct spec spec;
 	int64_t since;		/* when the redirect was first enabled */
 	struct sysctl_log sysctls;
+	struct history history;
 };
 
 struct state_dir {
@@ -48,6 +65,8 @@ void state_dir_close(struct state_dir *d);
  * holder, so a killed run never blocks the next one.
  */
 int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e);
+
+void state_unlock(struct state_dir *d);
 
 /* Reads the state; a missing file is a state with nothing enabled. */
 int state_read(struct state_dir *d, struct state *st, struct errmsg *e);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "history.h"
 #include "install.h"
 #include "ruleset.h"
 
@@ -197,8 +198,11 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 	next->enabled = next->pending = true;
 	next->draining = false;
 	next->spec = *spec;
-	if (!ss->state.enabled || !next->since)
+	if (!ss->state.enabled || !next->since) {
 		next->since = (int64_t)time(NULL);
+		memset(&next->history, 0, sizeof(next->history));	/* a new migration */
+	}
+	history_keep_services(&next->history, spec);
 	err = plan_forwarding(spec, next, &newly, r, e);
 	if (!err)
 		err = state_write(&ss->dir, next, e);

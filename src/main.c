@@ -16,6 +16,7 @@ const struct command *const commands[] = {
 	&command_enable,
 	&command_disable,
 	&command_restore,
+	&command_stats,
 	NULL,
 };
 

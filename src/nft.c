@@ -592,6 +592,23 @@ static int dump_table_counters(struct nft_sock *s, int (*cb)(const struct nlmsgh
 	return dump_checked(s, buf, nlh, cb, data, "counters", e);
 }
 
+int nft_read_table(struct nft_sock *s, struct table_view *view, uint32_t *genid,
+		   struct errmsg *e)
+{
+	struct view_ctx ctx = { .view = view };
+	int err;
+
+	memset(view, 0, sizeof(*view));
+	err = read_table(s, &ctx, e);
+	*genid = ctx.genid;
+	return err;
+}
+
+int nft_read_sets(struct nft_sock *s, struct table_view *view, struct errmsg *e)
+{
+	return dump_table_sets(s, view, e);
+}
+
 int nft_read_view(struct nft_sock *s, struct table_view *view, uint32_t *genid,
 		  struct errmsg *e)
 {

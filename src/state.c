@@ -134,6 +134,12 @@ int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e)
 	return 0;
 }
 
+void state_unlock(struct state_dir *d)
+{
+	if (d->lock_fd >= 0)
+		flock(d->lock_fd, LOCK_UN);
+}
+
 /* ---- text form ---- */
 
 static int put(char *buf, size_t len, size_t *used, const char *fmt, ...)
@@ -183,6 +189,14 @@ int state_format(const struct state *st, char *buf, size_t len)
 	if (!err)
 		err = put(buf, len, &used, "remember %" PRIu64 "\nmasquerade %s\n",
 			  s->remember, yes_no(s->masquerade));
+	if (!err && st->history.last_seen)
+		err = put(buf, len, &used, "last_seen %" PRId64 "\n", st->history.last_seen);
+	for (i = 0; !err && i < st->history.nseen; i++)
+		err = put(buf, len, &used, "seen %u %" PRId64 "\n", st->history.seen[i].port,
+			  st->history.seen[i].at);
+	if (!err && st->history.observed_at)
+		err = put(buf, len, &used, "observed %" PRId64 " %" PRIu64 "\n",
+			  st->history.observed_at, st->history.observed_connections);
 	for (i = 0; !err && i < st->sysctls.n; i++)
 		err = put(buf, len, &used, "sysctl %s %d %d\n", st->sysctls.r[i].path,
 			  st->sysctls.r[i].before, st->sysctls.r[i].after);
@@ -224,10 +238,44 @@ static int parse_sysctl(const char *v, struct sysctl_log *log, struct errmsg *e)
 	return 0;
 }
 
+static int parse_time(const char *v, int64_t *out)
+{
+	uint64_t n;
+
+	if (parse_u64(v, SINCE_MAX, &n))
+		return -EINVAL;
+	*out = (int64_t)n;
+	return 0;
+}
+
+/* "seen PORT TIME" */
+static int parse_seen(const char *v, struct history *h)
+{
+	char port[8], at[24], extra;
+	uint16_t p;
+	struct errmsg ignored;
+
+	if (sscanf(v, "%7s %23s %c", port, at, &extra) != 2 || parse_port(port, &p, &ignored) ||
+	    h->nseen == SPEC_MAX_SERVICES)
+		return -EINVAL;
+	h->seen[h->nseen].port = p;
+	return parse_time(at, &h->seen[h->nseen++].at);
+}
+
+/* "observed TIME CONNECTIONS" */
+static int parse_observed(const char *v, struct history *h)
+{
+	char at[24], count[24], extra;
+
+	if (sscanf(v, "%23s %23s %c", at, count, &extra) != 2 ||
+	    parse_u64(count, UINT64_MAX, &h->observed_connections))
+		return -EINVAL;
+	return parse_time(at, &h->observed_at);
+}
+
 static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 {
 	struct state *st = c->st;
-	uint64_t n;
 	uint16_t port;
 
 	if (!strcmp(key, "enabled"))
@@ -238,12 +286,14 @@ static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 		return parse_bool(v, &st->draining);
 	if (!strcmp(key, "masquerade"))
 		return parse_bool(v, &st->spec.masquerade);
-	if (!strcmp(key, "since")) {
-		if (parse_u64(v, SINCE_MAX, &n))
-			return -EINVAL;
-		st->since = (int64_t)n;
-		return 0;
-	}
+	if (!strcmp(key, "since"))
+		return parse_time(v, &st->since);
+	if (!strcmp(key, "last_seen"))
+		return parse_time(v, &st->history.last_seen);
+	if (!strcmp(key, "seen"))
+		return parse_seen(v, &st->history);
+	if (!strcmp(key, "observed"))
+		return parse_observed(v, &st->history);
 	if (!strcmp(key, "remember"))
 		return parse_duration(v, &st->spec.remember, c->e);
 	if (!strcmp(key, "to"))

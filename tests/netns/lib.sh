@@ -261,6 +261,8 @@ session_close() {	# session_close NAME
 
 # Runs COMMAND in the background without the sessions' pipes (an inherited
 # write end would keep a session from ever seeing its end), output to FILE.
+# A program (not a shell function) is exec'd, so BACKGROUND_PID is its own
+# and a signal sent there reaches it.
 background() {	# background FILE COMMAND...
 	local out=$1
 	shift
@@ -268,7 +270,7 @@ background() {	# background FILE COMMAND...
 		for fd in "${SESSION_IN[@]}" "${SESSION_OUT[@]}"; do
 			eval "exec $fd>&-"
 		done
-		"$@"
+		if declare -F "$1" >/dev/null; then "$@"; else exec "$@"; fi
 	) >"$out" 2>&1 &
 	PIDS+=("$!")
 	BACKGROUND_PID=$!

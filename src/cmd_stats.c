@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * redirect stats: who still uses the old address, for which service, and
+ * when the last one came. Counters give totals, the stale-source sets give
+ * who and when, conntrack (filtered by our mark in the kernel) gives what
+ * is open now; the state file keeps last-seen times the kernel forgot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "ct.h"
+#include "cli.h"
+#include "format.h"
+#include "history.h"
+#include "observe.h"
+#include "print.h"
+#include "state.h"
+
+#define SOURCES_TEXT_DEFAULT 10
+#define SPARK_LEN 24
+
+enum { OPT_JSON, OPT_PROMETHEUS, OPT_WATCH, OPT_SOURCES, OPT_OUTPUT };
+
+static const struct option_def stats_options[] = {
+	[OPT_JSON] = { "json", NULL, "print one JSON object (see redirect(8) for the keys)", false },
+	[OPT_PROMETHEUS] = { "prometheus", NULL,
+		"print Prometheus text exposition (for node_exporter's textfile collector)", false },
+	[OPT_WATCH] = { "watch", "SECONDS",
+		"refresh every SECONDS (in place on a terminal, a line each time otherwise)", false },
+	[OPT_SOURCES] = { "sources", "N",
+		"list at most N stale sources (text default 10, JSON default all)", false },
+	[OPT_OUTPUT] = { "output", "FILE",
+		"write to FILE through a temporary file and a rename, so readers never see half", false },
+	{ NULL, NULL, NULL, false },
+};
+
+static int cmd_stats(int argc, char **argv);
+
+const struct command command_stats = {
+	.name = "stats",
+	.run = cmd_stats,
+	.synopsis = "[--json | --prometheus] [--watch SECONDS] [--sources N] [--output FILE]",
+	.summary = "show who still uses the old address, for what, and when last",
+	.description =
+		"Shows, per service, the connections redirected since enable, those open now,\n"
+		"the bytes carried and when the last one came; then every client address seen\n"
+		"within the --remember window, most recent first, with its services.\n"
+		"Exit status 1 when the state says enabled but the kernel has lost the table\n"
+		"(run `redirect restore`).",
+	.options = stats_options,
+};
+
+struct stats_args {
+	bool json, prometheus;
+	uint64_t watch;
+	uint64_t sources;
+	bool sources_given;
+	const char *output;
+};
+
+static int on_option(int index, const char *value, void *data, struct errmsg *e)
+{
+	struct stats_args *a = data;
+	char q[QUOTE_BUF];
+	int err = 0;
+
+	switch (index) {
+	case OPT_JSON: a->json = true; break;
+	case OPT_PROMETHEUS: a->prometheus = true; break;
+	case OPT_WATCH:
+		err = parse_duration(value, &a->watch, e);
+		break;
+	case OPT_SOURCES:
+		if (parse_u64(value, 1000000, &a->sources))
+			err = errmsg_set(e, -EINVAL, "%s is not a number from 0 to 1000000",
+					 quote(value, q, sizeof(q)));
+		a->sources_given = true;
+		break;
+	case OPT_OUTPUT:
+		if (!*value || strlen(value) >= 4000)
+			err = errmsg_set(e, -EINVAL, "%s is not a usable file name",
+					 quote(value, q, sizeof(q)));
+		a->output = value;
+		break;
+	}
+	if (err)
+		errmsg_prefix(e, "--%s", stats_options[index].name);
+	return err;
+}
+
+/* ---- one look ---- */
+
+struct snapshot {
+	struct state state;
+	bool installed;
+	struct stats st;
+	int64_t now;
+	unsigned int draining;		/* open flows of a disabled redirect */
+};
+
+/*
+ * Reads state and kernel, and records the last-seen times in the state when
+ * nobody else holds the lock (a waiting disable, say): then this look just
+ * does not record.
+ */
+static int take_snapshot(struct state_dir *dir, struct nft_sock *nft, struct snapshot *s,
+			 struct errmsg *e)
+{
+	long holder;
+	bool locked = dir->fd >= 0 && state_lock(dir, false, &holder, e) == 0;
+	int err = state_read(dir, &s->state, e);
+
+	s->now = (int64_t)time(NULL);
+	stats_init(&s->st, &s->state.spec);
+	if (!err)
+		err = observe(nft, &s->st, &s->installed, e);
+	if (!err)
+		stats_finish(&s->st);
+	if (!err && s->state.draining)
+		err = ct_count_open(&s->draining, e);
+	if (!err && s->state.enabled &&
+	    history_observe(&s->state.history, &s->st, s->now) && s->installed && locked)
+		err = state_write(dir, &s->state, e);
+	if (locked)
+		state_unlock(dir);
+	return err;
+}
+
+/* ---- text and JSON ---- */
+
+static unsigned int name_width(const struct stats *st)
+{
+	unsigned int i, w = 7;
+
+	for (i = 0; i < st->nservices; i++)
+		if (strlen(st->services[i].svc.name) > w)
+			w = (unsigned int)strlen(st->services[i].svc.name);
+	return w;
+}
+
+static void print_since(struct printer *p, const struct snapshot *s)
+{
+	char when[64], ago[FORMAT_BUF];
+	time_t t = (time_t)s->state.since;
+	struct tm tm;
+
+	print_u64(p, "since", NULL, (uint64_t)s->state.since);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime_r(&t, &tm));
+	print_text(p, "since %s (%s ago)", when,
+		   format_duration((uint64_t)(s->now > s->state.since ? s->now - s->state.since : 0),
+				   ago, sizeof(ago)));
+}
+
+static void print_targets(struct printer *p, const struct spec *spec)
+{
+	char a[ADDRESS_STRLEN];
+
+	print_array_begin(p, "to");
+	print_text(p, "  to ");
+	if (spec->has_to4) {
+		address_str(&spec->to4, a);
+		print_str(p, NULL, PRINT_ARRAY_MEMBER, a);
+		print_text(p, "%s", a);
+	}
+	if (spec->has_to6) {
+		address_str(&spec->to6, a);
+		print_str(p, NULL, PRINT_ARRAY_MEMBER, a);
+		print_text(p, "%s%s", spec->has_to4 ? " and " : "", a);
+	}
+	print_array_end(p);
+	print_bool(p, "masquerade", NULL, spec->masquerade);
+	print_text(p, ", masquerade %s", spec->masquerade ? "on" : "off");
+	print_u64(p, "remember_seconds", NULL, spec->remember);
+	print_text(p, "\n");
+}
+
+static void print_header(struct printer *p, const struct snapshot *s)
+{
+	print_style(p, STYLE_BOLD);
+	print_text(p, "redirect: enabled ");
+	print_style(p, STYLE_NONE);
+	print_since(p, s);
+	print_text(p, "\n");
+	print_targets(p, &s->state.spec);
+}
+
+static void print_last_seen(struct printer *p, const char *key, int64_t ago)
+{
+	print_style(p, ago < 0 ? STYLE_DIM : ago < 3600 ? STYLE_WARN : STYLE_NONE);
+	print_ago(p, key, "  %-10s", ago);
+	print_style(p, STYLE_NONE);
+}
+
+struct rates {			/* watch mode on a terminal */
+	bool show;
+	double per_minute[SPEC_MAX_SERVICES];
+	const char *spark[SPEC_MAX_SERVICES];
+	unsigned int spark_glyphs;	/* UTF-8: glyphs, not bytes, for padding */
+};
+
+static void print_service(struct printer *p, const struct service_stats *s, unsigned int w,
+			  const struct rates *r, unsigned int i)
+{
+	char bytes[FORMAT_BUF];
+
+	print_object_begin(p, NULL);
+	print_text(p, "%-*s", (int)w, s->svc.name);
+	print_str(p, "name", NULL, s->svc.name);
+	print_u64(p, "port", " %5" PRIu64, s->svc.port);
+	print_u64(p, "connections", " %11" PRIu64, s->connections);
+	print_u64(p, "active", " %6" PRIu64, s->active);
+	print_u64(p, "bytes", NULL, s->bytes);
+	print_text(p, " %10s", format_bytes(s->bytes, bytes, sizeof(bytes)));
+	if (r && r->show)
+		print_text(p, " %7.1f  %s%*s", r->per_minute[i], r->spark[i],
+			   (int)(SPARK_LEN - r->spark_glyphs), "");
+	print_last_seen(p, "last_seen_seconds", s->last_seen);
+	print_text(p, "\n");
+	print_object_end(p);
+}
+
+static void print_services(struct printer *p, const struct stats *st, const struct rates *r)
+{
+	unsigned int i, w = name_width(st);
+	char bytes[FORMAT_BUF];
+
+	print_style(p, STYLE_BOLD);
+	print_text(p, "\n%-*s  PORT CONNECTIONS ACTIVE      BYTES%s  LAST SEEN\n", (int)w, "SERVICE",
+		   r && r->show ? "  PER MIN  HISTORY                 " : "");
+	print_style(p, STYLE_NONE);
+	print_array_begin(p, "services");
+	for (i = 0; i < st->nservices; i++)
+		print_service(p, &st->services[i], w, r, i);
+	print_array_end(p);
+	print_text(p, "%-*s       %11" PRIu64 " %6" PRIu64 " %10s%s", (int)w, "total",
+		   st->connections, st->active, format_bytes(st->bytes, bytes, sizeof(bytes)),
+		   r && r->show ? "                                   " : "");
+	print_last_seen(p, NULL, st->last_seen);
+	print_text(p, "\n");
+	print_u64(p, "connections", NULL, st->connections);
+	print_u64(p, "active", NULL, st->active);
+	print_u64(p, "bytes", NULL, st->bytes);
+	print_ago(p, "last_seen_seconds", NULL, st->last_seen);
+}
+
+static void print_source_services(struct printer *p, const struct stats *st,
+				  const struct source_stats *src)
+{
+	unsigned int i;
+	bool first = true;
+
+	print_array_begin(p, "services");
+	print_text(p, "  ");
+	for (i = 0; i < st->nservices; i++) {
+		if (!(src->services & 1U << i))
+			continue;
+		print_str(p, NULL, PRINT_ARRAY_MEMBER, st->services[i].svc.name);
+		print_text(p, "%s%s", first ? "" : ", ", st->services[i].svc.name);
+		first = false;
+	}
+	print_array_end(p);
+}
+
+static void print_sources(struct printer *p, const struct stats *st, uint64_t limit)
+{
+	char addr[ADDRESS_STRLEN], remember[FORMAT_BUF];
+	unsigned int i, shown = st->nsources < limit ? st->nsources : (unsigned int)limit;
+
+	print_u64(p, "stale_sources", NULL, st->nsources);
+	print_style(p, STYLE_BOLD);
+	print_text(p, "\nSTALE SOURCES (seen in the last %s, most recent first)\n",
+		   format_duration_exact(st->spec.remember, remember, sizeof(remember)));
+	print_style(p, STYLE_NONE);
+	if (!st->nsources)
+		print_text(p, "none\n");
+	else
+		print_text(p, "%-39s CONNECTIONS  LAST SEEN   SERVICES\n", "ADDRESS");
+	print_array_begin(p, "sources");
+	for (i = 0; i < shown; i++) {
+		const struct source_stats *src = &st->sources[i];
+
+		print_object_begin(p, NULL);
+		print_str(p, "address", "%-39s", address_str(&src->addr, addr));
+		print_u64(p, "connections", " %11" PRIu64, src->connections);
+		print_last_seen(p, "last_seen_seconds", src->last_seen);
+		print_source_services(p, st, src);
+		print_text(p, "\n");
+		print_object_end(p);
+	}
+	print_array_end(p);
+	if (shown < st->nsources)
+		print_text(p, "... and %u more (--sources N lists more)\n", st->nsources - shown);
+}
+
+/* What a text reader must know when things are not as they should be. */
+static int print_abnormal(struct printer *p, const struct snapshot *s)
+{
+	if (!s->state.enabled && s->installed && !s->state.draining) {
+		print_bool(p, "installed", NULL, true);
+		print_text(p, "redirect: the kernel has table inet mail_redirect, but the state directory\n"
+			   "  says nothing is enabled (another --state-dir?). `redirect disable` removes it.\n");
+		return EXIT_FAILED;
+	}
+	if (!s->state.enabled) {
+		if (s->state.draining) {
+			print_bool(p, "draining", NULL, true);
+			print_u64(p, "active", NULL, s->draining);
+			print_text(p, "redirect: disabled; %u redirected session%s still open keep%s their NAT.\n"
+				   "  `redirect disable` finishes once they have closed.\n", s->draining,
+				   s->draining == 1 ? "" : "s", s->draining == 1 ? "s" : "");
+		} else {
+			print_text(p, "redirect: not enabled.\n");
+		}
+		return EXIT_DONE;
+	}
+	return -1;
+}
+
+static int render(struct printer *p, const struct snapshot *s, const struct stats_args *a,
+		  const struct rates *r)
+{
+	int rc;
+
+	print_object_begin(p, NULL);
+	print_bool(p, "enabled", NULL, s->state.enabled);
+	rc = print_abnormal(p, s);
+	if (rc >= 0) {
+		print_object_end(p);
+		return rc;
+	}
+	print_bool(p, "installed", NULL, s->installed);
+	print_header(p, s);
+	if (!s->installed) {
+		print_style(p, STYLE_BAD);
+		print_text(p, "\nThe redirect's table is gone from the kernel: a ruleset flush (nftables.service\n"
+			   "reload) or a reboot removed it. `redirect restore` puts it back.\n");
+		print_style(p, STYLE_NONE);
+		print_ago(p, "last_seen_seconds", NULL, s->st.last_seen);
+		print_object_end(p);
+		return EXIT_FAILED;
+	}
+	print_services(p, &s->st, r);
+	print_sources(p, &s->st, a->sources_given ? a->sources :
+		      p->json ? UINT64_MAX : SOURCES_TEXT_DEFAULT);
+	print_object_end(p);
+	return EXIT_DONE;
+}
+
+/* ---- Prometheus ---- */
+
+static void prom_family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_services(FILE *f, const struct stats *st)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} families[] = {
+		{ "redirect_connections_total", "counter", "Connections redirected since enable (or the last restore)." },
+		{ "redirect_active_connections", "gauge", "Redirected connections open now." },
+		{ "redirect_bytes_total", "counter", "Bytes carried by redirected connections, both directions." },
+		{ "redirect_last_seen_seconds", "gauge", "Seconds since the last redirected connection (absent: never)." },
+	};
+	unsigned int fam, i;
+
+	for (fam = 0; fam < 4; fam++) {
+		prom_family(f, families[fam].name, families[fam].type, families[fam].help);
+		for (i = 0; i < st->nservices; i++) {
+			const struct service_stats *s = &st->services[i];
+			uint64_t v = fam == 0 ? s->connections : fam == 1 ? s->active :
+				     fam == 2 ? s->bytes : (uint64_t)s->last_seen;
+
+			if (fam == 3 && s->last_seen < 0)
+				continue;
+			fprintf(f, "%s{service=\"%s\",port=\"%u\"} %" PRIu64 "\n", families[fam].name,
+				s->svc.name, s->svc.port, v);
+		}
+	}
+}
+
+static int render_prometheus(FILE *f, const struct snapshot *s)
+{
+	bool broken = s->state.enabled && !s->installed;
+
+	prom_family(f, "redirect_enabled", "gauge", "Whether a redirect is enabled (1) or not (0).");
+	fprintf(f, "redirect_enabled %d\n", s->state.enabled ? 1 : 0);
+	prom_family(f, "redirect_installed", "gauge", "Whether its nftables table is in the kernel.");
+	fprintf(f, "redirect_installed %d\n", s->installed ? 1 : 0);
+	if (!s->state.enabled)
+		return s->installed && !s->state.draining ? EXIT_FAILED : EXIT_DONE;
+	prom_family(f, "redirect_enabled_since_seconds", "gauge", "When the redirect was enabled, as a Unix time.");
+	fprintf(f, "redirect_enabled_since_seconds %" PRId64 "\n", s->state.since);
+	if (s->st.last_seen >= 0) {
+		prom_family(f, "redirect_quiet_seconds", "gauge",
+			    "Seconds since the last redirected connection of any service.");
+		fprintf(f, "redirect_quiet_seconds %" PRId64 "\n", s->st.last_seen);
+	}
+	if (broken)
+		return EXIT_FAILED;
+	prom_services(f, &s->st);
+	prom_family(f, "redirect_stale_sources", "gauge",
+		    "Distinct client addresses seen within the remember window.");
+	fprintf(f, "redirect_stale_sources %u\n", s->st.nsources);
+	return EXIT_DONE;
+}
+
+/* ---- output files ---- */
+
+/* A temporary file next to @path, renamed over it once complete. */
+static FILE *output_open(const char *path, char *tmp, size_t len, struct errmsg *e)
+{
+	int fd;
+	FILE *f;
+
+	snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		errmsg_set(e, -errno, "cannot create %s: %s", tmp, strerror(errno));
+		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+static int output_commit(FILE *f, const char *tmp, const char *path, struct errmsg *e)
+{
+	bool bad = fflush(f) != 0 || ferror(f);
+
+	if (fclose(f) || bad || rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return errmsg_set(e, err ? err : -EIO, "cannot write %s: %s", path, strerror(-err));
+	}
+	return 0;
+}
+
+/* ---- watch ---- */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+struct watch {
+	bool have_prev;
+	uint64_t prev[SPEC_MAX_SERVICES];
+	uint64_t history[SPEC_MAX_SERVICES][SPARK_LEN];
+	unsigned int filled;
+	char spark[SPEC_MAX_SERVICES][SPARK_LEN * 3 + 1];
+	struct rates rates;
+};
+
+/* A sparkline of the last intervals' new connections, in eighths. */
+static void sparkline(const uint64_t *values, unsigned int n, char *out)
+{
+	static const char *const bars[] = { " ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	uint64_t max = 0;
+	unsigned int i;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (values[i] > max)
+			max = values[i];
+	for (i = 0; i < n; i++)
+		strcat(out, bars[max ? (values[i] * 8 + max - 1) / max : 0]);
+}
+
+static void watch_update(struct watch *w, const struct stats *st, uint64_t interval)
+{
+	unsigned int i, n;
+
+	if (w->filled < SPARK_LEN && w->have_prev)
+		w->filled++;
+	n = w->filled;
+	for (i = 0; i < st->nservices; i++) {
+		uint64_t now = st->services[i].connections;
+		uint64_t delta = w->have_prev && now >= w->prev[i] ? now - w->prev[i] : 0;
+
+		memmove(&w->history[i][0], &w->history[i][1], (SPARK_LEN - 1) * sizeof(uint64_t));
+		w->history[i][SPARK_LEN - 1] = delta;
+		w->rates.per_minute[i] = (double)delta * 60.0 / (double)interval;
+		sparkline(&w->history[i][SPARK_LEN - n], n, w->spark[i]);
+		w->rates.spark[i] = w->spark[i];
+		w->prev[i] = now;
+	}
+	w->rates.show = true;
+	w->rates.spark_glyphs = n;
+	w->have_prev = true;
+}
+
+/* Without a terminal, one line per look: easy to log and grep. */
+static void watch_line(FILE *f, const struct snapshot *s)
+{
+	char when[32], ago[FORMAT_BUF];
+	time_t t = (time_t)s->now;
+	struct tm tm;
+	unsigned int i;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime_r(&t, &tm));
+	if (!s->state.enabled) {
+		fprintf(f, "%s enabled=no\n", when);
+		return;
+	}
+	fprintf(f, "%s enabled=yes installed=%s connections=%" PRIu64 " active=%" PRIu64
+		" sources=%u last_seen=%s", when, s->installed ? "yes" : "no", s->st.connections,
+		s->st.active, s->st.nsources,
+		s->st.last_seen < 0 ? "never" : format_duration((uint64_t)s->st.last_seen, ago, sizeof(ago)));
+	for (i = 0; i < s->st.nservices; i++)
+		fprintf(f, " %s=%" PRIu64, s->st.services[i].svc.name, s->st.services[i].connections);
+	fputc('\n', f);
+}
+
+/* ---- the command ---- */
+
+struct stats_run {
+	struct stats_args args;
+	struct state_dir dir;
+	struct nft_sock nft;
+	struct snapshot snap;
+	struct watch watch;
+	bool tty;
+};
+
+static int emit(struct stats_run *r, struct errmsg *e)
+{
+	char tmp[4096 + 32];
+	FILE *f = stdout;
+	struct printer p;
+	int rc;
+
+	if (r->args.output && !(f = output_open(r->args.output, tmp, sizeof(tmp), e)))
+		return -1;
+	if (r->args.prometheus) {
+		rc = render_prometheus(f, &r->snap);
+	} else if (r->args.watch && !r->tty && !r->args.json && !r->args.output) {
+		watch_line(f, &r->snap);
+		rc = EXIT_DONE;
+	} else {
+		if (r->args.watch && r->tty && !r->args.json && !r->args.output)
+			fputs("\033[H\033[2J", f);
+		printer_init(&p, f, r->args.json, r->tty && !getenv("NO_COLOR") && !r->args.output);
+		rc = render(&p, &r->snap, &r->args, r->args.watch ? &r->watch.rates : NULL);
+	}
+	fflush(f);
+	if (r->args.output && output_commit(f, tmp, r->args.output, e))
+		return -1;
+	return rc;
+}
+
+static int look(struct stats_run *r)
+{
+	struct errmsg e = { "" };
+	int rc;
+
+	stats_free(&r->snap.st);
+	if (take_snapshot(&r->dir, &r->nft, &r->snap, &e))
+		return cli_fail(&command_stats, EXIT_FAILED, &e);
+	if (r->args.watch)
+		watch_update(&r->watch, &r->snap.st, r->args.watch);
+	rc = emit(r, &e);
+	return rc < 0 ? cli_fail(&command_stats, EXIT_FAILED, &e) : rc;
+}
+
+static int watch_loop(struct stats_run *r)
+{
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART: sleeps end */
+	struct timespec pause = { (time_t)r->args.watch, 0 };
+	int rc = EXIT_DONE;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!stop) {
+		rc = look(r);
+		if (rc == EXIT_FAILED && !r->snap.state.enabled && r->snap.installed)
+			break;
+		while (!stop && nanosleep(&pause, &pause) && errno == EINTR)
+			;
+		pause.tv_sec = (time_t)r->args.watch;
+	}
+	if (r->tty && !r->args.json)
+		fputc('\n', stdout);
+	return stop ? EXIT_DONE : rc;
+}
+
+static int check_args(const struct stats_args *a, struct errmsg *e)
+{
+	if (a->json && a->prometheus)
+		return errmsg_set(e, -EINVAL, "--json and --prometheus exclude each other");
+	if (a->output && !a->json && !a->prometheus)
+		return errmsg_set(e, -EINVAL, "--output goes with --json or --prometheus");
+	return 0;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	static struct stats_run r;
+	struct errmsg e = { "" };
+	int rc = cli_parse(&command_stats, argc, argv, on_option, &r.args, &e);
+
+	if (rc)
+		return rc == 1 ? EXIT_DONE : cli_fail(&command_stats, EXIT_USAGE, &e);
+	if (check_args(&r.args, &e))
+		return cli_fail(&command_stats, EXIT_USAGE, &e);
+	if (caps_keep_net_admin(&e) ||
+	    state_dir_open(&r.dir, state_dir_path(globals.state_dir), false, &e) ||
+	    nft_open(&r.nft, &e))
+		return cli_fail(&command_stats, EXIT_FAILED, &e);
+	r.tty = isatty(STDOUT_FILENO);
+	rc = r.args.watch ? watch_loop(&r) : look(&r);
+	stats_free(&r.snap.st);
+	nft_close(&r.nft);
+	state_dir_close(&r.dir);
+	return rc;
+}
