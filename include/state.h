@@ -74,6 +74,13 @@ int state_read(struct state_dir *d, struct state *st, struct errmsg *e);
 /* Temporary file, fsync, rename, fsync of the directory. */
 int state_write(struct state_dir *d, const struct state *st, struct errmsg *e);
 
+/*
+ * The same without the fsyncs, for the "pending" record written before a
+ * change: the rename alone makes it survive the process being killed, and
+ * after a power cut there is no ruleset left for it to describe.
+ */
+int state_write_intent(struct state_dir *d, const struct state *st, struct errmsg *e);
+
 /* The text form, pure: for tests and the fuzzer. */
 int state_parse(const char *text, size_t len, struct state *st, struct errmsg *e);
 int state_format(const struct state *st, char *buf, size_t len);

@@ -205,7 +205,7 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 	history_keep_services(&next->history, spec);
 	err = plan_forwarding(spec, next, &newly, r, e);
 	if (!err)
-		err = state_write(&ss->dir, next, e);
+		err = state_write_intent(&ss->dir, next, e);
 	if (err)
 		return err;
 	err = apply_forwarding(spec, next, e);

@@ -14,6 +14,8 @@
 #include <linux/netlink.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include <libmnl/libmnl.h>
@@ -37,6 +39,7 @@
 
 int nft_open(struct nft_sock *s, struct errmsg *e)
 {
+	const struct timeval timeout = { .tv_sec = 30 };
 	int one = 1;
 
 	memset(s, 0, sizeof(*s));
@@ -54,6 +57,8 @@ int nft_open(struct nft_sock *s, struct errmsg *e)
 	/* extended ACKs say why; capped ACKs do not echo our whole batch back */
 	mnl_socket_setsockopt(s->nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(s->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* the kernel always answers; if it ever did not, fail instead of hanging */
+	setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
 	s->seq = (uint32_t)time(NULL);
 	return 0;
 }
@@ -70,6 +75,8 @@ void nft_close(struct nft_sock *s)
 struct exchange {
 	uint32_t first_seq;		/* requests first_seq .. first_seq + count - 1 */
 	unsigned int count;
+	uint32_t final_seq;		/* with a batch: the one message that asks for an ACK */
+	bool final_only;
 	uint32_t begin_seq;		/* a batch's BEGIN: its error ends everything */
 	bool has_begin;
 	unsigned int finished;
@@ -134,7 +141,10 @@ static int handle_error_msg(const struct nlmsghdr *nlh, struct exchange *x)
 		return 0;		/* a late reply to something earlier */
 	if (err->error)
 		record_error(x, nlh, err->error);
-	x->finished++;
+	if (x->final_only)
+		x->finished = nlh->nlmsg_seq == x->final_seq ? x->count : x->finished;
+	else
+		x->finished++;
 	return 0;
 }
 
@@ -175,7 +185,7 @@ static int exchange_run(struct nft_sock *s, const void *req, size_t len, struct 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
 		for (len_left = (int)n; mnl_nlmsg_ok(nlh, len_left);
 		     nlh = mnl_nlmsg_next(nlh, &len_left)) {
 			int err = handle_msg(nlh, x);
@@ -317,6 +327,12 @@ static void op_payload(struct nlmsghdr *nlh, const struct op *op)
 	}
 }
 
+/*
+ * The kernel reports an error for any message of a batch, asked or not,
+ * and delivers them in order after the whole batch; so only the last
+ * message asks for an ACK, which then closes the exchange: one reply to
+ * read instead of one per message.
+ */
 static int batch_fill(struct mnl_nlmsg_batch *b, const struct ops *ops, uint32_t first_seq,
 		      const struct nlmsghdr **msgs)
 {
@@ -324,10 +340,11 @@ static int batch_fill(struct mnl_nlmsg_batch *b, const struct ops *ops, uint32_t
 
 	for (i = 0; i < ops->n; i++) {
 		const struct op *op = &ops->v[i];
+		uint16_t ack = i + 1 == ops->n ? NLM_F_ACK : 0;
 		struct nlmsghdr *nlh;
 
 		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), op->msg, NFPROTO_INET,
-					    op->flags | NLM_F_ACK, first_seq + i);
+					    op->flags | ack, first_seq + i);
 		op_payload(nlh, op);
 		msgs[i] = nlh;
 		if (!mnl_nlmsg_batch_next(b))
@@ -363,6 +380,8 @@ int nft_commit(struct nft_sock *s, const struct ops *ops, uint32_t genid, bool d
 	exchange_init(&x, first, ops->n, NULL, NULL);
 	x.begin_seq = begin;
 	x.has_begin = true;
+	x.final_only = true;
+	x.final_seq = first + ops->n - 1;
 	err = exchange_run(s, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), &x);
 	if (err)
 		errmsg_set(e, err, "talking to the kernel failed: %s", strerror(-err));

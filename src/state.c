@@ -430,7 +430,8 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int state_write(struct state_dir *d, const struct state *st, struct errmsg *e)
+static int write_state(struct state_dir *d, const struct state *st, bool durable,
+		       struct errmsg *e)
 {
 	static char buf[STATE_TEXT_MAX];
 	int len = state_format(st, buf, sizeof(buf)), fd, err;
@@ -445,16 +446,26 @@ int state_write(struct state_dir *d, const struct state *st, struct errmsg *e)
 		return errmsg_set(e, -errno, "cannot create %s/%s: %s", d->path, STATE_TMP,
 				  strerror(errno));
 	err = write_all(fd, buf, (size_t)len);
-	if (!err && fsync(fd))
+	if (!err && durable && fsync(fd))
 		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
 	if (!err && renameat(d->fd, STATE_TMP, d->fd, STATE_FILE))
 		err = -errno;
-	if (!err && fsync(d->fd))
+	if (!err && durable && fsync(d->fd))
 		err = -errno;
 	if (err)
 		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, STATE_FILE,
 				  strerror(-err));
 	return 0;
+}
+
+int state_write(struct state_dir *d, const struct state *st, struct errmsg *e)
+{
+	return write_state(d, st, true, e);
+}
+
+int state_write_intent(struct state_dir *d, const struct state *st, struct errmsg *e)
+{
+	return write_state(d, st, false, e);
 }
