@@ -53,7 +53,7 @@ void cli_usage(const struct command *cmd, FILE *f);
 int cli_fail(const struct command *cmd, int status, const struct errmsg *e);
 
 extern const struct command command_enable, command_disable, command_restore,
-	command_stats;
+	command_stats, command_check;
 extern const struct command *const commands[];
 
 #endif

@@ -13,9 +13,18 @@ struct ct_flow {
 	struct address client;	/* the original source */
 	uint16_t port;		/* the original destination port: the service */
 	uint8_t tcp_state;	/* TCP_CONNTRACK_* */
-	bool open;		/* not lingering in TIME_WAIT or CLOSE */
+	uint32_t idle;		/* seconds since its last packet (established flows) */
+	bool open;		/* in use: not closing down, and a packet within IDLE_LIMIT */
 	uint64_t bytes;		/* both directions, when conntrack accounting is on */
 };
+
+/*
+ * A client that vanished without a FIN leaves an ESTABLISHED entry for
+ * days (nf_conntrack_tcp_timeout_established, 5d by default). A session
+ * silent this long is not in use: IMAP IDLE re-arms within 29 minutes
+ * (RFC 2177), SMTP servers time out within minutes.
+ */
+#define IDLE_LIMIT 3600
 
 typedef void (*ct_flow_cb)(const struct ct_flow *flow, void *data);
 

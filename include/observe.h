@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "nft.h"
+#include "state.h"
 #include "stats.h"
 
 /*
@@ -13,5 +14,24 @@
  * whether our table is there at all; without it @st stays empty.
  */
 int observe(struct nft_sock *nft, struct stats *st, bool *installed, struct errmsg *e);
+
+/* One look at state and kernel, as stats and check take it. */
+struct snapshot {
+	struct state state;
+	bool installed;
+	struct stats st;	/* totals and sources sorted, last-seen filled in */
+	int64_t now;
+	unsigned int draining;	/* open flows of a disabled redirect */
+	bool locked;		/* the state lock is held: the caller may write, then unlock */
+};
+
+/*
+ * Reads state and kernel and records last-seen times in the state file
+ * when the lock is free (a waiting disable may hold it: then this look
+ * records nothing). Leaves the lock held when it got it.
+ */
+int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct snapshot *s,
+		  struct errmsg *e);
+void snapshot_release(struct state_dir *dir, struct snapshot *s);
 
 #endif

@@ -40,6 +40,7 @@ struct state {
 	int64_t since;		/* when the redirect was first enabled */
 	struct sysctl_log sysctls;
 	struct history history;
+	char reported[12];	/* what `check --quiet` last spoke of: a verdict or "disabled" */
 };
 
 struct state_dir {

@@ -11,7 +11,7 @@ BUILD_PACKAGES=(
 	libnftnl-dev libmnl-dev libnetfilter-conntrack-dev libcap-ng-dev libcmocka-dev
 )
 TEST_PACKAGES=(
-	nftables conntrack iproute2 socat util-linux procps coreutils jq prometheus
+	nftables conntrack iproute2 socat util-linux procps coreutils jq prometheus systemd
 )
 
 missing_packages() {	# missing_packages PACKAGE...: prints those not installed

@@ -16,10 +16,8 @@
 #include <unistd.h>
 
 #include "caps.h"
-#include "ct.h"
 #include "cli.h"
 #include "format.h"
-#include "history.h"
 #include "observe.h"
 #include "print.h"
 #include "state.h"
@@ -93,44 +91,6 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	}
 	if (err)
 		errmsg_prefix(e, "--%s", stats_options[index].name);
-	return err;
-}
-
-/* ---- one look ---- */
-
-struct snapshot {
-	struct state state;
-	bool installed;
-	struct stats st;
-	int64_t now;
-	unsigned int draining;		/* open flows of a disabled redirect */
-};
-
-/*
- * Reads state and kernel, and records the last-seen times in the state when
- * nobody else holds the lock (a waiting disable, say): then this look just
- * does not record.
- */
-static int take_snapshot(struct state_dir *dir, struct nft_sock *nft, struct snapshot *s,
-			 struct errmsg *e)
-{
-	long holder;
-	bool locked = dir->fd >= 0 && state_lock(dir, false, &holder, e) == 0;
-	int err = state_read(dir, &s->state, e);
-
-	s->now = (int64_t)time(NULL);
-	stats_init(&s->st, &s->state.spec);
-	if (!err)
-		err = observe(nft, &s->st, &s->installed, e);
-	if (!err)
-		stats_finish(&s->st);
-	if (!err && s->state.draining)
-		err = ct_count_open(&s->draining, e);
-	if (!err && s->state.enabled &&
-	    history_observe(&s->state.history, &s->st, s->now) && s->installed && locked)
-		err = state_write(dir, &s->state, e);
-	if (locked)
-		state_unlock(dir);
 	return err;
 }
 
@@ -567,8 +527,9 @@ static int look(struct stats_run *r)
 	struct errmsg e = { "" };
 	int rc;
 
-	stats_free(&r->snap.st);
-	if (take_snapshot(&r->dir, &r->nft, &r->snap, &e))
+	rc = snapshot_take(&r->dir, &r->nft, &r->snap, &e);
+	snapshot_release(&r->dir, &r->snap);
+	if (rc)
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
 	if (r->args.watch)
 		watch_update(&r->watch, &r->snap.st, r->args.watch);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,6 +23,7 @@
 
 struct dump_ctx {
 	struct nf_conntrack *ct;
+	uint32_t established_timeout;
 	ct_flow_cb cb;
 	void *data;
 };
@@ -31,7 +33,22 @@ static bool state_open(uint8_t state)
 	return state != TCP_CONNTRACK_TIME_WAIT && state != TCP_CONNTRACK_CLOSE;
 }
 
-static void flow_from_ct(const struct nf_conntrack *ct, struct ct_flow *f)
+/* The timeout an established flow gets back at each packet. */
+static uint32_t read_established_timeout(void)
+{
+	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established", "re");
+	unsigned int v = 432000;
+
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = 432000;
+		fclose(f);
+	}
+	return v;
+}
+
+static void flow_from_ct(const struct nf_conntrack *ct, uint32_t established_timeout,
+			 struct ct_flow *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->client.family = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
@@ -41,7 +58,12 @@ static void flow_from_ct(const struct nf_conntrack *ct, struct ct_flow *f)
 		memcpy(&f->client.in.v6, nfct_get_attr(ct, ATTR_ORIG_IPV6_SRC), 16);
 	f->port = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_DST));
 	f->tcp_state = nfct_get_attr_u8(ct, ATTR_TCP_STATE);
-	f->open = state_open(f->tcp_state);
+	if (f->tcp_state == TCP_CONNTRACK_ESTABLISHED && nfct_attr_is_set(ct, ATTR_TIMEOUT)) {
+		uint32_t left = nfct_get_attr_u32(ct, ATTR_TIMEOUT);
+
+		f->idle = left < established_timeout ? established_timeout - left : 0;
+	}
+	f->open = state_open(f->tcp_state) && f->idle < IDLE_LIMIT;
 	if (nfct_attr_is_set(ct, ATTR_ORIG_COUNTER_BYTES))
 		f->bytes = nfct_get_attr_u64(ct, ATTR_ORIG_COUNTER_BYTES) +
 			   nfct_get_attr_u64(ct, ATTR_REPL_COUNTER_BYTES);
@@ -55,7 +77,7 @@ static int entry_cb(const struct nlmsghdr *nlh, void *data)
 	if (nfct_nlmsg_parse(nlh, ctx->ct) < 0)
 		return MNL_CB_OK;	/* not ours to judge: skip it */
 	if (nfct_get_attr_u8(ctx->ct, ATTR_ORIG_L4PROTO) == IPPROTO_TCP) {
-		flow_from_ct(ctx->ct, &flow);
+		flow_from_ct(ctx->ct, ctx->established_timeout, &flow);
 		ctx->cb(&flow, ctx->data);
 	}
 	return MNL_CB_OK;
@@ -107,7 +129,8 @@ static int run_dump(struct mnl_socket *nl, struct dump_ctx *ctx)
 
 int ct_dump_redirected(ct_flow_cb cb, void *data, struct errmsg *e)
 {
-	struct dump_ctx ctx = { .cb = cb, .data = data };
+	struct dump_ctx ctx = { .cb = cb, .data = data,
+				.established_timeout = read_established_timeout() };
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	int err = -ENOMEM;
 

@@ -17,6 +17,7 @@ const struct command *const commands[] = {
 	&command_disable,
 	&command_restore,
 	&command_stats,
+	&command_check,
 	NULL,
 };
 

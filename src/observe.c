@@ -11,7 +11,10 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/set.h>
 
+#include <time.h>
+
 #include "ct.h"
+#include "history.h"
 #include "observe.h"
 
 struct elem_ctx {
@@ -110,4 +113,35 @@ int observe(struct nft_sock *nft, struct stats *st, bool *installed, struct errm
 	if (!err)
 		err = ct_dump_redirected(add_flow, st, e);
 	return err;
+}
+
+int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct snapshot *s,
+		  struct errmsg *e)
+{
+	long holder;
+	int err;
+
+	stats_free(&s->st);
+	s->locked = dir->fd >= 0 && state_lock(dir, false, &holder, e) == 0;
+	err = state_read(dir, &s->state, e);
+	s->now = (int64_t)time(NULL);
+	s->draining = 0;
+	stats_init(&s->st, &s->state.spec);
+	if (!err)
+		err = observe(nft, &s->st, &s->installed, e);
+	if (!err)
+		stats_finish(&s->st);
+	if (!err && s->state.draining)
+		err = ct_count_open(&s->draining, e);
+	if (!err && s->state.enabled &&
+	    history_observe(&s->state.history, &s->st, s->now) && s->installed && s->locked)
+		err = state_write(dir, &s->state, e);
+	return err;
+}
+
+void snapshot_release(struct state_dir *dir, struct snapshot *s)
+{
+	if (s->locked)
+		state_unlock(dir);
+	s->locked = false;
 }

@@ -197,6 +197,8 @@ int state_format(const struct state *st, char *buf, size_t len)
 	if (!err && st->history.observed_at)
 		err = put(buf, len, &used, "observed %" PRId64 " %" PRIu64 "\n",
 			  st->history.observed_at, st->history.observed_connections);
+	if (!err && st->reported[0])
+		err = put(buf, len, &used, "reported %s\n", st->reported);
 	for (i = 0; !err && i < st->sysctls.n; i++)
 		err = put(buf, len, &used, "sysctl %s %d %d\n", st->sysctls.r[i].path,
 			  st->sysctls.r[i].before, st->sysctls.r[i].after);
@@ -304,6 +306,13 @@ static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 		return spec_add_exclude(&st->spec, v, c->e);
 	if (!strcmp(key, "sysctl"))
 		return parse_sysctl(v, &st->sysctls, c->e);
+	if (!strcmp(key, "reported")) {
+		if (strcmp(v, "ready") && strcmp(v, "in-use") && strcmp(v, "unknown") &&
+		    strcmp(v, "disabled"))
+			return -EINVAL;
+		snprintf(st->reported, sizeof(st->reported), "%s", v);
+		return 0;
+	}
 	return errmsg_set(c->e, -EINVAL, "unknown key");
 }
 

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The files that run redirect at boot and every day: the systemd units pass
+# `systemd-analyze verify` (where systemd is there), the cron script is sh.
+set -u
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '#   %s\n' "$@"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+src=${TESTS_SRCDIR:-$(dirname "$0")}/..
+bin=$(dirname "${REDIRECT:-$src/src/redirect}")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for f in redirect-restore.service redirect-check.service redirect-check.cron; do
+	sed -e "s|@sbindir@|$bin|g" -e "s|@statedir@|$work|g" "$src/scripts/$f.in" >"$work/$f"
+done
+cp "$src/scripts/redirect-check.timer" "$work/"
+
+if command -v systemd-analyze >/dev/null && systemd-analyze --version >/dev/null 2>&1; then
+	for unit in redirect-restore.service redirect-check.service redirect-check.timer; do
+		if out=$(cd "$work" && systemd-analyze verify --man=no "./$unit" 2>&1) && [ -z "$out" ]; then
+			ok "systemd-analyze verify $unit"
+		else
+			not_ok "systemd-analyze verify $unit" "$out"
+		fi
+	done
+else
+	for unit in redirect-restore.service redirect-check.service redirect-check.timer; do
+		skip "systemd-analyze verify $unit" "no systemd-analyze here"
+	done
+fi
+if out=$(sh -n "$work/redirect-check.cron" 2>&1); then ok "the cron script is valid sh"; else not_ok "the cron script is valid sh" "$out"; fi
+grep -q '^SuccessExitStatus=1$' "$work/redirect-check.service" &&
+	ok "in use (exit 1) is not a failed check service" ||
+	not_ok "in use (exit 1) is not a failed check service"
+grep -q '^ReloadPropagatedFrom=nftables.service$' "$work/redirect-restore.service" &&
+	ok "a reload of nftables.service (which flushes the ruleset) restores the redirect" ||
+	not_ok "restore follows nftables.service reloads"
+echo "1..$n"
+[ "$failed" = 0 ]
