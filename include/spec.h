@@ -57,6 +57,8 @@ struct known_service {
 	bool is_default;
 	bool tls;		/* implicit TLS: the probe only connects */
 	const char *alias;
+	const char *greeting;	/* how a line of the server's greeting starts */
+	const char *goodbye;	/* what the probe says before it leaves */
 };
 extern const struct known_service known_services[];
 extern const unsigned int known_services_count;

@@ -6,6 +6,7 @@
 
 #include "cmd_common.h"
 #include "host.h"
+#include "preflight.h"
 #include "render.h"
 #include "ruleset.h"
 
@@ -127,10 +128,6 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 	if (!spec->has_to4 || !spec->has_to6)
 		printf("  Only %s clients are redirected (no %s --to given).\n",
 		       spec->has_to4 ? "IPv4" : "IPv6", spec->has_to4 ? "IPv6" : "IPv4");
-	if (spec->masquerade)
-		printf("  Masquerade is on: the new server sees this host as the client.\n");
-	else
-		printf("  Masquerade is off: the new server must route replies back through this host.\n");
 	if (r->forwarding_on & 1)
 		printf("  IPv4 forwarding switched on; disable puts it back.\n");
 	if (r->forwarding_on & 2)
@@ -143,16 +140,93 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 	printf("Watch it with `redirect stats`; `redirect check` says when this host can go.\n");
 }
 
+/*
+ * "redirect enable: warning: " then @text wrapped at 78 columns, ending in
+ * a full stop; lines of @text that start with spaces (commands to type)
+ * are kept as they are.
+ */
+static void print_wrapped(FILE *f, const char *label, const char *text)
+{
+	const int width = 78;
+	int col = fprintf(f, "redirect enable: %s", label);
+	bool first = true;
+	const char *p = text;
+
+	while (*p) {
+		size_t word = strcspn(p, " \n");
+
+		if (*p == '\n') {
+			p++;
+			col = fprintf(f, "\n ");
+			first = true;
+			if (*p == ' ') {	/* a command line: as is */
+				word = strcspn(p, "\n");
+				col += fprintf(f, "%.*s", (int)word, p);
+				p += word;
+			}
+			continue;
+		}
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		if (!first && col + 1 + (int)word > width) {
+			col = fprintf(f, "\n ");
+			first = true;
+		}
+		col += fprintf(f, "%s%.*s", first ? "" : " ", (int)word, p);
+		first = false;
+		p += word;
+	}
+	fputs(text[0] && text[strlen(text) - 1] != '.' ? ".\n" : "\n", f);
+}
+
+/* Prints what the pre-flight found; false when enable must stop. */
+static bool look_before_leaping(struct session *ss, const struct enable_args *a, FILE *info)
+{
+	static struct preflight pf;
+	struct errmsg e = { "" };
+	unsigned int i;
+
+	if (preflight_run(&a->spec, &ss->nft, !a->no_probe, &pf, &e)) {
+		cli_fail(&command_enable, EXIT_FAILED, &e);
+		return false;
+	}
+	for (i = 0; i < pf.n; i++) {
+		switch (pf.items[i].level) {
+		case PF_INFO:
+			print_wrapped(info, "note: ", pf.items[i].text);
+			break;
+		case PF_WARN:
+			print_wrapped(stderr, "warning: ", pf.items[i].text);
+			break;
+		case PF_REFUSE:
+			print_wrapped(stderr, a->force ? "warning (--force goes on): " : "refused: ",
+				      pf.items[i].text);
+			break;
+		}
+	}
+	if (pf.refused && !a->force) {
+		fprintf(stderr, "redirect enable: nothing was changed. Mend the above and run it again, "
+			"or add --force to enable all the same.\n");
+		return false;
+	}
+	return true;
+}
+
 static int dry_run(struct session *ss, const struct enable_args *a)
 {
 	struct errmsg e = { "" };
+	bool go = look_before_leaping(ss, a, stderr);
 	int err = install_dry_run(ss, &a->spec, &e);
 
 	if (err)
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	printf("# redirect enable --dry-run: the kernel accepted this; nothing was changed.\n");
+	if (!go)
+		printf("# The pre-flight checks refused it (see above): enable would stop there.\n");
 	render_table(&a->spec, stdout);
-	return EXIT_DONE;
+	return go ? EXIT_DONE : EXIT_FAILED;
 }
 
 static int enable(struct session *ss, const struct enable_args *a)
@@ -164,6 +238,8 @@ static int enable(struct session *ss, const struct enable_args *a)
 		printf("redirect: already enabled with these settings; nothing changed.\n");
 		return EXIT_DONE;
 	}
+	if (!look_before_leaping(ss, a, stdout))
+		return EXIT_FAILED;
 	if (install_spec(ss, &a->spec, &report, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	print_enabled(&a->spec, &report);

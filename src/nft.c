@@ -743,3 +743,15 @@ int nft_dump_chains(struct nft_sock *s, nft_chain_cb cb, void *data, struct errm
 
 	return dump_chains_of(s, any_chain_cb, &ctx, NFPROTO_UNSPEC, e);
 }
+
+int nft_dump_rules(struct nft_sock *s, uint32_t family, const char *table, const char *chain,
+		   nft_msg_cb cb, void *data, struct errmsg *e)
+{
+	static char buf[REQ_BUF_SIZE];
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)family,
+						     NLM_F_REQUEST | NLM_F_DUMP, s->seq++);
+
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
+	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
+	return dump_checked(s, buf, nlh, cb, data, "rules", e);
+}

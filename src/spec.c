@@ -10,15 +10,16 @@
 
 #include "spec.h"
 
+/* ManageSieve lists its capabilities before the "OK" that ends its greeting. */
 const struct known_service known_services[] = {
-	{ "smtp",        25,   true,  false, NULL },
-	{ "pop3",        110,  true,  false, NULL },
-	{ "imap",        143,  true,  false, NULL },
-	{ "submissions", 465,  true,  true,  "smtps" },
-	{ "submission",  587,  true,  false, NULL },
-	{ "imaps",       993,  true,  true,  NULL },
-	{ "pop3s",       995,  true,  true,  NULL },
-	{ "sieve",       4190, false, false, "managesieve" },
+	{ "smtp",        25,   true,  false, NULL,          "220",  "QUIT\r\n" },
+	{ "pop3",        110,  true,  false, NULL,          "+OK",  "QUIT\r\n" },
+	{ "imap",        143,  true,  false, NULL,          "* OK", "a LOGOUT\r\n" },
+	{ "submissions", 465,  true,  true,  "smtps",       NULL,   NULL },
+	{ "submission",  587,  true,  false, NULL,          "220",  "QUIT\r\n" },
+	{ "imaps",       993,  true,  true,  NULL,          NULL,   NULL },
+	{ "pop3s",       995,  true,  true,  NULL,          NULL,   NULL },
+	{ "sieve",       4190, false, false, "managesieve", "OK",   "LOGOUT\r\n" },
 };
 const unsigned int known_services_count =
 	sizeof(known_services) / sizeof(known_services[0]);

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_PREFLIGHT_H
+#define REDIRECT_PREFLIGHT_H
+
+#include <stdbool.h>
+
+#include "nft.h"
+#include "spec.h"
+
+enum preflight_level {
+	PF_INFO,	/* worth knowing */
+	PF_WARN,	/* read this before going on */
+	PF_REFUSE,	/* enable stops here unless --force */
+};
+
+#define PREFLIGHT_MAX 48
+
+struct preflight {
+	unsigned int n;
+	struct {
+		enum preflight_level level;
+		char text[640];
+	} items[PREFLIGHT_MAX];
+	bool refused;
+};
+
+/*
+ * Looks before enable leaps: the probe of NEW's ports (with @probe), the
+ * route to NEW, forward chains of other tables that would drop the
+ * redirected traffic, iptables-legacy tables netlink cannot see, a
+ * conntrack table close to full, local daemons still listening, and what
+ * masquerade means for NEW. Only reads; changes nothing.
+ */
+int preflight_run(const struct spec *spec, struct nft_sock *nft, bool probe,
+		  struct preflight *out, struct errmsg *e);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_PROBE_H
+#define REDIRECT_PROBE_H
+
+#include <stdbool.h>
+
+#include "parse.h"
+#include "spec.h"
+
+#define PROBE_TIMEOUT_MS 3000
+#define PROBE_MAX (2 * SPEC_MAX_SERVICES)
+
+/* One port of NEW, and what it answered. */
+struct probe {
+	struct address target;
+	struct service svc;
+	bool ok;
+	char got[160];		/* what it answered, or why there was no answer */
+};
+
+/*
+ * Connects to every (target, port) at once, from this host, and waits at
+ * most @timeout_ms in all. A plain mail port must greet like a mail
+ * server of its kind (220, +OK, * OK, OK); an implicit-TLS port and a bare
+ * port number must accept the connection. The probe says goodbye the way
+ * the protocol wants (QUIT, LOGOUT) before it closes.
+ */
+void probe_run(struct probe *probes, unsigned int n, int timeout_ms);
+
+/* The probes @spec asks for: each service on each target. */
+unsigned int probe_plan(const struct spec *spec, struct probe *out);
+
+/* Whether @line is a greeting for @svc; pure, for tests and the fuzzer. */
+bool probe_greeting_ok(const struct service *svc, const char *line);
+
+#endif

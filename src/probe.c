@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Pre-flight probe of NEW's mail ports: all of them at once with
+ * non-blocking sockets and one poll() loop, so the whole probe takes at
+ * most the timeout, however many ports.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+enum phase { CONNECTING, GREETING, DONE };
+
+struct conn {
+	int fd;
+	enum phase phase;
+	char buf[512];
+	size_t len;
+};
+
+unsigned int probe_plan(const struct spec *spec, struct probe *out)
+{
+	const struct address *targets[2] = {
+		spec->has_to4 ? &spec->to4 : NULL, spec->has_to6 ? &spec->to6 : NULL,
+	};
+	unsigned int t, i, n = 0;
+
+	for (t = 0; t < 2; t++) {
+		if (!targets[t])
+			continue;
+		for (i = 0; i < spec->nservices; i++) {
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].target = *targets[t];
+			out[n++].svc = spec->services[i];
+		}
+	}
+	return n;
+}
+
+static const struct known_service *expects(const struct service *svc)
+{
+	const struct known_service *k = known_service_by_port(svc->port);
+
+	return k && k->greeting ? k : NULL;
+}
+
+bool probe_greeting_ok(const struct service *svc, const char *line)
+{
+	const struct known_service *k = expects(svc);
+
+	if (!k)
+		return true;
+	if (!strncmp(line, k->greeting, strlen(k->greeting)))
+		return true;
+	/* IMAP may greet a client it already knows with PREAUTH */
+	return svc->port == 143 && !strncmp(line, "* PREAUTH", 9);
+}
+
+static void finish(struct probe *p, struct conn *c, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void finish(struct probe *p, struct conn *c, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->ok = ok;
+	va_start(ap, fmt);
+	vsnprintf(p->got, sizeof(p->got), fmt, ap);
+	va_end(ap);
+	c->phase = DONE;
+}
+
+static void start(struct probe *p, struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	memset(&ss, 0, sizeof(ss));
+	if (p->target.family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(p->svc.port);
+		sin->sin_addr = p->target.in.v4;
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(p->svc.port);
+		sin6->sin6_addr = p->target.in.v6;
+		len = sizeof(*sin6);
+	}
+	c->fd = socket(p->target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->phase = CONNECTING;
+	if (c->fd < 0)
+		finish(p, c, false, "%s", strerror(errno));
+	else if (connect(c->fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS)
+		finish(p, c, false, "%s", strerror(errno));
+}
+
+static void connected(struct probe *p, struct conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err)
+		finish(p, c, false, "%s", strerror(err));
+	else if (!expects(&p->svc))
+		finish(p, c, true, "%s", "accepts connections");
+	else
+		c->phase = GREETING;
+}
+
+/* The greeting line, printable, for the report. */
+static void clean_line(char *line)
+{
+	char *s;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	for (s = line; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}
+
+/* ManageSieve's capability lines come first; other protocols greet at once. */
+static void greeting(struct probe *p, struct conn *c)
+{
+	const struct known_service *k = expects(&p->svc);
+	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+	char *line, *nl;
+
+	if (n <= 0) {
+		finish(p, c, false, "%s", n == 0 ? "closed the connection without a greeting" :
+		       strerror(errno));
+		return;
+	}
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	for (line = c->buf; (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		clean_line(line);
+		if (probe_greeting_ok(&p->svc, line)) {
+			if (write(c->fd, k->goodbye, strlen(k->goodbye)) < 0)
+				p->got[0] = '\0';	/* leaving anyway */
+			finish(p, c, true, "greets: %.120s", line);
+			return;
+		}
+		if (p->svc.port != 4190 || !strncmp(line, "NO", 2) || !strncmp(line, "BYE", 3)) {
+			finish(p, c, false, "answered '%.120s', not a mail server greeting", line);
+			return;
+		}
+	}
+	memmove(c->buf, line, strlen(line) + 1);
+	c->len = strlen(c->buf);
+	if (c->len >= sizeof(c->buf) - 1)
+		finish(p, c, false, "%s", "answered a long line that is no mail server greeting");
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One poll over every connection still under way; false when all are done. */
+static bool poll_once(struct probe *probes, struct conn *conns, unsigned int n, int wait_ms)
+{
+	struct pollfd pfd[PROBE_MAX];
+	unsigned int map[PROBE_MAX], i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (conns[i].phase == DONE)
+			continue;
+		pfd[k].fd = conns[i].fd;
+		pfd[k].events = conns[i].phase == CONNECTING ? POLLOUT : POLLIN;
+		map[k++] = i;
+	}
+	if (!k)
+		return false;
+	if (poll(pfd, k, wait_ms) <= 0)
+		return true;
+	for (i = 0; i < k; i++) {
+		unsigned int j = map[i];
+
+		if (!pfd[i].revents)
+			continue;
+		if (conns[j].phase == CONNECTING)
+			connected(&probes[j], &conns[j]);
+		else
+			greeting(&probes[j], &conns[j]);
+	}
+	return true;
+}
+
+void probe_run(struct probe *probes, unsigned int n, int timeout_ms)
+{
+	struct conn conns[PROBE_MAX];
+	long long deadline = now_ms() + timeout_ms;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&conns[i], 0, sizeof(conns[i]));
+		start(&probes[i], &conns[i]);
+	}
+	while (now_ms() < deadline && poll_once(probes, conns, n, (int)(deadline - now_ms())))
+		;
+	for (i = 0; i < n; i++) {
+		if (conns[i].phase != DONE)
+			finish(&probes[i], &conns[i], false, "%s",
+			       conns[i].phase == CONNECTING ? "no answer within 3s (filtered?)" :
+			       "connected, but no greeting within 3s");
+		if (conns[i].fd >= 0)
+			close(conns[i].fd);
+	}
+}
