@@ -35,6 +35,10 @@ typedef void (*ct_flow_cb)(const struct ct_flow *flow, void *data);
  */
 int ct_dump_redirected(ct_flow_cb cb, void *data, struct errmsg *e);
 
+/* One conntrack message as the dump parses it: for the fuzzer. */
+struct nlmsghdr;
+int ct_flow_from_msg(const struct nlmsghdr *nlh, struct ct_flow *flow);
+
 /* How many redirected flows are still open. */
 int ct_count_open(unsigned int *open, struct errmsg *e);
 

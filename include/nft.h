@@ -12,6 +12,29 @@ struct mnl_socket;
 struct nftnl_set_elem;
 struct nftnl_chain;
 
+/*
+ * Whether the next message in a buffer with @left bytes is whole. Unlike
+ * mnl_nlmsg_ok(), which casts the length to int, a length near 2^32 is
+ * refused (its aligned size would be 0, and a walk would never advance).
+ */
+#include <linux/netlink.h>
+static inline bool nlmsg_whole(const struct nlmsghdr *nlh, int left)
+{
+	return left >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned int)left;
+}
+
+/* A reply of the nftables subsystem of @type: a type number alone is ambiguous. */
+#include <linux/netfilter/nfnetlink.h>
+static inline bool nft_is_reply(const struct nlmsghdr *nlh, uint16_t type)
+{
+	return NFNL_SUBSYS_ID(nlh->nlmsg_type) == NFNL_SUBSYS_NFTABLES &&
+	       NFNL_MSG_TYPE(nlh->nlmsg_type) == type;
+}
+
+/* A string attribute libnftnl parsed, or "" when the message had none. */
+#define NFT_STR(s) ((s) ? (s) : "")
+
 /* The nftables netlink socket, and how often we waited for the kernel. */
 struct nft_sock {
 	struct mnl_socket *nl;
@@ -66,5 +89,14 @@ int nft_dump_rules(struct nft_sock *s, uint32_t family, const char *table, const
 /* Every chain of every table and family: for the forward-drop pre-flight. */
 typedef void (*nft_chain_cb)(struct nftnl_chain *c, void *data);
 int nft_dump_chains(struct nft_sock *s, nft_chain_cb cb, void *data, struct errmsg *e);
+
+/*
+ * Kernel replies in @buf, handled as nft_read_view handles them: for the
+ * fuzzer, which feeds whatever it likes.
+ */
+int nft_handle_replies(const void *buf, size_t len, struct table_view *view, struct errmsg *e);
+
+/* One set-elements message through nft_dump_elems' parsing. */
+int nft_elems_from_msg(const struct nlmsghdr *nlh, nft_elem_cb cb, void *data);
 
 #endif

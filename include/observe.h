@@ -15,6 +15,11 @@
  */
 int observe(struct nft_sock *nft, struct stats *st, bool *installed, struct errmsg *e);
 
+/* One stale-source element into @st (for the fuzzer). */
+struct nftnl_set_elem;
+void observe_element(struct nftnl_set_elem *el, int family, uint64_t set_timeout_ms,
+		     struct stats *st);
+
 /* One look at state and kernel, as stats and check take it. */
 struct snapshot {
 	struct state state;

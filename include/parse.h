@@ -27,6 +27,11 @@ struct prefix {
 	uint8_t len;
 };
 
+/*
+ * Each parser fills its output only when it succeeds, and otherwise says
+ * in @e which value it refused and why.
+ */
+
 /* An IP literal, nothing else: no host names, no prefixes, no zones. */
 int parse_address(const char *s, struct address *out, struct errmsg *e);
 

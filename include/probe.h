@@ -33,4 +33,16 @@ unsigned int probe_plan(const struct spec *spec, struct probe *out);
 /* Whether @line is a greeting for @svc; pure, for tests and the fuzzer. */
 bool probe_greeting_ok(const struct service *svc, const char *line);
 
+#define PROBE_LINE_MAX 512
+
+enum probe_scan { PROBE_MORE, PROBE_GREETED, PROBE_WRONG };
+
+/*
+ * Scans what a server has said so far (@buf, *@len bytes, room for
+ * PROBE_LINE_MAX) for its greeting; an unfinished line is kept at the
+ * start of @buf for the next read. @got says what was found. Pure.
+ */
+enum probe_scan probe_scan_greeting(const struct service *svc, char *buf, size_t *len,
+				   char *got, size_t got_len);
+
 #endif

@@ -5,6 +5,7 @@
  * conntrack-tools does); the dump is filtered by our mark in the kernel.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
@@ -22,7 +23,6 @@
 #define CT_RECV_SIZE (64 * 1024)
 
 struct dump_ctx {
-	struct nf_conntrack *ct;
 	uint32_t established_timeout;
 	ct_flow_cb cb;
 	void *data;
@@ -47,26 +47,105 @@ static uint32_t read_established_timeout(void)
 	return v;
 }
 
-static void flow_from_ct(const struct nf_conntrack *ct, uint32_t established_timeout,
-			 struct ct_flow *f)
+/*
+ * The replies are parsed here with libmnl's checked attribute walk, not
+ * with nfct_nlmsg_parse(): that one exit()s the process on an attribute it
+ * finds malformed ("ctnetlink kernel ABI is broken"), which a tool that
+ * may be in the middle of a change must not do. Only what stats needs is
+ * read: the original tuple, the TCP state, the timeout, the byte counters.
+ */
+struct attrs {
+	const struct nlattr *tb[CTA_MAX + 1];
+	unsigned int max;
+};
+
+static int keep_attr(const struct nlattr *attr, void *data)
 {
-	memset(f, 0, sizeof(*f));
-	f->client.family = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
-	if (f->client.family == AF_INET)
-		f->client.in.v4.s_addr = nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_SRC);
+	struct attrs *a = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= a->max)
+		a->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static bool nested(const struct nlattr *attr, unsigned int max, struct attrs *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->max = max;
+	return attr && mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0 &&
+	       mnl_attr_parse_nested(attr, keep_attr, out) == MNL_CB_OK;
+}
+
+static bool fixed(const struct nlattr *attr, size_t len)
+{
+	return attr && mnl_attr_validate2(attr, MNL_TYPE_UNSPEC, len) == 0;
+}
+
+static bool parse_tuple(const struct nlattr *tuple, int family, struct ct_flow *f, uint8_t *proto)
+{
+	struct attrs t, ip, pr;
+
+	if (!nested(tuple, CTA_TUPLE_MAX, &t) || !nested(t.tb[CTA_TUPLE_IP], CTA_IP_MAX, &ip) ||
+	    !nested(t.tb[CTA_TUPLE_PROTO], CTA_PROTO_MAX, &pr) || !fixed(pr.tb[CTA_PROTO_NUM], 1))
+		return false;
+	*proto = mnl_attr_get_u8(pr.tb[CTA_PROTO_NUM]);
+	f->client.family = family;
+	if (family == AF_INET && fixed(ip.tb[CTA_IP_V4_SRC], 4))
+		memcpy(&f->client.in.v4, mnl_attr_get_payload(ip.tb[CTA_IP_V4_SRC]), 4);
+	else if (family == AF_INET6 && fixed(ip.tb[CTA_IP_V6_SRC], 16))
+		memcpy(&f->client.in.v6, mnl_attr_get_payload(ip.tb[CTA_IP_V6_SRC]), 16);
 	else
-		memcpy(&f->client.in.v6, nfct_get_attr(ct, ATTR_ORIG_IPV6_SRC), 16);
-	f->port = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_DST));
-	f->tcp_state = nfct_get_attr_u8(ct, ATTR_TCP_STATE);
-	if (f->tcp_state == TCP_CONNTRACK_ESTABLISHED && nfct_attr_is_set(ct, ATTR_TIMEOUT)) {
-		uint32_t left = nfct_get_attr_u32(ct, ATTR_TIMEOUT);
+		return false;
+	if (!fixed(pr.tb[CTA_PROTO_DST_PORT], 2))
+		return false;
+	f->port = ntohs(mnl_attr_get_u16(pr.tb[CTA_PROTO_DST_PORT]));
+	return true;
+}
+
+static uint8_t tcp_state(const struct nlattr *protoinfo)
+{
+	struct attrs info, tcp;
+
+	if (!nested(protoinfo, CTA_PROTOINFO_MAX, &info) ||
+	    !nested(info.tb[CTA_PROTOINFO_TCP], CTA_PROTOINFO_TCP_MAX, &tcp) ||
+	    !fixed(tcp.tb[CTA_PROTOINFO_TCP_STATE], 1))
+		return TCP_CONNTRACK_NONE;
+	return mnl_attr_get_u8(tcp.tb[CTA_PROTOINFO_TCP_STATE]);
+}
+
+static uint64_t counter_bytes(const struct nlattr *counters)
+{
+	struct attrs c;
+
+	if (!nested(counters, CTA_COUNTERS_MAX, &c) || !fixed(c.tb[CTA_COUNTERS_BYTES], 8))
+		return 0;
+	return be64toh(mnl_attr_get_u64(c.tb[CTA_COUNTERS_BYTES]));
+}
+
+static bool parse_entry(const struct nlmsghdr *nlh, uint32_t established_timeout,
+			struct ct_flow *f)
+{
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	struct attrs a = { .max = CTA_MAX };
+	uint8_t proto = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (nlh->nlmsg_type != (NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW) ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg) ||
+	    mnl_attr_parse(nlh, sizeof(*nfg), keep_attr, &a) != MNL_CB_OK ||
+	    !parse_tuple(a.tb[CTA_TUPLE_ORIG], nfg->nfgen_family, f, &proto) ||
+	    proto != IPPROTO_TCP)
+		return false;
+	f->tcp_state = tcp_state(a.tb[CTA_PROTOINFO]);
+	if (f->tcp_state == TCP_CONNTRACK_ESTABLISHED && fixed(a.tb[CTA_TIMEOUT], 4)) {
+		uint32_t left = ntohl(mnl_attr_get_u32(a.tb[CTA_TIMEOUT]));
 
 		f->idle = left < established_timeout ? established_timeout - left : 0;
 	}
 	f->open = state_open(f->tcp_state) && f->idle < IDLE_LIMIT;
-	if (nfct_attr_is_set(ct, ATTR_ORIG_COUNTER_BYTES))
-		f->bytes = nfct_get_attr_u64(ct, ATTR_ORIG_COUNTER_BYTES) +
-			   nfct_get_attr_u64(ct, ATTR_REPL_COUNTER_BYTES);
+	f->bytes = counter_bytes(a.tb[CTA_COUNTERS_ORIG]) + counter_bytes(a.tb[CTA_COUNTERS_REPLY]);
+	return true;
 }
 
 static int entry_cb(const struct nlmsghdr *nlh, void *data)
@@ -74,13 +153,14 @@ static int entry_cb(const struct nlmsghdr *nlh, void *data)
 	struct dump_ctx *ctx = data;
 	struct ct_flow flow;
 
-	if (nfct_nlmsg_parse(nlh, ctx->ct) < 0)
-		return MNL_CB_OK;	/* not ours to judge: skip it */
-	if (nfct_get_attr_u8(ctx->ct, ATTR_ORIG_L4PROTO) == IPPROTO_TCP) {
-		flow_from_ct(ctx->ct, ctx->established_timeout, &flow);
+	if (parse_entry(nlh, ctx->established_timeout, &flow))
 		ctx->cb(&flow, ctx->data);
-	}
 	return MNL_CB_OK;
+}
+
+int ct_flow_from_msg(const struct nlmsghdr *nlh, struct ct_flow *flow)
+{
+	return parse_entry(nlh, 432000, flow) ? 0 : -EINVAL;
 }
 
 static struct nlmsghdr *dump_request(char *buf, uint32_t seq)
@@ -132,20 +212,14 @@ int ct_dump_redirected(ct_flow_cb cb, void *data, struct errmsg *e)
 	struct dump_ctx ctx = { .cb = cb, .data = data,
 				.established_timeout = read_established_timeout() };
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	int err = -ENOMEM;
+	int err;
 
 	if (!nl)
 		return errmsg_set(e, -errno, "cannot open a conntrack socket: %s", strerror(errno));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		err = -errno;
-		goto out;
-	}
-	ctx.ct = nfct_new();
-	if (ctx.ct)
+	else
 		err = run_dump(nl, &ctx);
-out:
-	if (ctx.ct)
-		nfct_destroy(ctx.ct);
 	mnl_socket_close(nl);
 	/* no conntrack in this namespace yet: nothing has been tracked */
 	if (err == -ENOENT || err == -EAFNOSUPPORT)

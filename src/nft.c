@@ -97,13 +97,20 @@ static bool in_exchange(const struct exchange *x, uint32_t seq)
 static void parse_ext_ack(const struct nlmsghdr *nlh, struct exchange *x)
 {
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	size_t skip = sizeof(*err);
+	size_t skip = sizeof(*err), payload = mnl_nlmsg_get_payload_len(nlh);
 	const struct nlattr *attr;
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		skip += err->msg.nlmsg_len - sizeof(err->msg);
+	/* without CAPPED the request comes back whole before the TLVs */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (err->msg.nlmsg_len < sizeof(err->msg) ||
+		    err->msg.nlmsg_len - sizeof(err->msg) > payload - skip)
+			return;
+		skip += NLMSG_ALIGN(err->msg.nlmsg_len - sizeof(err->msg));
+	}
+	if (skip > payload)
+		return;
 	mnl_attr_for_each(attr, nlh, skip) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
@@ -120,6 +127,8 @@ static void record_error(struct exchange *x, const struct nlmsghdr *nlh, int err
 {
 	if (x->error)
 		return;
+	if (error >= 0 || error < -4095)	/* not an errno: a garbled reply */
+		error = -EPROTO;
 	x->error = error;
 	x->error_seq = nlh->nlmsg_seq;
 	if (nlh->nlmsg_type == NLMSG_ERROR)
@@ -186,7 +195,7 @@ static int exchange_run(struct nft_sock *s, const void *req, size_t len, struct 
 			continue;
 		if (n < 0)
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		for (len_left = (int)n; mnl_nlmsg_ok(nlh, len_left);
+		for (len_left = (int)n; nlmsg_whole(nlh, len_left);
 		     nlh = mnl_nlmsg_next(nlh, &len_left)) {
 			int err = handle_msg(nlh, x);
 
@@ -448,24 +457,23 @@ static bool comment_is_ours(const struct nftnl_table *t)
 static int gen_or_table_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct view_ctx *ctx = data;
-	uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
 	const struct nlattr *attr;
 	struct nftnl_table *t;
 
-	if (type == NFT_MSG_NEWGEN) {
+	if (nft_is_reply(nlh, NFT_MSG_NEWGEN)) {
 		mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg))
 			if (mnl_attr_get_type(attr) == NFTA_GEN_ID &&
 			    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 				ctx->genid = ntohl(mnl_attr_get_u32(attr));
 		return 0;
 	}
-	if (type != NFT_MSG_NEWTABLE)
+	if (!nft_is_reply(nlh, NFT_MSG_NEWTABLE))
 		return 0;
 	t = nftnl_table_alloc();
 	if (!t)
 		return -ENOMEM;
 	if (nftnl_table_nlmsg_parse(nlh, t) == 0 &&
-	    !strcmp(nftnl_table_get_str(t, NFTNL_TABLE_NAME), TABLE_NAME)) {
+	    !strcmp(NFT_STR(nftnl_table_get_str(t, NFTNL_TABLE_NAME)), TABLE_NAME)) {
 		ctx->view->exists = true;
 		ctx->view->ours = comment_is_ours(t);
 	}
@@ -486,14 +494,18 @@ static int name_index(const char *const *names, unsigned int n, const char *name
 static int chain_view_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct table_view *view = data;
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nftnl_chain *c;
 	int id;
 
+	if (!nft_is_reply(nlh, NFT_MSG_NEWCHAIN))
+		return 0;
+	c = nftnl_chain_alloc();
 	if (!c)
 		return -ENOMEM;
 	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
-	    !strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), TABLE_NAME)) {
-		id = name_index(chain_names, CHAIN_COUNT, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+	    !strcmp(NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)), TABLE_NAME)) {
+		id = name_index(chain_names, CHAIN_COUNT,
+				NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)));
 		if (id >= 0)
 			view->chains |= 1U << id;
 	}
@@ -504,13 +516,16 @@ static int chain_view_cb(const struct nlmsghdr *nlh, void *data)
 static int set_view_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct table_view *view = data;
-	struct nftnl_set *set = nftnl_set_alloc();
+	struct nftnl_set *set;
 	int id;
 
+	if (!nft_is_reply(nlh, NFT_MSG_NEWSET))
+		return 0;
+	set = nftnl_set_alloc();
 	if (!set)
 		return -ENOMEM;
 	if (nftnl_set_nlmsg_parse(nlh, set) == 0) {
-		id = name_index(set_names, SET_COUNT, nftnl_set_get_str(set, NFTNL_SET_NAME));
+		id = name_index(set_names, SET_COUNT, NFT_STR(nftnl_set_get_str(set, NFTNL_SET_NAME)));
 		if (id >= 0)
 			view->sets |= 1U << id;
 		if (id == SET_SOURCES_IPV4 || id == SET_SOURCES_IPV6)
@@ -524,15 +539,18 @@ static int set_view_cb(const struct nlmsghdr *nlh, void *data)
 static int counter_view_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct table_view *view = data;
-	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nftnl_obj *o;
 
+	if (!nft_is_reply(nlh, NFT_MSG_NEWOBJ))
+		return 0;
+	o = nftnl_obj_alloc();
 	if (!o)
 		return -ENOMEM;
 	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
 	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER &&
 	    view->ncounters < VIEW_MAX_COUNTERS)
 		snprintf(view->counters[view->ncounters++], COUNTER_NAME_MAX, "%s",
-			 nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+			 NFT_STR(nftnl_obj_get_str(o, NFTNL_OBJ_NAME)));
 	nftnl_obj_free(o);
 	return 0;
 }
@@ -657,13 +675,16 @@ struct counter_ctx {
 static int counter_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct counter_ctx *ctx = data;
-	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nftnl_obj *o;
 
+	if (!nft_is_reply(nlh, NFT_MSG_NEWOBJ))
+		return 0;
+	o = nftnl_obj_alloc();
 	if (!o)
 		return -ENOMEM;
 	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
 	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER)
-		ctx->cb(nftnl_obj_get_str(o, NFTNL_OBJ_NAME),
+		ctx->cb(NFT_STR(nftnl_obj_get_str(o, NFTNL_OBJ_NAME)),
 			nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS),
 			nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES), ctx->data);
 	nftnl_obj_free(o);
@@ -686,10 +707,13 @@ struct elem_ctx {
 static int elem_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct elem_ctx *ctx = data;
-	struct nftnl_set *set = nftnl_set_alloc();
 	struct nftnl_set_elems_iter *it;
 	struct nftnl_set_elem *el;
+	struct nftnl_set *set;
 
+	if (!nft_is_reply(nlh, NFT_MSG_NEWSETELEM))
+		return 0;
+	set = nftnl_set_alloc();
 	if (!set)
 		return -ENOMEM;
 	if (nftnl_set_elems_nlmsg_parse(nlh, set) == 0 &&
@@ -727,8 +751,11 @@ struct chain_ctx {
 static int any_chain_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct chain_ctx *ctx = data;
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nftnl_chain *c;
 
+	if (!nft_is_reply(nlh, NFT_MSG_NEWCHAIN))
+		return 0;
+	c = nftnl_chain_alloc();
 	if (!c)
 		return -ENOMEM;
 	if (nftnl_chain_nlmsg_parse(nlh, c) == 0)
@@ -754,4 +781,44 @@ int nft_dump_rules(struct nft_sock *s, uint32_t family, const char *table, const
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
 	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
 	return dump_checked(s, buf, nlh, cb, data, "rules", e);
+}
+
+/* Any reply of the view dumps, routed to its parser by message type. */
+static int any_view_reply(const struct nlmsghdr *nlh, void *data)
+{
+	struct view_ctx *ctx = data;
+
+	switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
+	case NFT_MSG_NEWGEN:
+	case NFT_MSG_NEWTABLE: return gen_or_table_cb(nlh, ctx);
+	case NFT_MSG_NEWCHAIN: return chain_view_cb(nlh, ctx->view);
+	case NFT_MSG_NEWSET: return set_view_cb(nlh, ctx->view);
+	case NFT_MSG_NEWOBJ: return counter_view_cb(nlh, ctx->view);
+	default: return 0;
+	}
+}
+
+int nft_handle_replies(const void *buf, size_t len, struct table_view *view, struct errmsg *e)
+{
+	struct view_ctx ctx = { .view = view };
+	const struct nlmsghdr *nlh = buf;
+	int left = (int)len, err = 0;
+	struct exchange x;
+
+	memset(view, 0, sizeof(*view));
+	exchange_init(&x, 1, 64, any_view_reply, &ctx);
+	x.begin_seq = 0;
+	x.has_begin = true;
+	for (; !err && nlmsg_whole(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		err = handle_msg(nlh, &x);
+	if (!err && x.error)
+		err = errmsg_set(e, x.error, "%s", errno_words(-x.error, 0, false));
+	return err;
+}
+
+int nft_elems_from_msg(const struct nlmsghdr *nlh, nft_elem_cb cb, void *data)
+{
+	struct elem_ctx ctx = { cb, data };
+
+	return elem_cb(nlh, &ctx);
 }

@@ -26,9 +26,9 @@ struct elem_ctx {
 
 static int counter_expr(struct nftnl_expr *expr, void *data)
 {
-	const char *name = nftnl_expr_get_str(expr, NFTNL_EXPR_NAME);
+	const char *name = NFT_STR(nftnl_expr_get_str(expr, NFTNL_EXPR_NAME));
 
-	if (name && !strcmp(name, "counter"))
+	if (!strcmp(name, "counter"))
 		*(uint64_t *)data = nftnl_expr_get_u64(expr, NFTNL_EXPR_CTR_PACKETS);
 	return 0;
 }
@@ -38,9 +38,8 @@ static int counter_expr(struct nftnl_expr *expr, void *data)
  * its expiry counts down from the timeout, refreshed at every connection:
  * timeout - expiration is how long ago the last one came.
  */
-static void add_element(struct nftnl_set_elem *el, void *data)
+static void add_element_to(struct nftnl_set_elem *el, struct elem_ctx *ctx)
 {
-	struct elem_ctx *ctx = data;
 	uint32_t key_len = 0, alen = ctx->family == AF_INET ? 4 : 16;
 	const uint8_t *key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &key_len);
 	uint64_t timeout = ctx->set_timeout_ms, expiration = 0, packets = 0;
@@ -59,6 +58,19 @@ static void add_element(struct nftnl_set_elem *el, void *data)
 	if (stats_add_source(ctx->st, &client, ntohs(port), packets,
 			     expiration < timeout ? (int64_t)((timeout - expiration) / 1000) : 0))
 		ctx->err = -ENOMEM;
+}
+
+static void add_element(struct nftnl_set_elem *el, void *data)
+{
+	add_element_to(el, data);
+}
+
+void observe_element(struct nftnl_set_elem *el, int family, uint64_t set_timeout_ms,
+		     struct stats *st)
+{
+	struct elem_ctx ctx = { .st = st, .family = family, .set_timeout_ms = set_timeout_ms };
+
+	add_element_to(el, &ctx);
 }
 
 static void add_counter(const char *name, uint64_t packets, uint64_t bytes, void *data)

@@ -69,12 +69,15 @@ static int address_from_text(const char *s, struct address *out)
 int parse_address(const char *s, struct address *out, struct errmsg *e)
 {
 	char q[QUOTE_BUF];
+	struct address a;
 	int err = check_length(s, e);
 
 	if (err)
 		return err;
-	if (!address_from_text(s, out))
+	if (!address_from_text(s, &a)) {
+		*out = a;
 		return 0;
+	}
 	quote(s, q, sizeof(q));
 	if (strchr(s, '/'))
 		return errmsg_set(e, -EINVAL, "%s is a prefix; give one IP address", q);
@@ -140,8 +143,8 @@ static void clear_host_bits(struct address *a, unsigned int bits)
 int parse_prefix(const char *s, struct prefix *out, struct errmsg *e)
 {
 	char q[QUOTE_BUF], addr[PARSE_VALUE_MAX + 1], buf[ADDRESS_STRLEN];
+	struct prefix p, network;
 	const char *slash;
-	struct prefix network;
 	uint64_t len;
 	int err = check_length(s, e);
 
@@ -150,22 +153,21 @@ int parse_prefix(const char *s, struct prefix *out, struct errmsg *e)
 	quote(s, q, sizeof(q));
 	slash = strchr(s, '/');
 	snprintf(addr, sizeof(addr), "%.*s", slash ? (int)(slash - s) : (int)strlen(s), s);
-	if (address_from_text(addr, &out->addr))
+	if (address_from_text(addr, &p.addr))
 		return errmsg_set(e, -EINVAL, looks_like_hostname(addr) ?
 				  "%s is a host name; give an address or prefix" :
 				  "%s is not an address or prefix", q);
-	out->len = out->addr.family == AF_INET ? 32 : 128;
-	if (!slash)
-		return 0;
-	if (parse_u64(slash + 1, out->len, &len))
-		return errmsg_set(e, -EINVAL, "%s: the prefix length must be 0 to %u",
-				  q, out->len);
-	out->len = (uint8_t)len;
-	network = *out;
-	clear_host_bits(&network.addr, out->len);
-	if (!address_equal(&network.addr, &out->addr))
+	p.len = p.addr.family == AF_INET ? 32 : 128;
+	if (slash && parse_u64(slash + 1, p.len, &len))
+		return errmsg_set(e, -EINVAL, "%s: the prefix length must be 0 to %u", q, p.len);
+	if (slash)
+		p.len = (uint8_t)len;
+	network = p;
+	clear_host_bits(&network.addr, p.len);
+	if (!address_equal(&network.addr, &p.addr))
 		return errmsg_set(e, -EINVAL, "%s has host bits set; did you mean %s?",
 				  q, prefix_str(&network, buf));
+	*out = p;
 	return 0;
 }
 
@@ -236,19 +238,21 @@ static int duration_terms(const char *s, uint64_t *total)
 int parse_duration(const char *s, uint64_t *seconds, struct errmsg *e)
 {
 	char q[QUOTE_BUF];
+	uint64_t total = 0;
 	int err = check_length(s, e);
 
 	if (err)
 		return err;
 	quote(s, q, sizeof(q));
-	err = duration_terms(s, seconds);
-	if (err == -ERANGE || (!err && *seconds > DURATION_MAX_SECONDS))
+	err = duration_terms(s, &total);
+	if (err == -ERANGE || (!err && total > DURATION_MAX_SECONDS))
 		return errmsg_set(e, -ERANGE, "%s is longer than the limit of 366d", q);
 	if (err)
 		return errmsg_set(e, -EINVAL,
 				  "%s is not a duration (like 45s, 90m, 36h, 7d or 1d12h)", q);
-	if (*seconds == 0)
+	if (total == 0)
 		return errmsg_set(e, -EINVAL, "%s: the duration must be at least 1s", q);
+	*seconds = total;
 	return 0;
 }
 

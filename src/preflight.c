@@ -151,11 +151,12 @@ static void note_chain(struct nftnl_chain *c, void *data)
 	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) ||
 	    nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) != NF_INET_FORWARD ||
 	    !family_relevant(family, ctx->families) || ctx->n == 16 ||
-	    (family == NFPROTO_INET && !strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), TABLE_NAME)))
+	    (family == NFPROTO_INET &&
+	     !strcmp(NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)), TABLE_NAME)))
 		return;
 	ctx->forward[ctx->n].family = family;
-	snprintf(ctx->forward[ctx->n].table, 64, "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
-	snprintf(ctx->forward[ctx->n].chain, 64, "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+	snprintf(ctx->forward[ctx->n].table, 64, "%s", NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)));
+	snprintf(ctx->forward[ctx->n].chain, 64, "%s", NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)));
 	ctx->forward[ctx->n].policy_drop = nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) &&
 					   nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) == NF_DROP;
 	ctx->n++;
@@ -170,7 +171,7 @@ struct rule_shape {
 static int look_at_expr(struct nftnl_expr *e, void *data)
 {
 	struct rule_shape *r = data;
-	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	const char *name = NFT_STR(nftnl_expr_get_str(e, NFTNL_EXPR_NAME));
 	uint32_t len;
 
 	r->exprs++;
@@ -211,9 +212,12 @@ struct rules_ctx {
 static int look_at_rule(const struct nlmsghdr *nlh, void *data)
 {
 	struct rules_ctx *ctx = data;
-	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct rule_shape shape = { false };
+	struct nftnl_rule *r;
 
+	if (!nft_is_reply(nlh, NFT_MSG_NEWRULE))
+		return 0;
+	r = nftnl_rule_alloc();
 	if (!r)
 		return -ENOMEM;
 	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {

@@ -22,7 +22,7 @@ enum phase { CONNECTING, GREETING, DONE };
 struct conn {
 	int fd;
 	enum phase phase;
-	char buf[512];
+	char buf[PROBE_LINE_MAX];
 	size_t len;
 };
 
@@ -132,12 +132,40 @@ static void clean_line(char *line)
 			*s = '?';
 }
 
-/* ManageSieve's capability lines come first; other protocols greet at once. */
+enum probe_scan probe_scan_greeting(const struct service *svc, char *buf, size_t *len,
+				   char *got, size_t got_len)
+{
+	char *line = buf, *nl;
+
+	buf[*len] = '\0';
+	for (; (nl = memchr(line, '\n', *len - (size_t)(line - buf))); line = nl + 1) {
+		*nl = '\0';
+		clean_line(line);
+		if (probe_greeting_ok(svc, line)) {
+			snprintf(got, got_len, "greets: %.120s", line);
+			return PROBE_GREETED;
+		}
+		/* ManageSieve lists capabilities first; others greet at once */
+		if (svc->port != 4190 || !strncmp(line, "NO", 2) || !strncmp(line, "BYE", 3)) {
+			snprintf(got, got_len, "answered '%.120s', not a mail server greeting", line);
+			return PROBE_WRONG;
+		}
+	}
+	*len -= (size_t)(line - buf);
+	memmove(buf, line, *len);
+	buf[*len] = '\0';
+	if (*len >= PROBE_LINE_MAX - 1) {
+		snprintf(got, got_len, "answered a long line that is no mail server greeting");
+		return PROBE_WRONG;
+	}
+	return PROBE_MORE;
+}
+
 static void greeting(struct probe *p, struct conn *c)
 {
 	const struct known_service *k = expects(&p->svc);
 	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
-	char *line, *nl;
+	enum probe_scan scan;
 
 	if (n <= 0) {
 		finish(p, c, false, "%s", n == 0 ? "closed the connection without a greeting" :
@@ -145,25 +173,13 @@ static void greeting(struct probe *p, struct conn *c)
 		return;
 	}
 	c->len += (size_t)n;
-	c->buf[c->len] = '\0';
-	for (line = c->buf; (nl = strchr(line, '\n')); line = nl + 1) {
-		*nl = '\0';
-		clean_line(line);
-		if (probe_greeting_ok(&p->svc, line)) {
-			if (write(c->fd, k->goodbye, strlen(k->goodbye)) < 0)
-				p->got[0] = '\0';	/* leaving anyway */
-			finish(p, c, true, "greets: %.120s", line);
-			return;
-		}
-		if (p->svc.port != 4190 || !strncmp(line, "NO", 2) || !strncmp(line, "BYE", 3)) {
-			finish(p, c, false, "answered '%.120s', not a mail server greeting", line);
-			return;
-		}
-	}
-	memmove(c->buf, line, strlen(line) + 1);
-	c->len = strlen(c->buf);
-	if (c->len >= sizeof(c->buf) - 1)
-		finish(p, c, false, "%s", "answered a long line that is no mail server greeting");
+	scan = probe_scan_greeting(&p->svc, c->buf, &c->len, p->got, sizeof(p->got));
+	if (scan == PROBE_MORE)
+		return;
+	if (scan == PROBE_GREETED && write(c->fd, k->goodbye, strlen(k->goodbye)) < 0)
+		scan = PROBE_GREETED;	/* leaving anyway */
+	p->ok = scan == PROBE_GREETED;
+	c->phase = DONE;
 }
 
 static long long now_ms(void)

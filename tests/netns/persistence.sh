@@ -12,7 +12,7 @@ serve "$NS_OLD" old 25 110 2525
 same_as_nft() {	# same_as_nft DESCRIPTION ENABLE-ARGS...
 	local what=$1 text ours theirs
 	shift
-	text=$(redirect enable "$@" --dry-run | grep -v '^#')
+	text=$(redirect enable "$@" --dry-run --no-probe | grep -v '^#')
 	redirect enable "$@" --no-probe >/dev/null || bail "enable $*"
 	ours=$(in_old nft list ruleset)
 	redirect disable --now >/dev/null

@@ -183,6 +183,27 @@ static void durations(void **state)
 	assert_int_not_equal(parse_duration("", &s, &e), 0);
 }
 
+/* Found by the fuzzer: a refused value must leave the output as it was. */
+static void refusals_change_nothing(void **state)
+{
+	struct errmsg e;
+	struct address a = { .family = AF_INET6 };
+	struct prefix p = { .len = 7 };
+	uint64_t seconds = 42;
+	uint16_t port = 25;
+
+	assert_int_not_equal(parse_duration("3 19", &seconds, &e), 0);
+	assert_int_not_equal(parse_duration("1h1h", &seconds, &e), 0);
+	assert_int_equal(seconds, 42);
+	assert_int_not_equal(parse_prefix("192.0.2.1/24", &p, &e), 0);
+	assert_int_not_equal(parse_prefix("192.0.2.0/99", &p, &e), 0);
+	assert_int_equal(p.len, 7);
+	assert_int_not_equal(parse_address("mail.example.com", &a, &e), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_int_not_equal(parse_port("0", &port, &e), 0);
+	assert_int_equal(port, 25);
+}
+
 static void quoting(void **state)
 {
 	char q[QUOTE_BUF], big[200];
@@ -206,6 +227,7 @@ int main(void)
 		cmocka_unit_test(prefixes),
 		cmocka_unit_test(ports),
 		cmocka_unit_test(durations),
+		cmocka_unit_test(refusals_change_nothing),
 		cmocka_unit_test(quoting),
 	};
 

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Whole requests to enable, one option a line ("to ADDRESS", "service X",
+ * "exclude PREFIX", "remember D", "no-masquerade"): whatever is accepted
+ * must build a transaction and a dry-run text, and survive the state file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe.h"
+#include "render.h"
+#include "ruleset.h"
+#include "state.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void option(struct spec *s, char *line, struct errmsg *e)
+{
+	char *value = strchr(line, ' ');
+
+	if (!value) {
+		if (!strcmp(line, "no-masquerade"))
+			s->masquerade = false;
+		return;
+	}
+	*value++ = '\0';
+	if (!strcmp(line, "to"))
+		spec_add_target(s, value, e);
+	else if (!strcmp(line, "service"))
+		spec_add_services(s, value, e);
+	else if (!strcmp(line, "exclude"))
+		spec_add_exclude(s, value, e);
+	else if (!strcmp(line, "remember"))
+		parse_duration(value, &s->remember, e);
+}
+
+static void build_everything(const struct spec *s)
+{
+	static struct state a, b;
+	static char text[STATE_TEXT_MAX];
+	struct table_view none = { .exists = false }, all = { .exists = true, .ours = true };
+	struct probe probes[PROBE_MAX];
+	struct errmsg e;
+	struct ops ops;
+	FILE *null = fopen("/dev/null", "w");
+	int len;
+
+	all.chains = (1U << CHAIN_COUNT) - 1;
+	all.sets = (1U << SET_COUNT) - 1;
+	ruleset_build(s, &none, &ops);
+	ops_free(&ops);
+	ruleset_build(s, &all, &ops);
+	ops_free(&ops);
+	ruleset_build_drain(&all, &ops);
+	ops_free(&ops);
+	if (null) {
+		render_table(s, null);
+		fclose(null);
+	}
+	probe_plan(s, probes);
+	state_init(&a);
+	a.enabled = true;
+	a.spec = *s;
+	len = state_format(&a, text, sizeof(text));
+	if (len < 0 || state_parse(text, (size_t)len, &b, &e) || !spec_equal(&a.spec, &b.spec))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1), *line, *save = NULL;
+	struct errmsg e;
+	struct spec s;
+
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	spec_init(&s);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		option(&s, line, &e);
+	if (spec_finalize(&s, &e) == 0)
+		build_everything(&s);
+	free(text);
+	return 0;
+}
