@@ -7,9 +7,12 @@
  *	and closes (it closes first, so TIME_WAIT stays on the server side
  *	and the client never runs out of ports).
  *
- *   connrate client -a ADDRESS -p PORT [-c PARALLEL] [-d SECONDS] [-w WARMUP] [-n COUNT]
+ *   connrate client -a ADDRESS -p PORT [-s SOURCE,...] [-c PARALLEL] [-d SECONDS] [-w WARMUP] [-n COUNT]
  *	Keeps PARALLEL connections in flight: connect, send one line, read
- *	the answer to EOF, close, open the next one. After WARMUP seconds it
+ *	the answer to EOF, close, open the next one. With -s, the connections
+ *	come from these local addresses in turn (many clients, as a mail
+ *	server sees them, rather than one reusing its ports every few seconds
+ *	while a stateful middlebox still remembers them). After WARMUP seconds it
  *	counts for SECONDS and prints one line:
  *	  rate=<conn/s> conns=<n> errors=<n> secs=<s> p50_ms=<ms> p99_ms=<ms>
  *	With -n COUNT it makes COUNT connections one after another instead
@@ -159,9 +162,14 @@ struct slot {
 	double started;
 };
 
+#define MAX_SOURCES 64
+
 static struct {
 	struct sockaddr_storage ss;
 	socklen_t len;
+	struct sockaddr_storage src[MAX_SOURCES];
+	socklen_t srclen[MAX_SOURCES];
+	int nsrc, nextsrc;
 	int ep;
 	long conns, errors;
 	double *lat;
@@ -205,6 +213,17 @@ static void start_conn(struct slot *s)
 		return;
 	}
 	s->fd = fd;
+	if (C.nsrc) {
+		int one = 1, k = C.nextsrc++ % C.nsrc;
+
+		/* the port is chosen at connect(), for the whole 4-tuple */
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&C.src[k], C.srclen[k]) < 0) {
+			finish_conn(s, 0);
+			usleep(1000);
+			return;
+		}
+	}
 	if (connect(fd, (struct sockaddr *)&C.ss, C.len) < 0 && errno != EINPROGRESS) {
 		finish_conn(s, 0);
 		usleep(1000);	/* out of ports or unreachable: do not spin */
@@ -270,7 +289,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: connrate serve [-b ADDRESS] -p PORT\n"
-		"       connrate client -a ADDRESS -p PORT [-c PARALLEL] [-d SECONDS] [-w WARMUP] [-n COUNT]\n");
+		"       connrate client -a ADDRESS -p PORT [-s SOURCE,...] [-c PARALLEL] [-d SECONDS]\n"
+		"                       [-w WARMUP] [-n COUNT]\n");
 	exit(2);
 }
 
@@ -281,7 +301,8 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int client(const char *addr, int port, int parallel, double secs, double warmup, long count)
+static int client(const char *addr, int port, const char *sources, int parallel, double secs,
+		  double warmup, long count)
 {
 	struct epoll_event evs[256];
 	struct slot *slots;
@@ -291,6 +312,19 @@ static int client(const char *addr, int port, int parallel, double secs, double 
 	if (parse_addr(addr, port, &C.ss, &C.len) < 0) {
 		fprintf(stderr, "connrate: bad address %s\n", addr);
 		return 2;
+	}
+	if (sources) {
+		char *list = strdup(sources), *save = NULL, *tok;
+
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (C.nsrc == MAX_SOURCES || parse_addr(tok, 0, &C.src[C.nsrc], &C.srclen[C.nsrc]) < 0 ||
+			    C.src[C.nsrc].ss_family != C.ss.ss_family) {
+				fprintf(stderr, "connrate: bad or too many sources at %s\n", tok);
+				return 2;
+			}
+			C.nsrc++;
+		}
+		free(list);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	C.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -366,7 +400,7 @@ static int client(const char *addr, int port, int parallel, double secs, double 
 
 int main(int argc, char **argv)
 {
-	const char *addr = NULL;
+	const char *addr = NULL, *sources = NULL;
 	int port = 0, parallel = 32, opt;
 	double secs = 5, warmup = 1;
 	long count = 0;
@@ -374,7 +408,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	optind = 2;
-	while ((opt = getopt(argc, argv, "a:b:p:c:d:w:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:b:p:s:c:d:w:n:")) != -1) {
 		switch (opt) {
 		case 'a':
 		case 'b':
@@ -382,6 +416,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			port = atoi(optarg);
+			break;
+		case 's':
+			sources = optarg;
 			break;
 		case 'c':
 			parallel = atoi(optarg);
@@ -404,7 +441,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "serve") == 0)
 		return serve(addr ? addr : "0.0.0.0", port);
 	if (strcmp(argv[1], "client") == 0 && addr)
-		return client(addr, port, parallel, secs, warmup, count);
+		return client(addr, port, sources, parallel, secs, warmup, count);
 	usage();
 	return 2;
 }

@@ -13,6 +13,10 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
 	nftables conntrack iproute2 socat util-linux procps coreutils jq prometheus systemd
 )
+# Real mail servers for the rehearsal (tests/netns/mail.sh and scripts/demo).
+MAIL_PACKAGES=(postfix dovecot-imapd dovecot-pop3d curl openssl)
+# Fuzzing, sanitizers and the leak check.
+CHECK_PACKAGES=(clang libclang-rt-14-dev valgrind)
 
 missing_packages() {	# missing_packages PACKAGE...: prints those not installed
 	local p
@@ -31,6 +35,10 @@ install_packages() {	# install_packages PACKAGE...
 		return 1
 	fi
 	echo "==> installing ${missing[*]}"
+	# postfix would otherwise ask what kind of mail system this host is,
+	# and write /etc/postfix/main.cf; the lab brings its own configuration
+	echo "postfix postfix/main_mailer_type select No configuration" |
+		debconf-set-selections 2>/dev/null
 	if [ ! -e "$guard" ]; then
 		printf '#!/bin/sh\n# placed by redirect scripts/deps.sh during an install\nexit 101\n' >"$guard"
 		chmod 755 "$guard"
@@ -40,5 +48,28 @@ install_packages() {	# install_packages PACKAGE...
 	apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"
 	rc=$?
 	[ $placed = 1 ] && rm -f "$guard"
+	disable_services "${missing[@]}"
 	return $rc
+}
+
+# The daemons that came with a package just installed here stay off at
+# boot too: the tests and the demo run their own instances, never these.
+disable_services() {	# disable_services PACKAGE...
+	local p unit
+	for p in "$@"; do
+		case $p in
+		postfix) unit=postfix ;;
+		dovecot-*) unit=dovecot ;;
+		prometheus) unit=prometheus ;;
+		haproxy) unit=haproxy ;;
+		rinetd) unit=rinetd ;;
+		*) continue ;;
+		esac
+		if command -v systemctl >/dev/null; then
+			systemctl disable "$unit.service" >/dev/null 2>&1
+		elif command -v update-rc.d >/dev/null; then
+			update-rc.d "$unit" disable >/dev/null 2>&1
+		fi
+	done
+	return 0
 }

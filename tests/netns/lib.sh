@@ -31,6 +31,7 @@ WORK=$(mktemp -d /tmp/redirect-test.XXXXXX)
 STATE=$WORK/state
 PIDS=()
 EXTRA_NS=()
+LAB_CLEANUP=()	# functions lab_down runs first, the last added first (mail.sh)
 TAP_N=0
 TAP_FAILED=0
 
@@ -78,6 +79,7 @@ unlike() {	# unlike DESCRIPTION TEXT PATTERN
 
 skip_all() {
 	echo "1..0 # SKIP $*"
+	TAP_SKIPPED=1
 	exit 0
 }
 
@@ -92,7 +94,10 @@ bail() {
 # it by its PID also stops what it forked (a server's per-connection
 # children), which would otherwise hold the test's output open.
 lab_down() {
-	local pid ns
+	local pid ns i
+	for ((i = ${#LAB_CLEANUP[@]} - 1; i >= 0; i--)); do
+		"${LAB_CLEANUP[i]}"
+	done
 	for pid in "${PIDS[@]}"; do
 		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
 	done
@@ -105,12 +110,19 @@ lab_down() {
 	rm -rf "$WORK"
 }
 
+# On any exit: the lab goes, the plan is printed, and the exit status says
+# whether every check passed (an EXIT trap's own return would not).
 finish() {
 	local status=$?
+	trap - EXIT
 	lab_down
+	[ "$TAP_SKIPPED" = 1 ] && exit 0
 	echo "1..$TAP_N"
-	[ "$TAP_FAILED" = 0 ] && [ "$status" = 0 ]
+	[ "$TAP_FAILED" = 0 ] && [ "$status" = 0 ] && exit 0
+	exit 1
 }
+TAP_SKIPPED=0
+trap finish EXIT
 
 lab_require() {
 	[ "$(id -u)" = 0 ] || skip_all "needs root for network namespaces"
@@ -140,7 +152,6 @@ addr() {	# addr NS IF ADDRESS/LEN...
 
 lab_up() {
 	lab_require
-	trap finish EXIT
 	trap 'exit 130' INT TERM
 	local ns
 	for ns in "$NS_CLIENT" "$NS_OLD" "$NS_NEW"; do
