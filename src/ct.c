@@ -22,8 +22,13 @@
 
 #define CT_RECV_SIZE (64 * 1024)
 
+struct timeouts {
+	uint32_t established;	/* what an established flow gets back at each packet */
+	uint32_t unacknowledged; /* what it gets while data is in flight */
+};
+
 struct dump_ctx {
-	uint32_t established_timeout;
+	struct timeouts timeouts;
 	ct_flow_cb cb;
 	void *data;
 };
@@ -33,18 +38,43 @@ static bool state_open(uint8_t state)
 	return state != TCP_CONNTRACK_TIME_WAIT && state != TCP_CONNTRACK_CLOSE;
 }
 
-/* The timeout an established flow gets back at each packet. */
-static uint32_t read_established_timeout(void)
+static uint32_t read_timeout(const char *name, uint32_t fallback)
 {
-	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established", "re");
-	unsigned int v = 432000;
+	char path[128];
+	unsigned int v = fallback;
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_%s", name);
+	f = fopen(path, "re");
 	if (f) {
 		if (fscanf(f, "%u", &v) != 1)
-			v = 432000;
+			v = fallback;
 		fclose(f);
 	}
 	return v;
+}
+
+static struct timeouts read_timeouts(void)
+{
+	struct timeouts t = {
+		.established = read_timeout("established", 432000),
+		.unacknowledged = read_timeout("unacknowledged", 300),
+	};
+
+	return t;
+}
+
+/*
+ * How long an established flow has been silent, from the timeout it has
+ * left: each packet resets it to the established timeout. While data is
+ * in flight the kernel uses the short unacknowledged timeout instead:
+ * that flow is busy right now, not idle for days.
+ */
+static uint32_t idle_seconds(uint32_t left, const struct timeouts *t)
+{
+	if (left <= t->unacknowledged || left >= t->established)
+		return 0;
+	return t->established - left;
 }
 
 /*
@@ -123,7 +153,7 @@ static uint64_t counter_bytes(const struct nlattr *counters)
 	return be64toh(mnl_attr_get_u64(c.tb[CTA_COUNTERS_BYTES]));
 }
 
-static bool parse_entry(const struct nlmsghdr *nlh, uint32_t established_timeout,
+static bool parse_entry(const struct nlmsghdr *nlh, const struct timeouts *timeouts,
 			struct ct_flow *f)
 {
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
@@ -138,11 +168,8 @@ static bool parse_entry(const struct nlmsghdr *nlh, uint32_t established_timeout
 	    proto != IPPROTO_TCP)
 		return false;
 	f->tcp_state = tcp_state(a.tb[CTA_PROTOINFO]);
-	if (f->tcp_state == TCP_CONNTRACK_ESTABLISHED && fixed(a.tb[CTA_TIMEOUT], 4)) {
-		uint32_t left = ntohl(mnl_attr_get_u32(a.tb[CTA_TIMEOUT]));
-
-		f->idle = left < established_timeout ? established_timeout - left : 0;
-	}
+	if (f->tcp_state == TCP_CONNTRACK_ESTABLISHED && fixed(a.tb[CTA_TIMEOUT], 4))
+		f->idle = idle_seconds(ntohl(mnl_attr_get_u32(a.tb[CTA_TIMEOUT])), timeouts);
 	f->open = state_open(f->tcp_state) && f->idle < IDLE_LIMIT;
 	f->bytes = counter_bytes(a.tb[CTA_COUNTERS_ORIG]) + counter_bytes(a.tb[CTA_COUNTERS_REPLY]);
 	return true;
@@ -153,14 +180,16 @@ static int entry_cb(const struct nlmsghdr *nlh, void *data)
 	struct dump_ctx *ctx = data;
 	struct ct_flow flow;
 
-	if (parse_entry(nlh, ctx->established_timeout, &flow))
+	if (parse_entry(nlh, &ctx->timeouts, &flow))
 		ctx->cb(&flow, ctx->data);
 	return MNL_CB_OK;
 }
 
 int ct_flow_from_msg(const struct nlmsghdr *nlh, struct ct_flow *flow)
 {
-	return parse_entry(nlh, 432000, flow) ? 0 : -EINVAL;
+	const struct timeouts defaults = { 432000, 300 };
+
+	return parse_entry(nlh, &defaults, flow) ? 0 : -EINVAL;
 }
 
 static struct nlmsghdr *dump_request(char *buf, uint32_t seq)
@@ -209,8 +238,7 @@ static int run_dump(struct mnl_socket *nl, struct dump_ctx *ctx)
 
 int ct_dump_redirected(ct_flow_cb cb, void *data, struct errmsg *e)
 {
-	struct dump_ctx ctx = { .cb = cb, .data = data,
-				.established_timeout = read_established_timeout() };
+	struct dump_ctx ctx = { .cb = cb, .data = data, .timeouts = read_timeouts() };
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	int err;
 
