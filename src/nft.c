@@ -366,7 +366,8 @@ int nft_commit(struct nft_sock *s, const struct ops *ops, uint32_t genid, bool d
 	       struct errmsg *e)
 {
 	const struct nlmsghdr **msgs = calloc(ops->n + 1, sizeof(*msgs));
-	char *buf = malloc(BATCH_BUF_SIZE);
+	/* zeroed: nftnl_nlmsg_build_hdr() leaves nlmsg_pid as it finds it */
+	char *buf = calloc(1, BATCH_BUF_SIZE);
 	struct mnl_nlmsg_batch *b = NULL;
 	struct exchange x;
 	uint32_t begin = s->seq++, first = s->seq;
