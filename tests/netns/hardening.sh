@@ -118,9 +118,9 @@ is "... and the settings as before" "$(sysctls "$NS_OLD")" "$sysctls_before"
 state=$(redirect stats --json)
 is "... and the state agrees" "$state" '{"enabled": false}'
 
-# ---- leaks ----
+# ---- leaks (valgrind cannot run a sanitizer build: LeakSanitizer does it there) ----
 if [ "${SANITIZERS:-no}" = yes ]; then
-	ok "valgrind skipped: this build runs under AddressSanitizer # SKIP sanitizer build"
+	:
 elif ! command -v valgrind >/dev/null; then
 	bail "valgrind is missing"
 else

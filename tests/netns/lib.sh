@@ -25,7 +25,7 @@ CLIENT4=203.0.113.10 CLIENT6=2001:db8:1::10
 MAIL_PORTS="25 110 143 465 587 993 995"
 
 REDIRECT=${REDIRECT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/src/redirect}
-P=rt$$
+P=${LAB_PREFIX:-rt$$}
 NS_CLIENT=$P-client NS_OLD=$P-old NS_NEW=$P-new
 WORK=$(mktemp -d /tmp/redirect-test.XXXXXX)
 STATE=$WORK/state

@@ -410,7 +410,15 @@ mail_old_start() {	# OLD: Postfix on 25 into OLD's own Maildir
 	_mail_prepare_work
 	_mail_postfix_start old "$NS_OLD" "old.$MAIL_DOMAIN" 25
 }
-mail_old_stop() { _mail_stop old/postfix; }
+mail_old_stop() { _mail_stop old/dovecot old/postfix; }
+
+# OLD's own Dovecot on its Maildir (IMAP 143, POP3 110, and the TLS ports),
+# as an old server has before the migration; mail_old_stop stops it too.
+mail_old_dovecot_start() {
+	mail_require
+	_mail_prepare_work
+	_mail_dovecot_start old "$NS_OLD"
+}
 
 # The client: no listener; relays everything to ${MAIL_RELAY:-[$OLD4]:25}
 # (set MAIL_RELAY before, e.g. "[ipv6:$OLD6]:25") and retries what it can't.
