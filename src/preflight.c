@@ -5,7 +5,10 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/inet_diag.h>
 #include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,40 +339,81 @@ static void check_conntrack_fill(struct preflight *pf)
 		    count * 100 / max, count, max);
 }
 
-/* Sockets listening on a redirected port on a non-loopback address. */
-static void listening_ports(const struct spec *spec, const char *path, bool v6, char *out,
-			    size_t len)
+static bool loopback(const struct address *a)
 {
-	FILE *f = fopen(path, "re");
-	char line[256], local[64];
-	unsigned int port, state, i;
-	size_t used = strlen(out);
+	return a->family == AF_INET ? (ntohl(a->in.v4.s_addr) >> 24) == 127 :
+				      IN6_IS_ADDR_LOOPBACK(&a->in.v6);
+}
 
-	if (!f)
+struct listeners {
+	const struct spec *spec;
+	int family;
+	char *out;
+	size_t len;
+};
+
+static int listener_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	struct listeners *l = data;
+	struct address a = { .family = l->family };
+	uint16_t port;
+	size_t used = strlen(l->out);
+	unsigned int i;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return MNL_CB_OK;
+	memcpy(&a.in, m->id.idiag_src, l->family == AF_INET ? 4 : 16);
+	port = ntohs(m->id.idiag_sport);
+	if (loopback(&a))	/* bound to loopback only: not reachable from outside anyway */
+		return MNL_CB_OK;
+	for (i = 0; i < l->spec->nservices; i++)
+		if (l->spec->services[i].port == port && used + 24 < l->len &&
+		    !strstr(l->out, l->spec->services[i].name))
+			used += (size_t)snprintf(l->out + used, l->len - used, "%s%s %u",
+						 used ? ", " : "", l->spec->services[i].name, port);
+	return MNL_CB_OK;
+}
+
+/*
+ * Sockets listening on a redirected port on a non-loopback address, from
+ * sock_diag as ss asks for them: only the listening hash is walked, where
+ * /proc/net/tcp walks every socket of every namespace.
+ */
+static void listening_ports(const struct spec *spec, int family, char *out, size_t len)
+{
+	struct listeners l = { spec, family, out, len };
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	char buf[16384];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct inet_diag_req_v2 *req;
+	uint32_t seq = (uint32_t)time(NULL);
+	ssize_t n;
+	int rc = MNL_CB_OK;
+
+	if (!nl)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " %*u: %63[0-9A-Fa-f]:%x %*s %x", local, &port, &state) != 3 ||
-		    state != 0x0A)
-			continue;
-		/* bound to loopback only: not reachable from outside anyway */
-		if ((!v6 && !strncmp(local + 6, "7F", 2)) ||
-		    (v6 && !strcmp(local, "00000000000000000000000001000000")))
-			continue;
-		for (i = 0; i < spec->nservices; i++)
-			if (spec->services[i].port == port && used + 16 < len &&
-			    !strstr(out, spec->services[i].name))
-				used += (size_t)snprintf(out + used, len - used, "%s%s %u",
-							 used ? ", " : "", spec->services[i].name, port);
-	}
-	fclose(f);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = (uint8_t)family;
+	req->sdiag_protocol = IPPROTO_TCP;
+	req->idiag_states = 1U << TCP_LISTEN;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0 &&
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0)
+		while (rc > MNL_CB_STOP && (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
+			rc = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl),
+					listener_cb, &l);
+	mnl_socket_close(nl);
 }
 
 static void check_local_daemons(const struct spec *spec, struct preflight *pf)
 {
 	char ports[256] = "";
 
-	listening_ports(spec, "/proc/net/tcp", false, ports, sizeof(ports));
-	listening_ports(spec, "/proc/net/tcp6", true, ports, sizeof(ports));
+	listening_ports(spec, AF_INET, ports, sizeof(ports));
+	listening_ports(spec, AF_INET6, ports, sizeof(ports));
 	if (ports[0])
 		add(pf, PF_INFO, "something on this host still listens on %s: once enabled it gets no "
 		    "new connections from outside (stop the old daemons after the final sync)", ports);
