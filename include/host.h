@@ -6,7 +6,17 @@
 
 #include "parse.h"
 
-/* Whether @a is an address of this host (in this network namespace). */
-int host_has_address(const struct address *a, bool *local);
+/*
+ * Which of @n addresses is one of this host's (in this network
+ * namespace): its index, or -1. One look at the interfaces for all.
+ */
+int host_local_address(const struct address *const *addrs, unsigned int n, int *which);
+
+/*
+ * This host's addresses a client can reach it at (not loopback, not
+ * link-local), IPv4 if @v4, IPv6 if @v6: what `fib daddr type local`
+ * matches. Returns how many, at most @max.
+ */
+unsigned int host_addresses(bool v4, bool v6, struct address *out, unsigned int max);
 
 #endif

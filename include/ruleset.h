@@ -134,6 +134,13 @@ unsigned int sets_needed(const struct spec *spec);
 /* Name of the byte counter that pairs with connection counter @svc. */
 void traffic_counter_name(const struct service *svc, char *buf, size_t len);
 
+/*
+ * The counter of @svc that map @map (SET_CONNECTIONS or SET_TRAFFIC) names,
+ * and its comment: one source for the netlink objects and the nft text.
+ */
+void counter_name(const struct service *svc, enum set_id map, char *buf, size_t len);
+void counter_comment(const struct service *svc, enum set_id map, char *buf, size_t len);
+
 /* Address ranges never redirected, per family, merged and sorted. */
 #define RANGES_MAX (SPEC_MAX_EXCLUDES + 1)
 struct range {

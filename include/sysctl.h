@@ -32,6 +32,7 @@ struct sysctl_log {
  * back what is still ours.
  */
 int forwarding_plan(int family, struct sysctl_log *log, struct errmsg *e);
+/* Returns 1 when it switched forwarding on, 0 when it was on already. */
 int forwarding_apply(int family, const struct sysctl_log *log, struct errmsg *e);
 int forwarding_restore(int family, struct sysctl_log *log, struct errmsg *e);
 

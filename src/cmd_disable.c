@@ -43,7 +43,7 @@ const struct command command_disable = {
 
 struct disable_args {
 	uint64_t wait;
-	bool now;
+	bool wait_given, now;
 };
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
@@ -55,6 +55,8 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 		a->now = true;
 	else if ((err = parse_duration(value, &a->wait, e)))
 		errmsg_prefix(e, "--wait");
+	else
+		a->wait_given = true;
 	return err;
 }
 
@@ -127,6 +129,10 @@ static int cmd_disable(int argc, char **argv)
 
 	if (rc)
 		return rc == 1 ? EXIT_DONE : cli_fail(&command_disable, EXIT_USAGE, &e);
+	if (a.now && a.wait_given) {
+		errmsg_set(&e, -EINVAL, "--wait and --now exclude each other");
+		return cli_fail(&command_disable, EXIT_USAGE, &e);
+	}
 	rc = begin_session(&command_disable, &ss, false, true);
 	if (rc)
 		return rc;

@@ -84,19 +84,14 @@ static int check_not_local(const struct spec *spec, struct errmsg *e)
 		spec->has_to4 ? &spec->to4 : NULL, spec->has_to6 ? &spec->to6 : NULL,
 	};
 	char addr[ADDRESS_STRLEN];
-	unsigned int i;
-	bool local;
+	int which;
 
-	for (i = 0; i < 2; i++) {
-		if (!targets[i])
-			continue;
-		if (host_has_address(targets[i], &local))
-			return errmsg_set(e, -errno, "cannot list this host's addresses");
-		if (local)
-			return errmsg_set(e, -EINVAL,
-					  "--to '%s' is an address of this host; give the new server's address",
-					  address_str(targets[i], addr));
-	}
+	if (host_local_address(targets, 2, &which))
+		return errmsg_set(e, -errno, "cannot list this host's addresses");
+	if (which >= 0)
+		return errmsg_set(e, -EINVAL,
+				  "--to '%s' is an address of this host; give the new server's address",
+				  address_str(targets[which], addr));
 	return 0;
 }
 

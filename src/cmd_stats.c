@@ -18,6 +18,7 @@
 #include "caps.h"
 #include "cli.h"
 #include "format.h"
+#include "host.h"
 #include "observe.h"
 #include "print.h"
 #include "state.h"
@@ -142,6 +143,24 @@ static void print_targets(struct printer *p, const struct spec *spec)
 	print_text(p, "\n");
 }
 
+/* The addresses of this host the redirect catches connections to. */
+static void print_matched(struct printer *p, const struct spec *spec)
+{
+	struct address addrs[16];
+	char a[ADDRESS_STRLEN];
+	unsigned int i, n = host_addresses(spec->has_to4, spec->has_to6, addrs, 16);
+
+	print_array_begin(p, "addresses");
+	print_text(p, "  for connections to this host's");
+	for (i = 0; i < n; i++) {
+		address_str(&addrs[i], a);
+		print_str(p, NULL, PRINT_ARRAY_MEMBER, a);
+		print_text(p, "%s %s", i ? "," : "", a);
+	}
+	print_array_end(p);
+	print_text(p, "%s\n", n ? "" : " addresses");
+}
+
 static void print_header(struct printer *p, const struct snapshot *s)
 {
 	print_style(p, STYLE_BOLD);
@@ -149,6 +168,7 @@ static void print_header(struct printer *p, const struct snapshot *s)
 	print_style(p, STYLE_NONE);
 	print_since(p, s);
 	print_text(p, "\n");
+	print_matched(p, &s->state.spec);
 	print_targets(p, &s->state.spec);
 }
 

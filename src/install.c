@@ -140,17 +140,22 @@ static int plan_forwarding(const struct spec *spec, struct state *next, unsigned
 	return 0;
 }
 
-static int apply_forwarding(const struct spec *spec, const struct state *next, struct errmsg *e)
+/* Forwarding on for the families in use; @switched says where it was off. */
+static int apply_forwarding(const struct spec *spec, const struct state *next,
+			    unsigned int *switched, struct errmsg *e)
 {
 	unsigned int i;
-	int err;
+	int rc;
 
+	*switched = 0;
 	for (i = 0; i < 2; i++) {
 		if (!uses(spec, families[i]))
 			continue;
-		err = forwarding_apply(families[i], &next->sysctls, e);
-		if (err)
-			return err;
+		rc = forwarding_apply(families[i], &next->sysctls, e);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			*switched |= bit(families[i]);
 	}
 	return 0;
 }
@@ -189,7 +194,7 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 {
 	static struct state next_state;	/* large: keep it off the stack */
 	struct state *next = &next_state;
-	unsigned int newly;
+	unsigned int newly, switched;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -208,14 +213,14 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 		err = state_write_intent(&ss->dir, next, e);
 	if (err)
 		return err;
-	err = apply_forwarding(spec, next, e);
+	err = apply_forwarding(spec, next, &switched, e);
 	if (!err)
 		err = commit(ss, spec, false, e);
 	if (err) {
 		roll_back(ss, next, newly);
 		return err;
 	}
-	r->forwarding_on = newly;
+	r->forwarding_on = newly | switched;
 	err = restore_unused(spec, next, r, e);
 	next->pending = false;
 	if (!err)

@@ -8,17 +8,16 @@
 
 static void render_counters(const struct spec *spec, FILE *f)
 {
-	char name[COUNTER_NAME_MAX];
-	unsigned int i;
+	static const enum set_id maps[] = { SET_CONNECTIONS, SET_TRAFFIC };
+	char name[COUNTER_NAME_MAX], comment[64];
+	unsigned int i, m;
 
 	for (i = 0; i < spec->nservices; i++) {
-		const struct service *svc = &spec->services[i];
-
-		traffic_counter_name(svc, name, sizeof(name));
-		fprintf(f, "\tcounter %s {\n\t\tcomment \"connections redirected from port %u\"\n\t}\n\n",
-			svc->name, svc->port);
-		fprintf(f, "\tcounter %s {\n\t\tcomment \"bytes of redirected port %u flows\"\n\t}\n\n",
-			name, svc->port);
+		for (m = 0; m < 2; m++) {
+			counter_name(&spec->services[i], maps[m], name, sizeof(name));
+			counter_comment(&spec->services[i], maps[m], comment, sizeof(comment));
+			fprintf(f, "\tcounter %s {\n\t\tcomment \"%s\"\n\t}\n\n", name, comment);
+		}
 	}
 }
 
@@ -41,10 +40,7 @@ static void render_counter_map(const struct spec *spec, enum set_id id, FILE *f)
 	for (i = 0; i < spec->nservices; i++) {
 		const struct service *svc = &spec->services[i];
 
-		if (id == SET_TRAFFIC)
-			traffic_counter_name(svc, name, sizeof(name));
-		else
-			snprintf(name, sizeof(name), "%s", svc->name);
+		counter_name(svc, id, name, sizeof(name));
 		fprintf(f, "%s%u : \"%s\"", i ? ", " : "", svc->port, name);
 	}
 	fprintf(f, " }\n\t}\n\n");

@@ -210,6 +210,22 @@ void traffic_counter_name(const struct service *svc, char *buf, size_t len)
 	snprintf(buf, len, "%s_traffic", svc->name);
 }
 
+void counter_name(const struct service *svc, enum set_id map, char *buf, size_t len)
+{
+	if (map == SET_TRAFFIC)
+		traffic_counter_name(svc, buf, len);
+	else
+		snprintf(buf, len, "%s", svc->name);
+}
+
+void counter_comment(const struct service *svc, enum set_id map, char *buf, size_t len)
+{
+	if (map == SET_TRAFFIC)
+		snprintf(buf, len, "bytes of redirected port %u flows", svc->port);
+	else
+		snprintf(buf, len, "connections redirected from port %u", svc->port);
+}
+
 /* ---- expressions, one helper per kind, in nft's register layout ---- */
 
 static struct nftnl_expr *expr(struct nftnl_rule *r, const char *name)
@@ -613,10 +629,7 @@ static void add_counter_map_elems(struct ops *ops, const struct spec *spec, enum
 		uint16_t port = htons(svc->port);
 		struct nftnl_set_elem *el = elem_add(s, &port, sizeof(port));
 
-		if (id == SET_TRAFFIC)
-			traffic_counter_name(svc, name, sizeof(name));
-		else
-			snprintf(name, sizeof(name), "%s", svc->name);
+		counter_name(svc, id, name, sizeof(name));
 		nftnl_set_elem_set_str(el, NFTNL_SET_ELEM_OBJREF, name);
 	}
 	add_elems(ops, s);
@@ -686,21 +699,16 @@ static void add_counter(struct ops *ops, const char *name, const char *comment)
 /* Counters that exist keep their values: NEWOBJ without EXCL leaves them be. */
 static void add_counters(struct ops *ops, const struct spec *spec, const struct table_view *view)
 {
+	static const enum set_id maps[] = { SET_CONNECTIONS, SET_TRAFFIC };
 	char name[COUNTER_NAME_MAX], comment[64];
-	unsigned int i;
+	unsigned int i, m;
 
 	for (i = 0; i < spec->nservices; i++) {
-		const struct service *svc = &spec->services[i];
-
-		if (!view_has_counter(view, svc->name)) {
-			snprintf(comment, sizeof(comment),
-				 "connections redirected from port %u", svc->port);
-			add_counter(ops, svc->name, comment);
-		}
-		traffic_counter_name(svc, name, sizeof(name));
-		if (!view_has_counter(view, name)) {
-			snprintf(comment, sizeof(comment),
-				 "bytes of redirected port %u flows", svc->port);
+		for (m = 0; m < 2; m++) {
+			counter_name(&spec->services[i], maps[m], name, sizeof(name));
+			if (view_has_counter(view, name))
+				continue;
+			counter_comment(&spec->services[i], maps[m], comment, sizeof(comment));
 			add_counter(ops, name, comment);
 		}
 	}

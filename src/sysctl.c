@@ -255,7 +255,8 @@ int forwarding_apply(int family, const struct sysctl_log *log, struct errmsg *e)
 	}
 	if (sysctl_read(sw->path, &v) == 0 && v == sw->after)
 		return 0;
-	return write_checked(sw->path, sw->after, e);
+	err = write_checked(sw->path, sw->after, e);
+	return err ? err : 1;
 }
 
 static void drop_family(struct sysctl_log *log, int family)

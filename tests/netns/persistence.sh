@@ -61,8 +61,9 @@ in_old sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
 for f in default "${P}o0" "${P}o1"; do
 	in_old sysctl -qw "net.ipv6.conf.$f.accept_ra=1"
 done
-redirect restore >/dev/null
+out=$(redirect restore 2>&1)
 is "restore after a reboot succeeds" "$?" 0
+like "... and says it switched forwarding back on" "$out" "switched forwarding back on"
 is "forwarding is back on" "$(in_old sysctl -n net.ipv4.ip_forward)" 1
 is "IPv6 keeps router advertisements" "$(in_old sysctl -n net.ipv6.conf.${P}o0.accept_ra)" 2
 is "after the reboot, the redirect works" "$(banner $OLD6 25)" "220 new [$(full6 $OLDN6)]"

@@ -120,6 +120,10 @@ refuse "unknown command 'frobnicate'" frobnicate
 refuse "unknown command 'enabl'" enabl
 refuse "'forever' is not a duration" disable --wait forever
 refuse "unexpected argument 'now'" restore now
+refuse "--wait and --now exclude each other" disable --wait 5s --now
+refuse "--json and --prometheus exclude each other" stats --json --prometheus
+refuse "--output goes with --json or --prometheus" stats --output /tmp/x
+refuse "--json and --nagios exclude each other" check --json --nagios
 is "after all the refusals the table is as it was" "$(our_table)" "$installed"
 is "after all the refusals the state is as it was" "$(state_snapshot)" "$state_before"
 

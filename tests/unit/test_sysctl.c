@@ -96,7 +96,7 @@ static void ipv6_keeps_router_advertisements(void **state)
 	assert_null(find(&log, "net/ipv6/conf/all/accept_ra"));
 	assert_int_equal(get("net/ipv6/conf/all/forwarding"), 0);	/* plan writes nothing */
 
-	assert_int_equal(forwarding_apply(AF_INET6, &log, &e), 0);
+	assert_int_equal(forwarding_apply(AF_INET6, &log, &e), 1);	/* switched on */
 	assert_int_equal(get("net/ipv6/conf/all/forwarding"), 1);
 	assert_int_equal(get("net/ipv6/conf/eth0/accept_ra"), 2);
 	assert_int_equal(get("net/ipv6/conf/eth1/accept_ra"), 0);
@@ -123,7 +123,7 @@ static void ipv4_puts_back_redirects(void **state)
 
 	put("net/ipv4/conf/all/accept_redirects", 0);	/* a hardened host */
 	assert_int_equal(forwarding_plan(AF_INET, &log, &e), 0);
-	assert_int_equal(forwarding_apply(AF_INET, &log, &e), 0);
+	assert_int_equal(forwarding_apply(AF_INET, &log, &e), 1);	/* switched on */
 	assert_int_equal(get("net/ipv4/ip_forward"), 1);
 	put("net/ipv4/conf/eth0/forwarding", 1);	/* the kernel's doing */
 	/*
@@ -159,7 +159,7 @@ static void admin_took_over(void **state)
 	struct errmsg e = { "" };
 
 	assert_int_equal(forwarding_plan(AF_INET6, &log, &e), 0);
-	assert_int_equal(forwarding_apply(AF_INET6, &log, &e), 0);
+	assert_int_equal(forwarding_apply(AF_INET6, &log, &e), 1);	/* switched on */
 	/* the admin switches forwarding to 0 and back to something else entirely */
 	put("net/ipv6/conf/all/forwarding", 0);
 	put("net/ipv6/conf/eth0/accept_ra", 2);
@@ -177,13 +177,14 @@ static void recorded_once(void **state)
 
 	assert_int_equal(forwarding_plan(AF_INET, &log, &e), 0);
 	n = log.n;
-	assert_int_equal(forwarding_apply(AF_INET, &log, &e), 0);
+	assert_int_equal(forwarding_apply(AF_INET, &log, &e), 1);	/* switched on */
 	/* after a reboot the value is 0 again; the first "before" stays */
 	put("net/ipv4/ip_forward", 0);
 	assert_int_equal(forwarding_plan(AF_INET, &log, &e), 0);
 	assert_int_equal(log.n, n);
-	assert_int_equal(forwarding_apply(AF_INET, &log, &e), 0);
+	assert_int_equal(forwarding_apply(AF_INET, &log, &e), 1);	/* switched on */
 	assert_int_equal(get("net/ipv4/ip_forward"), 1);
+	assert_int_equal(forwarding_apply(AF_INET, &log, &e), 0);	/* on already */
 	assert_int_equal(forwarding_restore(AF_INET, &log, &e), 0);
 	assert_int_equal(get("net/ipv4/ip_forward"), 0);
 }
