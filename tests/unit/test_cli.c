@@ -35,16 +35,26 @@ static int record(int index, const char *value, void *data, struct errmsg *e)
 	return 0;
 }
 
-static int parse(struct seen *s, struct errmsg *e, int argc, char **argv)
+/* argv as main() gets it: writable strings. */
+static int parse(struct seen *s, struct errmsg *e, int argc, const char *const *args)
 {
+	static char store[16][64];
+	char *argv[16];
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		snprintf(store[i], sizeof(store[i]), "%s", args[i]);
+		argv[i] = store[i];
+	}
+	argv[argc] = NULL;
 	memset(s, 0, sizeof(*s));
 	e->text[0] = '\0';
 	globals.state_dir = NULL;
 	return cli_parse(&cmd, argc, argv, record, s, e);
 }
 
-#define ARGV(...) ((char *[]){ "test", __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ "test", __VA_ARGS__ }) / sizeof(char *)))
+#define ARGV(...) ((const char *const[]){ "test", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((const char *const[]){ "test", __VA_ARGS__ }) / sizeof(char *)))
 #define PARSE(s, e, ...) parse(s, e, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
 
 static void accepted(void **state)
