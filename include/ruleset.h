@@ -98,7 +98,7 @@ int ruleset_build_delete(struct ops *out);
 
 void ops_free(struct ops *ops);
 
-/* One line per message, for golden tests and --debug. */
+/* Each message as libnftnl prints it, for the golden tests. */
 void ops_print(const struct ops *ops, FILE *f);
 
 /*

@@ -126,4 +126,17 @@ redirect disable --now >/dev/null
 out=$(redirect enable --to $NEW4 --service smtp --no-masquerade --dry-run 2>&1 | flat; exit "${PIPESTATUS[0]}")
 like "--no-masquerade: NEW must route replies back" "$out" "must send its replies back through this host"
 unlike "--no-masquerade: no relay warning" "$out" "open relay"
+# A conntrack table over 80% full drops new connections when it fills up.
+max=$(in_old cat /proc/sys/net/netfilter/nf_conntrack_max)
+redirect enable --to $NEW4 --service smtp --no-probe >/dev/null 2>&1	# conntrack on
+if [ -x "${CT_FILL:-}" ] && [ "$max" -le 300000 ]; then
+	in_old "$CT_FILL" $((max * 81 / 100)) 0 0 || bail "ct-fill"
+	out=$(redirect enable --to $NEW4 --service smtp,imap --no-probe 2>&1 | flat; exit "${PIPESTATUS[0]}")
+	is "a conntrack table over 80% full does not stop enable" "$?" 0
+	like "... but is warned about" "$out" "the conntrack table is 8[0-9]% full .* raise net.netfilter.nf_conntrack_max"
+	in_old conntrack -F >/dev/null 2>&1
+else
+	bail "no ct-fill helper (CT_FILL), or nf_conntrack_max $max too large to fill"
+fi
+redirect disable --now >/dev/null
 is "the ruleset at the end is the ruleset at the start" "$(ruleset "$NS_OLD")" "$ruleset_before"

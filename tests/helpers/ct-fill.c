@@ -4,7 +4,7 @@
  * entries in the current network namespace, with ct mark MARK (0 for
  * flows that are not ours, 0x10000000 for redirected ones). Entries are
  * numbered from FIRST, so successive calls never collide; documentation
- * addresses only. For bench/stats.
+ * addresses only. For bench/stats and the pre-flight test.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
