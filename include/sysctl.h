@@ -34,7 +34,11 @@ struct sysctl_log {
 int forwarding_plan(int family, struct sysctl_log *log, struct errmsg *e);
 /* Returns 1 when it switched forwarding on, 0 when it was on already. */
 int forwarding_apply(int family, const struct sysctl_log *log, struct errmsg *e);
-int forwarding_restore(int family, struct sysctl_log *log, struct errmsg *e);
+/*
+ * @resume: the state says a change was under way when a run stopped, so
+ * settings still at our values are ours even where the switch is not.
+ */
+int forwarding_restore(int family, struct sysctl_log *log, bool resume, struct errmsg *e);
 
 /* Whether @log switched forwarding on for @family. */
 bool forwarding_recorded(const struct sysctl_log *log, int family);

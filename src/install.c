@@ -168,11 +168,12 @@ static void roll_back(struct session *ss, struct state *next, unsigned int newly
 
 	for (i = 0; i < 2; i++)
 		if (newly & bit(families[i]))
-			forwarding_restore(families[i], &next->sysctls, &ignored);
+			forwarding_restore(families[i], &next->sysctls, true, &ignored);
 	state_write(&ss->dir, &ss->state, &ignored);
 }
 
-static int restore_unused(const struct spec *spec, struct state *next,
+/* @resume: the previous run stopped half-way (see forwarding_restore). */
+static int restore_unused(const struct spec *spec, struct state *next, bool resume,
 			  struct install_report *r, struct errmsg *e)
 {
 	unsigned int i;
@@ -181,7 +182,7 @@ static int restore_unused(const struct spec *spec, struct state *next,
 	for (i = 0; i < 2; i++) {
 		if (uses(spec, families[i]) || !forwarding_recorded(&next->sysctls, families[i]))
 			continue;
-		err = forwarding_restore(families[i], &next->sysctls, e);
+		err = forwarding_restore(families[i], &next->sysctls, resume, e);
 		if (err)
 			return err;
 		r->forwarding_off |= bit(families[i]);
@@ -221,7 +222,7 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 		return err;
 	}
 	r->forwarding_on = newly | switched;
-	err = restore_unused(spec, next, r, e);
+	err = restore_unused(spec, next, ss->state.pending, r, e);
 	next->pending = false;
 	if (!err)
 		err = state_write(&ss->dir, next, e);
@@ -245,10 +246,24 @@ int drain(struct session *ss, struct errmsg *e)
 	return state_write(&ss->dir, &ss->state, e);
 }
 
+/*
+ * Settings go back one write at a time: say so in the state first, so that
+ * a run killed half-way lets the next one finish the job (@resume).
+ */
+static int mark_restoring(struct session *ss, bool *resume, struct errmsg *e)
+{
+	*resume = ss->state.pending;
+	if (ss->state.sysctls.n == 0 || ss->dir.fd < 0 || ss->state.pending)
+		return 0;
+	ss->state.pending = true;
+	return state_write_intent(&ss->dir, &ss->state, e);
+}
+
 int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
 {
 	struct ops ops;
 	unsigned int i;
+	bool resume;
 	int err = 0;
 
 	*was_installed = ss->view.exists;
@@ -259,8 +274,10 @@ int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
 		if (err == -ENOENT)	/* gone meanwhile: what we wanted */
 			err = 0;
 	}
+	if (!err)
+		err = mark_restoring(ss, &resume, e);
 	for (i = 0; !err && i < 2; i++)
-		err = forwarding_restore(families[i], &ss->state.sysctls, e);
+		err = forwarding_restore(families[i], &ss->state.sysctls, resume, e);
 	if (err || ss->dir.fd < 0)
 		return err;
 	ss->state.enabled = ss->state.pending = ss->state.draining = false;

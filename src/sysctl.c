@@ -272,9 +272,11 @@ static void drop_family(struct sysctl_log *log, int family)
 /*
  * The switch goes back first (the kernel then resets the interfaces it
  * manages), then each recorded setting that differs from before. If the
- * switch is no longer ours (the admin changed it), everything is left.
+ * switch is no longer ours (the admin changed it), everything is left;
+ * unless @resume: a run was killed between the switch and the rest, and
+ * what still holds our values is ours to put back.
  */
-int forwarding_restore(int family, struct sysctl_log *log, struct errmsg *e)
+int forwarding_restore(int family, struct sysctl_log *log, bool resume, struct errmsg *e)
 {
 	struct sysctl_record *sw = find(log, family_switch(family));
 	unsigned int i;
@@ -284,7 +286,7 @@ int forwarding_restore(int family, struct sysctl_log *log, struct errmsg *e)
 		return 0;
 	if (sysctl_read(sw->path, &v) == 0 && v == sw->after)
 		err = write_checked(sw->path, sw->before, e);
-	else
+	else if (!resume)
 		goto done;
 	for (i = 0; !err && i < log->n; i++) {
 		struct sysctl_record *r = &log->r[i];

@@ -158,6 +158,10 @@ lab_up() {
 		ip netns add "$ns" || bail "cannot add namespace $ns"
 		ip -n "$ns" link set lo up
 	done
+	# A new namespace copies its IPv4 settings from the host (a Docker host
+	# forwards): OLD starts as a freshly booted server would, forwarding off.
+	ip netns exec "$NS_OLD" sysctl -qw net.ipv4.ip_forward=0 ||
+		bail "cannot reset forwarding in $NS_OLD"
 	link "$NS_CLIENT" "${P}c0" "$NS_OLD" "${P}o0"
 	link "$NS_OLD" "${P}o1" "$NS_NEW" "${P}n0"
 	addr "$NS_CLIENT" "${P}c0" "$CLIENT4/24" "$CLIENT6/64"

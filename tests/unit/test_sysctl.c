@@ -105,7 +105,7 @@ static void ipv6_keeps_router_advertisements(void **state)
 	/* the admin sets lo's accept_ra meanwhile: theirs, not ours, to keep */
 	put("net/ipv6/conf/lo/accept_ra", 0);
 
-	assert_int_equal(forwarding_restore(AF_INET6, &log, &e), 0);
+	assert_int_equal(forwarding_restore(AF_INET6, &log, false, &e), 0);
 	assert_false(forwarding_recorded(&log, AF_INET6));
 	assert_int_equal(get("net/ipv6/conf/all/forwarding"), 0);
 	assert_int_equal(get("net/ipv6/conf/eth0/forwarding"), 0);
@@ -131,7 +131,7 @@ static void ipv4_puts_back_redirects(void **state)
 	 * to 1; the fake cannot, so it is set here ahead of the restore.
 	 */
 	put("net/ipv4/conf/all/accept_redirects", 1);
-	assert_int_equal(forwarding_restore(AF_INET, &log, &e), 0);
+	assert_int_equal(forwarding_restore(AF_INET, &log, false, &e), 0);
 	assert_int_equal(get("net/ipv4/ip_forward"), 0);
 	assert_int_equal(get("net/ipv4/conf/eth0/forwarding"), 0);
 	assert_int_equal(get("net/ipv4/conf/all/accept_redirects"), 0);
@@ -148,7 +148,7 @@ static void already_on_is_not_ours(void **state)
 	assert_int_equal(forwarding_plan(AF_INET, &log, &e), 0);
 	assert_int_equal(log.n, 0);
 	assert_false(forwarding_recorded(&log, AF_INET));
-	assert_int_equal(forwarding_restore(AF_INET, &log, &e), 0);
+	assert_int_equal(forwarding_restore(AF_INET, &log, false, &e), 0);
 	assert_int_equal(get("net/ipv4/ip_forward"), 1);
 	put("net/ipv4/ip_forward", 0);
 }
@@ -163,10 +163,34 @@ static void admin_took_over(void **state)
 	/* the admin switches forwarding to 0 and back to something else entirely */
 	put("net/ipv6/conf/all/forwarding", 0);
 	put("net/ipv6/conf/eth0/accept_ra", 2);
-	assert_int_equal(forwarding_restore(AF_INET6, &log, &e), 0);
+	assert_int_equal(forwarding_restore(AF_INET6, &log, false, &e), 0);
 	assert_int_equal(get("net/ipv6/conf/eth0/accept_ra"), 2);	/* left alone */
 	assert_int_equal(log.n, 0);
 	put("net/ipv6/conf/eth0/accept_ra", 1);
+	put("net/ipv6/conf/default/accept_ra", 1);
+}
+
+/* A run killed between two writes: the next one (resume) finishes the job. */
+static void resumes_after_a_kill(void **state)
+{
+	static struct sysctl_log log;
+	struct errmsg e = { "" };
+
+	/* killed during apply: accept_ra already 2, the switch still off */
+	assert_int_equal(forwarding_plan(AF_INET6, &log, &e), 0);
+	put("net/ipv6/conf/eth0/accept_ra", 2);
+	assert_int_equal(forwarding_restore(AF_INET6, &log, true, &e), 0);
+	assert_int_equal(get("net/ipv6/conf/eth0/accept_ra"), 1);
+	assert_int_equal(log.n, 0);
+
+	/* killed during restore: the switch back off, accept_ra still 2 */
+	assert_int_equal(forwarding_plan(AF_INET6, &log, &e), 0);
+	assert_int_equal(forwarding_apply(AF_INET6, &log, &e), 1);
+	put("net/ipv6/conf/all/forwarding", 0);
+	assert_int_equal(forwarding_restore(AF_INET6, &log, true, &e), 0);
+	assert_int_equal(get("net/ipv6/conf/eth0/accept_ra"), 1);
+	assert_int_equal(get("net/ipv6/conf/default/accept_ra"), 1);
+	assert_int_equal(log.n, 0);
 }
 
 static void recorded_once(void **state)
@@ -185,7 +209,7 @@ static void recorded_once(void **state)
 	assert_int_equal(forwarding_apply(AF_INET, &log, &e), 1);	/* switched on */
 	assert_int_equal(get("net/ipv4/ip_forward"), 1);
 	assert_int_equal(forwarding_apply(AF_INET, &log, &e), 0);	/* on already */
-	assert_int_equal(forwarding_restore(AF_INET, &log, &e), 0);
+	assert_int_equal(forwarding_restore(AF_INET, &log, false, &e), 0);
 	assert_int_equal(get("net/ipv4/ip_forward"), 0);
 }
 
@@ -211,6 +235,7 @@ int main(void)
 		cmocka_unit_test(ipv4_puts_back_redirects),
 		cmocka_unit_test(already_on_is_not_ours),
 		cmocka_unit_test(admin_took_over),
+		cmocka_unit_test(resumes_after_a_kill),
 		cmocka_unit_test(recorded_once),
 		cmocka_unit_test(paths),
 	};
