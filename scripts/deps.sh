@@ -12,7 +12,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
 	nftables conntrack iproute2 socat util-linux procps coreutils jq prometheus systemd
-	bash-completion groff-base
+	bash-completion groff-base strace
 )
 # Real mail servers for the rehearsal (tests/netns/mail.sh and scripts/demo).
 MAIL_PACKAGES=(postfix dovecot-imapd dovecot-pop3d curl openssl)

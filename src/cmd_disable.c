@@ -82,6 +82,8 @@ static int wait_for_close(uint64_t seconds, unsigned int *open, struct errmsg *e
 
 static int finish(struct session *ss)
 {
+	const struct state *st = &ss->state;
+	bool recorded = st->enabled || st->draining || st->pending || st->sysctls.n;
 	struct errmsg e = { "" };
 	bool was_installed;
 
@@ -89,6 +91,8 @@ static int finish(struct session *ss)
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	if (was_installed)
 		printf("redirect: disabled; the table and the forwarding settings are back as before.\n");
+	else if (recorded)	/* a flushed ruleset, or a disable that was killed */
+		printf("redirect: disabled; the table was gone already, the forwarding settings are back as before.\n");
 	else
 		printf("redirect: nothing was enabled; nothing changed.\n");
 	return EXIT_DONE;

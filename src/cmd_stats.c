@@ -286,7 +286,8 @@ static int print_abnormal(struct printer *p, const struct snapshot *s)
 	if (!s->state.enabled && s->installed && !s->state.draining) {
 		print_bool(p, "installed", NULL, true);
 		print_text(p, "redirect: the kernel has table inet mail_redirect, but the state directory\n"
-			   "  says nothing is enabled (another --state-dir?). `redirect disable` removes it.\n");
+			   "  says nothing is enabled (%s). `redirect disable` removes it.\n",
+			   s->state.pending ? "a disable was interrupted" : "another --state-dir?");
 		return EXIT_FAILED;
 	}
 	if (!s->state.enabled) {
@@ -297,7 +298,10 @@ static int print_abnormal(struct printer *p, const struct snapshot *s)
 				   "  `redirect disable` finishes once they have closed.\n", s->draining,
 				   s->draining == 1 ? "" : "s", s->draining == 1 ? "s" : "");
 		} else {
-			print_text(p, "redirect: not enabled.\n");
+			print_text(p, s->state.pending ?
+				   "redirect: not enabled; a disable was interrupted, `redirect disable`\n"
+				   "  finishes it.\n" :
+				   "redirect: not enabled.\n");
 		}
 		return EXIT_DONE;
 	}

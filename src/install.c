@@ -160,14 +160,14 @@ static int apply_forwarding(const struct spec *spec, const struct state *next,
 	return 0;
 }
 
-/* Undo what this run switched on, and put the old state file back. */
-static void roll_back(struct session *ss, struct state *next, unsigned int newly)
+/* Undo what this run switched on (@families), and put the old state file back. */
+static void roll_back(struct session *ss, struct state *next, unsigned int switched_on)
 {
 	struct errmsg ignored;
 	unsigned int i;
 
 	for (i = 0; i < 2; i++)
-		if (newly & bit(families[i]))
+		if (switched_on & bit(families[i]))
 			forwarding_restore(families[i], &next->sysctls, true, &ignored);
 	state_write(&ss->dir, &ss->state, &ignored);
 }
@@ -218,7 +218,8 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 	if (!err)
 		err = commit(ss, spec, false, e);
 	if (err) {
-		roll_back(ss, next, newly);
+		/* switched: recorded by an interrupted run, switched on by this one */
+		roll_back(ss, next, newly | switched);
 		return err;
 	}
 	r->forwarding_on = newly | switched;
@@ -231,53 +232,111 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 	return err;
 }
 
+/*
+ * The state says "draining" before the commit: killed after it, a state
+ * still saying "enabled" would call the drained table installed, and
+ * enable and restore would find nothing to do. "pending" is left as it
+ * was: an interrupted change is still for the final uninstall to finish.
+ */
 int drain(struct session *ss, struct errmsg *e)
 {
+	bool stateful = ss->dir.fd >= 0;
+	struct errmsg ignored;
 	struct ops ops;
 	int err;
 
+	ss->state.enabled = false;
+	ss->state.draining = true;
+	if (stateful && (err = state_write_intent(&ss->dir, &ss->state, e)))
+		return err;
 	ruleset_build_drain(&ss->view, &ops);
 	err = nft_commit(&ss->nft, &ops, ss->genid, false, e);
 	ops_free(&ops);
-	if (err)
-		return err;
-	ss->state.enabled = ss->state.pending = false;
-	ss->state.draining = true;
-	return state_write(&ss->dir, &ss->state, e);
+	if (!err)
+		return stateful ? state_write(&ss->dir, &ss->state, e) : 0;
+	ss->state.enabled = true;	/* the table is as it was: so is the state */
+	ss->state.draining = false;
+	if (stateful)
+		state_write(&ss->dir, &ss->state, &ignored);
+	return err;
 }
 
 /*
- * Settings go back one write at a time: say so in the state first, so that
- * a run killed half-way lets the next one finish the job (@resume).
+ * The state says "being removed" (not enabled, pending) before anything
+ * goes: killed half-way, restore must not bring the redirect back, and
+ * the next disable finishes the job, resuming where settings went back
+ * one write at a time (@resume: an earlier run was interrupted too).
  */
-static int mark_restoring(struct session *ss, bool *resume, struct errmsg *e)
+static int mark_removing(struct session *ss, bool *resume, struct errmsg *e)
 {
-	*resume = ss->state.pending;
-	if (ss->state.sysctls.n == 0 || ss->dir.fd < 0 || ss->state.pending)
+	struct state *st = &ss->state;
+
+	*resume = st->pending;
+	if (ss->dir.fd < 0 || !(st->enabled || st->draining || st->sysctls.n))
 		return 0;
-	ss->state.pending = true;
-	return state_write_intent(&ss->dir, &ss->state, e);
+	st->enabled = st->draining = false;
+	st->pending = true;
+	return state_write_intent(&ss->dir, st, e);
+}
+
+/* Each family's settings, the state saying after each which are left. */
+static int restore_forwarding(struct session *ss, bool resume, struct errmsg *e)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < 2; i++) {
+		if (!forwarding_recorded(&ss->state.sysctls, families[i]))
+			continue;
+		err = forwarding_restore(families[i], &ss->state.sysctls, resume, e);
+		if (!err && ss->dir.fd >= 0)
+			err = state_write_intent(&ss->dir, &ss->state, e);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* What mark_removing changes, to put back when the table cannot go. */
+struct state_flags {
+	bool enabled, draining, pending;
+};
+
+/* One transaction deleting the table; on failure the state is as it was. */
+static int delete_table(struct session *ss, const struct state_flags *before,
+			struct errmsg *e)
+{
+	struct errmsg ignored;
+	struct ops ops;
+	int err;
+
+	ruleset_build_delete(&ops);
+	err = nft_commit(&ss->nft, &ops, 0, false, e);
+	ops_free(&ops);
+	if (err == -ENOENT)	/* gone meanwhile: what we wanted */
+		return 0;
+	if (err && ss->dir.fd >= 0) {
+		ss->state.enabled = before->enabled;
+		ss->state.draining = before->draining;
+		ss->state.pending = before->pending;
+		state_write(&ss->dir, &ss->state, &ignored);
+	}
+	return err;
 }
 
 int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
 {
-	struct ops ops;
-	unsigned int i;
+	const struct state_flags before = { ss->state.enabled, ss->state.draining,
+					    ss->state.pending };
 	bool resume;
-	int err = 0;
+	int err;
 
 	*was_installed = ss->view.exists;
-	if (ss->view.exists) {
-		ruleset_build_delete(&ops);
-		err = nft_commit(&ss->nft, &ops, 0, false, e);
-		ops_free(&ops);
-		if (err == -ENOENT)	/* gone meanwhile: what we wanted */
-			err = 0;
-	}
+	err = mark_removing(ss, &resume, e);
+	if (!err && ss->view.exists)
+		err = delete_table(ss, &before, e);
 	if (!err)
-		err = mark_restoring(ss, &resume, e);
-	for (i = 0; !err && i < 2; i++)
-		err = forwarding_restore(families[i], &ss->state.sysctls, resume, e);
+		err = restore_forwarding(ss, resume, e);
 	if (err || ss->dir.fd < 0)
 		return err;
 	ss->state.enabled = ss->state.pending = ss->state.draining = false;

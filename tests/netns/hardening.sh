@@ -79,6 +79,41 @@ redirect disable --now >/dev/null
 is "after disable the ruleset is as before the kills" "$(ruleset "$NS_OLD")" "$ruleset_before"
 is "... and so are the forwarding settings" "$(sysctls "$NS_OLD")" "$sysctls_before"
 
+# ---- kills at the worst moments, placed by strace's fault injection ----
+killed_at() {	# killed_at STRACE_FILTER... -- ARGS...: redirect ARGS, killed where the filter says
+	local filter=()
+	while [ "$1" != -- ]; do filter+=("$1"); shift; done
+	shift
+	ip netns exec "$NS_OLD" strace -f -qq -o /dev/null "${filter[@]}" \
+		"$REDIRECT" --state-dir "$STATE" "$@" >/dev/null 2>&1
+}
+# disable between the IPv6 switch and the settings that came with it
+redirect enable "${B[@]}" >/dev/null
+ra=/proc/sys/net/ipv6/conf/${P}o0/accept_ra
+killed_at -P "$ra" -e trace=openat -e inject=openat:signal=KILL:when=1 -- disable --now
+is "a disable killed between two settings is killed" "$?" 137
+is "... leaving that setting ours" "$(in_old cat "$ra")" 2
+like "... and stats says a disable was interrupted" "$(redirect stats 2>&1)" "disable was interrupted"
+redirect restore >/dev/null 2>&1
+is "... and restore does not bring the redirect back" "$(whole)" none
+like "... and the next disable finishes it" "$(redirect disable 2>&1)" "back as before"
+is "... putting every setting back" "$(sysctls "$NS_OLD")" "$sysctls_before"
+
+# disable right after new connections stopped being redirected (the drain
+# commit), before the state says so: the first fsync is of that state
+serve "$NS_NEW" new 25
+redirect enable "${A[@]}" >/dev/null
+session_open held $OLD4 25
+session_hear held >/dev/null
+killed_at -e trace=fsync -e inject=fsync:signal=KILL:when=1 -- disable --wait 5
+is "a disable killed after its drain commit is killed" "$?" 137
+is "... leaving a table that no longer redirects" "$(whole)" partial
+unlike "... and enable does not take it for installed" "$(redirect enable "${A[@]}" 2>&1)" "already enabled"
+is "... but installs it whole" "$(whole)" A
+session_close held
+redirect disable --now >/dev/null
+is "... and disable leaves the settings as before" "$(sysctls "$NS_OLD")" "$sysctls_before"
+
 # ---- one at a time ----
 exec {lock}>>"$STATE/lock"
 flock "$lock"
