@@ -12,6 +12,7 @@
 
 #define STATE_DIR_DEFAULT "/var/lib/redirect"
 #define STATE_FILE "state"
+#define STATE_PENDING_FILE "state.pending"
 #define STATE_LOCK "lock"
 #define STATE_TEXT_MAX (64 * 1024)
 
@@ -33,6 +34,7 @@ struct history {
 
 /* What redirect remembers between runs, in STATE_DIR/state. */
 struct state {
+	uint64_t generation;	/* one more at every write: the newer file wins */
 	bool enabled;
 	bool pending;		/* a change was under way and may not have finished */
 	bool draining;		/* disabled, but redirected sessions still run */
@@ -69,18 +71,27 @@ int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e);
 
 void state_unlock(struct state_dir *d);
 
-/* Reads the state; a missing file is a state with nothing enabled. */
+/*
+ * Reads the state: STATE_PENDING_FILE when it is whole and newer than
+ * STATE_FILE, else STATE_FILE; a missing file is a state with nothing
+ * enabled.
+ */
 int state_read(struct state_dir *d, struct state *st, struct errmsg *e);
 
-/* Temporary file, fsync, rename, fsync of the directory. */
-int state_write(struct state_dir *d, const struct state *st, struct errmsg *e);
+/*
+ * STATE_FILE: temporary file, fsync, rename, fsync of the directory.
+ * Both writes number @st with the next generation.
+ */
+int state_write(struct state_dir *d, struct state *st, struct errmsg *e);
 
 /*
- * The same without the fsyncs, for the "pending" record written before a
- * change: the rename alone makes it survive the process being killed, and
- * after a power cut there is no ruleset left for it to describe.
+ * STATE_PENDING_FILE, without the fsyncs, for the record written before a
+ * change: the rename alone makes it survive the process being killed. A
+ * power cut may leave it empty (on a filesystem that does not flush data
+ * before a rename): it is then ignored and the last durable state holds,
+ * which is right, for after a reboot no ruleset is left for it to describe.
  */
-int state_write_intent(struct state_dir *d, const struct state *st, struct errmsg *e);
+int state_write_intent(struct state_dir *d, struct state *st, struct errmsg *e);
 
 /* The text form, pure: for tests and the fuzzer. */
 int state_parse(const char *text, size_t len, struct state *st, struct errmsg *e);

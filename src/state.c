@@ -175,8 +175,9 @@ int state_format(const struct state *st, char *buf, size_t len)
 	int err;
 
 	err = put(buf, len, &used, "# redirect(8) state; written by redirect, not for editing\n"
-		  "version %d\nenabled %s\npending %s\ndraining %s\nsince %" PRId64 "\n",
-		  STATE_VERSION, yes_no(st->enabled), yes_no(st->pending),
+		  "version %d\ngeneration %" PRIu64 "\nenabled %s\npending %s\ndraining %s\n"
+		  "since %" PRId64 "\n",
+		  STATE_VERSION, st->generation, yes_no(st->enabled), yes_no(st->pending),
 		  yes_no(st->draining), st->since);
 	if (!err && s->has_to4)
 		err = put(buf, len, &used, "to %s\n", address_str(&s->to4, addr));
@@ -280,6 +281,8 @@ static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 	struct state *st = c->st;
 	uint16_t port;
 
+	if (!strcmp(key, "generation"))
+		return parse_u64(v, UINT64_MAX / 2, &st->generation) ? -EINVAL : 0;
 	if (!strcmp(key, "enabled"))
 		return parse_bool(v, &st->enabled);
 	if (!strcmp(key, "pending"))
@@ -394,34 +397,52 @@ static int read_all(int fd, char *buf, size_t cap, size_t *len)
 	return n < 0 ? -errno : 0;
 }
 
-int state_read(struct state_dir *d, struct state *st, struct errmsg *e)
+/* Reads and parses one file of the directory; -ENOENT when it is missing. */
+static int read_state_file(struct state_dir *d, const char *name, struct state *st,
+			   struct errmsg *e)
 {
 	static char buf[STATE_TEXT_MAX + 1];
 	struct stat sb;
 	size_t len = 0;
 	int fd, err;
 
-	state_init(st);
-	if (d->fd < 0)
-		return 0;
-	fd = openat(d->fd, STATE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
-		return 0;
+		return -ENOENT;
 	if (fd < 0)
-		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, STATE_FILE,
+		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, name,
 				  strerror(errno));
 	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
-		err = errmsg_set(e, -EINVAL, "%s/%s is not a regular file", d->path, STATE_FILE);
+		err = errmsg_set(e, -EINVAL, "%s/%s is not a regular file", d->path, name);
 	else if ((err = read_all(fd, buf, sizeof(buf), &len)))
-		errmsg_set(e, err, "cannot read %s/%s: %s", d->path, STATE_FILE, strerror(-err));
+		errmsg_set(e, err, "cannot read %s/%s: %s", d->path, name, strerror(-err));
 	close(fd);
 	if (err)
 		return err;
 	err = state_parse(buf, len, st, e);
 	if (err)
 		errmsg_prefix(e, "state file %s/%s is damaged (move it away to start over)",
-			      d->path, STATE_FILE);
+			      d->path, name);
 	return err;
+}
+
+int state_read(struct state_dir *d, struct state *st, struct errmsg *e)
+{
+	static struct state pending;	/* large: keep it off the stack */
+	struct errmsg ignored;
+	int err;
+
+	state_init(st);
+	if (d->fd < 0)
+		return 0;
+	err = read_state_file(d, STATE_FILE, st, e);
+	if (err && err != -ENOENT)
+		return err;
+	/* a damaged pending record is what a power cut leaves: not newer */
+	if (!read_state_file(d, STATE_PENDING_FILE, &pending, &ignored) &&
+	    pending.generation > st->generation)
+		*st = pending;
+	return 0;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -439,12 +460,14 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int write_state(struct state_dir *d, const struct state *st, bool durable,
-		       struct errmsg *e)
+static int write_state(struct state_dir *d, struct state *st, bool durable, struct errmsg *e)
 {
 	static char buf[STATE_TEXT_MAX];
-	int len = state_format(st, buf, sizeof(buf)), fd, err;
+	const char *name = durable ? STATE_FILE : STATE_PENDING_FILE;
+	int len, fd, err;
 
+	st->generation++;
+	len = state_format(st, buf, sizeof(buf));
 	if (len < 0)
 		return errmsg_set(e, len, "the state does not fit in %d bytes", STATE_TEXT_MAX);
 	if (d->fd < 0)
@@ -459,22 +482,23 @@ static int write_state(struct state_dir *d, const struct state *st, bool durable
 		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
-	if (!err && renameat(d->fd, STATE_TMP, d->fd, STATE_FILE))
+	if (!err && renameat(d->fd, STATE_TMP, d->fd, name))
 		err = -errno;
 	if (!err && durable && fsync(d->fd))
 		err = -errno;
 	if (err)
-		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, STATE_FILE,
-				  strerror(-err));
+		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, name, strerror(-err));
+	if (durable)	/* older now; removed only to keep the directory tidy */
+		unlinkat(d->fd, STATE_PENDING_FILE, 0);
 	return 0;
 }
 
-int state_write(struct state_dir *d, const struct state *st, struct errmsg *e)
+int state_write(struct state_dir *d, struct state *st, struct errmsg *e)
 {
 	return write_state(d, st, true, e);
 }
 
-int state_write_intent(struct state_dir *d, const struct state *st, struct errmsg *e)
+int state_write_intent(struct state_dir *d, struct state *st, struct errmsg *e)
 {
 	return write_state(d, st, false, e);
 }

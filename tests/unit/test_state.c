@@ -142,6 +142,53 @@ static void files(void **state)
 	state_dir_close(&d);
 }
 
+static void truncate_file(int dir, const char *name)
+{
+	int fd = openat(dir, name, O_WRONLY | O_TRUNC);
+
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+/* The record written before a change: newer wins, a damaged one is ignored. */
+static void pending_record(void **state)
+{
+	static struct state a, b, old;
+	struct errmsg e = { "" };
+	struct state_dir d;
+	char path[128];
+	long holder = 0;
+
+	snprintf(path, sizeof(path), "%s/pending-dir", tmpdir);
+	assert_int_equal(state_dir_open(&d, path, true, &e), 0);
+	assert_int_equal(state_lock(&d, false, &holder, &e), 0);
+	a = sample();
+	assert_int_equal(state_write(&d, &a, &e), 0);
+	a.enabled = false;
+	a.pending = true;
+	assert_int_equal(state_write_intent(&d, &a, &e), 0);
+	assert_int_equal(state_read(&d, &b, &e), 0);
+	assert_true(b.pending && !b.enabled);		/* the newer record */
+
+	/* what a power cut can leave: the pending name, no content */
+	truncate_file(d.fd, STATE_PENDING_FILE);
+	assert_int_equal(state_read(&d, &b, &e), 0);
+	assert_true(b.enabled && !b.pending);		/* the last durable state */
+
+	/* a durable write makes any pending record older, even one left behind */
+	assert_int_equal(state_write_intent(&d, &a, &e), 0);
+	assert_int_equal(state_read(&d, &old, &e), 0);
+	assert_true(old.pending);
+	a.pending = false;
+	assert_int_equal(state_write(&d, &a, &e), 0);
+	assert_int_equal(faccessat(d.fd, STATE_PENDING_FILE, F_OK, 0), -1);
+	old.generation--;	/* as written: state_write numbered it */
+	assert_int_equal(state_write_intent(&d, &old, &e), 0);	/* same generation as state */
+	assert_int_equal(state_read(&d, &b, &e), 0);
+	assert_false(b.pending);
+	state_dir_close(&d);
+}
+
 static void directory_rules(void **state)
 {
 	struct errmsg e = { "" };
@@ -182,6 +229,7 @@ int main(void)
 		cmocka_unit_test(damage),
 		cmocka_unit_test(damage_binary),
 		cmocka_unit_test(files),
+		cmocka_unit_test(pending_record),
 		cmocka_unit_test(directory_rules),
 		cmocka_unit_test(symlinked_state_file),
 	};
