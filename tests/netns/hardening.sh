@@ -37,7 +37,7 @@ expected() {	# expected ARGS...: the table they install, as nft makes it
 		bail "dry run"
 	ip netns exec "$scratch" nft -s list ruleset | canonical
 }
-SCRATCH=$(scratch_ns kill)
+scratch_ns kill
 want_a=$(expected "$SCRATCH" "${A[@]}")
 want_b=$(expected "$SCRATCH" "${B[@]}")
 whole() {	# the table OLD has now: none, A or B

@@ -175,12 +175,12 @@ lab_up() {
 	mkdir -p "$STATE"
 }
 
-# An empty namespace of the test's own, removed with the lab.
-scratch_ns() {	# scratch_ns NAME: prints the namespace's name
-	local ns=$P-$1
-	ip netns add "$ns" || bail "cannot add namespace $ns"
-	EXTRA_NS+=("$ns")
-	echo "$ns"
+# An empty namespace of the test's own, removed with the lab. Not to be
+# called in $(...): the subshell would keep the record of it to itself.
+scratch_ns() {	# scratch_ns NAME: sets SCRATCH to the namespace's name
+	SCRATCH=$P-$1
+	ip netns add "$SCRATCH" || bail "cannot add namespace $SCRATCH"
+	EXTRA_NS+=("$SCRATCH")
 }
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }

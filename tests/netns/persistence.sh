@@ -24,7 +24,7 @@ same_as_nft() {	# same_as_nft DESCRIPTION ENABLE-ARGS...
 	theirs=$(ip netns exec "$SCRATCH" nft list ruleset)
 	is "$what: enable installs exactly what nft makes of the dry-run text" "$ours" "$theirs"
 }
-SCRATCH=$(scratch_ns nft)
+scratch_ns nft
 same_as_nft "defaults, both families" --to $NEW4 --to $NEW6
 same_as_nft "IPv4, own services, excludes, no masquerade" --to $NEW4 \
 	--service smtp,2525,sieve --exclude 192.0.2.0/24 --exclude 198.51.100.0/25 \
