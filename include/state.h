@@ -99,4 +99,7 @@ int state_format(const struct state *st, char *buf, size_t len);
 
 void state_init(struct state *st);
 
+/* Whether @st records anything: enabled, draining, a change under way, settings to put back. */
+bool state_records_anything(const struct state *st);
+
 #endif

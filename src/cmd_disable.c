@@ -82,8 +82,7 @@ static int wait_for_close(uint64_t seconds, unsigned int *open, struct errmsg *e
 
 static int finish(struct session *ss)
 {
-	const struct state *st = &ss->state;
-	bool recorded = st->enabled || st->draining || st->pending || st->sysctls.n;
+	bool recorded = state_records_anything(&ss->state);
 	struct errmsg e = { "" };
 	bool was_installed;
 

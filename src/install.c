@@ -272,7 +272,7 @@ static int mark_removing(struct session *ss, bool *resume, struct errmsg *e)
 	struct state *st = &ss->state;
 
 	*resume = st->pending;
-	if (ss->dir.fd < 0 || !(st->enabled || st->draining || st->sysctls.n))
+	if (ss->dir.fd < 0 || !state_records_anything(st))
 		return 0;
 	st->enabled = st->draining = false;
 	st->pending = true;

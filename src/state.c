@@ -29,6 +29,11 @@ void state_init(struct state *st)
 	spec_init(&st->spec);
 }
 
+bool state_records_anything(const struct state *st)
+{
+	return st->enabled || st->draining || st->pending || st->sysctls.n;
+}
+
 const char *state_dir_path(const char *option)
 {
 	const char *env = getenv("REDIRECT_STATE_DIR");
