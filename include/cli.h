@@ -25,35 +25,69 @@ struct option_def {
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *synopsis;		/* after "redirect NAME " */
+	const char *synopsis;		/* after "redirect NAME "; a test holds it to @options */
 	const char *summary;		/* one line, for `redirect --help` */
 	const char *description;	/* a few lines, for `redirect help NAME` */
 	const struct option_def *options;	/* ends with { NULL } */
+	void (*more_help)(FILE *f);	/* optional: printed after the options */
 };
 
-/* Options every command takes. */
+/* Options every command takes, before or after its name. */
 struct globals {
 	const char *state_dir;
 };
 extern struct globals globals;
 
+/* What parsing asked for besides going on. */
+enum { CLI_GO = 0, CLI_HELP = 1, CLI_VERSION = 2 };
+
 /*
- * Walks argv[1..] against the command's table, exact names only ("--dry"
- * is not "--dry-run"). Calls @on_option with the index of each option and
- * its value. Returns 0, or 1 after printing --help, or -EINVAL with @e
- * naming the argument.
+ * Walks argv[1..] against the command's table and the global options,
+ * exact names only ("--dry" is not "--dry-run"). Calls @on_option with the
+ * index of each option and its value. Returns 0; CLI_HELP after printing
+ * the command's help; CLI_VERSION after printing the version; or -EINVAL
+ * with @e naming the argument.
  */
 typedef int (*option_cb)(int index, const char *value, void *data, struct errmsg *e);
 int cli_parse(const struct command *cmd, int argc, char **argv, option_cb on_option,
 	      void *data, struct errmsg *e);
 
+/*
+ * The global options before the command word, the same table and the same
+ * messages as after it. Sets *@next to the index of the command word
+ * (argc when there is none). Returns as cli_parse does, printing the
+ * general usage for --help.
+ */
+int cli_parse_leading(int argc, char **argv, int *next, struct errmsg *e);
+
+/* The general usage (the command table and the global options). */
+void cli_main_usage(FILE *f);
 void cli_usage(const struct command *cmd, FILE *f);
+
+/* The command of that exact name, or NULL. */
+const struct command *cli_find_command(const char *name);
 
 /* Prints "redirect NAME: message" to stderr and returns @status. */
 int cli_fail(const struct command *cmd, int status, const struct errmsg *e);
 
-extern const struct command command_enable, command_disable, command_restore,
-	command_stats, command_check;
+/*
+ * For session_begin(): "redirect NAME: waiting for another redirect (pid N)
+ * to finish...", @command being the struct command that waits.
+ */
+void cli_say_waiting(long holder_pid, const void *command);
+
+/* An option callback for commands that take none of their own. */
+int cli_no_option(int index, const char *value, void *data, struct errmsg *e);
+
+/*
+ * The exit status of a command whose cli_parse() returned @rc (non-zero):
+ * EXIT_DONE after help or the version, else EXIT_USAGE with @e printed.
+ */
+int cli_parse_status(const struct command *cmd, int rc, const struct errmsg *e);
+
+/* Every command, `help` included, in the order --help lists them; ends with NULL. */
 extern const struct command *const commands[];
+extern const struct command command_enable, command_disable, command_restore,
+	command_stats, command_check, command_help;
 
 #endif

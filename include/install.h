@@ -5,30 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "nft.h"
-#include "state.h"
-
-/* What a command that changes things holds while it works. */
-struct session {
-	struct state_dir dir;
-	struct state state;		/* as read at the start */
-	struct nft_sock nft;
-	struct table_view view;
-	uint32_t genid;
-};
-
-/* State directory (made if @create) and the netlink socket; no lock yet. */
-int session_open(struct session *ss, const char *state_dir, bool create, struct errmsg *e);
-void session_close(struct session *ss);
-
-/* Reads the state file and what of ours the kernel has. */
-int session_read(struct session *ss, struct errmsg *e);
-
-/* Refuses to go near a table of our name that redirect did not make. */
-int session_check_table(const struct session *ss, struct errmsg *e);
-
-/* Whether @spec is installed exactly as asked, with nothing half done. */
-bool session_is_installed(const struct session *ss, const struct spec *spec);
+#include "session.h"
 
 struct install_report {
 	bool replaced;			/* a different redirect was there before */

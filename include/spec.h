@@ -3,6 +3,7 @@
 #define REDIRECT_SPEC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "parse.h"
@@ -65,6 +66,9 @@ extern const unsigned int known_services_count;
 
 /* The known service on @port, or NULL. */
 const struct known_service *known_service_by_port(uint16_t port);
+
+/* "smtp, pop3, ...": every known name, in the table's order. */
+const char *known_service_names(char *buf, size_t len);
 
 /* Fills @svc for @port: its known name or "port-N". */
 void service_for_port(uint16_t port, struct service *svc);

@@ -2,7 +2,10 @@
 #ifndef REDIRECT_VERDICT_H
 #define REDIRECT_VERDICT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "observe.h"
 
 enum verdict_status { VERDICT_READY, VERDICT_IN_USE, VERDICT_UNKNOWN };
 
@@ -24,5 +27,25 @@ void verdict_decide(int64_t now, int64_t since, int64_t last_seen_at, uint64_t o
 		    int64_t required, struct verdict *v);
 
 const char *verdict_name(enum verdict_status status);
+
+/* What check found: the verdict, the figures behind it, and the sentence cron mails. */
+struct finding {
+	struct verdict v;
+	bool trouble;			/* unknown because something is wrong */
+	char why[512];			/* one sentence, without the final full stop */
+	unsigned int sources;		/* seen within the quiet window */
+	char services[256];		/* seen within the quiet window, most recent first */
+	int64_t last_seen;		/* seconds ago, or NEVER */
+	uint64_t connections;
+};
+
+/*
+ * The whole reasoning of `redirect check` over one look at state and
+ * kernel (@s, its clock in s->now): pure, so its sentences are unit tested.
+ */
+void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f);
+
+/* Unknown: @why says what is missing; @trouble when something is wrong. */
+void verdict_unknown(struct finding *f, const char *why, bool trouble);
 
 #endif

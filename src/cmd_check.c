@@ -9,11 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "caps.h"
 #include "cli.h"
 #include "format.h"
 #include "observe.h"
 #include "print.h"
+#include "session.h"
 #include "verdict.h"
 
 #define QUIET_FOR_DEFAULT (7 * 86400)
@@ -67,125 +67,6 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_QUIET: a->quiet = true; break;
 	}
 	return err;
-}
-
-/* What check found: the verdict and the words for it. */
-struct finding {
-	struct verdict v;
-	bool trouble;			/* unknown because something is wrong */
-	char why[512];			/* one sentence */
-	unsigned int sources;		/* seen within --quiet-for */
-	char services[256];		/* seen within --quiet-for, most recent first */
-	int64_t last_seen;		/* seconds ago, or NEVER */
-	uint64_t connections;
-};
-
-static void unknown(struct finding *f, const char *why)
-{
-	memset(&f->v, 0, sizeof(f->v));
-	f->v.status = VERDICT_UNKNOWN;
-	f->last_seen = NEVER;
-	snprintf(f->why, sizeof(f->why), "%s", why);
-}
-
-/* The services seen within the quiet window, most recent first. */
-static void recent_services(const struct stats *st, int64_t window, char *out, size_t len)
-{
-	bool used[SPEC_MAX_SERVICES] = { false };
-	size_t n = 0;
-
-	out[0] = '\0';
-	for (;;) {
-		int best = -1;
-		unsigned int i;
-
-		for (i = 0; i < st->nservices; i++) {
-			int64_t ago = st->services[i].last_seen;
-
-			if (!used[i] && ago != NEVER && ago < window &&
-			    (best < 0 || ago < st->services[best].last_seen))
-				best = (int)i;
-		}
-		if (best < 0 || n >= len)
-			return;
-		used[best] = true;
-		n += (size_t)snprintf(out + n, len - n, "%s%s", n ? ", " : "",
-				      st->services[best].svc.name);
-	}
-}
-
-static unsigned int recent_sources(const struct stats *st, int64_t window)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < st->nsources; i++)
-		n += st->sources[i].last_seen < window;
-	return n;
-}
-
-static void explain(struct finding *f, const struct snapshot *s)
-{
-	char quiet[FORMAT_BUF], req[FORMAT_BUF], ready[FORMAT_BUF], ago[FORMAT_BUF];
-	size_t n;
-
-	format_duration((uint64_t)f->v.quiet, quiet, sizeof(quiet));
-	format_duration((uint64_t)f->v.required, req, sizeof(req));
-	if (f->v.status == VERDICT_READY) {
-		snprintf(f->why, sizeof(f->why),
-			 "ready to retire this host: nothing redirected for %s (%s required)",
-			 quiet, req);
-		return;
-	}
-	if (f->last_seen != NEVER && f->last_seen < f->v.required)
-		n = (size_t)snprintf(f->why, sizeof(f->why),
-				     "still in use: the last redirected connection came %s ago, from %u source%s (%s)",
-				     format_duration((uint64_t)f->last_seen, ago, sizeof(ago)),
-				     f->sources, f->sources == 1 ? "" : "s",
-				     f->services[0] ? f->services : "a service no longer redirected");
-	else if (f->last_seen == NEVER)
-		n = (size_t)snprintf(f->why, sizeof(f->why),
-				     "still in use: nothing redirected yet, but enabled only %s ago (%s required)",
-				     format_duration((uint64_t)(s->now - s->state.since), ago, sizeof(ago)), req);
-	else
-		n = (size_t)snprintf(f->why, sizeof(f->why),
-				     "still in use: nothing redirected for %s", quiet);
-	if (f->v.open && n < sizeof(f->why))
-		n += (size_t)snprintf(f->why + n, sizeof(f->why) - n,
-				      "; %" PRIu64 " redirected session%s open now",
-				      f->v.open, f->v.open == 1 ? " is" : "s are");
-	if (n >= sizeof(f->why))
-		return;
-	if (f->v.ready_in)
-		snprintf(f->why + n, sizeof(f->why) - n,
-			 "; ready in %s at the earliest if nothing more arrives",
-			 format_duration((uint64_t)f->v.ready_in, ready, sizeof(ready)));
-	else
-		snprintf(f->why + n, sizeof(f->why) - n, "; ready once %s closed",
-			 f->v.open == 1 ? "it has" : "they have");
-}
-
-static void decide(struct finding *f, const struct snapshot *s, int64_t required)
-{
-	const struct stats *st = &s->st;
-	int64_t last_at = s->state.history.last_seen;
-
-	if (!s->state.enabled) {
-		unknown(f, s->state.draining ? "nothing is enabled (a disabled redirect is draining)" :
-			"nothing is enabled");
-		return;
-	}
-	if (!s->installed) {
-		f->trouble = true;
-		unknown(f, "enabled, but the table is gone from the kernel: a ruleset flush "
-			"(nftables.service reload) or a reboot removed it; `redirect restore` puts it back");
-		return;
-	}
-	verdict_decide(s->now, s->state.since, last_at, st->active, required, &f->v);
-	f->last_seen = st->last_seen;
-	f->connections = st->connections;
-	f->sources = recent_sources(st, required);
-	recent_services(st, required, f->services, sizeof(f->services));
-	explain(f, s);
 }
 
 /* ---- output ---- */
@@ -263,25 +144,21 @@ static int report(const struct check_args *a, struct finding *f, struct snapshot
 
 static int run(const struct check_args *a, struct finding *f, struct snapshot *s)
 {
-	struct state_dir dir = { .fd = -1, .lock_fd = -1 };
 	struct errmsg e = { "" };
-	struct nft_sock nft = { 0 };
+	struct session ss;
 	int rc;
 
-	if (caps_keep_net_admin(&e) ||
-	    state_dir_open(&dir, state_dir_path(globals.state_dir), false, &e) ||
-	    nft_open(&nft, &e) || snapshot_take(&dir, &nft, s, &e)) {
-		unknown(f, e.text);
-		f->trouble = true;
+	if (session_begin_readonly(&ss, globals.state_dir, &e) ||
+	    snapshot_take(&ss.dir, &ss.nft, s, &e)) {
+		verdict_unknown(f, e.text, true);
 	} else {
-		decide(f, s, (int64_t)a->quiet_for);
+		verdict_judge(s, (int64_t)a->quiet_for, f);
 	}
 	f->v.required = (int64_t)a->quiet_for;
-	rc = report(a, f, s, &dir);
-	snapshot_release(&dir, s);
+	rc = report(a, f, s, &ss.dir);
+	snapshot_release(&ss.dir, s);
 	stats_free(&s->st);
-	nft_close(&nft);
-	state_dir_close(&dir);
+	session_close(&ss);
 	return rc;
 }
 
@@ -294,7 +171,7 @@ static int cmd_check(int argc, char **argv)
 	int rc = cli_parse(&command_check, argc, argv, on_option, &a, &e);
 
 	if (rc)
-		return rc == 1 ? EXIT_DONE : cli_fail(&command_check, EXIT_USAGE, &e);
+		return cli_parse_status(&command_check, rc, &e);
 	if (a.json && a.nagios) {
 		errmsg_set(&e, -EINVAL, "--json and --nagios exclude each other");
 		return cli_fail(&command_check, EXIT_USAGE, &e);

@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "cmd_common.h"
+#include "cli.h"
+#include "install.h"
 #include "ct.h"
 
 #define WAIT_DEFAULT 30
@@ -131,14 +132,14 @@ static int cmd_disable(int argc, char **argv)
 	int rc = cli_parse(&command_disable, argc, argv, on_option, &a, &e);
 
 	if (rc)
-		return rc == 1 ? EXIT_DONE : cli_fail(&command_disable, EXIT_USAGE, &e);
+		return cli_parse_status(&command_disable, rc, &e);
 	if (a.now && a.wait_given) {
 		errmsg_set(&e, -EINVAL, "--wait and --now exclude each other");
 		return cli_fail(&command_disable, EXIT_USAGE, &e);
 	}
-	rc = begin_session(&command_disable, &ss, false, true);
-	if (rc)
-		return rc;
+	if (session_begin(&ss, globals.state_dir, SESSION_LOCK, cli_say_waiting, &command_disable,
+			  &e))
+		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	rc = disable(&ss, &a);
 	session_close(&ss);
 	return rc;

@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd_common.h"
+#include "cli.h"
+#include "install.h"
 #include "host.h"
 #include "preflight.h"
 #include "render.h"
@@ -36,6 +37,7 @@ static const struct option_def enable_options[] = {
 };
 
 static int cmd_enable(int argc, char **argv);
+static void services_help(FILE *f);
 
 const struct command command_enable = {
 	.name = "enable",
@@ -44,13 +46,27 @@ const struct command command_enable = {
 		    "                       [--remember DURATION] [--no-masquerade] [--no-probe] [--force] [--dry-run]",
 	.summary = "forward new mail connections to the new server",
 	.description =
-		"Forwards every new connection to this host's mail ports (by default smtp 25,\n"
-		"submissions 465, submission 587, pop3 110, pop3s 995, imap 143, imaps 993)\n"
-		"to the new server, in the kernel, in one atomic change. Also known: sieve 4190.\n"
-		"Running it again with the same options changes nothing; with other options\n"
-		"it switches atomically, keeping the counters and stale sources.",
+		"Forwards every new connection to this host's mail ports (the services below)\n"
+		"to the new server, in the kernel, in one atomic change. Running it again\n"
+		"with the same options changes nothing; with other options it switches\n"
+		"atomically, keeping the counters and stale sources.",
 	.options = enable_options,
+	.more_help = services_help,
 };
+
+/* From the table spec.c matches names against: bash completion reads it too. */
+static void services_help(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "\nServices (--service NAME; the default set unless it is given):\n");
+	for (i = 0; i < known_services_count; i++) {
+		const struct known_service *k = &known_services[i];
+
+		fprintf(f, "  %-12s %5u%s%s%s%s\n", k->name, k->port, k->is_default ? "" : "  not by default",
+			k->alias ? "  (also " : "", k->alias ? k->alias : "", k->alias ? ")" : "");
+	}
+}
 
 struct enable_args {
 	struct spec spec;
@@ -251,12 +267,12 @@ static int cmd_enable(int argc, char **argv)
 	spec_init(&a.spec);
 	rc = cli_parse(&command_enable, argc, argv, on_option, &a, &e);
 	if (rc)
-		return rc == 1 ? EXIT_DONE : cli_fail(&command_enable, EXIT_USAGE, &e);
+		return cli_parse_status(&command_enable, rc, &e);
 	if (spec_finalize(&a.spec, &e) || check_not_local(&a.spec, &e))
 		return cli_fail(&command_enable, EXIT_USAGE, &e);
-	rc = begin_session(&command_enable, &ss, !a.dry_run, !a.dry_run);
-	if (rc)
-		return rc;
+	if (session_begin(&ss, globals.state_dir, a.dry_run ? 0 : SESSION_CREATE | SESSION_LOCK,
+			  cli_say_waiting, &command_enable, &e))
+		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	rc = a.dry_run ? dry_run(&ss, &a) : enable(&ss, &a);
 	session_close(&ss);
 	return rc;

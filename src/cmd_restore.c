@@ -2,7 +2,8 @@
 /* redirect restore: put back what the state says is enabled. */
 #include <stdio.h>
 
-#include "cmd_common.h"
+#include "cli.h"
+#include "install.h"
 
 static int cmd_restore(int argc, char **argv);
 
@@ -24,23 +25,18 @@ const struct command command_restore = {
 	.options = restore_options,
 };
 
-static int no_option(int index, const char *value, void *data, struct errmsg *e)
-{
-	return 0;
-}
-
 static int cmd_restore(int argc, char **argv)
 {
 	struct install_report report;
 	struct errmsg e = { "" };
 	struct session ss;
-	int rc = cli_parse(&command_restore, argc, argv, no_option, NULL, &e);
+	int rc = cli_parse(&command_restore, argc, argv, cli_no_option, NULL, &e);
 
 	if (rc)
-		return rc == 1 ? EXIT_DONE : cli_fail(&command_restore, EXIT_USAGE, &e);
-	rc = begin_session(&command_restore, &ss, false, true);
-	if (rc)
-		return rc;
+		return cli_parse_status(&command_restore, rc, &e);
+	if (session_begin(&ss, globals.state_dir, SESSION_LOCK, cli_say_waiting, &command_restore,
+			  &e))
+		return cli_fail(&command_restore, EXIT_FAILED, &e);
 	if (!ss.state.enabled) {
 		printf("redirect: nothing is enabled; nothing to restore.\n");
 	} else if (session_is_installed(&ss, &ss.state.spec)) {

@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "caps.h"
 #include "cli.h"
 #include "format.h"
 #include "host.h"
 #include "observe.h"
 #include "print.h"
+#include "session.h"
 #include "state.h"
 
 #define SOURCES_TEXT_DEFAULT 10
@@ -513,8 +513,7 @@ static void watch_line(FILE *f, const struct snapshot *s)
 
 struct stats_run {
 	struct stats_args args;
-	struct state_dir dir;
-	struct nft_sock nft;
+	struct session ss;
 	struct snapshot snap;
 	struct watch watch;
 	bool tty;
@@ -551,8 +550,8 @@ static int look(struct stats_run *r)
 	struct errmsg e = { "" };
 	int rc;
 
-	rc = snapshot_take(&r->dir, &r->nft, &r->snap, &e);
-	snapshot_release(&r->dir, &r->snap);
+	rc = snapshot_take(&r->ss.dir, &r->ss.nft, &r->snap, &e);
+	snapshot_release(&r->ss.dir, &r->snap);
 	if (rc)
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
 	if (r->args.watch)
@@ -598,17 +597,14 @@ static int cmd_stats(int argc, char **argv)
 	int rc = cli_parse(&command_stats, argc, argv, on_option, &r.args, &e);
 
 	if (rc)
-		return rc == 1 ? EXIT_DONE : cli_fail(&command_stats, EXIT_USAGE, &e);
+		return cli_parse_status(&command_stats, rc, &e);
 	if (check_args(&r.args, &e))
 		return cli_fail(&command_stats, EXIT_USAGE, &e);
-	if (caps_keep_net_admin(&e) ||
-	    state_dir_open(&r.dir, state_dir_path(globals.state_dir), false, &e) ||
-	    nft_open(&r.nft, &e))
+	if (session_begin_readonly(&r.ss, globals.state_dir, &e))
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
 	r.tty = isatty(STDOUT_FILENO);
 	rc = r.args.watch ? watch_loop(&r) : look(&r);
 	stats_free(&r.snap.st);
-	nft_close(&r.nft);
-	state_dir_close(&r.dir);
+	session_close(&r.ss);
 	return rc;
 }

@@ -32,48 +32,6 @@ static unsigned int bit(int family)
 	return family == AF_INET ? 1U : 2U;
 }
 
-int session_open(struct session *ss, const char *state_dir, bool create, struct errmsg *e)
-{
-	int err;
-
-	memset(ss, 0, sizeof(*ss));
-	ss->dir.fd = ss->dir.lock_fd = -1;
-	err = state_dir_open(&ss->dir, state_dir, create, e);
-	if (!err)
-		err = nft_open(&ss->nft, e);
-	return err;
-}
-
-void session_close(struct session *ss)
-{
-	nft_close(&ss->nft);
-	state_dir_close(&ss->dir);
-}
-
-int session_read(struct session *ss, struct errmsg *e)
-{
-	int err = state_read(&ss->dir, &ss->state, e);
-
-	if (!err)
-		err = nft_read_view(&ss->nft, &ss->view, &ss->genid, e);
-	return err;
-}
-
-int session_check_table(const struct session *ss, struct errmsg *e)
-{
-	if (ss->view.exists && !ss->view.ours)
-		return errmsg_set(e, -EEXIST,
-				  "a table inet %s exists that redirect did not make (its comment is not \"%s...\"); not touching it",
-				  TABLE_NAME, TABLE_MARKER);
-	return 0;
-}
-
-bool session_is_installed(const struct session *ss, const struct spec *spec)
-{
-	return ss->state.enabled && !ss->state.pending && ss->view.exists &&
-	       spec_equal(&ss->state.spec, spec);
-}
-
 static int commit(struct session *ss, const struct spec *spec, bool dry_run, struct errmsg *e)
 {
 	struct ops ops;

@@ -41,6 +41,18 @@ const struct known_service *known_service_by_port(uint16_t port)
 	return NULL;
 }
 
+const char *known_service_names(char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < known_services_count && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+					 known_services[i].name);
+	return buf;
+}
+
 void service_for_port(uint16_t port, struct service *svc)
 {
 	const struct known_service *k = known_service_by_port(port);
@@ -110,9 +122,11 @@ static int add_service(struct spec *s, const char *word, struct errmsg *e)
 		if (parse_port(word, &port, e))
 			return -EINVAL;
 	} else if (lookup_service(word, &port)) {
+		char names[128];
+
 		return errmsg_set(e, -EINVAL,
-				  "%s is not a service this tool knows (smtp, submissions, submission, pop3, pop3s, imap, imaps, sieve) or a port number",
-				  q);
+				  "%s is not a service this tool knows (%s) or a port number",
+				  q, known_service_names(names, sizeof(names)));
 	}
 	for (i = 0; i < s->nservices; i++)
 		if (s->services[i].port == port)

@@ -19,7 +19,7 @@ static int dummy_run(int argc, char **argv)
 }
 
 static const struct command cmd = {
-	"test", dummy_run, "[--name VALUE]", "summary", "description", defs,
+	"test", dummy_run, "[--name VALUE]", "summary", "description", defs, NULL,
 };
 
 struct seen {
@@ -94,8 +94,83 @@ static void help(void **state)
 	struct errmsg e;
 	struct seen s;
 
-	assert_int_equal(PARSE(&s, &e, "--help"), 1);
-	assert_int_equal(PARSE(&s, &e, "--name", "x", "-h"), 1);
+	assert_int_equal(PARSE(&s, &e, "--help"), CLI_HELP);
+	assert_int_equal(PARSE(&s, &e, "--name", "x", "-h"), CLI_HELP);
+	assert_int_equal(PARSE(&s, &e, "--version"), CLI_VERSION);
+}
+
+/* The global options read the same before the command word as after it. */
+static void leading(void **state)
+{
+	char a0[] = "redirect", a1[] = "--state-dir=", a2[] = "--state-dir", a3[] = "/x",
+	     a4[] = "stats", a5[] = "--bogus";
+	char *empty[] = { a0, a1, a4, NULL }, *good[] = { a0, a2, a3, a4, NULL },
+	     *bogus[] = { a0, a5, a4, NULL };
+	struct errmsg before, after;
+	struct seen s;
+	int next;
+
+	globals.state_dir = NULL;
+	assert_true(cli_parse_leading(3, empty, &next, &before) < 0);
+	assert_true(PARSE(&s, &after, "--state-dir=") < 0);
+	assert_string_equal(before.text, after.text);
+	assert_int_equal(cli_parse_leading(4, good, &next, &before), 0);
+	assert_int_equal(next, 3);
+	assert_string_equal(globals.state_dir, "/x");
+	assert_true(cli_parse_leading(3, bogus, &next, &before) < 0);
+	assert_non_null(strstr(before.text, "unknown option '--bogus'; see redirect --help"));
+}
+
+/* Each "--word" of @synopsis, one at a time. */
+static const char *next_option(const char *p, char *word, size_t len)
+{
+	size_t n;
+
+	p = strstr(p, "--");
+	if (!p)
+		return NULL;
+	p += 2;
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyz-");
+	snprintf(word, len, "%.*s", (int)n, p);
+	return p + n;
+}
+
+static bool in_table(const struct option_def *table, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; table[i].name; i++)
+		if (!strcmp(table[i].name, name))
+			return true;
+	return !strcmp(name, "state-dir");
+}
+
+/* Every synopsis names exactly the options its command's table has. */
+static void synopses(void **state)
+{
+	unsigned int c, i;
+	char word[64];
+
+	for (c = 0; commands[c]; c++) {
+		const struct command *command = commands[c];
+		const char *p = command->synopsis;
+
+		while ((p = next_option(p, word, sizeof(word))))
+			if (!in_table(command->options, word))
+				fail_msg("redirect %s: --%s is in the synopsis, not in the options",
+					 command->name, word);
+		for (i = 0; command->options[i].name; i++) {
+			bool found = false;
+
+			p = command->synopsis;
+			while (!found && (p = next_option(p, word, sizeof(word))))
+				found = !strcmp(word, command->options[i].name);
+			if (!found)
+				fail_msg("redirect %s: --%s is an option, not in the synopsis",
+					 command->name, command->options[i].name);
+		}
+		assert_ptr_equal(cli_find_command(command->name), command);
+	}
 }
 
 int main(void)
@@ -104,6 +179,8 @@ int main(void)
 		cmocka_unit_test(accepted),
 		cmocka_unit_test(refused),
 		cmocka_unit_test(help),
+		cmocka_unit_test(leading),
+		cmocka_unit_test(synopses),
 	};
 
 	return RUN_TAP(tests);

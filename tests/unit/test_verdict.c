@@ -68,6 +68,114 @@ static void clock_oddities(void **state)
 	assert_string_equal(verdict_name(VERDICT_UNKNOWN), "unknown");
 }
 
+/* ---- the sentences check prints and cron mails ---- */
+
+static struct snapshot snap;
+
+/* Enabled at T0 for smtp and imap, the clock at @now, nothing seen yet. */
+static struct snapshot *enabled_at(int64_t now)
+{
+	struct errmsg e;
+
+	state_init(&snap.state);
+	assert_int_equal(spec_add_target(&snap.state.spec, "198.51.100.2", &e), 0);
+	assert_int_equal(spec_add_services(&snap.state.spec, "smtp,imap", &e), 0);
+	assert_int_equal(spec_finalize(&snap.state.spec, &e), 0);
+	snap.state.enabled = true;
+	snap.state.since = T0;
+	snap.installed = true;
+	snap.now = now;
+	stats_init(&snap.st, &snap.state.spec);
+	return &snap;
+}
+
+/* A connection from @client to @port, @ago seconds before the snapshot. */
+static void seen(struct snapshot *s, const char *client, uint16_t port, int64_t ago)
+{
+	struct address a;
+	struct errmsg e;
+
+	assert_int_equal(parse_address(client, &a, &e), 0);
+	assert_int_equal(stats_add_source(&s->st, &a, port, 1, ago), 0);
+	if (!s->state.history.last_seen || s->now - ago > s->state.history.last_seen)
+		s->state.history.last_seen = s->now - ago;
+}
+
+static const char *judged(struct snapshot *s, struct finding *f)
+{
+	stats_finish(&s->st);
+	s->st.last_seen = s->state.history.last_seen ? s->now - s->state.history.last_seen : NEVER;
+	verdict_judge(s, 7 * DAY, f);
+	stats_free(&s->st);
+	return f->why;
+}
+
+static void says_ready(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + 10 * DAY);
+	struct finding f;
+
+	seen(s, "203.0.113.10", 25, 8 * DAY);
+	assert_string_equal(judged(s, &f),
+			    "ready to retire this host: nothing redirected for 8d (7d required)");
+	assert_int_equal(f.v.status, VERDICT_READY);
+	assert_int_equal(f.sources, 0);
+}
+
+static void says_who_and_when(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + 10 * DAY);
+	struct finding f;
+
+	seen(s, "203.0.113.10", 143, 3600);
+	seen(s, "203.0.113.11", 25, 42);
+	seen(s, "203.0.113.12", 25, 9 * DAY);	/* outside the window: not counted */
+	assert_string_equal(judged(s, &f),
+			    "still in use: the last redirected connection came 42s ago, from 2 sources "
+			    "(smtp, imap); ready in 6d23h at the earliest if nothing more arrives");
+	assert_int_equal(f.v.status, VERDICT_IN_USE);
+	assert_int_equal(f.sources, 2);
+	assert_string_equal(f.services, "smtp, imap");
+}
+
+static void says_too_early(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + 3600);
+	struct finding f;
+
+	assert_string_equal(judged(s, &f),
+			    "still in use: nothing redirected yet, but enabled only 1h ago (7d required); "
+			    "ready in 6d23h at the earliest if nothing more arrives");
+}
+
+static void says_open_sessions(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + 30 * DAY);
+	struct finding f;
+
+	seen(s, "203.0.113.10", 143, 20 * DAY);
+	stats_add_active(&s->st, 143);
+	assert_string_equal(judged(s, &f),
+			    "still in use: nothing redirected for 20d; 1 redirected session is open now; "
+			    "ready once it has closed");
+}
+
+static void says_unknown(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + DAY);
+	struct finding f;
+
+	s->installed = false;
+	assert_non_null(strstr(judged(s, &f), "the table is gone from the kernel"));
+	assert_true(f.trouble);
+	assert_int_equal(f.v.status, VERDICT_UNKNOWN);
+	s = enabled_at(T0 + DAY);
+	s->state.enabled = false;
+	s->state.draining = true;
+	assert_string_equal(judged(s, &f), "nothing is enabled (a disabled redirect is draining)");
+	assert_false(f.trouble);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -75,6 +183,11 @@ int main(void)
 		cmocka_unit_test(recent_connection),
 		cmocka_unit_test(open_session),
 		cmocka_unit_test(clock_oddities),
+		cmocka_unit_test(says_ready),
+		cmocka_unit_test(says_who_and_when),
+		cmocka_unit_test(says_too_early),
+		cmocka_unit_test(says_open_sessions),
+		cmocka_unit_test(says_unknown),
 	};
 
 	return RUN_TAP(tests);

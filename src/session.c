@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* One invocation's state directory, lock and netlink socket. */
+#include <errno.h>
+#include <string.h>
+
+#include "caps.h"
+#include "session.h"
+
+static void session_reset(struct session *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->dir.fd = ss->dir.lock_fd = -1;
+}
+
+static int session_open(struct session *ss, const char *state_dir, bool create,
+			struct errmsg *e)
+{
+	int err = caps_keep_net_admin(e);
+
+	if (!err)
+		err = state_dir_open(&ss->dir, state_dir_path(state_dir), create, e);
+	if (!err)
+		err = nft_open(&ss->nft, e);
+	return err;
+}
+
+static int take_lock(struct session *ss, session_wait_cb waiting, const void *data,
+		     struct errmsg *e)
+{
+	long holder = 0;
+	int err = state_lock(&ss->dir, false, &holder, e);
+
+	if (err != -EWOULDBLOCK)
+		return err;
+	if (waiting)
+		waiting(holder, data);
+	return state_lock(&ss->dir, true, &holder, e);
+}
+
+/* Reads the state file and what of ours the kernel has. */
+static int session_read(struct session *ss, struct errmsg *e)
+{
+	int err = state_read(&ss->dir, &ss->state, e);
+
+	if (!err)
+		err = nft_read_view(&ss->nft, &ss->view, &ss->genid, e);
+	return err;
+}
+
+/* Refuses to go near a table of our name that redirect did not make. */
+static int session_check_table(const struct session *ss, struct errmsg *e)
+{
+	if (ss->view.exists && !ss->view.ours)
+		return errmsg_set(e, -EEXIST,
+				  "a table inet %s exists that redirect did not make "
+				  "(its comment is not \"%s...\"); not touching it",
+				  TABLE_NAME, TABLE_MARKER);
+	return 0;
+}
+
+int session_begin(struct session *ss, const char *state_dir, unsigned int flags,
+		  session_wait_cb waiting, const void *data, struct errmsg *e)
+{
+	int err;
+
+	session_reset(ss);
+	err = session_open(ss, state_dir, flags & SESSION_CREATE, e);
+	if (!err && (flags & SESSION_LOCK))
+		err = take_lock(ss, waiting, data, e);
+	if (!err)
+		err = session_read(ss, e);
+	if (!err)
+		err = session_check_table(ss, e);
+	if (err)
+		session_close(ss);
+	return err;
+}
+
+int session_begin_readonly(struct session *ss, const char *state_dir, struct errmsg *e)
+{
+	session_reset(ss);
+	return session_open(ss, state_dir, false, e);
+}
+
+void session_close(struct session *ss)
+{
+	nft_close(&ss->nft);
+	state_dir_close(&ss->dir);
+}
+
+bool session_is_installed(const struct session *ss, const struct spec *spec)
+{
+	return ss->state.enabled && !ss->state.pending && ss->view.exists &&
+	       spec_equal(&ss->state.spec, spec);
+}
