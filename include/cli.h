@@ -25,7 +25,7 @@ struct option_def {
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *synopsis;		/* after "redirect NAME "; a test holds it to @options */
+	const char *synopsis;		/* after "redirect NAME "; a test checks it */
 	const char *summary;		/* one line, for `redirect --help` */
 	const char *description;	/* a few lines, for `redirect help NAME` */
 	const struct option_def *options;	/* ends with { NULL } */

@@ -2,6 +2,7 @@
 #ifndef REDIRECT_RENDER_H
 #define REDIRECT_RENDER_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "spec.h"
@@ -12,5 +13,9 @@
  * test holds the two side by side).
  */
 void render_table(const struct spec *spec, FILE *f);
+
+/* One planned rule in nft syntax, as `nft list` prints it. */
+struct planned_rule;
+void rule_text(const struct spec *spec, const struct planned_rule *rule, char *buf, size_t len);
 
 #endif

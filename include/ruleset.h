@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ops.h"
 #include "spec.h"
 
 /*
@@ -52,6 +53,24 @@ enum set_id {
 extern const char *const chain_names[CHAIN_COUNT];
 extern const char *const set_names[SET_COUNT];
 
+/* Set IDs tie rules to sets created in the same transaction. */
+#define SET_ID(set) ((uint32_t)(set) + 1)
+
+static inline enum chain_id redirect_chain(int family)
+{
+	return family == AF_INET ? CHAIN_REDIRECT_IPV4 : CHAIN_REDIRECT_IPV6;
+}
+
+static inline enum set_id exclude_set(int family)
+{
+	return family == AF_INET ? SET_EXCLUDE_IPV4 : SET_EXCLUDE_IPV6;
+}
+
+static inline enum set_id sources_set(int family)
+{
+	return family == AF_INET ? SET_SOURCES_IPV4 : SET_SOURCES_IPV6;
+}
+
 #define COUNTER_NAME_MAX 32
 #define VIEW_MAX_COUNTERS 128
 
@@ -64,22 +83,6 @@ struct table_view {
 	uint64_t sources_timeout_ms[2];	/* [0] IPv4, [1] IPv6 */
 	unsigned int ncounters;
 	char counters[VIEW_MAX_COUNTERS][COUNTER_NAME_MAX];
-};
-
-/* One message of the transaction, still as a libnftnl object. */
-enum op_object { OP_TABLE, OP_CHAIN, OP_RULE, OP_SET, OP_ELEMS, OP_OBJ };
-
-struct op {
-	enum op_object object;
-	uint16_t msg;			/* NFT_MSG_NEW... or NFT_MSG_DEL... */
-	uint16_t flags;			/* NLM_F_CREATE, NLM_F_APPEND, ... */
-	void *nftnl;			/* struct nftnl_table *, ... */
-	char what[256];			/* names it in an error message */
-};
-
-struct ops {
-	struct op *v;
-	unsigned int n, cap;
 };
 
 /*
@@ -95,11 +98,6 @@ int ruleset_build_drain(const struct table_view *view, struct ops *out);
 
 /* The transaction that removes the table. */
 int ruleset_build_delete(struct ops *out);
-
-void ops_free(struct ops *ops);
-
-/* Each message as libnftnl prints it, for the golden tests. */
-void ops_print(const struct ops *ops, FILE *f);
 
 /*
  * The rules, in order: one plan read by both the netlink builder and the
@@ -123,10 +121,6 @@ struct planned_rule {
 #define PLAN_MAX 10
 unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out);
 
-/* The rule in nft syntax, as `nft list` prints it. */
-void rule_text(const struct spec *spec, const struct planned_rule *rule,
-	       char *buf, size_t len);
-
 /* Which chains and sets @spec needs, as bit masks. */
 unsigned int chains_needed(const struct spec *spec);
 unsigned int sets_needed(const struct spec *spec);
@@ -140,21 +134,5 @@ void traffic_counter_name(const struct service *svc, char *buf, size_t len);
  */
 void counter_name(const struct service *svc, enum set_id map, char *buf, size_t len);
 void counter_comment(const struct service *svc, enum set_id map, char *buf, size_t len);
-
-/* Address ranges never redirected, per family, merged and sorted. */
-#define RANGES_MAX (SPEC_MAX_EXCLUDES + 1)
-struct range {
-	uint8_t start[16];
-	uint8_t end[16];	/* first address after the range */
-	bool to_top;		/* runs to the last address; end is unused */
-};
-unsigned int exclude_ranges(const struct spec *spec, int family,
-			    struct range *out);
-
-/* The prefix @r covers exactly, if any; @out->addr is the start either way. */
-bool range_prefix(const struct range *r, int family, struct prefix *out);
-
-/* The last address inside @r. */
-void range_last(const struct range *r, int family, struct address *out);
 
 #endif

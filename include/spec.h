@@ -37,6 +37,17 @@ struct spec {
 
 void spec_init(struct spec *s);
 
+/* Whether @s redirects @family (AF_INET, AF_INET6), and to where. */
+static inline bool spec_uses(const struct spec *s, int family)
+{
+	return family == AF_INET ? s->has_to4 : s->has_to6;
+}
+
+static inline const struct address *spec_target(const struct spec *s, int family)
+{
+	return family == AF_INET ? &s->to4 : &s->to6;
+}
+
 /* --to: an IP literal a mail server can be; at most one per family. */
 int spec_add_target(struct spec *s, const char *arg, struct errmsg *e);
 

@@ -18,7 +18,8 @@ int caps_keep_net_admin(struct errmsg *e)
 		return errmsg_set(e, -EPERM, "cannot read this process's capabilities");
 	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN))
 		return errmsg_set(e, -EPERM,
-				  "this needs the CAP_NET_ADMIN capability: run it as root (e.g. with sudo)");
+				  "this needs the CAP_NET_ADMIN capability: run it as root (e.g. "
+				  "with sudo)");
 	capng_clear(CAPNG_SELECT_ALL);
 	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 		     CAP_NET_ADMIN);

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "config.h"
 
 struct globals globals;
 
@@ -16,7 +15,8 @@ enum { GLOBAL_STATE_DIR, GLOBAL_VERSION, GLOBAL_HELP };
 
 static const struct option_def global_options[] = {
 	[GLOBAL_STATE_DIR] = { "state-dir", "DIR",
-		"where redirect keeps its state (default /var/lib/redirect, or $REDIRECT_STATE_DIR)",
+		"where redirect keeps its state "
+		"(default /var/lib/redirect, or $REDIRECT_STATE_DIR)",
 		false },
 	[GLOBAL_VERSION] = { "version", NULL, "print the version", false },
 	[GLOBAL_HELP] = { "help", NULL, "show this help", false },

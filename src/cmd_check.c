@@ -27,7 +27,8 @@ static const struct option_def check_options[] = {
 	[OPT_NAGIOS] = { "nagios", NULL,
 		"print one line in the Nagios plugin format (OK ready, WARNING in use)", false },
 	[OPT_QUIET] = { "quiet", NULL,
-		"print only when the verdict changed since the last --quiet run, or on trouble", false },
+		"print only when the verdict changed since the last --quiet run, or on trouble",
+		false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -101,14 +102,17 @@ static void print_nagios(const struct finding *f)
 
 	printf("REDIRECT %s - %s", words[f->v.status], f->why);
 	if (f->v.status != VERDICT_UNKNOWN)
-		printf(" | connections=%" PRIu64 ";; quiet_seconds=%" PRId64 ";%" PRId64 "; sources=%u;; open=%" PRIu64 ";;",
+		printf(" | connections=%" PRIu64 ";; quiet_seconds=%" PRId64 ";%" PRId64 "; "
+		       "sources=%u;; open=%" PRIu64 ";;",
 		       f->connections, f->v.quiet, f->v.required, f->sources, f->v.open);
 	printf("\n");
 }
 
 static int status_exit(enum verdict_status status)
 {
-	return status == VERDICT_READY ? EXIT_DONE : status == VERDICT_IN_USE ? EXIT_FAILED : EXIT_UNKNOWN;
+	if (status == VERDICT_READY)
+		return EXIT_DONE;
+	return status == VERDICT_IN_USE ? EXIT_FAILED : EXIT_UNKNOWN;
 }
 
 /*

@@ -90,9 +90,11 @@ static int finish(struct session *ss)
 	if (uninstall(ss, &was_installed, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	if (was_installed)
-		printf("redirect: disabled; the table and the forwarding settings are back as before.\n");
+		printf("redirect: disabled; the table and the forwarding settings are back as "
+		       "before.\n");
 	else if (recorded)	/* a flushed ruleset, or a disable that was killed */
-		printf("redirect: disabled; the table was gone already, the forwarding settings are back as before.\n");
+		printf("redirect: disabled; the table was gone already, the forwarding settings "
+		       "are back as before.\n");
 	else
 		printf("redirect: nothing was enabled; nothing changed.\n");
 	return EXIT_DONE;
@@ -109,7 +111,8 @@ static int disable(struct session *ss, const struct disable_args *a)
 		return finish(ss);
 	if (!ss->state.draining && drain(ss, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
-	printf("redirect: new connections are no longer redirected. %u redirected session%s still open;\n"
+	printf("redirect: new connections are no longer redirected. %u redirected session%s "
+	       "still open;\n"
 	       "  waiting up to %llus for %s to close (--now cuts them)...\n",
 	       open, open == 1 ? " is" : "s are", (unsigned long long)a->wait,
 	       open == 1 ? "it" : "them");
@@ -118,7 +121,8 @@ static int disable(struct session *ss, const struct disable_args *a)
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	if (!open)
 		return finish(ss);
-	printf("redirect: %u session%s still open and keep%s working. Run `redirect disable` again\n"
+	printf("redirect: %u session%s still open and keep%s working. Run `redirect disable` "
+	       "again\n"
 	       "  to finish once they have closed, or `redirect disable --now` to cut them.\n",
 	       open, open == 1 ? " is" : "s are", open == 1 ? "s" : "");
 	return EXIT_DONE;

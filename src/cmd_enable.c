@@ -20,17 +20,20 @@ static const struct option_def enable_options[] = {
 	[OPT_TO] = { "to", "ADDRESS",
 		"the new mail server, an IP address; at most one IPv4 and one IPv6", true },
 	[OPT_SERVICE] = { "service", "NAME|PORT",
-		"redirect this service instead of the default set; repeatable, or a comma list", true },
+		"redirect this service instead of the default set; repeatable, or a comma list",
+		true },
 	[OPT_EXCLUDE] = { "exclude", "PREFIX",
 		"never redirect connections from these sources; repeatable", true },
 	[OPT_REMEMBER] = { "remember", "DURATION",
 		"how long a client stays in the list of stale sources (default 7d)", false },
 	[OPT_NO_MASQUERADE] = { "no-masquerade", NULL,
-		"keep the client's address (NEW must route its replies back through this host)", false },
+		"keep the client's address (NEW must route its replies back through this host)",
+		false },
 	[OPT_NO_PROBE] = { "no-probe", NULL,
 		"do not check the new server's mail ports before enabling", false },
 	[OPT_FORCE] = { "force", NULL,
-		"enable even when the pre-flight checks fail (every warning is still printed)", false },
+		"enable even when the pre-flight checks fail (every warning is still printed)",
+		false },
 	[OPT_DRY_RUN] = { "dry-run", NULL,
 		"have the kernel check everything, print the ruleset, change nothing", false },
 	{ NULL, NULL, NULL, false },
@@ -43,7 +46,8 @@ const struct command command_enable = {
 	.name = "enable",
 	.run = cmd_enable,
 	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
-		    "                       [--remember DURATION] [--no-masquerade] [--no-probe] [--force] [--dry-run]",
+		    "                       [--remember DURATION] [--no-masquerade] [--no-probe]\n"
+		    "                       [--force] [--dry-run]",
 	.summary = "forward new mail connections to the new server",
 	.description =
 		"Forwards every new connection to this host's mail ports (the services below)\n"
@@ -63,8 +67,11 @@ static void services_help(FILE *f)
 	for (i = 0; i < known_services_count; i++) {
 		const struct known_service *k = &known_services[i];
 
-		fprintf(f, "  %-12s %5u%s%s%s%s\n", k->name, k->port, k->is_default ? "" : "  not by default",
-			k->alias ? "  (also " : "", k->alias ? k->alias : "", k->alias ? ")" : "");
+		fprintf(f, "  %-12s %5u%s", k->name, k->port,
+			k->is_default ? "" : "  not by default");
+		if (k->alias)
+			fprintf(f, "  (also %s)", k->alias);
+		fputc('\n', f);
 	}
 }
 
@@ -100,13 +107,14 @@ static int check_not_local(const struct spec *spec, struct errmsg *e)
 		spec->has_to4 ? &spec->to4 : NULL, spec->has_to6 ? &spec->to6 : NULL,
 	};
 	char addr[ADDRESS_STRLEN];
-	int which;
+	int which, err = host_local_address(targets, 2, &which);
 
-	if (host_local_address(targets, 2, &which))
-		return errmsg_set(e, -errno, "cannot list this host's addresses");
+	if (err)
+		return errmsg_set(e, err, "cannot list this host's addresses: %s", strerror(-err));
 	if (which >= 0)
 		return errmsg_set(e, -EINVAL,
-				  "--to '%s' is an address of this host; give the new server's address",
+				  "--to '%s' is an address of this host; give the new server's "
+				  "address",
 				  address_str(targets[which], addr));
 	return 0;
 }
@@ -116,7 +124,8 @@ static void print_services(const struct spec *spec, FILE *f)
 	unsigned int i;
 
 	for (i = 0; i < spec->nservices; i++)
-		fprintf(f, "%s%s %u", i ? ", " : "", spec->services[i].name, spec->services[i].port);
+		fprintf(f, "%s%s %u", i ? ", " : "", spec->services[i].name,
+			spec->services[i].port);
 }
 
 static void print_targets(const struct spec *spec, FILE *f)
@@ -131,7 +140,8 @@ static void print_targets(const struct spec *spec, FILE *f)
 
 static void print_enabled(const struct spec *spec, const struct install_report *r)
 {
-	printf("redirect: %s. New connections to this host's ", r->replaced ? "switched" : "enabled");
+	printf("redirect: %s. New connections to this host's ",
+	       r->replaced ? "switched" : "enabled");
 	print_services(spec, stdout);
 	printf("\n  now go to ");
 	print_targets(spec, stdout);
@@ -144,7 +154,8 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 	if (r->forwarding_on & 2)
 		printf("  IPv6 forwarding switched on; disable puts it back.\n");
 	if (r->ra_kept[0])
-		printf("  accept_ra 1 -> 2 on %s, so this host keeps taking router advertisements.\n",
+		printf("  accept_ra 1 -> 2 on %s, so this host keeps taking router "
+		       "advertisements.\n",
 		       r->ra_kept);
 	if (r->forwarding_off)
 		printf("  Forwarding put back for the family no longer redirected.\n");
@@ -212,14 +223,15 @@ static bool look_before_leaping(struct session *ss, const struct enable_args *a,
 			print_wrapped(stderr, "warning: ", pf.items[i].text);
 			break;
 		case PF_REFUSE:
-			print_wrapped(stderr, a->force ? "warning (--force goes on): " : "refused: ",
+			print_wrapped(stderr,
+				      a->force ? "warning (--force goes on): " : "refused: ",
 				      pf.items[i].text);
 			break;
 		}
 	}
 	if (pf.refused && !a->force) {
-		fprintf(stderr, "redirect enable: nothing was changed. Mend the above and run it again, "
-			"or add --force to enable all the same.\n");
+		fprintf(stderr, "redirect enable: nothing was changed. Mend the above and run it "
+			"again, or add --force to enable all the same.\n");
 		return false;
 	}
 	return true;
@@ -235,7 +247,8 @@ static int dry_run(struct session *ss, const struct enable_args *a)
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	printf("# redirect enable --dry-run: the kernel accepted this; nothing was changed.\n");
 	if (!go)
-		printf("# The pre-flight checks refused it (see above): enable would stop there.\n");
+		printf("# The pre-flight checks refused it (see above): "
+		       "enable would stop there.\n");
 	render_table(&a->spec, stdout);
 	return go ? EXIT_DONE : EXIT_FAILED;
 }
@@ -268,8 +281,11 @@ static int cmd_enable(int argc, char **argv)
 	rc = cli_parse(&command_enable, argc, argv, on_option, &a, &e);
 	if (rc)
 		return cli_parse_status(&command_enable, rc, &e);
-	if (spec_finalize(&a.spec, &e) || check_not_local(&a.spec, &e))
+	if (spec_finalize(&a.spec, &e))
 		return cli_fail(&command_enable, EXIT_USAGE, &e);
+	rc = check_not_local(&a.spec, &e);
+	if (rc)	/* a target of this host is bad input; failing to look is not */
+		return cli_fail(&command_enable, rc == -EINVAL ? EXIT_USAGE : EXIT_FAILED, &e);
 	if (session_begin(&ss, globals.state_dir, a.dry_run ? 0 : SESSION_CREATE | SESSION_LOCK,
 			  cli_say_waiting, &command_enable, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "cli.h"
 #include "format.h"
 #include "host.h"
@@ -29,15 +30,19 @@
 enum { OPT_JSON, OPT_PROMETHEUS, OPT_WATCH, OPT_SOURCES, OPT_OUTPUT };
 
 static const struct option_def stats_options[] = {
-	[OPT_JSON] = { "json", NULL, "print one JSON object (see redirect(8) for the keys)", false },
+	[OPT_JSON] = { "json", NULL,
+		"print one JSON object (see redirect(8) for the keys)", false },
 	[OPT_PROMETHEUS] = { "prometheus", NULL,
-		"print Prometheus text exposition (for node_exporter's textfile collector)", false },
+		"print Prometheus text exposition (for node_exporter's textfile collector)",
+		false },
 	[OPT_WATCH] = { "watch", "SECONDS",
-		"refresh every SECONDS (in place on a terminal, a line each time otherwise)", false },
+		"refresh every SECONDS (in place on a terminal, a line each time otherwise)",
+		false },
 	[OPT_SOURCES] = { "sources", "N",
 		"list at most N stale sources (text default 10, JSON default all)", false },
 	[OPT_OUTPUT] = { "output", "FILE",
-		"write to FILE through a temporary file and a rename, so readers never see half", false },
+		"write to FILE through a temporary file and a rename, so readers never see half",
+		false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -116,8 +121,8 @@ static void print_since(struct printer *p, const struct snapshot *s)
 	print_u64(p, "since", NULL, (uint64_t)s->state.since);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime_r(&t, &tm));
 	print_text(p, "since %s (%s ago)", when,
-		   format_duration((uint64_t)(s->now > s->state.since ? s->now - s->state.since : 0),
-				   ago, sizeof(ago)));
+		   format_duration((uint64_t)(s->now > s->state.since ?
+					      s->now - s->state.since : 0), ago, sizeof(ago)));
 }
 
 static void print_targets(struct printer *p, const struct spec *spec)
@@ -213,7 +218,8 @@ static void print_services(struct printer *p, const struct stats *st, const stru
 	char bytes[FORMAT_BUF];
 
 	print_style(p, STYLE_BOLD);
-	print_text(p, "\n%-*s  PORT CONNECTIONS ACTIVE      BYTES%s  LAST SEEN\n", (int)w, "SERVICE",
+	print_text(p, "\n%-*s  PORT CONNECTIONS ACTIVE      BYTES%s  LAST SEEN\n",
+		   (int)w, "SERVICE",
 		   r && r->show ? "  PER MIN  HISTORY                 " : "");
 	print_style(p, STYLE_NONE);
 	print_array_begin(p, "services");
@@ -285,7 +291,8 @@ static int print_abnormal(struct printer *p, const struct snapshot *s)
 {
 	if (!s->state.enabled && s->installed && !s->state.draining) {
 		print_bool(p, "installed", NULL, true);
-		print_text(p, "redirect: the kernel has table inet mail_redirect, but the state directory\n"
+		print_text(p, "redirect: the kernel has table inet mail_redirect, but the state "
+			      "directory\n"
 			   "  says nothing is enabled (%s). `redirect disable` removes it.\n",
 			   s->state.pending ? "a disable was interrupted" : "another --state-dir?");
 		return EXIT_FAILED;
@@ -294,12 +301,15 @@ static int print_abnormal(struct printer *p, const struct snapshot *s)
 		if (s->state.draining) {
 			print_bool(p, "draining", NULL, true);
 			print_u64(p, "active", NULL, s->draining);
-			print_text(p, "redirect: disabled; %u redirected session%s still open keep%s their NAT.\n"
-				   "  `redirect disable` finishes once they have closed.\n", s->draining,
+			print_text(p, "redirect: disabled; %u redirected session%s still open "
+				      "keep%s their NAT.\n"
+				   "  `redirect disable` finishes once they have closed.\n",
+				   s->draining,
 				   s->draining == 1 ? "" : "s", s->draining == 1 ? "s" : "");
 		} else {
 			print_text(p, s->state.pending ?
-				   "redirect: not enabled; a disable was interrupted, `redirect disable`\n"
+				   "redirect: not enabled; a disable was interrupted, `redirect "
+				   "disable`\n"
 				   "  finishes it.\n" :
 				   "redirect: not enabled.\n");
 		}
@@ -324,7 +334,8 @@ static int render(struct printer *p, const struct snapshot *s, const struct stat
 	print_header(p, s);
 	if (!s->installed) {
 		print_style(p, STYLE_BAD);
-		print_text(p, "\nThe redirect's table is gone from the kernel: a ruleset flush (nftables.service\n"
+		print_text(p, "\nThe redirect's table is gone from the kernel: a ruleset flush "
+			      "(nftables.service\n"
 			   "reload) or a reboot removed it. `redirect restore` puts it back.\n");
 		print_style(p, STYLE_NONE);
 		print_ago(p, "last_seen_seconds", NULL, s->st.last_seen);
@@ -350,10 +361,13 @@ static void prom_services(FILE *f, const struct stats *st)
 	static const struct {
 		const char *name, *type, *help;
 	} families[] = {
-		{ "redirect_connections_total", "counter", "Connections redirected since enable (or the last restore)." },
+		{ "redirect_connections_total", "counter",
+		  "Connections redirected since enable (or the last restore)." },
 		{ "redirect_active_connections", "gauge", "Redirected connections open now." },
-		{ "redirect_bytes_total", "counter", "Bytes carried by redirected connections, both directions." },
-		{ "redirect_last_seen_seconds", "gauge", "Seconds since the last redirected connection (absent: never)." },
+		{ "redirect_bytes_total", "counter",
+		  "Bytes carried by redirected connections, both directions." },
+		{ "redirect_last_seen_seconds", "gauge",
+		  "Seconds since the last redirected connection (absent: never)." },
 	};
 	unsigned int fam, i;
 
@@ -366,7 +380,8 @@ static void prom_services(FILE *f, const struct stats *st)
 
 			if (fam == 3 && s->last_seen < 0)
 				continue;
-			fprintf(f, "%s{service=\"%s\",port=\"%u\"} %" PRIu64 "\n", families[fam].name,
+			fprintf(f, "%s{service=\"%s\",port=\"%u\"} %" PRIu64 "\n",
+				families[fam].name,
 				s->svc.name, s->svc.port, v);
 		}
 	}
@@ -376,13 +391,16 @@ static int render_prometheus(FILE *f, const struct snapshot *s)
 {
 	bool broken = s->state.enabled && !s->installed;
 
-	prom_family(f, "redirect_enabled", "gauge", "Whether a redirect is enabled (1) or not (0).");
+	prom_family(f, "redirect_enabled", "gauge",
+		    "Whether a redirect is enabled (1) or not (0).");
 	fprintf(f, "redirect_enabled %d\n", s->state.enabled ? 1 : 0);
-	prom_family(f, "redirect_installed", "gauge", "Whether its nftables table is in the kernel.");
+	prom_family(f, "redirect_installed", "gauge",
+		    "Whether its nftables table is in the kernel.");
 	fprintf(f, "redirect_installed %d\n", s->installed ? 1 : 0);
 	if (!s->state.enabled)
 		return s->installed && !s->state.draining ? EXIT_FAILED : EXIT_DONE;
-	prom_family(f, "redirect_enabled_since_seconds", "gauge", "When the redirect was enabled, as a Unix time.");
+	prom_family(f, "redirect_enabled_since_seconds", "gauge",
+		    "When the redirect was enabled, as a Unix time.");
 	fprintf(f, "redirect_enabled_since_seconds %" PRId64 "\n", s->state.since);
 	if (s->st.last_seen >= 0) {
 		prom_family(f, "redirect_quiet_seconds", "gauge",
@@ -396,39 +414,6 @@ static int render_prometheus(FILE *f, const struct snapshot *s)
 		    "Distinct client addresses seen within the remember window.");
 	fprintf(f, "redirect_stale_sources %u\n", s->st.nsources);
 	return EXIT_DONE;
-}
-
-/* ---- output files ---- */
-
-/* A temporary file next to @path, renamed over it once complete. */
-static FILE *output_open(const char *path, char *tmp, size_t len, struct errmsg *e)
-{
-	int fd;
-	FILE *f;
-
-	snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		errmsg_set(e, -errno, "cannot create %s: %s", tmp, strerror(errno));
-		return NULL;
-	}
-	f = fdopen(fd, "w");
-	if (!f)
-		close(fd);
-	return f;
-}
-
-static int output_commit(FILE *f, const char *tmp, const char *path, struct errmsg *e)
-{
-	bool bad = fflush(f) != 0 || ferror(f);
-
-	if (fclose(f) || bad || rename(tmp, path)) {
-		int err = -errno;
-
-		unlink(tmp);
-		return errmsg_set(e, err ? err : -EIO, "cannot write %s: %s", path, strerror(-err));
-	}
-	return 0;
 }
 
 /* ---- watch ---- */
@@ -452,7 +437,9 @@ struct watch {
 /* A sparkline of the last intervals' new connections, in eighths. */
 static void sparkline(const uint64_t *values, unsigned int n, char *out)
 {
-	static const char *const bars[] = { " ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	static const char *const bars[] = {
+		" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█",
+	};
 	uint64_t max = 0;
 	unsigned int i;
 
@@ -503,9 +490,11 @@ static void watch_line(FILE *f, const struct snapshot *s)
 	fprintf(f, "%s enabled=yes installed=%s connections=%" PRIu64 " active=%" PRIu64
 		" sources=%u last_seen=%s", when, s->installed ? "yes" : "no", s->st.connections,
 		s->st.active, s->st.nsources,
-		s->st.last_seen < 0 ? "never" : format_duration((uint64_t)s->st.last_seen, ago, sizeof(ago)));
+		s->st.last_seen < 0 ? "never" :
+		format_duration((uint64_t)s->st.last_seen, ago, sizeof(ago)));
 	for (i = 0; i < s->st.nservices; i++)
-		fprintf(f, " %s=%" PRIu64, s->st.services[i].svc.name, s->st.services[i].connections);
+		fprintf(f, " %s=%" PRIu64, s->st.services[i].svc.name,
+			s->st.services[i].connections);
 	fputc('\n', f);
 }
 
@@ -519,30 +508,53 @@ struct stats_run {
 	bool tty;
 };
 
-static int emit(struct stats_run *r, struct errmsg *e)
+/* One look rendered to @f; returns the exit status that look deserves. */
+static int render_to(struct stats_run *r, FILE *f)
 {
-	char tmp[4096 + 32];
-	FILE *f = stdout;
+	bool terminal = r->tty && !r->args.json && !r->args.output;
 	struct printer p;
 	int rc;
 
-	if (r->args.output && !(f = output_open(r->args.output, tmp, sizeof(tmp), e)))
-		return -1;
 	if (r->args.prometheus) {
 		rc = render_prometheus(f, &r->snap);
-	} else if (r->args.watch && !r->tty && !r->args.json && !r->args.output) {
+	} else if (r->args.watch && !terminal && !r->args.json && !r->args.output) {
 		watch_line(f, &r->snap);
 		rc = EXIT_DONE;
 	} else {
-		if (r->args.watch && r->tty && !r->args.json && !r->args.output)
+		if (r->args.watch && terminal)
 			fputs("\033[H\033[2J", f);
-		printer_init(&p, f, r->args.json, r->tty && !getenv("NO_COLOR") && !r->args.output);
+		printer_init(&p, f, r->args.json, terminal && !getenv("NO_COLOR"));
 		rc = render(&p, &r->snap, &r->args, r->args.watch ? &r->watch.rates : NULL);
 	}
 	fflush(f);
-	if (r->args.output && output_commit(f, tmp, r->args.output, e))
-		return -1;
 	return rc;
+}
+
+/*
+ * --output: rendered in memory, then the file replaced whole, so that a
+ * collector never reads half of it. Sets *@status as render_to returns it.
+ */
+static int write_output(struct stats_run *r, int *status, struct errmsg *e)
+{
+	const char *path = r->args.output;
+	char *buf = NULL, tmp[4096 + 32];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
+
+	if (!f)
+		return errmsg_set(e, -errno, "out of memory");
+	*status = render_to(r, f);
+	if (fclose(f)) {
+		free(buf);
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	err = atomic_file_write(AT_FDCWD, path, tmp, buf, len, 0644, false);
+	free(buf);
+	if (err)
+		return errmsg_set(e, err, "cannot write %s: %s", path, strerror(-err));
+	return 0;
 }
 
 static int look(struct stats_run *r)
@@ -556,8 +568,11 @@ static int look(struct stats_run *r)
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
 	if (r->args.watch)
 		watch_update(&r->watch, &r->snap.st, r->args.watch);
-	rc = emit(r, &e);
-	return rc < 0 ? cli_fail(&command_stats, EXIT_FAILED, &e) : rc;
+	if (!r->args.output)
+		return render_to(r, stdout);
+	if (write_output(r, &rc, &e))
+		return cli_fail(&command_stats, EXIT_FAILED, &e);
+	return rc;
 }
 
 static int watch_loop(struct stats_run *r)

@@ -20,7 +20,8 @@ const struct command command_help = {
 	.run = cmd_help,
 	.synopsis = "[COMMAND]",
 	.summary = "show the help of a command: redirect help enable",
-	.description = "Shows what COMMAND does and the options it takes; without one, the list of\n"
+	.description = "Shows what COMMAND does and the options it takes; without one, the list "
+		       "of\n"
 		       "commands.",
 	.options = help_options,
 };

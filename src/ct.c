@@ -254,7 +254,8 @@ int ct_dump_redirected(ct_flow_cb cb, void *data, struct errmsg *e)
 		err = 0;
 	if (err)
 		return errmsg_set(e, err, "cannot read the conntrack table: %s",
-				  err == -EPERM ? "permission denied (needs CAP_NET_ADMIN)" : strerror(-err));
+				  err == -EPERM ? "permission denied (needs CAP_NET_ADMIN)" :
+				  strerror(-err));
 	return 0;
 }
 

@@ -22,11 +22,6 @@
 
 static const int families[] = { AF_INET, AF_INET6 };
 
-static bool uses(const struct spec *spec, int family)
-{
-	return family == AF_INET ? spec->has_to4 : spec->has_to6;
-}
-
 static unsigned int bit(int family)
 {
 	return family == AF_INET ? 1U : 2U;
@@ -85,7 +80,8 @@ static int plan_forwarding(const struct spec *spec, struct state *next, unsigned
 	for (i = 0; i < 2; i++) {
 		unsigned int before = next->sysctls.n;
 
-		if (!uses(spec, families[i]) || forwarding_recorded(&next->sysctls, families[i]))
+		if (!spec_uses(spec, families[i]) ||
+		    forwarding_recorded(&next->sysctls, families[i]))
 			continue;
 		err = forwarding_plan(families[i], &next->sysctls, e);
 		if (err)
@@ -107,7 +103,7 @@ static int apply_forwarding(const struct spec *spec, const struct state *next,
 
 	*switched = 0;
 	for (i = 0; i < 2; i++) {
-		if (!uses(spec, families[i]))
+		if (!spec_uses(spec, families[i]))
 			continue;
 		rc = forwarding_apply(families[i], &next->sysctls, e);
 		if (rc < 0)
@@ -138,7 +134,8 @@ static int restore_unused(const struct spec *spec, struct state *next, bool resu
 	int err;
 
 	for (i = 0; i < 2; i++) {
-		if (uses(spec, families[i]) || !forwarding_recorded(&next->sysctls, families[i]))
+		if (spec_uses(spec, families[i]) ||
+		    !forwarding_recorded(&next->sysctls, families[i]))
 			continue;
 		err = forwarding_restore(families[i], &next->sysctls, resume, e);
 		if (err)

@@ -526,7 +526,8 @@ static int set_view_cb(const struct nlmsghdr *nlh, void *data)
 	if (!set)
 		return -ENOMEM;
 	if (nftnl_set_nlmsg_parse(nlh, set) == 0) {
-		id = name_index(set_names, SET_COUNT, NFT_STR(nftnl_set_get_str(set, NFTNL_SET_NAME)));
+		id = name_index(set_names, SET_COUNT,
+				NFT_STR(nftnl_set_get_str(set, NFTNL_SET_NAME)));
 		if (id >= 0)
 			view->sets |= 1U << id;
 		if (id == SET_SOURCES_IPV4 || id == SET_SOURCES_IPV6)

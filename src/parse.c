@@ -82,10 +82,12 @@ int parse_address(const char *s, struct address *out, struct errmsg *e)
 	if (strchr(s, '/'))
 		return errmsg_set(e, -EINVAL, "%s is a prefix; give one IP address", q);
 	if (strchr(s, '%'))
-		return errmsg_set(e, -EINVAL, "%s has a zone; link-local targets are not supported", q);
+		return errmsg_set(e, -EINVAL,
+				  "%s has a zone; link-local targets are not supported", q);
 	if (looks_like_hostname(s))
 		return errmsg_set(e, -EINVAL,
-				  "%s is a host name; give the IP address (names can change under a redirect)", q);
+				  "%s is a host name; give the IP address (names can change "
+				  "under a redirect)", q);
 	return errmsg_set(e, -EINVAL, "%s is not an IP address", q);
 }
 

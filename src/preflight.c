@@ -64,7 +64,8 @@ static void check_probe(const struct spec *spec, struct preflight *pf)
 	if (good == n && n == 1)
 		add(pf, PF_INFO, "the new server answers like a mail server on the port probed");
 	else if (good == n)
-		add(pf, PF_INFO, "the new server answers like a mail server on all %u ports probed", n);
+		add(pf, PF_INFO, "the new server answers like a mail server on all %u ports probed",
+		    n);
 }
 
 /* ---- the route to NEW ---- */
@@ -98,7 +99,8 @@ static int route_type(const struct address *a, unsigned char *type)
 	rtm->rtm_family = (unsigned char)a->family;
 	rtm->rtm_dst_len = a->family == AF_INET ? 32 : 128;
 	mnl_attr_put(nlh, RTA_DST, a->family == AF_INET ? 4 : 16, &a->in);
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 || mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ||
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ||
 	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0) {
 		err = -errno;
 	} else if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -119,7 +121,8 @@ static void check_route(const struct address *to, struct preflight *pf)
 
 	address_str(to, addr);
 	if (err == -ENETUNREACH || err == -EHOSTUNREACH)
-		add(pf, PF_REFUSE, "the new server %s is unreachable from this host (no usable route)",
+		add(pf, PF_REFUSE,
+		    "the new server %s is unreachable from this host (no usable route)",
 		    addr);
 	else if (err)
 		add(pf, PF_WARN, "cannot look up the route to %s: %s", addr, strerror(-err));
@@ -158,8 +161,10 @@ static void note_chain(struct nftnl_chain *c, void *data)
 	     !strcmp(NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)), TABLE_NAME)))
 		return;
 	ctx->forward[ctx->n].family = family;
-	snprintf(ctx->forward[ctx->n].table, 64, "%s", NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)));
-	snprintf(ctx->forward[ctx->n].chain, 64, "%s", NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)));
+	snprintf(ctx->forward[ctx->n].table, 64, "%s",
+		 NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)));
+	snprintf(ctx->forward[ctx->n].chain, 64, "%s",
+		 NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)));
 	ctx->forward[ctx->n].policy_drop = nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) &&
 					   nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) == NF_DROP;
 	ctx->n++;
@@ -276,7 +281,8 @@ static int check_forward(const struct spec *spec, struct nft_sock *nft, struct p
 
 		err = nft_dump_rules(nft, ctx.forward[i].family, ctx.forward[i].table,
 				     ctx.forward[i].chain, look_at_rule, &rules, e);
-		if (err || rules.lets_through || (!ctx.forward[i].policy_drop && !rules.drops_at_end))
+		if (err || rules.lets_through ||
+		    (!ctx.forward[i].policy_drop && !rules.drops_at_end))
 			continue;
 		report_forward_drop(pf, fam, ctx.forward[i].table, ctx.forward[i].chain,
 				    ctx.forward[i].policy_drop);
@@ -308,10 +314,12 @@ static void check_legacy(const struct spec *spec, struct preflight *pf)
 	char tables[128];
 
 	if (spec->has_to4 && file_has_words("/proc/net/ip_tables_names", tables, sizeof(tables)))
-		add(pf, PF_WARN, "iptables-legacy tables are loaded here (%s); netlink cannot see them: "
+		add(pf, PF_WARN, "iptables-legacy tables are loaded here (%s); "
+		    "netlink cannot see them: "
 		    "check `iptables-legacy -S FORWARD` for a DROP policy", tables);
 	if (spec->has_to6 && file_has_words("/proc/net/ip6_tables_names", tables, sizeof(tables)))
-		add(pf, PF_WARN, "ip6tables-legacy tables are loaded here (%s); netlink cannot see them: "
+		add(pf, PF_WARN, "ip6tables-legacy tables are loaded here (%s); "
+		    "netlink cannot see them: "
 		    "check `ip6tables-legacy -S FORWARD` for a DROP policy", tables);
 }
 
@@ -335,7 +343,8 @@ static void check_conntrack_fill(struct preflight *pf)
 
 	if (count >= 0 && max > 0 && count * 100 > max * 80)
 		add(pf, PF_WARN, "the conntrack table is %ld%% full (%ld of %ld): new connections, "
-		    "redirected ones too, are dropped when it is full; raise net.netfilter.nf_conntrack_max",
+		    "redirected ones too, are dropped when it is full; raise "
+		    "net.netfilter.nf_conntrack_max",
 		    count * 100 / max, count, max);
 }
 
@@ -415,22 +424,25 @@ static void check_local_daemons(const struct spec *spec, struct preflight *pf)
 	listening_ports(spec, AF_INET, ports, sizeof(ports));
 	listening_ports(spec, AF_INET6, ports, sizeof(ports));
 	if (ports[0])
-		add(pf, PF_INFO, "something on this host still listens on %s: once enabled it gets no "
-		    "new connections from outside (stop the old daemons after the final sync)", ports);
+		add(pf, PF_INFO, "something on this host still listens on %s: once enabled "
+		    "it gets no new connections from outside (stop the old daemons after the "
+		    "final sync)", ports);
 }
 
 static void explain_masquerade(const struct spec *spec, struct preflight *pf)
 {
 	if (!spec->masquerade) {
-		add(pf, PF_INFO, "masquerade is off: the new server sees the real clients, and must send "
-		    "its replies back through this host (its route to the clients must point here)");
+		add(pf, PF_INFO, "masquerade is off: the new server sees the real clients, and "
+		    "must send its replies back through this host (its route to the clients must "
+		    "point here)");
 		return;
 	}
-	add(pf, PF_WARN, "masquerade is on: the new server sees every redirected client as this host. "
-	    "This host's address must not be in the new server's mynetworks or any other trust list, "
-	    "or it relays mail for anyone (an open relay); fail2ban, postscreen, RBL and SPF checks "
-	    "there see this host, not the client (fail2ban may ban it). --no-masquerade keeps the "
-	    "client's address; --exclude keeps chosen sources off the redirect");
+	add(pf, PF_WARN, "masquerade is on: the new server sees every redirected client as "
+	    "this host. This host's address must not be in the new server's mynetworks or any "
+	    "other trust list, or it relays mail for anyone (an open relay); fail2ban, "
+	    "postscreen, RBL and SPF checks there see this host, not the client (fail2ban may "
+	    "ban it). --no-masquerade keeps the client's address; --exclude keeps chosen "
+	    "sources off the redirect");
 }
 
 int preflight_run(const struct spec *spec, struct nft_sock *nft, bool probe,

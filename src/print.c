@@ -159,7 +159,8 @@ void print_ago(struct printer *p, const char *key, const char *fmt, int64_t seco
 	if (seconds < 0)
 		snprintf(buf, sizeof(buf), "never");
 	else
-		snprintf(buf, sizeof(buf), "%s ago", format_duration((uint64_t)seconds, d, sizeof(d)));
+		snprintf(buf, sizeof(buf), "%s ago",
+			 format_duration((uint64_t)seconds, d, sizeof(d)));
 	fprintf(p->f, fmt, buf);
 }
 

@@ -147,7 +147,8 @@ enum probe_scan probe_scan_greeting(const struct service *svc, char *buf, size_t
 		}
 		/* ManageSieve lists capabilities first; others greet at once */
 		if (svc->port != 4190 || !strncmp(line, "NO", 2) || !strncmp(line, "BYE", 3)) {
-			snprintf(got, got_len, "answered '%.120s', not a mail server greeting", line);
+			snprintf(got, got_len, "answered '%.120s', not a mail server greeting",
+				 line);
 			return PROBE_WRONG;
 		}
 	}

@@ -3,8 +3,49 @@
 #include <string.h>
 
 #include "format.h"
+#include "range.h"
 #include "render.h"
 #include "ruleset.h"
+
+void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf, size_t len)
+{
+	const char *ip = p->family == AF_INET ? "ip" : "ip6";
+	const char *nfproto = p->family == AF_INET ? "ipv4" : "ipv6";
+	char addr[ADDRESS_STRLEN];
+
+	switch (p->kind) {
+	case RULE_DISPATCH:
+		snprintf(buf, len,
+			 "meta nfproto %s tcp flags syn / fin,syn,rst,ack tcp dport @%s fib "
+			 "daddr type local jump %s",
+			 nfproto, set_names[SET_PORTS], chain_names[redirect_chain(p->family)]);
+		break;
+	case RULE_EXCLUDE:
+		snprintf(buf, len, "%s saddr @%s return", ip, set_names[exclude_set(p->family)]);
+		break;
+	case RULE_REMEMBER:
+		snprintf(buf, len, "update @%s { %s saddr . tcp dport }",
+			 set_names[sources_set(p->family)], ip);
+		break;
+	case RULE_DNAT:
+		snprintf(buf, len, "counter name tcp dport map @%s ct mark set ct mark | 0x%08x "
+				   "dnat %s to %s",
+			 set_names[SET_CONNECTIONS], CT_MARK_BIT, ip,
+			 address_str(spec_target(spec, p->family), addr));
+		break;
+	case RULE_MASQUERADE:
+		snprintf(buf, len, "ct mark & 0x%08x == 0x%08x masquerade", CT_MARK_BIT,
+			 CT_MARK_BIT);
+		break;
+	case RULE_TRAFFIC:
+		snprintf(buf, len,
+			 "meta l4proto tcp ct mark & 0x%08x == 0x%08x counter name ct original "
+			 "proto-dst map @%s",
+			 CT_MARK_BIT, CT_MARK_BIT, set_names[SET_TRAFFIC]);
+		break;
+	}
+}
+
 
 static void render_counters(const struct spec *spec, FILE *f)
 {

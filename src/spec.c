@@ -76,14 +76,17 @@ int spec_add_target(struct spec *s, const char *arg, struct errmsg *e)
 	quote(arg, q, sizeof(q));
 	why = address_unusable(&a);
 	if (why)
-		return errmsg_set(e, -EINVAL, "%s is %s; give the new mail server's address", q, why);
+		return errmsg_set(e, -EINVAL, "%s is %s; give the new mail server's address",
+				  q, why);
 	if (a.family == AF_INET && s->has_to4)
 		return errmsg_set(e, -EINVAL,
-				  "%s is a second IPv4 target (already %s); give at most one IPv4 and one IPv6 address",
+				  "%s is a second IPv4 target (already %s); give at most one "
+				  "IPv4 and one IPv6 address",
 				  q, address_str(&s->to4, other));
 	if (a.family == AF_INET6 && s->has_to6)
 		return errmsg_set(e, -EINVAL,
-				  "%s is a second IPv6 target (already %s); give at most one IPv4 and one IPv6 address",
+				  "%s is a second IPv6 target (already %s); give at most one "
+				  "IPv4 and one IPv6 address",
 				  q, address_str(&s->to6, other));
 	if (a.family == AF_INET) {
 		s->to4 = a;
@@ -168,7 +171,8 @@ int spec_add_exclude(struct spec *s, const char *arg, struct errmsg *e)
 	quote(arg, q, sizeof(q));
 	if (p.len == 0)
 		return errmsg_set(e, -EINVAL,
-				  "%s would exclude every client; use `redirect disable` instead", q);
+				  "%s would exclude every client; use `redirect disable` instead",
+				  q);
 	if (s->nexcludes == SPEC_MAX_EXCLUDES)
 		return errmsg_set(e, -E2BIG, "%s: more than %d excluded prefixes",
 				  q, SPEC_MAX_EXCLUDES);

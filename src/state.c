@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "state.h"
 
 #define STATE_TMP "state.tmp"
@@ -51,11 +52,13 @@ static int check_dir_safe(int fd, const char *path, struct errmsg *e)
 		return errmsg_set(e, -errno, "cannot stat %s: %s", path, strerror(errno));
 	if (st.st_uid != geteuid())
 		return errmsg_set(e, -EPERM,
-				  "state directory %s belongs to uid %u, not to us (uid %u); refusing to use it",
+				  "state directory %s belongs to uid %u, not to us (uid %u); "
+				  "refusing to use it",
 				  path, (unsigned int)st.st_uid, (unsigned int)geteuid());
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return errmsg_set(e, -EPERM,
-				  "state directory %s can be written by others; run chmod go-w on it",
+				  "state directory %s can be written by others; run chmod go-w "
+				  "on it",
 				  path);
 	return 0;
 }
@@ -118,7 +121,8 @@ int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e)
 	if (d->fd < 0)
 		return 0;
 	if (d->lock_fd < 0)
-		d->lock_fd = openat(d->fd, STATE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		d->lock_fd = openat(d->fd, STATE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				    0600);
 	if (d->lock_fd < 0)
 		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, STATE_LOCK,
 				  strerror(errno));
@@ -450,26 +454,11 @@ int state_read(struct state_dir *d, struct state *st, struct errmsg *e)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int write_state(struct state_dir *d, struct state *st, bool durable, struct errmsg *e)
 {
 	static char buf[STATE_TEXT_MAX];
 	const char *name = durable ? STATE_FILE : STATE_PENDING_FILE;
-	int len, fd, err;
+	int len, err;
 
 	st->generation++;
 	len = state_format(st, buf, sizeof(buf));
@@ -477,20 +466,7 @@ static int write_state(struct state_dir *d, struct state *st, bool durable, stru
 		return errmsg_set(e, len, "the state does not fit in %d bytes", STATE_TEXT_MAX);
 	if (d->fd < 0)
 		return errmsg_set(e, -ENOENT, "no state directory");
-	unlinkat(d->fd, STATE_TMP, 0);	/* left by a run that was killed */
-	fd = openat(d->fd, STATE_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return errmsg_set(e, -errno, "cannot create %s/%s: %s", d->path, STATE_TMP,
-				  strerror(errno));
-	err = write_all(fd, buf, (size_t)len);
-	if (!err && durable && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && renameat(d->fd, STATE_TMP, d->fd, name))
-		err = -errno;
-	if (!err && durable && fsync(d->fd))
-		err = -errno;
+	err = atomic_file_write(d->fd, name, STATE_TMP, buf, (size_t)len, 0600, durable);
 	if (err)
 		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, name, strerror(-err));
 	if (durable)	/* older now; removed only to keep the directory tidy */

@@ -154,7 +154,8 @@ static int record(struct sysctl_log *log, const char *path, int before, int afte
 	struct sysctl_record *r;
 
 	if (log->n == SYSCTL_LOG_MAX)
-		return errmsg_set(e, -E2BIG, "too many network interfaces to record (more than %d settings)",
+		return errmsg_set(e, -E2BIG, "too many network interfaces to record (more than "
+					     "%d settings)",
 				  SYSCTL_LOG_MAX);
 	r = &log->r[log->n++];
 	snprintf(r->path, sizeof(r->path), "%s", path);
@@ -192,7 +193,8 @@ static int plan_interfaces(int family, struct sysctl_log *log, struct errmsg *e)
 
 		if (d->d_name[0] == '.' || !valid_ifname(d->d_name, len))
 			continue;
-		snprintf(path, sizeof(path), "%sconf/%.15s/forwarding", family_prefix(family), d->d_name);
+		snprintf(path, sizeof(path), "%sconf/%.15s/forwarding", family_prefix(family),
+			 d->d_name);
 		if (strcmp(path, IPV6_SWITCH))
 			err = record_setting(log, path, 1, false, e);
 		if (err || family != AF_INET6 || !strcmp(d->d_name, "all"))
@@ -232,7 +234,8 @@ static int write_checked(const char *path, int value, struct errmsg *e)
 	int err = sysctl_write(path, value);
 
 	if (err && err != -ENOENT)
-		return errmsg_set(e, err, "cannot write %s/%s: %s", proc_sys(), path, strerror(-err));
+		return errmsg_set(e, err, "cannot write %s/%s: %s", proc_sys(), path,
+				  strerror(-err));
 	return 0;
 }
 

@@ -97,14 +97,18 @@ static void explain(struct finding *f, const struct snapshot *s)
 	}
 	if (f->last_seen != NEVER && f->last_seen < f->v.required)
 		n = (size_t)snprintf(f->why, sizeof(f->why),
-				     "still in use: the last redirected connection came %s ago, from %u source%s (%s)",
+				     "still in use: the last redirected connection came %s ago, "
+				     "from %u source%s (%s)",
 				     format_duration((uint64_t)f->last_seen, ago, sizeof(ago)),
 				     f->sources, f->sources == 1 ? "" : "s",
-				     f->services[0] ? f->services : "a service no longer redirected");
+				     f->services[0] ? f->services :
+				     "a service no longer redirected");
 	else if (f->last_seen == NEVER)
 		n = (size_t)snprintf(f->why, sizeof(f->why),
-				     "still in use: nothing redirected yet, but enabled only %s ago (%s required)",
-				     format_duration((uint64_t)(s->now - s->state.since), ago, sizeof(ago)), req);
+				     "still in use: nothing redirected yet, but enabled only %s "
+				     "ago (%s required)",
+				     format_duration((uint64_t)(s->now - s->state.since), ago,
+						     sizeof(ago)), req);
 	else
 		n = (size_t)snprintf(f->why, sizeof(f->why),
 				     "still in use: nothing redirected for %s", quiet);
@@ -135,7 +139,8 @@ void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f
 		return;
 	}
 	if (!s->installed) {
-		verdict_unknown(f, "enabled, but the table is gone from the kernel: a ruleset flush "
+		verdict_unknown(f, "enabled, but the table is gone from the kernel: a ruleset "
+				   "flush "
 				"(nftables.service reload) or a reboot removed it; "
 				"`redirect restore` puts it back", true);
 		return;

@@ -4,9 +4,7 @@
 # warnings and names every command and option --help knows; the README's
 # quick start commands exist; bash completion offers what --help lists.
 set -u
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '#   %s\n' "$@"; }
+. "$(dirname "$0")/tap.sh"
 src=${TESTS_SRCDIR:-$(dirname "$0")}/..
 redirect=${REDIRECT:-$src/src/redirect}
 man=$src/man/redirect.8
@@ -43,5 +41,4 @@ if [ -r /usr/share/bash-completion/bash_completion ]; then
 else
 	ok "bash completion # SKIP no bash-completion package"
 fi
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_end

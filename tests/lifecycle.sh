@@ -3,10 +3,7 @@
 # The files that run redirect at boot and every day: the systemd units pass
 # `systemd-analyze verify` (where systemd is there), the cron script is sh.
 set -u
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '#   %s\n' "$@"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+. "$(dirname "$0")/tap.sh"
 
 src=${TESTS_SRCDIR:-$(dirname "$0")}/..
 bin=$(dirname "${REDIRECT:-$src/src/redirect}")
@@ -74,5 +71,4 @@ got=$(statefiles_cases cron_calls)
 [ "$got" = "state state.pending " ] &&
 	ok "the cron script runs check once something was enabled, and only then" ||
 	not_ok "the cron script runs check once something was enabled, and only then" "ran with: $got"
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_end

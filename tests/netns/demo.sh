@@ -4,10 +4,7 @@
 # this host's ruleset, settings and namespaces as they were, also when it
 # is interrupted halfway.
 set -u
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '#   %s\n' "$@"; }
-is() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi; }
+. "$(dirname "$0")/../tap.sh"
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
 
 top=${TESTS_SRCDIR:-$(dirname "$0")/..}/..
@@ -48,5 +45,4 @@ is "Ctrl-C ends the demo" "$rc" 130
 grep -q '\[5/11\]' "$log" && not_ok "... before its end" "$(cat "$log")" || ok "... before its end"
 is "... and it removed everything it made" "$(host)" "$before"
 rm -f "$log"
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_end

@@ -9,6 +9,8 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "render.h"
+#include "range.h"
+#include "render.h"
 #include "ruleset.h"
 
 static struct spec make_spec(const char *const *args)

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_OBJECTS_H
+#define REDIRECT_OBJECTS_H
+
+#include <stdint.h>
+
+#include "ops.h"
+#include "ruleset.h"
+
+struct nftnl_table;
+struct nftnl_chain;
+struct nftnl_set;
+struct nftnl_set_elem;
+struct nftnl_rule;
+struct nftnl_obj;
+
+/* Hook priorities, as nft names them: dstnat, srcnat, filter. */
+enum { PRIO_DSTNAT = -100, PRIO_SRCNAT = 100, PRIO_FILTER = 0 };
+
+/* Objects of table inet TABLE_NAME, by name only: what a delete or a flush needs. */
+struct nftnl_table *table_new(void);
+struct nftnl_chain *chain_new(enum chain_id id);
+struct nftnl_set *set_new(enum set_id id);
+struct nftnl_rule *rule_new(enum chain_id chain);
+struct nftnl_obj *counter_new(const char *name);
+
+/* A base chain: type "nat" or "filter", the hook, the priority; policy accept. */
+void chain_hook(struct nftnl_chain *c, const char *type, uint32_t hook, int32_t prio);
+
+/* The comment nft lists with the object. */
+void table_set_comment(struct nftnl_table *t, const char *comment);
+void obj_set_comment(struct nftnl_obj *o, const char *comment);
+void rule_set_comment(struct nftnl_rule *r, const char *comment);
+
+/* The sets, whole: keys, flags, sizes and timeouts as nft would make them. */
+struct nftnl_set *ports_set(void);
+struct nftnl_set *counter_map(enum set_id id);
+struct nftnl_set *exclude_set_new(int family);
+struct nftnl_set *sources_set_new(int family, uint64_t timeout_ms);
+
+/* A new element of @s with @key. */
+struct nftnl_set_elem *elem_add(struct nftnl_set *s, const void *key, uint32_t len);
+
+#endif
