@@ -15,6 +15,7 @@ struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name);
 /* One expression each; registers as nft uses them (NFT_REG_1 unless said). */
 void e_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 void e_cmp(struct nftnl_rule *r, const void *data, uint32_t len);	/* == */
+void e_cmp_op(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len);
 void e_cmp_u8(struct nftnl_rule *r, uint8_t v);
 void e_cmp_u32(struct nftnl_rule *r, uint32_t v);
 void e_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint32_t len,
@@ -35,5 +36,10 @@ void load_tcp_dport(struct nftnl_rule *r, uint32_t dreg);
 void load_saddr(struct nftnl_rule *r, int family);		/* ip saddr / ip6 saddr */
 void set_ct_mark(struct nftnl_rule *r, uint32_t bit);	/* ct mark set ct mark | BIT */
 void dnat_to(struct nftnl_rule *r, const struct address *to);
+void match_ifname(struct nftnl_rule *r, uint32_t key, const char *name);	/* iifname "X" */
+void match_syn_or_synack(struct nftnl_rule *r);		/* tcp flags syn / syn,rst */
+void match_no_ct_mark(struct nftnl_rule *r, uint32_t bit);	/* ct mark & BIT != BIT */
+void set_mss_route(struct nftnl_rule *r);	/* tcp option maxseg size set rt mtu */
+void set_mss(struct nftnl_rule *r, uint16_t mss);	/* tcp option maxseg size set MSS */
 
 #endif

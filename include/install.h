@@ -15,6 +15,24 @@ struct install_report {
 };
 
 /*
+ * The tunnel of @spec up before the rest, for the pre-flight probe to go
+ * through it: the state says first that a tunnel may exist (so a run
+ * killed now leaves it for disable), then the tunnel is built.
+ */
+struct tunnel_undo {
+	bool was_there;		/* the state knew of a tunnel before */
+	bool pending;		/* ... and said this of a change under way */
+};
+int install_tunnel_first(struct session *ss, const struct spec *spec,
+			 struct tunnel_undo *undo, struct errmsg *e);
+
+/* Takes the tunnel down again when enable stops after the probe (unless it was there). */
+void install_tunnel_abandon(struct session *ss, const struct tunnel_undo *undo);
+
+/* Whether the tunnel @spec needs (if any) is in place, as planned now. */
+bool install_tunnel_in_place(struct session *ss, const struct spec *spec);
+
+/*
  * Installs @spec: the intent goes to the state file first, then forwarding,
  * then one nftables transaction, then the state is marked done. If the
  * transaction fails, forwarding and state are put back as they were.

@@ -12,20 +12,7 @@ struct mnl_socket;
 struct nftnl_set_elem;
 struct nftnl_chain;
 
-/*
- * Whether the next message in a buffer with @left bytes is whole, padding
- * included. Unlike mnl_nlmsg_ok(), which casts the length to int, a length
- * near 2^32 is refused (its aligned size would wrap to 0 and a walk would
- * never advance); and libmnl's attribute walks end at the aligned length,
- * so the padding must be in the buffer too (the kernel always sends it).
- */
-#include <linux/netlink.h>
-static inline bool nlmsg_whole(const struct nlmsghdr *nlh, int left)
-{
-	return left >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
-	       NLMSG_ALIGN(nlh->nlmsg_len) >= nlh->nlmsg_len &&
-	       NLMSG_ALIGN(nlh->nlmsg_len) <= (unsigned int)left;
-}
+#include "netlink.h"
 
 /* A reply of the nftables subsystem of @type: a type number alone is ambiguous. */
 #include <linux/netfilter/nfnetlink.h>

@@ -24,6 +24,7 @@ void observe_element(struct nftnl_set_elem *el, int family, uint64_t set_timeout
 struct snapshot {
 	struct state state;
 	bool installed;
+	bool tunnel_gone;	/* the table is there, the tunnel it needs is not */
 	struct stats st;	/* totals and sources sorted, last-seen filled in */
 	int64_t now;
 	unsigned int draining;	/* open flows of a disabled redirect */
@@ -35,8 +36,9 @@ struct snapshot {
  * when the lock is free (a waiting disable may hold it: then this look
  * records nothing). Leaves the lock held when it got it.
  */
-int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct snapshot *s,
-		  struct errmsg *e);
+struct rtnl_sock;
+int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock *rtnl,
+		  struct snapshot *s, struct errmsg *e);
 void snapshot_release(struct state_dir *dir, struct snapshot *s);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "link.h"
 #include "nft.h"
 #include "spec.h"
 
@@ -31,7 +32,15 @@ struct preflight {
  * conntrack table close to full, local daemons still listening, and what
  * masquerade means for NEW. Only reads; changes nothing.
  */
-int preflight_run(const struct spec *spec, struct nft_sock *nft, bool probe,
-		  struct preflight *out, struct errmsg *e);
+int preflight_run(const struct spec *spec, struct nft_sock *nft, struct rtnl_sock *rtnl,
+		  bool probe, struct preflight *out, struct errmsg *e);
+
+/*
+ * The probe of NEW's mail ports through the tunnel (which must be up),
+ * from this host's tunnel address; @local is the address the tunnel
+ * sends from, which NEW must accept. Adds what it found to @pf.
+ */
+void preflight_probe_tunnel(const struct spec *spec, const struct address *local,
+			    struct preflight *pf);
 
 #endif

@@ -10,11 +10,20 @@
 #define PROBE_TIMEOUT_MS 3000
 #define PROBE_MAX (2 * SPEC_MAX_SERVICES)
 
+/* How a probe ended: the pre-flight tells the causes apart by it. */
+enum probe_outcome {
+	PROBE_ANSWERED,		/* greeted (or, a TLS port, accepted): ok */
+	PROBE_REFUSED,		/* a RST: the host is there, nothing listens */
+	PROBE_SILENT,		/* nothing came back in time, or no route */
+	PROBE_NOT_MAIL,		/* something answered, not a mail server */
+};
+
 /* One port of NEW, and what it answered. */
 struct probe {
 	struct address target;
 	struct service svc;
 	bool ok;
+	enum probe_outcome outcome;
 	char got[160];		/* what it answered, or why there was no answer */
 };
 
@@ -29,6 +38,10 @@ void probe_run(struct probe *probes, unsigned int n, int timeout_ms);
 
 /* The probes @spec asks for: each service on each target. */
 unsigned int probe_plan(const struct spec *spec, struct probe *out);
+
+/* The same at other addresses (NEW's tunnel addresses): NULL for a family not probed. */
+unsigned int probe_plan_at(const struct spec *spec, const struct address *at4,
+			   const struct address *at6, struct probe *out);
 
 /* Whether @line is a greeting for @svc; pure, for tests and the fuzzer. */
 bool probe_greeting_ok(const struct service *svc, const char *line);

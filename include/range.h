@@ -8,7 +8,7 @@
 #include "spec.h"
 
 /* Address ranges never redirected, per family, merged and sorted. */
-#define RANGES_MAX (SPEC_MAX_EXCLUDES + 1)
+#define RANGES_MAX (SPEC_MAX_EXCLUDES + 2)
 struct range {
 	uint8_t start[16];
 	uint8_t end[16];	/* first address after the range */

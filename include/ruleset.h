@@ -32,10 +32,12 @@
 
 enum chain_id {
 	CHAIN_PREROUTING,
-	CHAIN_REDIRECT_IPV4,
+	CHAIN_REDIRECT_IPV4,	/* OLD: redirect; NEW: count what came */
 	CHAIN_REDIRECT_IPV6,
 	CHAIN_POSTROUTING,
 	CHAIN_FORWARD,
+	CHAIN_INPUT,		/* the tunnel's UDP guard; NEW: what comes through it */
+	CHAIN_OUTPUT,		/* NEW: the bytes of replies */
 	CHAIN_COUNT
 };
 
@@ -110,6 +112,14 @@ enum rule_kind {
 	RULE_DNAT,		/* count, mark, redirect */
 	RULE_MASQUERADE,
 	RULE_TRAFFIC,		/* bytes of redirected flows */
+	RULE_VXLAN_GUARD,	/* the tunnel's packets only from the other end */
+	RULE_TUNNEL_GUARD_IN,	/* OLD: out of the tunnel only redirected flows */
+	RULE_TUNNEL_GUARD_OUT,	/* OLD: into the tunnel only redirected flows */
+	RULE_CLAMP_INTO,	/* OLD: a SYN into the tunnel gets the tunnel's MSS */
+	RULE_CLAMP_OUT,		/* OLD: so does the SYN-ACK out of it, for the client */
+	RULE_ARRIVE,		/* NEW: a new connection out of the tunnel */
+	RULE_COUNT,		/* NEW: count and mark it */
+	RULE_SKIP_PEER,		/* NEW: OLD's own probe through the tunnel is no client */
 };
 
 struct planned_rule {
@@ -118,8 +128,14 @@ struct planned_rule {
 	int family;		/* AF_INET, AF_INET6, or 0 for both */
 };
 
-#define PLAN_MAX 10
+#define PLAN_MAX 16
 unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out);
+
+/* Where enable DNATs @family to: NEW's public or tunnel address. */
+const struct address *dnat_target(const struct spec *spec, int family);
+
+/* The address the tunnel's packets come from: NEW's (on OLD), OLD's (on NEW). */
+const struct address *tunnel_peer(const struct spec *spec);
 
 /* Which chains and sets @spec needs, as bit masks. */
 unsigned int chains_needed(const struct spec *spec);

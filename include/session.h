@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "link.h"
 #include "nft.h"
 #include "state.h"
 
@@ -17,6 +18,7 @@ struct session {
 	struct state_dir dir;
 	struct state state;		/* as read at the start */
 	struct nft_sock nft;
+	struct rtnl_sock rtnl;		/* routes, links: the tunnel and the pre-flight */
 	struct table_view view;
 	uint32_t genid;
 };

@@ -20,26 +20,43 @@ struct service {
 };
 
 /*
- * What the administrator asked for: the whole input of `enable`, and what
- * the state file records. Normalised by spec_finalize() so that two specs
- * asking for the same thing compare equal.
+ * Which end of a migration this host is: OLD runs `enable` and sends the
+ * connections on, NEW runs `accept` and takes them through the tunnel.
+ */
+enum spec_role { ROLE_OLD, ROLE_NEW };
+
+/*
+ * What the administrator asked for: the whole input of `enable` (or of
+ * `accept`), and what the state file records. Normalised by
+ * spec_finalize() so that two specs asking for the same thing compare
+ * equal.
  */
 struct spec {
-	bool has_to4, has_to6;
+	enum spec_role role;
+	bool has_to4, has_to6;		/* OLD: the new server */
 	struct address to4, to6;
+	bool has_from4, has_from6;	/* NEW: the old server's addresses */
+	struct address from4, from6;
 	unsigned int nservices;
 	struct service services[SPEC_MAX_SERVICES];	/* sorted by port */
 	unsigned int nexcludes;
 	struct prefix excludes[SPEC_MAX_EXCLUDES];	/* in the given order */
 	uint64_t remember;				/* seconds */
 	bool masquerade;
+	bool keep_client_address;	/* OLD: through the tunnel, no masquerade */
+	unsigned int tunnel_mtu;	/* OLD: of the tunnel as enable made it (for MSS) */
 };
 
 void spec_init(struct spec *s);
 
-/* Whether @s redirects @family (AF_INET, AF_INET6), and to where. */
+/*
+ * Whether @s redirects @family (AF_INET, AF_INET6), and to where. NEW
+ * takes both families through the tunnel: OLD's --to decides which come.
+ */
 static inline bool spec_uses(const struct spec *s, int family)
 {
+	if (s->role == ROLE_NEW)
+		return true;
 	return family == AF_INET ? s->has_to4 : s->has_to6;
 }
 
@@ -50,6 +67,15 @@ static inline const struct address *spec_target(const struct spec *s, int family
 
 /* --to: an IP literal a mail server can be; at most one per family. */
 int spec_add_target(struct spec *s, const char *arg, struct errmsg *e);
+
+/* accept --from: an address of OLD; at most one per family. */
+int spec_add_from(struct spec *s, const char *arg, struct errmsg *e);
+
+/* Whether connections travel through the tunnel: on OLD with --keep-client-address, on NEW. */
+static inline bool spec_tunnel(const struct spec *s)
+{
+	return s->role == ROLE_NEW || s->keep_client_address;
+}
 
 /* --service: a known name, an alias, or a port; a comma list of those. */
 int spec_add_services(struct spec *s, const char *arg, struct errmsg *e);

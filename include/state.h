@@ -43,6 +43,7 @@ struct state {
 	struct sysctl_log sysctls;
 	struct history history;
 	char reported[12];	/* what `check --quiet` last spoke of: a verdict or "disabled" */
+	bool tunnel;		/* a tunnel link of ours may exist: disable removes it */
 };
 
 struct state_dir {

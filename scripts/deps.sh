@@ -14,8 +14,10 @@ TEST_PACKAGES=(
 	nftables conntrack iproute2 socat util-linux procps coreutils jq prometheus systemd
 	bash-completion groff-base strace
 )
-# Real mail servers for the rehearsal (tests/netns/mail.sh and scripts/demo).
-MAIL_PACKAGES=(postfix dovecot-imapd dovecot-pop3d curl openssl)
+# Real mail servers for the rehearsal (tests/netns/mail.sh and scripts/demo),
+# Debian's SPF policy for NEW, and real DNS servers (tests/netns/dns.sh).
+MAIL_PACKAGES=(postfix dovecot-imapd dovecot-pop3d curl openssl postfix-policyd-spf-python)
+DNS_PACKAGES=(nsd dnsutils)
 # Fuzzing, sanitizers and the leak check.
 CHECK_PACKAGES=(clang libclang-rt-14-dev valgrind)
 
@@ -62,6 +64,7 @@ disable_services() {	# disable_services PACKAGE...
 		postfix) unit=postfix ;;
 		dovecot-*) unit=dovecot ;;
 		prometheus) unit=prometheus ;;
+		nsd) unit=nsd ;;
 		haproxy) unit=haproxy ;;
 		rinetd) unit=rinetd ;;
 		*) continue ;;

@@ -153,7 +153,7 @@ static int run(const struct check_args *a, struct finding *f, struct snapshot *s
 	int rc;
 
 	if (session_begin_readonly(&ss, globals.state_dir, &e) ||
-	    snapshot_take(&ss.dir, &ss.nft, s, &e)) {
+	    snapshot_take(&ss.dir, &ss.nft, &ss.rtnl, s, &e)) {
 		verdict_unknown(f, e.text, true);
 	} else {
 		verdict_judge(s, (int64_t)a->quiet_for, f);

@@ -109,13 +109,20 @@ static int disable(struct session *ss, const struct disable_args *a)
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	if (!open)
 		return finish(ss);
-	if (!ss->state.draining && drain(ss, &e))
-		return cli_fail(&command_disable, EXIT_FAILED, &e);
-	printf("redirect: new connections are no longer redirected. %u redirected session%s "
-	       "still open;\n"
-	       "  waiting up to %llus for %s to close (--now cuts them)...\n",
-	       open, open == 1 ? " is" : "s are", (unsigned long long)a->wait,
-	       open == 1 ? "it" : "them");
+	if (ss->state.spec.role == ROLE_NEW) {	/* NEW: nothing to drain, the tunnel stays */
+		printf("redirect: %u session%s through the tunnel still open;\n"
+		       "  waiting up to %llus for %s to close (--now cuts them)...\n",
+		       open, open == 1 ? " is" : "s are", (unsigned long long)a->wait,
+		       open == 1 ? "it" : "them");
+	} else {
+		if (!ss->state.draining && drain(ss, &e))
+			return cli_fail(&command_disable, EXIT_FAILED, &e);
+		printf("redirect: new connections are no longer redirected. %u redirected "
+		       "session%s still open;\n"
+		       "  waiting up to %llus for %s to close (--now cuts them)...\n",
+		       open, open == 1 ? " is" : "s are", (unsigned long long)a->wait,
+		       open == 1 ? "it" : "them");
+	}
 	fflush(stdout);
 	if (wait_for_close(a->wait, &open, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);

@@ -10,10 +10,11 @@
 #include "preflight.h"
 #include "render.h"
 #include "ruleset.h"
+#include "tunnel.h"
 
 enum {
-	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_NO_MASQUERADE,
-	OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN,
+	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_KEEP_CLIENT_ADDRESS,
+	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN,
 };
 
 static const struct option_def enable_options[] = {
@@ -26,9 +27,12 @@ static const struct option_def enable_options[] = {
 		"never redirect connections from these sources; repeatable", true },
 	[OPT_REMEMBER] = { "remember", "DURATION",
 		"how long a client stays in the list of stale sources (default 7d)", false },
+	[OPT_KEEP_CLIENT_ADDRESS] = { "keep-client-address", NULL,
+		"send the connections through a tunnel, so NEW sees the client's own address "
+		"(NEW must run `redirect accept --from` this host first)", false },
 	[OPT_NO_MASQUERADE] = { "no-masquerade", NULL,
-		"keep the client's address (NEW must route its replies back through this host)",
-		false },
+		"keep the client's address without a tunnel: works only when NEW routes its "
+		"replies back through this host", false },
 	[OPT_NO_PROBE] = { "no-probe", NULL,
 		"do not check the new server's mail ports before enabling", false },
 	[OPT_FORCE] = { "force", NULL,
@@ -46,8 +50,8 @@ const struct command command_enable = {
 	.name = "enable",
 	.run = cmd_enable,
 	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
-		    "                       [--remember DURATION] [--no-masquerade] [--no-probe]\n"
-		    "                       [--force] [--dry-run]",
+		    "                       [--remember DURATION] [--no-probe] [--force] [--dry-run]\n"
+		    "                       [--keep-client-address | --no-masquerade]",
 	.summary = "forward new mail connections to the new server",
 	.description =
 		"Forwards every new connection to this host's mail ports (the services below)\n"
@@ -77,7 +81,7 @@ static void services_help(FILE *f)
 
 struct enable_args {
 	struct spec spec;
-	bool dry_run, no_probe, force;
+	bool dry_run, no_probe, force, no_masquerade;
 };
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
@@ -90,7 +94,8 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_SERVICE: err = spec_add_services(&a->spec, value, e); break;
 	case OPT_EXCLUDE: err = spec_add_exclude(&a->spec, value, e); break;
 	case OPT_REMEMBER: err = parse_duration(value, &a->spec.remember, e); break;
-	case OPT_NO_MASQUERADE: a->spec.masquerade = false; break;
+	case OPT_NO_MASQUERADE: a->spec.masquerade = false; a->no_masquerade = true; break;
+	case OPT_KEEP_CLIENT_ADDRESS: a->spec.keep_client_address = true; break;
 	case OPT_NO_PROBE: a->no_probe = true; break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
@@ -138,14 +143,21 @@ static void print_targets(const struct spec *spec, FILE *f)
 		fprintf(f, "%s", address_str(spec->has_to4 ? &spec->to4 : &spec->to6, a));
 }
 
-static void print_enabled(const struct spec *spec, const struct install_report *r)
+static void print_enabled(const struct spec *spec, const struct install_report *r,
+			  const struct tunnel *t)
 {
+	char local[ADDRESS_STRLEN], remote[ADDRESS_STRLEN];
+
 	printf("redirect: %s. New connections to this host's ",
 	       r->replaced ? "switched" : "enabled");
 	print_services(spec, stdout);
 	printf("\n  now go to ");
 	print_targets(spec, stdout);
 	printf(".\n");
+	if (spec->keep_client_address)
+		printf("  They travel through the tunnel %s (VXLAN from %s to %s, MTU %u): the new\n"
+		       "  server sees each client's own address.\n", TUNNEL_IFNAME,
+		       address_str(&t->local, local), address_str(&t->remote, remote), t->mtu);
 	if (!spec->has_to4 || !spec->has_to6)
 		printf("  Only %s clients are redirected (no %s --to given).\n",
 		       spec->has_to4 ? "IPv4" : "IPv6", spec->has_to4 ? "IPv6" : "IPv4");
@@ -162,82 +174,46 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 	printf("Watch it with `redirect stats`; `redirect check` says when this host can go.\n");
 }
 
-/*
- * "redirect enable: warning: " then @text wrapped at 78 columns, ending in
- * a full stop; lines of @text that start with spaces (commands to type)
- * are kept as they are.
- */
-static void print_wrapped(FILE *f, const char *label, const char *text)
-{
-	const int width = 78;
-	int col = fprintf(f, "redirect enable: %s", label);
-	bool first = true;
-	const char *p = text;
-
-	while (*p) {
-		size_t word = strcspn(p, " \n");
-
-		if (*p == '\n') {
-			p++;
-			col = fprintf(f, "\n ");
-			first = true;
-			if (*p == ' ') {	/* a command line: as is */
-				word = strcspn(p, "\n");
-				col += fprintf(f, "%.*s", (int)word, p);
-				p += word;
-			}
-			continue;
-		}
-		if (*p == ' ') {
-			p++;
-			continue;
-		}
-		if (!first && col + 1 + (int)word > width) {
-			col = fprintf(f, "\n ");
-			first = true;
-		}
-		col += fprintf(f, "%s%.*s", first ? "" : " ", (int)word, p);
-		first = false;
-		p += word;
-	}
-	fputs(text[0] && text[strlen(text) - 1] != '.' ? ".\n" : "\n", f);
-}
-
-/* Prints what the pre-flight found; false when enable must stop. */
+/* The local pre-flight (and the public probe); false when enable must stop. */
 static bool look_before_leaping(struct session *ss, const struct enable_args *a, FILE *info)
 {
 	static struct preflight pf;
 	struct errmsg e = { "" };
-	unsigned int i;
 
-	if (preflight_run(&a->spec, &ss->nft, !a->no_probe, &pf, &e)) {
+	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, !a->no_probe, &pf, &e)) {
 		cli_fail(&command_enable, EXIT_FAILED, &e);
 		return false;
 	}
-	for (i = 0; i < pf.n; i++) {
-		switch (pf.items[i].level) {
-		case PF_INFO:
-			print_wrapped(info, "note: ", pf.items[i].text);
-			break;
-		case PF_WARN:
-			print_wrapped(stderr, "warning: ", pf.items[i].text);
-			break;
-		case PF_REFUSE:
-			print_wrapped(stderr,
-				      a->force ? "warning (--force goes on): " : "refused: ",
-				      pf.items[i].text);
-			break;
-		}
-	}
-	if (pf.refused && !a->force) {
-		fprintf(stderr, "redirect enable: nothing was changed. Mend the above and run it "
-			"again, or add --force to enable all the same.\n");
-		return false;
-	}
-	return true;
+	return cli_report_preflight(&command_enable, &pf, a->force, info);
 }
 
-static int dry_run(struct session *ss, const struct enable_args *a)
+/*
+ * --keep-client-address: the tunnel comes up first and NEW is probed
+ * through it, which says exactly what is missing at NEW's end. When
+ * enable stops here the tunnel goes again (unless it was there before).
+ */
+static bool probe_through_tunnel(struct session *ss, const struct enable_args *a,
+				 const struct tunnel *t)
+{
+	static struct preflight pf;
+	struct tunnel_undo undo;
+	struct errmsg e = { "" };
+	bool go;
+
+	if (install_tunnel_first(ss, &a->spec, &undo, &e)) {
+		cli_fail(&command_enable, EXIT_FAILED, &e);
+		install_tunnel_abandon(ss, &undo);
+		return false;
+	}
+	memset(&pf, 0, sizeof(pf));
+	preflight_probe_tunnel(&a->spec, &t->local, &pf);
+	go = cli_report_preflight(&command_enable, &pf, a->force, stdout);
+	if (!go)
+		install_tunnel_abandon(ss, &undo);
+	return go;
+}
+
+static int dry_run(struct session *ss, const struct enable_args *a, const struct tunnel *t)
 {
 	struct errmsg e = { "" };
 	bool go = look_before_leaping(ss, a, stderr);
@@ -249,25 +225,56 @@ static int dry_run(struct session *ss, const struct enable_args *a)
 	if (!go)
 		printf("# The pre-flight checks refused it (see above): "
 		       "enable would stop there.\n");
+	if (a->spec.keep_client_address)
+		printf("# The probe of the new server through the tunnel runs at enable: a dry run\n"
+		       "# makes no tunnel.\n");
 	render_table(&a->spec, stdout);
+	if (a->spec.keep_client_address)
+		tunnel_render(t, stdout);
 	return go ? EXIT_DONE : EXIT_FAILED;
 }
 
-static int enable(struct session *ss, const struct enable_args *a)
+static int enable(struct session *ss, const struct enable_args *a, const struct tunnel *t)
 {
 	struct install_report report;
 	struct errmsg e = { "" };
 
-	if (session_is_installed(ss, &a->spec)) {
+	if (session_is_installed(ss, &a->spec) && install_tunnel_in_place(ss, &a->spec)) {
 		printf("redirect: already enabled with these settings; nothing changed.\n");
 		return EXIT_DONE;
 	}
 	if (!look_before_leaping(ss, a, stdout))
 		return EXIT_FAILED;
+	if (a->spec.keep_client_address && !a->no_probe && !probe_through_tunnel(ss, a, t))
+		return EXIT_FAILED;
 	if (install_spec(ss, &a->spec, &report, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
-	print_enabled(&a->spec, &report);
+	print_enabled(&a->spec, &report, t);
 	return EXIT_DONE;
+}
+
+/* One end per host: the new server, which accepts, does not also redirect. */
+static int check_role(const struct session *ss, struct errmsg *e)
+{
+	if (ss->state.enabled && ss->state.spec.role == ROLE_NEW)
+		return errmsg_set(e, -EBUSY, "this host accepts redirected connections (`redirect "
+				  "accept`): it is the new server. Run `redirect disable` here first "
+				  "if it is now the old one");
+	return 0;
+}
+
+/* The tunnel's ends and MTU, which the ruleset's MSS clamp needs. */
+static int plan_tunnel(struct session *ss, struct enable_args *a, struct tunnel *t,
+		       struct errmsg *e)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if (!a->spec.keep_client_address)
+		return 0;
+	err = tunnel_plan(&ss->rtnl, &a->spec, t, e);
+	a->spec.tunnel_mtu = t->mtu;
+	return err;
 }
 
 static int cmd_enable(int argc, char **argv)
@@ -275,12 +282,19 @@ static int cmd_enable(int argc, char **argv)
 	struct enable_args a = { .dry_run = false };
 	struct errmsg e = { "" };
 	struct session ss;
+	struct tunnel t;
 	int rc;
 
 	spec_init(&a.spec);
 	rc = cli_parse(&command_enable, argc, argv, on_option, &a, &e);
 	if (rc)
 		return cli_parse_status(&command_enable, rc, &e);
+	if (a.spec.keep_client_address && a.no_masquerade) {
+		errmsg_set(&e, -EINVAL, "--keep-client-address and --no-masquerade exclude each "
+			   "other (the tunnel keeps the client's address; --no-masquerade is for a "
+			   "new server that routes through this host)");
+		return cli_fail(&command_enable, EXIT_USAGE, &e);
+	}
 	if (spec_finalize(&a.spec, &e))
 		return cli_fail(&command_enable, EXIT_USAGE, &e);
 	rc = check_not_local(&a.spec, &e);
@@ -289,7 +303,10 @@ static int cmd_enable(int argc, char **argv)
 	if (session_begin(&ss, globals.state_dir, a.dry_run ? 0 : SESSION_CREATE | SESSION_LOCK,
 			  cli_say_waiting, &command_enable, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
-	rc = a.dry_run ? dry_run(&ss, &a) : enable(&ss, &a);
+	if (check_role(&ss, &e) || plan_tunnel(&ss, &a, &t, &e))
+		rc = cli_fail(&command_enable, EXIT_FAILED, &e);
+	else
+		rc = a.dry_run ? dry_run(&ss, &a, &t) : enable(&ss, &a, &t);
 	session_close(&ss);
 	return rc;
 }

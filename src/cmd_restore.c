@@ -21,7 +21,9 @@ const struct command command_restore = {
 		"forwarding back on: after a reboot, or after `nft flush ruleset` (which\n"
 		"nftables.service runs on reload) removed the table. Counters start again from\n"
 		"zero; the time of the last redirected connection is kept in the state.\n"
-		"Does nothing when the redirect is in place or nothing is enabled.",
+		"Does nothing when the redirect is in place or nothing is enabled. On the new\n"
+		"server it brings back what `redirect accept` made: the tunnel's end, its\n"
+		"return path and its table.",
 	.options = restore_options,
 };
 
@@ -39,12 +41,14 @@ static int cmd_restore(int argc, char **argv)
 		return cli_fail(&command_restore, EXIT_FAILED, &e);
 	if (!ss.state.enabled) {
 		printf("redirect: nothing is enabled; nothing to restore.\n");
-	} else if (session_is_installed(&ss, &ss.state.spec)) {
+	} else if (session_is_installed(&ss, &ss.state.spec) &&
+		   install_tunnel_in_place(&ss, &ss.state.spec)) {
 		printf("redirect: the redirect is in place; nothing changed.\n");
 	} else if (install_spec(&ss, &ss.state.spec, &report, &e)) {
 		rc = cli_fail(&command_restore, EXIT_FAILED, &e);
 	} else {
-		printf("redirect: restored the redirect%s.\n",
+		printf("redirect: restored the %s%s.\n",
+		       ss.state.spec.role == ROLE_NEW ? "tunnel's end and its table" : "redirect",
 		       report.forwarding_on ? " and switched forwarding back on" : "");
 	}
 	session_close(&ss);

@@ -23,6 +23,7 @@
 #include "print.h"
 #include "session.h"
 #include "state.h"
+#include "tunnel.h"
 
 #define SOURCES_TEXT_DEFAULT 10
 #define SPARK_LEN 24
@@ -125,27 +126,48 @@ static void print_since(struct printer *p, const struct snapshot *s)
 					      s->now - s->state.since : 0), ago, sizeof(ago)));
 }
 
-static void print_targets(struct printer *p, const struct spec *spec)
+/* "KEY": [A4, A6], and in text "A4 and A6". */
+static void print_pair(struct printer *p, const char *key, bool has4, const struct address *a4,
+		       bool has6, const struct address *a6)
 {
 	char a[ADDRESS_STRLEN];
 
-	print_array_begin(p, "to");
-	print_text(p, "  to ");
-	if (spec->has_to4) {
-		address_str(&spec->to4, a);
+	print_array_begin(p, key);
+	if (has4) {
+		address_str(a4, a);
 		print_str(p, NULL, PRINT_ARRAY_MEMBER, a);
 		print_text(p, "%s", a);
 	}
-	if (spec->has_to6) {
-		address_str(&spec->to6, a);
+	if (has6) {
+		address_str(a6, a);
 		print_str(p, NULL, PRINT_ARRAY_MEMBER, a);
-		print_text(p, "%s%s", spec->has_to4 ? " and " : "", a);
+		print_text(p, "%s%s", has4 ? " and " : "", a);
 	}
 	print_array_end(p);
+}
+
+static void print_targets(struct printer *p, const struct spec *spec)
+{
+	print_text(p, "  to ");
+	print_pair(p, "to", spec->has_to4, &spec->to4, spec->has_to6, &spec->to6);
 	print_bool(p, "masquerade", NULL, spec->masquerade);
-	print_text(p, ", masquerade %s", spec->masquerade ? "on" : "off");
+	print_bool(p, "keep_client_address", NULL, spec->keep_client_address);
+	if (spec->keep_client_address)
+		print_text(p, ", through the tunnel %s (the clients' addresses kept)",
+			   TUNNEL_IFNAME);
+	else
+		print_text(p, ", masquerade %s", spec->masquerade ? "on" : "off");
 	print_u64(p, "remember_seconds", NULL, spec->remember);
 	print_text(p, "\n");
+}
+
+/* NEW: where the connections come from. */
+static void print_sender(struct printer *p, const struct spec *spec)
+{
+	print_text(p, "  from the old server ");
+	print_pair(p, "from", spec->has_from4, &spec->from4, spec->has_from6, &spec->from6);
+	print_text(p, ", through the tunnel %s\n", TUNNEL_IFNAME);
+	print_u64(p, "remember_seconds", NULL, spec->remember);
 }
 
 /* The addresses of this host the redirect catches connections to. */
@@ -168,11 +190,18 @@ static void print_matched(struct printer *p, const struct spec *spec)
 
 static void print_header(struct printer *p, const struct snapshot *s)
 {
+	bool accepting = s->state.spec.role == ROLE_NEW;
+
 	print_style(p, STYLE_BOLD);
-	print_text(p, "redirect: enabled ");
+	print_text(p, accepting ? "redirect: accepting " : "redirect: enabled ");
 	print_style(p, STYLE_NONE);
+	print_str(p, "role", NULL, accepting ? "new" : "old");
 	print_since(p, s);
 	print_text(p, "\n");
+	if (accepting) {
+		print_sender(p, &s->state.spec);
+		return;
+	}
 	print_matched(p, &s->state.spec);
 	print_targets(p, &s->state.spec);
 }
@@ -342,11 +371,20 @@ static int render(struct printer *p, const struct snapshot *s, const struct stat
 		print_object_end(p);
 		return EXIT_FAILED;
 	}
+	if (spec_tunnel(&s->state.spec))
+		print_bool(p, "tunnel", NULL, !s->tunnel_gone);
+	if (s->tunnel_gone) {
+		print_style(p, STYLE_BAD);
+		print_text(p, "\nThe tunnel %s is gone or changed (a reboot, or someone removed it):\n"
+			   "the redirected connections go nowhere. `redirect restore` brings it back.\n",
+			   TUNNEL_IFNAME);
+		print_style(p, STYLE_NONE);
+	}
 	print_services(p, &s->st, r);
 	print_sources(p, &s->st, a->sources_given ? a->sources :
 		      p->json ? UINT64_MAX : SOURCES_TEXT_DEFAULT);
 	print_object_end(p);
-	return EXIT_DONE;
+	return s->tunnel_gone ? EXIT_FAILED : EXIT_DONE;
 }
 
 /* ---- Prometheus ---- */
@@ -409,11 +447,16 @@ static int render_prometheus(FILE *f, const struct snapshot *s)
 	}
 	if (broken)
 		return EXIT_FAILED;
+	if (spec_tunnel(&s->state.spec)) {
+		prom_family(f, "redirect_tunnel_up", "gauge",
+			    "Whether the tunnel of --keep-client-address or accept is in place.");
+		fprintf(f, "redirect_tunnel_up %d\n", s->tunnel_gone ? 0 : 1);
+	}
 	prom_services(f, &s->st);
 	prom_family(f, "redirect_stale_sources", "gauge",
 		    "Distinct client addresses seen within the remember window.");
 	fprintf(f, "redirect_stale_sources %u\n", s->st.nsources);
-	return EXIT_DONE;
+	return s->tunnel_gone ? EXIT_FAILED : EXIT_DONE;
 }
 
 /* ---- watch ---- */
@@ -562,7 +605,7 @@ static int look(struct stats_run *r)
 	struct errmsg e = { "" };
 	int rc;
 
-	rc = snapshot_take(&r->ss.dir, &r->ss.nft, &r->snap, &e);
+	rc = snapshot_take(&r->ss.dir, &r->ss.nft, &r->ss.rtnl, &r->snap, &e);
 	snapshot_release(&r->ss.dir, &r->snap);
 	if (rc)
 		return cli_fail(&command_stats, EXIT_FAILED, &e);

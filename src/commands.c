@@ -32,6 +32,7 @@ const struct command *const commands[] = {
 	&command_restore,
 	&command_stats,
 	&command_check,
+	&command_accept,
 	&command_help,
 	NULL,
 };

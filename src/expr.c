@@ -9,7 +9,9 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
+#include <net/if.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -35,13 +37,18 @@ void e_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
 }
 
-void e_cmp(struct nftnl_rule *r, const void *data, uint32_t len)
+void e_cmp_op(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
 {
 	struct nftnl_expr *e = expr_add(r, "cmp");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
 	nftnl_expr_set_data(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+void e_cmp(struct nftnl_rule *r, const void *data, uint32_t len)
+{
+	e_cmp_op(r, NFT_CMP_EQ, data, len);
 }
 
 void e_cmp_u8(struct nftnl_rule *r, uint8_t v)
@@ -193,4 +200,71 @@ void dnat_to(struct nftnl_rule *r, const struct address *to)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY,
 			   to->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+}
+
+/* iifname / oifname "NAME": the name padded to IFNAMSIZ, as nft compares it. */
+void match_ifname(struct nftnl_rule *r, uint32_t key, const char *name)
+{
+	char padded[IFNAMSIZ] = "";
+
+	snprintf(padded, sizeof(padded), "%s", name);
+	e_meta(r, key, NFT_REG_1);
+	e_cmp(r, padded, sizeof(padded));
+}
+
+/* tcp flags syn / syn,rst: a SYN or a SYN-ACK */
+void match_syn_or_synack(struct nftnl_rule *r)
+{
+	const uint8_t mask = TH_SYN | TH_RST, zero = 0;
+
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	e_bitwise(r, &mask, &zero, 1);
+	e_cmp_u8(r, TH_SYN);
+}
+
+/* ct mark & BIT != BIT */
+void match_no_ct_mark(struct nftnl_rule *r, uint32_t bit)
+{
+	e_ct_load(r, NFT_CT_MARK, -1);
+	e_bitwise_u32(r, bit, 0);
+	e_cmp_op(r, NFT_CMP_NEQ, &bit, sizeof(bit));
+}
+
+/* The MSS option of a TCP header, written from register 1 (2 bytes). */
+static void write_maxseg(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = expr_add(r, "exthdr");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_SREG, NFT_REG_1);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_EXTHDR_TYPE, TCPOPT_MAXSEG);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OFFSET, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_LEN, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OP, NFT_EXTHDR_OP_TCPOPT);
+}
+
+/* tcp option maxseg size set rt mtu: the kernel only ever lowers an MSS */
+void set_mss_route(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = expr_add(r, "rt");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RT_KEY, NFT_RT_TCPMSS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RT_DREG, NFT_REG_1);
+	e = expr_add(r, "byteorder");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, 2);
+	write_maxseg(r);
+}
+
+/* tcp option maxseg size set MSS */
+void set_mss(struct nftnl_rule *r, uint16_t mss)
+{
+	struct nftnl_expr *e = expr_add(r, "immediate");
+	uint16_t be = htons(mss);
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set_data(e, NFTNL_EXPR_IMM_DATA, &be, sizeof(be));
+	write_maxseg(r);
 }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "host.h"
+#include "tunnel.h"
 
 static bool same(const struct sockaddr *sa, const struct address *a)
 {
@@ -53,6 +54,8 @@ unsigned int host_addresses(bool v4, bool v6, struct address *out, unsigned int 
 		bool seen = false;
 
 		if (!sa || !((sa->sa_family == AF_INET && v4) || (sa->sa_family == AF_INET6 && v6)))
+			continue;
+		if (!strcmp(ifa->ifa_name, TUNNEL_IFNAME))	/* our tunnel's: no client's */
 			continue;
 		a.family = sa->sa_family;
 		if (a.family == AF_INET)

@@ -14,6 +14,7 @@
 #include "history.h"
 #include "install.h"
 #include "ruleset.h"
+#include "tunnel.h"
 
 #ifndef ERESTART
 #define ERESTART 85
@@ -21,6 +22,12 @@
 #define COMMIT_TRIES 3
 
 static const int families[] = { AF_INET, AF_INET6 };
+
+/* OLD forwards the families it redirects; NEW forwards nothing. */
+static bool forwards(const struct spec *spec, int family)
+{
+	return spec->role == ROLE_OLD && spec_uses(spec, family);
+}
 
 static unsigned int bit(int family)
 {
@@ -80,7 +87,7 @@ static int plan_forwarding(const struct spec *spec, struct state *next, unsigned
 	for (i = 0; i < 2; i++) {
 		unsigned int before = next->sysctls.n;
 
-		if (!spec_uses(spec, families[i]) ||
+		if (!forwards(spec, families[i]) ||
 		    forwarding_recorded(&next->sysctls, families[i]))
 			continue;
 		err = forwarding_plan(families[i], &next->sysctls, e);
@@ -103,7 +110,7 @@ static int apply_forwarding(const struct spec *spec, const struct state *next,
 
 	*switched = 0;
 	for (i = 0; i < 2; i++) {
-		if (!spec_uses(spec, families[i]))
+		if (!forwards(spec, families[i]))
 			continue;
 		rc = forwarding_apply(families[i], &next->sysctls, e);
 		if (rc < 0)
@@ -114,7 +121,10 @@ static int apply_forwarding(const struct spec *spec, const struct state *next,
 	return 0;
 }
 
-/* Undo what this run switched on (@families), and put the old state file back. */
+/*
+ * Undo what this run switched on (@families) and the tunnel it built (one
+ * the state did not know of before), and put the old state file back.
+ */
 static void roll_back(struct session *ss, struct state *next, unsigned int switched_on)
 {
 	struct errmsg ignored;
@@ -123,6 +133,8 @@ static void roll_back(struct session *ss, struct state *next, unsigned int switc
 	for (i = 0; i < 2; i++)
 		if (switched_on & bit(families[i]))
 			forwarding_restore(families[i], &next->sysctls, true, &ignored);
+	if (next->tunnel && !ss->state.tunnel && tunnel_down(&ss->rtnl, &ignored))
+		ss->state.tunnel = true;	/* still there: disable must know of it */
 	state_write(&ss->dir, &ss->state, &ignored);
 }
 
@@ -134,7 +146,7 @@ static int restore_unused(const struct spec *spec, struct state *next, bool resu
 	int err;
 
 	for (i = 0; i < 2; i++) {
-		if (spec_uses(spec, families[i]) ||
+		if (forwards(spec, families[i]) ||
 		    !forwarding_recorded(&next->sysctls, families[i]))
 			continue;
 		err = forwarding_restore(families[i], &next->sysctls, resume, e);
@@ -143,6 +155,57 @@ static int restore_unused(const struct spec *spec, struct state *next, bool resu
 		r->forwarding_off |= bit(families[i]);
 	}
 	return 0;
+}
+
+/* ---- the tunnel (--keep-client-address on OLD, accept on NEW) ---- */
+
+int install_tunnel_first(struct session *ss, const struct spec *spec,
+			 struct tunnel_undo *undo, struct errmsg *e)
+{
+	struct tunnel t;
+	int err = tunnel_plan(&ss->rtnl, spec, &t, e);
+
+	undo->was_there = ss->state.tunnel;
+	undo->pending = ss->state.pending;
+	if (err)
+		return err;
+	if (!ss->state.tunnel) {
+		ss->state.tunnel = ss->state.pending = true;
+		err = state_write_intent(&ss->dir, &ss->state, e);
+	}
+	return err ? err : tunnel_up(&ss->rtnl, &t, e);
+}
+
+void install_tunnel_abandon(struct session *ss, const struct tunnel_undo *undo)
+{
+	struct errmsg ignored;
+
+	if (undo->was_there || tunnel_down(&ss->rtnl, &ignored))
+		return;
+	ss->state.tunnel = false;
+	ss->state.pending = undo->pending;
+	state_write(&ss->dir, &ss->state, &ignored);
+}
+
+/*
+ * The tunnel @spec needs, up, or (@spec needing none) left for disable to
+ * remove: sessions open through it when an enable switches to masquerade
+ * must not be cut.
+ */
+static int tunnel_for(struct session *ss, const struct spec *spec, struct errmsg *e)
+{
+	struct tunnel t;
+	int err;
+
+	if (!spec_tunnel(spec))
+		return 0;
+	err = tunnel_plan(&ss->rtnl, spec, &t, e);
+	return err ? err : tunnel_up(&ss->rtnl, &t, e);
+}
+
+bool install_tunnel_in_place(struct session *ss, const struct spec *spec)
+{
+	return tunnel_ready_for(&ss->rtnl, spec);
 }
 
 int install_spec(struct session *ss, const struct spec *spec, struct install_report *r,
@@ -159,6 +222,7 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 	next->enabled = next->pending = true;
 	next->draining = false;
 	next->spec = *spec;
+	next->tunnel |= spec_tunnel(spec);
 	if (!ss->state.enabled || !next->since) {
 		next->since = (int64_t)time(NULL);
 		memset(&next->history, 0, sizeof(next->history));	/* a new migration */
@@ -170,6 +234,8 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 	if (err)
 		return err;
 	err = apply_forwarding(spec, next, &switched, e);
+	if (!err)
+		err = tunnel_for(ss, spec, e);
 	if (!err)
 		err = commit(ss, spec, false, e);
 	if (err) {
@@ -292,9 +358,11 @@ int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
 		err = delete_table(ss, &before, e);
 	if (!err)
 		err = restore_forwarding(ss, resume, e);
+	if (!err && ss->state.tunnel)	/* after the table: nothing routes into it any more */
+		err = tunnel_down(&ss->rtnl, e);
 	if (err || ss->dir.fd < 0)
 		return err;
-	ss->state.enabled = ss->state.pending = ss->state.draining = false;
+	ss->state.enabled = ss->state.pending = ss->state.draining = ss->state.tunnel = false;
 	ss->state.since = 0;
 	return state_write(&ss->dir, &ss->state, e);
 }

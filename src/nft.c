@@ -27,6 +27,7 @@
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
+#include "netlink.h"
 #include "nft.h"
 
 #ifndef ERESTART
@@ -82,9 +83,7 @@ struct exchange {
 	unsigned int finished;
 	int error;			/* the first error, negative errno */
 	uint32_t error_seq;
-	char ext_msg[200];
-	uint32_t ext_offset;
-	bool has_offset;
+	struct nl_ext_ack ext;
 	int (*on_data)(const struct nlmsghdr *nlh, void *data);
 	void *data;
 };
@@ -92,35 +91,6 @@ struct exchange {
 static bool in_exchange(const struct exchange *x, uint32_t seq)
 {
 	return seq - x->first_seq < x->count;
-}
-
-static void parse_ext_ack(const struct nlmsghdr *nlh, struct exchange *x)
-{
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	size_t skip = sizeof(*err), payload = mnl_nlmsg_get_payload_len(nlh);
-	const struct nlattr *attr;
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	/* without CAPPED the request comes back whole before the TLVs */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (err->msg.nlmsg_len < sizeof(err->msg) ||
-		    err->msg.nlmsg_len - sizeof(err->msg) > payload - skip)
-			return;
-		skip += NLMSG_ALIGN(err->msg.nlmsg_len - sizeof(err->msg));
-	}
-	if (skip > payload)
-		return;
-	mnl_attr_for_each(attr, nlh, skip) {
-		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-			snprintf(x->ext_msg, sizeof(x->ext_msg), "%s", mnl_attr_get_str(attr));
-		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_OFFS &&
-		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0) {
-			x->ext_offset = mnl_attr_get_u32(attr);
-			x->has_offset = true;
-		}
-	}
 }
 
 static void record_error(struct exchange *x, const struct nlmsghdr *nlh, int error)
@@ -132,7 +102,7 @@ static void record_error(struct exchange *x, const struct nlmsghdr *nlh, int err
 	x->error = error;
 	x->error_seq = nlh->nlmsg_seq;
 	if (nlh->nlmsg_type == NLMSG_ERROR)
-		parse_ext_ack(nlh, x);
+		nl_parse_ext_ack(nlh, &x->ext);
 }
 
 static int handle_error_msg(const struct nlmsghdr *nlh, struct exchange *x)
@@ -288,8 +258,8 @@ static void explain_batch_error(const struct ops *ops, const struct exchange *x,
 
 	if (in_exchange(x, x->error_seq))
 		op = &ops->v[x->error_seq - x->first_seq];
-	if (op && op->object == OP_RULE && x->has_offset)
-		in_expr = expr_at_offset(msgs[x->error_seq - x->first_seq], x->ext_offset,
+	if (op && op->object == OP_RULE && x->ext.has_offset)
+		in_expr = expr_at_offset(msgs[x->error_seq - x->first_seq], x->ext.offset,
 					 expr_name, sizeof(expr_name), &index);
 	if (op)
 		errmsg_set(e, x->error, "the kernel refused %s: %s", op->what,
@@ -301,8 +271,8 @@ static void explain_batch_error(const struct ops *ops, const struct exchange *x,
 	if (in_expr)
 		used += (size_t)snprintf(e->text + used, sizeof(e->text) - used,
 					 " (expression %u, '%s')", index, expr_name);
-	if (x->ext_msg[0] && used < sizeof(e->text))
-		snprintf(e->text + used, sizeof(e->text) - used, "; kernel says: %s", x->ext_msg);
+	if (x->ext.msg[0] && used < sizeof(e->text))
+		snprintf(e->text + used, sizeof(e->text) - used, "; kernel says: %s", x->ext.msg);
 }
 
 /* ---- the batch ---- */

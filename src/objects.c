@@ -26,6 +26,8 @@ const char *const chain_names[CHAIN_COUNT] = {
 	[CHAIN_REDIRECT_IPV6] = "redirect_ipv6",
 	[CHAIN_POSTROUTING] = "postrouting",
 	[CHAIN_FORWARD] = "forward",
+	[CHAIN_INPUT] = "input",
+	[CHAIN_OUTPUT] = "output",
 };
 
 const char *const set_names[SET_COUNT] = {

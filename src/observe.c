@@ -16,6 +16,7 @@
 #include "ct.h"
 #include "history.h"
 #include "observe.h"
+#include "tunnel.h"
 
 struct elem_ctx {
 	struct stats *st;
@@ -127,8 +128,8 @@ int observe(struct nft_sock *nft, struct stats *st, bool *installed, struct errm
 	return err;
 }
 
-int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct snapshot *s,
-		  struct errmsg *e)
+int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock *rtnl,
+		  struct snapshot *s, struct errmsg *e)
 {
 	long holder;
 	int err;
@@ -143,6 +144,8 @@ int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct snapshot *
 		err = observe(nft, &s->st, &s->installed, e);
 	if (!err)
 		stats_finish(&s->st);
+	s->tunnel_gone = !err && s->installed && s->state.enabled &&
+			 !tunnel_ready_for(rtnl, &s->state.spec);
 	if (!err && s->state.draining)
 		err = ct_count_open(&s->draining, e);
 	if (!err && s->state.enabled &&

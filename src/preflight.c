@@ -24,6 +24,7 @@
 #include "preflight.h"
 #include "probe.h"
 #include "ruleset.h"
+#include "tunnel.h"
 
 static void add(struct preflight *pf, enum preflight_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -81,60 +82,30 @@ static const char *route_problem(unsigned char type)
 	}
 }
 
-/* Asks the kernel for its route to @a, as `ip route get` does. */
-static int route_type(const struct address *a, unsigned char *type)
-{
-	char buf[8192];
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct rtmsg *rtm;
-	ssize_t n;
-	int err = 0;
-
-	if (!nl)
-		return -errno;
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (unsigned char)a->family;
-	rtm->rtm_dst_len = a->family == AF_INET ? 32 : 128;
-	mnl_attr_put(nlh, RTA_DST, a->family == AF_INET ? 4 : 16, &a->in);
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ||
-	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0) {
-		err = -errno;
-	} else if (nlh->nlmsg_type == NLMSG_ERROR) {
-		err = ((struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))->error;
-	} else {
-		*type = ((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_type;
-	}
-	mnl_socket_close(nl);
-	return err;
-}
-
-static void check_route(const struct address *to, struct preflight *pf)
+static void check_route(struct rtnl_sock *rtnl, const struct address *to, const char *whose,
+			struct preflight *pf)
 {
 	char addr[ADDRESS_STRLEN];
-	unsigned char type = RTN_UNSPEC;
+	struct route_info r;
 	const char *problem;
-	int err = route_type(to, &type);
+	int err = route_get(rtnl, to, &r);
 
 	address_str(to, addr);
 	if (err == -ENETUNREACH || err == -EHOSTUNREACH)
-		add(pf, PF_REFUSE,
-		    "the new server %s is unreachable from this host (no usable route)",
-		    addr);
+		add(pf, PF_REFUSE, "the %s server %s is unreachable from this host (no usable "
+		    "route)", whose, addr);
 	else if (err)
 		add(pf, PF_WARN, "cannot look up the route to %s: %s", addr, strerror(-err));
-	else if ((problem = route_problem(type)))
-		add(pf, PF_REFUSE, "the new server %s %s", addr, problem);
+	else if ((problem = route_problem(r.type)))
+		add(pf, PF_REFUSE, "the %s server %s %s", whose, addr, problem);
 }
 
-/* ---- forward chains of other tables ---- */
+/* ---- base chains of other tables that would drop what we need ---- */
 
 struct chains_ctx {
 	struct nft_sock *nft;
 	int families;			/* 1 IPv4, 2 IPv6 */
+	uint32_t hook;			/* NF_INET_FORWARD, NF_INET_LOCAL_IN */
 	struct {
 		uint32_t family;
 		char table[64], chain[64];
@@ -155,7 +126,7 @@ static void note_chain(struct nftnl_chain *c, void *data)
 	uint32_t family = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
 
 	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) ||
-	    nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) != NF_INET_FORWARD ||
+	    nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) != ctx->hook ||
 	    !family_relevant(family, ctx->families) || ctx->n == 16 ||
 	    (family == NFPROTO_INET &&
 	     !strcmp(NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)), TABLE_NAME)))
@@ -170,9 +141,10 @@ static void note_chain(struct nftnl_chain *c, void *data)
 	ctx->n++;
 }
 
-/* What one rule of a forward chain does, as far as this check cares. */
+/* What one rule of a base chain does, as far as these checks care. */
 struct rule_shape {
 	bool ct_mark, ct_dnat, accept, drops;
+	bool tunnel_port;		/* compares something with the tunnel's UDP port */
 	unsigned int exprs, others;
 };
 
@@ -205,16 +177,30 @@ static int look_at_expr(struct nftnl_expr *e, void *data)
 		r->drops = v == NF_DROP;
 	} else if (!strcmp(name, "reject")) {
 		r->drops = true;
-	} else if (strcmp(name, "counter") && strcmp(name, "log") && strcmp(name, "cmp")) {
+	} else if (!strcmp(name, "cmp")) {
+		const uint16_t *v = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+
+		r->tunnel_port |= v && len == 2 && *v == htons(TUNNEL_PORT);
+	} else if (strcmp(name, "counter") && strcmp(name, "log")) {
 		r->others++;
 	}
 	return 0;
 }
 
 struct rules_ctx {
-	bool lets_through;	/* an accept of our mark, or of DNATed flows */
+	uint32_t hook;
+	bool lets_through;	/* forward: an accept of our mark or DNATed flows; input: of UDP 4789 */
 	bool drops_at_end;	/* the last rule drops or rejects everything */
 };
+
+static bool lets_through(const struct rules_ctx *ctx, const struct rule_shape *shape)
+{
+	if (!shape->accept)
+		return false;
+	if (ctx->hook == NF_INET_FORWARD)
+		return shape->ct_mark || shape->ct_dnat;
+	return shape->tunnel_port;
+}
 
 /* Rules come in order; the last one seen decides drops_at_end. */
 static int look_at_rule(const struct nlmsghdr *nlh, void *data)
@@ -230,8 +216,7 @@ static int look_at_rule(const struct nlmsghdr *nlh, void *data)
 		return -ENOMEM;
 	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
 		nftnl_expr_foreach(r, look_at_expr, &shape);
-		if (shape.accept && (shape.ct_mark || shape.ct_dnat))
-			ctx->lets_through = true;
+		ctx->lets_through |= lets_through(ctx, &shape);
 		/* unconditional: nothing but counter, log and the verdict */
 		ctx->drops_at_end = shape.drops && shape.others == 0 &&
 				    shape.exprs <= 3 && !shape.ct_mark && !shape.ct_dnat;
@@ -265,18 +250,44 @@ static void report_forward_drop(struct preflight *pf, const char *fam, const cha
 	    fam, table, chain, CT_MARK_BIT, CT_MARK_BIT, iptables);
 }
 
-static int check_forward(const struct spec *spec, struct nft_sock *nft, struct preflight *pf,
-			 struct errmsg *e)
+/* The tunnel's UDP from the other end would be dropped in an input chain. */
+static void report_input_drop(struct preflight *pf, const struct spec *spec, const char *fam,
+			      const char *table, const char *chain, bool policy_drop)
+{
+	const struct address *peer = tunnel_peer(spec);
+	const char *ip = peer->family == AF_INET ? "ip" : "ip6";
+	char addr[ADDRESS_STRLEN], iptables[160] = "";
+
+	address_str(peer, addr);
+	if (!strcmp(table, "filter") && !strcmp(chain, "INPUT"))
+		snprintf(iptables, sizeof(iptables),
+			 "\n  (iptables: %s -I INPUT -s %s -p udp --dport %d -j ACCEPT)",
+			 peer->family == AF_INET ? "iptables" : "ip6tables", addr, TUNNEL_PORT);
+	add(pf, PF_REFUSE,
+	    "table %s %s, chain %s %s: the tunnel's UDP port %d from %s would be dropped there "
+	    "(an accept in our table cannot override it). Let it through with\n"
+	    "    nft insert rule %s %s %s %s saddr %s udp dport %d accept%s\n"
+	    "where whatever manages that table keeps it, then run this again",
+	    fam, table, chain, policy_drop ? "drops by default" : "ends in a drop or reject",
+	    TUNNEL_PORT, addr, fam, table, chain, ip, addr, TUNNEL_PORT, iptables);
+}
+
+/* Base chains of @hook in other tables that drop what the redirect needs. */
+static int check_hook(const struct spec *spec, struct nft_sock *nft, uint32_t hook,
+		      struct preflight *pf, struct errmsg *e)
 {
 	static struct chains_ctx ctx;
 	unsigned int i;
 	int err;
 
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.families = (spec->has_to4 ? 1 : 0) | (spec->has_to6 ? 2 : 0);
+	ctx.hook = hook;
+	ctx.families = spec_uses(spec, AF_INET) | spec_uses(spec, AF_INET6) << 1;
+	if (hook == NF_INET_LOCAL_IN)	/* the tunnel: the underlay's family */
+		ctx.families = tunnel_peer(spec)->family == AF_INET ? 1 : 2;
 	err = nft_dump_chains(nft, note_chain, &ctx, e);
 	for (i = 0; !err && i < ctx.n; i++) {
-		struct rules_ctx rules = { false, false };
+		struct rules_ctx rules = { hook, false, false };
 		const char *fam = family_name(ctx.forward[i].family);
 
 		err = nft_dump_rules(nft, ctx.forward[i].family, ctx.forward[i].table,
@@ -284,8 +295,12 @@ static int check_forward(const struct spec *spec, struct nft_sock *nft, struct p
 		if (err || rules.lets_through ||
 		    (!ctx.forward[i].policy_drop && !rules.drops_at_end))
 			continue;
-		report_forward_drop(pf, fam, ctx.forward[i].table, ctx.forward[i].chain,
-				    ctx.forward[i].policy_drop);
+		if (hook == NF_INET_FORWARD)
+			report_forward_drop(pf, fam, ctx.forward[i].table, ctx.forward[i].chain,
+					    ctx.forward[i].policy_drop);
+		else
+			report_input_drop(pf, spec, fam, ctx.forward[i].table,
+					  ctx.forward[i].chain, ctx.forward[i].policy_drop);
 	}
 	return err;
 }
@@ -354,44 +369,36 @@ static bool loopback(const struct address *a)
 				      IN6_IS_ADDR_LOOPBACK(&a->in.v6);
 }
 
-struct listeners {
-	const struct spec *spec;
+/* One listening TCP socket: its address and port. */
+typedef void (*listener_cb)(const struct address *a, uint16_t port, void *data);
+
+struct listen_walk {
 	int family;
-	char *out;
-	size_t len;
+	listener_cb cb;
+	void *data;
 };
 
-static int listener_cb(const struct nlmsghdr *nlh, void *data)
+static int listener_msg(const struct nlmsghdr *nlh, void *data)
 {
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
-	struct listeners *l = data;
-	struct address a = { .family = l->family };
-	uint16_t port;
-	size_t used = strlen(l->out);
-	unsigned int i;
+	struct listen_walk *w = data;
+	struct address a = { .family = w->family };
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
 		return MNL_CB_OK;
-	memcpy(&a.in, m->id.idiag_src, l->family == AF_INET ? 4 : 16);
-	port = ntohs(m->id.idiag_sport);
-	if (loopback(&a))	/* bound to loopback only: not reachable from outside anyway */
-		return MNL_CB_OK;
-	for (i = 0; i < l->spec->nservices; i++)
-		if (l->spec->services[i].port == port && used + 24 < l->len &&
-		    !strstr(l->out, l->spec->services[i].name))
-			used += (size_t)snprintf(l->out + used, l->len - used, "%s%s %u",
-						 used ? ", " : "", l->spec->services[i].name, port);
+	memcpy(&a.in, m->id.idiag_src, w->family == AF_INET ? 4 : 16);
+	w->cb(&a, ntohs(m->id.idiag_sport), w->data);
 	return MNL_CB_OK;
 }
 
 /*
- * Sockets listening on a redirected port on a non-loopback address, from
- * sock_diag as ss asks for them: only the listening hash is walked, where
- * /proc/net/tcp walks every socket of every namespace.
+ * Every TCP socket listening in @family, from sock_diag as ss asks for
+ * them: only the listening hash is walked, where /proc/net/tcp walks every
+ * socket of every namespace.
  */
-static void listening_ports(const struct spec *spec, int family, char *out, size_t len)
+static void for_each_listener(int family, listener_cb cb, void *data)
 {
-	struct listeners l = { spec, family, out, len };
+	struct listen_walk w = { family, cb, data };
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
 	char buf[16384];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -413,51 +420,242 @@ static void listening_ports(const struct spec *spec, int family, char *out, size
 	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0)
 		while (rc > MNL_CB_STOP && (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
 			rc = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl),
-					listener_cb, &l);
+					listener_msg, &w);
 	mnl_socket_close(nl);
+}
+
+/* OLD: a redirected port something here still listens on, outside loopback. */
+struct still_listening {
+	const struct spec *spec;
+	char out[256];
+};
+
+static void note_old_listener(const struct address *a, uint16_t port, void *data)
+{
+	struct still_listening *l = data;
+	size_t used = strlen(l->out);
+	unsigned int i;
+
+	if (loopback(a))	/* bound to loopback only: not reachable from outside anyway */
+		return;
+	for (i = 0; i < l->spec->nservices; i++)
+		if (l->spec->services[i].port == port && used + 24 < sizeof(l->out) &&
+		    !strstr(l->out, l->spec->services[i].name))
+			used += (size_t)snprintf(l->out + used, sizeof(l->out) - used, "%s%s %u",
+						 used ? ", " : "", l->spec->services[i].name, port);
 }
 
 static void check_local_daemons(const struct spec *spec, struct preflight *pf)
 {
-	char ports[256] = "";
+	struct still_listening l = { spec, "" };
 
-	listening_ports(spec, AF_INET, ports, sizeof(ports));
-	listening_ports(spec, AF_INET6, ports, sizeof(ports));
-	if (ports[0])
+	for_each_listener(AF_INET, note_old_listener, &l);
+	for_each_listener(AF_INET6, note_old_listener, &l);
+	if (l.out[0])
 		add(pf, PF_INFO, "something on this host still listens on %s: once enabled "
 		    "it gets no new connections from outside (stop the old daemons after the "
-		    "final sync)", ports);
+		    "final sync)", l.out);
 }
+
+/*
+ * NEW: whether each service has a server that answers at the tunnel
+ * address (listening on all addresses, or on that one), and where one
+ * listens that would not.
+ */
+struct tunnel_listeners {
+	const struct spec *spec;
+	bool answers[SPEC_MAX_SERVICES];
+	struct address elsewhere[SPEC_MAX_SERVICES];
+};
+
+static bool unspecified(const struct address *a)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	return a->family == AF_INET ? a->in.v4.s_addr == htonl(INADDR_ANY) :
+				      !memcmp(&a->in.v6, &any6, sizeof(any6));
+}
+
+static void note_new_listener(const struct address *a, uint16_t port, void *data)
+{
+	struct tunnel_listeners *l = data;
+	unsigned int i;
+
+	for (i = 0; i < l->spec->nservices; i++) {
+		if (l->spec->services[i].port != port)
+			continue;
+		if (unspecified(a) || address_equal(a, tunnel_target(a->family)))
+			l->answers[i] = true;
+		else if (!loopback(a))
+			l->elsewhere[i] = *a;
+	}
+}
+
+static void check_new_listeners(const struct spec *spec, struct preflight *pf)
+{
+	struct tunnel_listeners l = { .spec = spec };
+	char addr[ADDRESS_STRLEN], tunnel[ADDRESS_STRLEN];
+	unsigned int i;
+
+	for_each_listener(AF_INET, note_new_listener, &l);
+	for_each_listener(AF_INET6, note_new_listener, &l);
+	for (i = 0; i < spec->nservices; i++) {
+		const struct service *svc = &spec->services[i];
+
+		if (l.answers[i])
+			continue;
+		if (l.elsewhere[i].family)
+			add(pf, PF_REFUSE, "the server on port %u (%s) listens on %s only: it "
+			    "would not answer the redirected connections at the tunnel address %s. "
+			    "Make it listen on all addresses (Postfix: inet_interfaces = all; "
+			    "Dovecot: listen = *, ::)", svc->port, svc->name,
+			    address_str(&l.elsewhere[i], addr),
+			    address_str(tunnel_target(l.elsewhere[i].family), tunnel));
+		else
+			add(pf, PF_WARN, "nothing listens on port %u (%s) here yet: the redirected "
+			    "connections would be refused", svc->port, svc->name);
+	}
+}
+
+/* ---- what NEW is told, what it risks ---- */
 
 static void explain_masquerade(const struct spec *spec, struct preflight *pf)
 {
+	if (spec->keep_client_address) {
+		add(pf, PF_INFO, "the client's address is kept: redirected connections travel "
+		    "to the new server through the tunnel, and its SPF, postscreen, RBL and "
+		    "fail2ban see the real client");
+		return;
+	}
 	if (!spec->masquerade) {
-		add(pf, PF_INFO, "masquerade is off: the new server sees the real clients, and "
-		    "must send its replies back through this host (its route to the clients must "
-		    "point here)");
+		add(pf, PF_WARN, "--no-masquerade works only when the new server routes its "
+		    "replies to every client back through this host (the same LAN, this host "
+		    "its gateway); elsewhere on the internet every redirected connection hangs "
+		    "unanswered. --keep-client-address keeps the client's address wherever the "
+		    "new server is");
 		return;
 	}
 	add(pf, PF_WARN, "masquerade is on: the new server sees every redirected client as "
-	    "this host. This host's address must not be in the new server's mynetworks or any "
-	    "other trust list, or it relays mail for anyone (an open relay); fail2ban, "
-	    "postscreen, RBL and SPF checks there see this host, not the client (fail2ban may "
-	    "ban it). --no-masquerade keeps the client's address; --exclude keeps chosen "
-	    "sources off the redirect");
+	    "this host. Its SPF checks then reject mail from domains whose SPF record ends in "
+	    "-all (Debian's policyd-spf answers 550 5.7.23, and the mail bounces); fail2ban "
+	    "there may ban this host, and so every redirected client; postscreen and RBLs "
+	    "judge this host; and if this host is in its mynetworks it relays mail for anyone "
+	    "(an open relay). --keep-client-address keeps the client's address (run "
+	    "`redirect accept --from` this host's address on the new server first); "
+	    "--exclude keeps chosen sources off the redirect");
 }
 
-int preflight_run(const struct spec *spec, struct nft_sock *nft, bool probe,
-		  struct preflight *out, struct errmsg *e)
+/* NEW: the table for the tunnel's replies must be free (we add its only route). */
+static void check_route_table(struct rtnl_sock *rtnl, struct preflight *pf)
 {
-	memset(out, 0, sizeof(*out));
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct errmsg e;
+	unsigned int i, n;
+
+	for (i = 0; i < 2; i++) {
+		if (route_count_foreign(rtnl, families[i], TUNNEL_TABLE, &n, &e)) {
+			add(pf, PF_WARN, "%s", e.text);
+			continue;
+		}
+		if (n)
+			add(pf, PF_REFUSE, "route table %d (%s) already holds routes here; the "
+			    "tunnel's replies need it to themselves (ip %sroute show table %d)",
+			    TUNNEL_TABLE, families[i] == AF_INET ? "IPv4" : "IPv6",
+			    families[i] == AF_INET ? "" : "-6 ", TUNNEL_TABLE);
+	}
+}
+
+/* ---- the probe through the tunnel ---- */
+
+/*
+ * What the probe of NEW's tunnel address says is missing. Silence on
+ * every port: the tunnel does not reach NEW's end (NEW has not run
+ * accept for the address this host sends from, or UDP 4789 is dropped);
+ * a refusal: the tunnel works, the server does not listen there.
+ */
+static void explain_tunnel_probe(const struct probe *probes, unsigned int n,
+				 const struct address *local, struct preflight *pf)
+{
+	char addr[ADDRESS_STRLEN], from[ADDRESS_STRLEN];
+	unsigned int i, silent = 0;
+
+	address_str(local, from);
+	for (i = 0; i < n; i++)
+		silent += probes[i].outcome == PROBE_SILENT;
+	if (n && silent == n) {
+		add(pf, PF_REFUSE, "nothing answers at the new server's tunnel address %s: the "
+		    "new server has not run `redirect accept --from %s` (the address this host "
+		    "sends from), or UDP port %d between the two is dropped (by a firewall on "
+		    "either host, or on the way)", address_str(&probes[0].target, addr), from,
+		    TUNNEL_PORT);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (probes[i].ok)
+			continue;
+		address_str(&probes[i].target, addr);
+		if (probes[i].outcome == PROBE_REFUSED)
+			add(pf, PF_REFUSE, "the new server's end of the tunnel answers, but nothing "
+			    "listens on %s port %u (%s): its server listens on its public address "
+			    "only (Postfix: inet_interfaces = all; Dovecot: listen = *, ::)", addr,
+			    probes[i].svc.port, probes[i].svc.name);
+		else
+			add(pf, PF_REFUSE, "the new server, through the tunnel at %s, port %u (%s): %s",
+			    addr, probes[i].svc.port, probes[i].svc.name, probes[i].got);
+	}
+	if (!pf->refused)
+		add(pf, PF_INFO, "the new server answers like a mail server through the tunnel "
+		    "on all %u ports probed", n);
+}
+
+void preflight_probe_tunnel(const struct spec *spec, const struct address *local,
+			    struct preflight *pf)
+{
+	static struct probe probes[PROBE_MAX];
+	unsigned int n = probe_plan_at(spec, spec->has_to4 ? tunnel_target(AF_INET) : NULL,
+				       spec->has_to6 ? tunnel_target(AF_INET6) : NULL, probes);
+
+	probe_run(probes, n, PROBE_TIMEOUT_MS);
+	explain_tunnel_probe(probes, n, local, pf);
+}
+
+/* ---- all of it ---- */
+
+static void check_old(const struct spec *spec, struct rtnl_sock *rtnl, bool probe,
+		      struct preflight *out)
+{
 	if (spec->has_to4)
-		check_route(&spec->to4, out);
+		check_route(rtnl, &spec->to4, "new", out);
 	if (spec->has_to6)
-		check_route(&spec->to6, out);
-	if (probe)
+		check_route(rtnl, &spec->to6, "new", out);
+	if (probe && !spec->keep_client_address)	/* that one goes through the tunnel */
 		check_probe(spec, out);
-	check_legacy(spec, out);
-	check_conntrack_fill(out);
 	check_local_daemons(spec, out);
 	explain_masquerade(spec, out);
-	return check_forward(spec, nft, out, e);
+}
+
+static void check_new(const struct spec *spec, struct rtnl_sock *rtnl, struct preflight *out)
+{
+	check_route(rtnl, tunnel_peer(spec), "old", out);
+	check_route_table(rtnl, out);
+	check_new_listeners(spec, out);
+}
+
+int preflight_run(const struct spec *spec, struct nft_sock *nft, struct rtnl_sock *rtnl,
+		  bool probe, struct preflight *out, struct errmsg *e)
+{
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (spec->role == ROLE_OLD)
+		check_old(spec, rtnl, probe, out);
+	else
+		check_new(spec, rtnl, out);
+	check_legacy(spec, out);
+	check_conntrack_fill(out);
+	if (spec->role == ROLE_OLD)
+		err = check_hook(spec, nft, NF_INET_FORWARD, out, e);
+	if (!err && spec_tunnel(spec))
+		err = check_hook(spec, nft, NF_INET_LOCAL_IN, out, e);
+	return err;
 }

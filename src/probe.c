@@ -28,9 +28,14 @@ struct conn {
 
 unsigned int probe_plan(const struct spec *spec, struct probe *out)
 {
-	const struct address *targets[2] = {
-		spec->has_to4 ? &spec->to4 : NULL, spec->has_to6 ? &spec->to6 : NULL,
-	};
+	return probe_plan_at(spec, spec->has_to4 ? &spec->to4 : NULL,
+			     spec->has_to6 ? &spec->to6 : NULL, out);
+}
+
+unsigned int probe_plan_at(const struct spec *spec, const struct address *at4,
+			   const struct address *at6, struct probe *out)
+{
+	const struct address *targets[2] = { at4, at6 };
 	unsigned int t, i, n = 0;
 
 	for (t = 0; t < 2; t++) {
@@ -72,6 +77,8 @@ static void finish(struct probe *p, struct conn *c, bool ok, const char *fmt, ..
 	va_list ap;
 
 	p->ok = ok;
+	if (ok)
+		p->outcome = PROBE_ANSWERED;
 	va_start(ap, fmt);
 	vsnprintf(p->got, sizeof(p->got), fmt, ap);
 	va_end(ap);
@@ -101,10 +108,13 @@ static void start(struct probe *p, struct conn *c)
 	}
 	c->fd = socket(p->target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	c->phase = CONNECTING;
-	if (c->fd < 0)
+	p->outcome = PROBE_SILENT;
+	if (c->fd < 0) {
 		finish(p, c, false, "%s", strerror(errno));
-	else if (connect(c->fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS)
+	} else if (connect(c->fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) {
+		p->outcome = errno == ECONNREFUSED ? PROBE_REFUSED : PROBE_SILENT;
 		finish(p, c, false, "%s", strerror(errno));
+	}
 }
 
 static void connected(struct probe *p, struct conn *c)
@@ -113,6 +123,7 @@ static void connected(struct probe *p, struct conn *c)
 	socklen_t len = sizeof(err);
 
 	getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	p->outcome = err == ECONNREFUSED ? PROBE_REFUSED : PROBE_SILENT;
 	if (err)
 		finish(p, c, false, "%s", strerror(err));
 	else if (!expects(&p->svc))
@@ -169,6 +180,7 @@ static void greeting(struct probe *p, struct conn *c)
 	enum probe_scan scan;
 
 	if (n <= 0) {
+		p->outcome = PROBE_NOT_MAIL;
 		finish(p, c, false, "%s", n == 0 ? "closed the connection without a greeting" :
 		       strerror(errno));
 		return;
@@ -180,6 +192,7 @@ static void greeting(struct probe *p, struct conn *c)
 	if (scan == PROBE_GREETED && write(c->fd, k->goodbye, strlen(k->goodbye)) < 0)
 		scan = PROBE_GREETED;	/* leaving anyway */
 	p->ok = scan == PROBE_GREETED;
+	p->outcome = p->ok ? PROBE_ANSWERED : PROBE_NOT_MAIL;
 	c->phase = DONE;
 }
 
@@ -234,6 +247,9 @@ void probe_run(struct probe *probes, unsigned int n, int timeout_ms)
 	while (now_ms() < deadline && poll_once(probes, conns, n, (int)(deadline - now_ms())))
 		;
 	for (i = 0; i < n; i++) {
+		probes[i].outcome = conns[i].phase == GREETING ? PROBE_NOT_MAIL : probes[i].outcome;
+		if (conns[i].phase == CONNECTING)
+			probes[i].outcome = PROBE_SILENT;
 		if (conns[i].phase != DONE)
 			finish(&probes[i], &conns[i], false, "%s",
 			       conns[i].phase == CONNECTING ? "no answer within 3s (filtered?)" :

@@ -6,6 +6,56 @@
 #include "range.h"
 #include "render.h"
 #include "ruleset.h"
+#include "tunnel.h"
+
+/* The rules of the tunnel, which only --keep-client-address and accept have. */
+static void tunnel_rule_text(const struct spec *spec, const struct planned_rule *p,
+			     char *buf, size_t len)
+{
+	const struct address *peer = tunnel_peer(spec);
+	const char *nfproto = p->family == AF_INET ? "ipv4" : "ipv6";
+	char addr[ADDRESS_STRLEN];
+
+	switch (p->kind) {
+	case RULE_VXLAN_GUARD:
+		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s saddr != %s counter drop",
+			 TUNNEL_PORT,
+			 TUNNEL_VNI, peer->family == AF_INET ? "ip" : "ip6",
+			 address_str(peer, addr));
+		break;
+	case RULE_TUNNEL_GUARD_IN:
+	case RULE_TUNNEL_GUARD_OUT:
+		snprintf(buf, len, "%s \"%s\" ct mark & 0x%08x != 0x%08x counter drop",
+			 p->kind == RULE_TUNNEL_GUARD_IN ? "iifname" : "oifname", TUNNEL_IFNAME,
+			 CT_MARK_BIT, CT_MARK_BIT);
+		break;
+	case RULE_CLAMP_INTO:
+		snprintf(buf, len, "oifname \"%s\" tcp flags syn / syn,rst "
+			 "tcp option maxseg size set rt mtu", TUNNEL_IFNAME);
+		break;
+	case RULE_CLAMP_OUT:
+		snprintf(buf, len, "iifname \"%s\" meta nfproto %s tcp flags syn / syn,rst "
+			 "tcp option maxseg size set %u", TUNNEL_IFNAME, nfproto,
+			 tunnel_mss(spec->tunnel_mtu, p->family));
+		break;
+	case RULE_SKIP_PEER: {
+		struct prefix old;
+
+		tunnel_address(p->family, ROLE_OLD, &old);
+		snprintf(buf, len, "%s saddr %s return", p->family == AF_INET ? "ip" : "ip6",
+			 address_str(&old.addr, addr));
+		break;
+	}
+	case RULE_ARRIVE:
+		snprintf(buf, len, "iifname \"%s\" meta nfproto %s tcp flags syn / fin,syn,rst,ack "
+			 "tcp dport @%s jump %s", TUNNEL_IFNAME, nfproto, set_names[SET_PORTS],
+			 chain_names[redirect_chain(p->family)]);
+		break;
+	default:
+		buf[0] = '\0';
+		break;
+	}
+}
 
 void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf, size_t len)
 {
@@ -31,7 +81,11 @@ void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf,
 		snprintf(buf, len, "counter name tcp dport map @%s ct mark set ct mark | 0x%08x "
 				   "dnat %s to %s",
 			 set_names[SET_CONNECTIONS], CT_MARK_BIT, ip,
-			 address_str(spec_target(spec, p->family), addr));
+			 address_str(dnat_target(spec, p->family), addr));
+		break;
+	case RULE_COUNT:
+		snprintf(buf, len, "counter name tcp dport map @%s ct mark set ct mark | 0x%08x",
+			 set_names[SET_CONNECTIONS], CT_MARK_BIT);
 		break;
 	case RULE_MASQUERADE:
 		snprintf(buf, len, "ct mark & 0x%08x == 0x%08x masquerade", CT_MARK_BIT,
@@ -42,6 +96,9 @@ void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf,
 			 "meta l4proto tcp ct mark & 0x%08x == 0x%08x counter name ct original "
 			 "proto-dst map @%s",
 			 CT_MARK_BIT, CT_MARK_BIT, set_names[SET_TRAFFIC]);
+		break;
+	default:
+		tunnel_rule_text(spec, p, buf, len);
 		break;
 	}
 }
@@ -139,6 +196,10 @@ static const char *chain_header(enum chain_id id)
 		return "\t\ttype nat hook postrouting priority srcnat; policy accept;\n";
 	case CHAIN_FORWARD:
 		return "\t\ttype filter hook forward priority filter; policy accept;\n";
+	case CHAIN_INPUT:
+		return "\t\ttype filter hook input priority filter; policy accept;\n";
+	case CHAIN_OUTPUT:
+		return "\t\ttype filter hook output priority filter; policy accept;\n";
 	default:
 		return "";
 	}
@@ -169,18 +230,21 @@ static void render_chains(const struct spec *spec, FILE *f)
 
 void render_table(const struct spec *spec, FILE *f)
 {
+	unsigned int sets = sets_needed(spec);
+
 	fprintf(f, "table inet %s {\n\tcomment \"%s\"\n", TABLE_NAME, TABLE_COMMENT);
 	render_counters(spec, f);
 	render_ports(spec, f);
 	render_counter_map(spec, SET_CONNECTIONS, f);
 	render_counter_map(spec, SET_TRAFFIC, f);
-	if (spec->has_to4)
+
+	if (sets & 1U << SET_EXCLUDE_IPV4)
 		render_exclude(spec, AF_INET, f);
-	if (spec->has_to6)
+	if (sets & 1U << SET_EXCLUDE_IPV6)
 		render_exclude(spec, AF_INET6, f);
-	if (spec->has_to4)
+	if (sets & 1U << SET_SOURCES_IPV4)
 		render_sources(spec, AF_INET, f);
-	if (spec->has_to6)
+	if (sets & 1U << SET_SOURCES_IPV6)
 		render_sources(spec, AF_INET6, f);
 	render_chains(spec, f);
 	fprintf(f, "}\n");

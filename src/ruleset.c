@@ -31,28 +31,39 @@
 #include "range.h"
 #include "render.h"
 #include "ruleset.h"
+#include "tunnel.h"
+
+static const int families[] = { AF_INET, AF_INET6 };
 
 unsigned int chains_needed(const struct spec *spec)
 {
-	unsigned int m = 1U << CHAIN_PREROUTING | 1U << CHAIN_FORWARD;
+	unsigned int m = 0, i;
 
-	if (spec->has_to4)
-		m |= 1U << CHAIN_REDIRECT_IPV4;
-	if (spec->has_to6)
-		m |= 1U << CHAIN_REDIRECT_IPV6;
+	if (spec->role == ROLE_NEW)
+		m |= 1U << CHAIN_INPUT | 1U << CHAIN_OUTPUT;
+	else
+		m |= 1U << CHAIN_PREROUTING | 1U << CHAIN_FORWARD;
+	for (i = 0; i < 2; i++)
+		if (spec_uses(spec, families[i]))
+			m |= 1U << redirect_chain(families[i]);
 	if (spec->masquerade)
 		m |= 1U << CHAIN_POSTROUTING;
+	if (spec->keep_client_address)
+		m |= 1U << CHAIN_INPUT;
 	return m;
 }
 
 unsigned int sets_needed(const struct spec *spec)
 {
-	unsigned int m = 1U << SET_PORTS | 1U << SET_CONNECTIONS | 1U << SET_TRAFFIC;
+	unsigned int m = 1U << SET_PORTS | 1U << SET_CONNECTIONS | 1U << SET_TRAFFIC, i;
 
-	if (spec->has_to4)
-		m |= 1U << SET_EXCLUDE_IPV4 | 1U << SET_SOURCES_IPV4;
-	if (spec->has_to6)
-		m |= 1U << SET_EXCLUDE_IPV6 | 1U << SET_SOURCES_IPV6;
+	for (i = 0; i < 2; i++) {
+		if (!spec_uses(spec, families[i]))
+			continue;
+		m |= 1U << sources_set(families[i]);
+		if (spec->role == ROLE_OLD)
+			m |= 1U << exclude_set(families[i]);
+	}
 	return m;
 }
 
@@ -81,6 +92,12 @@ static void add_chain(struct ops *ops, enum chain_id id)
 		break;
 	case CHAIN_FORWARD:
 		chain_hook(c, "filter", NF_INET_FORWARD, PRIO_FILTER);
+		break;
+	case CHAIN_INPUT:
+		chain_hook(c, "filter", NF_INET_LOCAL_IN, PRIO_FILTER);
+		break;
+	case CHAIN_OUTPUT:
+		chain_hook(c, "filter", NF_INET_LOCAL_OUT, PRIO_FILTER);
 		break;
 	default:
 		break;
@@ -312,8 +329,8 @@ static struct nftnl_rule *remember_rule(int family)
 	return r;
 }
 
-/* counter name tcp dport map @connections ct mark set ct mark | BIT dnat ip to NEW */
-static struct nftnl_rule *dnat_rule(const struct spec *spec, int family)
+/* counter name tcp dport map @connections ct mark set ct mark | BIT */
+static struct nftnl_rule *count_rule(int family)
 {
 	struct nftnl_rule *r = rule_new(redirect_chain(family));
 
@@ -321,7 +338,135 @@ static struct nftnl_rule *dnat_rule(const struct spec *spec, int family)
 	load_tcp_dport(r, NFT_REG_1);
 	e_objref_map(r, set_names[SET_CONNECTIONS], SET_ID(SET_CONNECTIONS));
 	set_ct_mark(r, CT_MARK_BIT);
-	dnat_to(r, spec_target(spec, family));
+	return r;
+}
+
+/*
+ * ... dnat ip to NEW: its public address, or its tunnel address, which
+ * OLD's connected route to the tunnel reaches.
+ */
+const struct address *dnat_target(const struct spec *spec, int family)
+{
+	return spec->keep_client_address ? tunnel_target(family) : spec_target(spec, family);
+}
+
+static struct nftnl_rule *dnat_rule(const struct spec *spec, int family)
+{
+	struct nftnl_rule *r = count_rule(family);
+
+	dnat_to(r, dnat_target(spec, family));
+	return r;
+}
+
+/* The other end of the tunnel, whose address the tunnel's packets carry. */
+const struct address *tunnel_peer(const struct spec *spec)
+{
+	if (spec->role == ROLE_OLD)
+		return spec->has_to4 ? &spec->to4 : &spec->to6;
+	return spec->has_from4 ? &spec->from4 : &spec->from6;
+}
+
+/*
+ * udp dport 4789 @th,96,24 VNI ip saddr != PEER drop: the VXLAN socket
+ * takes our VNI from anyone, so this table lets it in only from the
+ * other end. Other users of VXLAN (other VNIs) are not touched.
+ */
+static struct nftnl_rule *vxlan_guard_rule(const struct spec *spec)
+{
+	const struct address *peer = tunnel_peer(spec);
+	const uint16_t port = htons(TUNNEL_PORT);
+	const uint8_t vni[3] = { TUNNEL_VNI >> 16, (TUNNEL_VNI >> 8) & 0xff, TUNNEL_VNI & 0xff };
+	struct nftnl_rule *r = rule_new(CHAIN_INPUT);
+
+	e_meta(r, NFT_META_L4PROTO, NFT_REG_1);
+	e_cmp_u8(r, IPPROTO_UDP);
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	e_cmp(r, &port, sizeof(port));
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 12, 3, NFT_REG_1);	/* after UDP's 8 bytes */
+	e_cmp(r, vni, sizeof(vni));
+	match_nfproto(r, peer->family);
+	load_saddr(r, peer->family);
+	e_cmp_op(r, NFT_CMP_NEQ, &peer->in, peer->family == AF_INET ? 4 : 16);
+	expr_add(r, "counter");		/* stats shows what was turned away */
+	e_verdict(r, NF_DROP, NULL);
+	return r;
+}
+
+/* iifname|oifname "TUNNEL" ct mark & BIT != BIT drop */
+static struct nftnl_rule *tunnel_guard_rule(uint32_t ifname_key)
+{
+	struct nftnl_rule *r = rule_new(CHAIN_FORWARD);
+
+	match_ifname(r, ifname_key, TUNNEL_IFNAME);
+	match_no_ct_mark(r, CT_MARK_BIT);
+	expr_add(r, "counter");
+	e_verdict(r, NF_DROP, NULL);
+	return r;
+}
+
+/*
+ * oifname "TUNNEL" tcp flags syn / syn,rst tcp option maxseg size set rt mtu
+ * PMTU's ICMP is often lost on the way, and the tunnel is 50 bytes
+ * narrower than the path: each end must learn a fitting MSS from the
+ * other's SYN. Into the tunnel the route's MTU is the tunnel's.
+ */
+static struct nftnl_rule *clamp_into_rule(void)
+{
+	struct nftnl_rule *r = rule_new(CHAIN_FORWARD);
+
+	match_ifname(r, NFT_META_OIFNAME, TUNNEL_IFNAME);
+	match_tcp(r);
+	match_syn_or_synack(r);
+	set_mss_route(r);
+	return r;
+}
+
+/*
+ * iifname "TUNNEL" meta nfproto ipvX tcp flags syn / syn,rst tcp option
+ * maxseg size set MSS: out of the tunnel the route is the client's, so the
+ * tunnel's MSS is written as a number.
+ */
+static struct nftnl_rule *clamp_out_rule(const struct spec *spec, int family)
+{
+	struct nftnl_rule *r = rule_new(CHAIN_FORWARD);
+
+	match_ifname(r, NFT_META_IIFNAME, TUNNEL_IFNAME);
+	match_nfproto(r, family);
+	match_tcp(r);
+	match_syn_or_synack(r);
+	set_mss(r, (uint16_t)tunnel_mss(spec->tunnel_mtu, family));
+	return r;
+}
+
+/* NEW: ip saddr 169.254.77.1 return */
+static struct nftnl_rule *skip_peer_rule(int family)
+{
+	struct nftnl_rule *r = rule_new(redirect_chain(family));
+	struct prefix old;
+
+	tunnel_address(family, ROLE_OLD, &old);
+	match_nfproto(r, family);
+	load_saddr(r, family);
+	e_cmp(r, &old.addr.in, family == AF_INET ? 4 : 16);
+	e_verdict(r, NFT_RETURN, NULL);
+	return r;
+}
+
+/*
+ * NEW: iifname "TUNNEL" meta nfproto ipvX tcp flags syn / fin,syn,rst,ack
+ * tcp dport @ports jump redirect_ipvX
+ */
+static struct nftnl_rule *arrive_rule(int family)
+{
+	struct nftnl_rule *r = rule_new(CHAIN_INPUT);
+
+	match_ifname(r, NFT_META_IIFNAME, TUNNEL_IFNAME);
+	match_nfproto(r, family);
+	match_tcp(r);
+	match_syn(r);
+	load_tcp_dport(r, NFT_REG_1);
+	e_lookup(r, set_names[SET_PORTS], SET_ID(SET_PORTS));
+	e_verdict(r, NFT_JUMP, chain_names[redirect_chain(family)]);
 	return r;
 }
 
@@ -336,9 +481,9 @@ static struct nftnl_rule *masquerade_rule(void)
 }
 
 /* meta l4proto tcp ct mark & BIT == BIT counter name ct original proto-dst map @traffic */
-static struct nftnl_rule *traffic_rule(void)
+static struct nftnl_rule *traffic_rule(enum chain_id chain)
 {
-	struct nftnl_rule *r = rule_new(CHAIN_FORWARD);
+	struct nftnl_rule *r = rule_new(chain);
 
 	match_tcp(r);
 	match_ct_mark(r, CT_MARK_BIT);
@@ -355,7 +500,15 @@ static struct nftnl_rule *rule_build(const struct spec *spec, const struct plann
 	case RULE_REMEMBER: return remember_rule(p->family);
 	case RULE_DNAT: return dnat_rule(spec, p->family);
 	case RULE_MASQUERADE: return masquerade_rule();
-	case RULE_TRAFFIC: return traffic_rule();
+	case RULE_TRAFFIC: return traffic_rule(p->chain);
+	case RULE_VXLAN_GUARD: return vxlan_guard_rule(spec);
+	case RULE_TUNNEL_GUARD_IN: return tunnel_guard_rule(NFT_META_IIFNAME);
+	case RULE_TUNNEL_GUARD_OUT: return tunnel_guard_rule(NFT_META_OIFNAME);
+	case RULE_CLAMP_INTO: return clamp_into_rule();
+	case RULE_CLAMP_OUT: return clamp_out_rule(spec, p->family);
+	case RULE_ARRIVE: return arrive_rule(p->family);
+	case RULE_COUNT: return count_rule(p->family);
+	case RULE_SKIP_PEER: return skip_peer_rule(p->family);
 	}
 	abort();
 }
@@ -369,9 +522,9 @@ static void plan_push(struct planned_rule *out, unsigned int *n, enum chain_id c
 	(*n)++;
 }
 
-unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out)
+/* OLD: catch, redirect, (masquerade), count the bytes, guard the tunnel. */
+static unsigned int plan_old(const struct spec *spec, struct planned_rule *out)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
 	unsigned int i, n = 0;
 
 	for (i = 0; i < 2; i++)
@@ -388,8 +541,41 @@ unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out)
 	}
 	if (spec->masquerade)
 		plan_push(out, &n, CHAIN_POSTROUTING, RULE_MASQUERADE, 0);
+	if (spec->keep_client_address) {
+		plan_push(out, &n, CHAIN_FORWARD, RULE_TUNNEL_GUARD_IN, 0);
+		plan_push(out, &n, CHAIN_FORWARD, RULE_TUNNEL_GUARD_OUT, 0);
+		plan_push(out, &n, CHAIN_FORWARD, RULE_CLAMP_INTO, 0);
+		for (i = 0; i < 2; i++)
+			if (spec_uses(spec, families[i]))
+				plan_push(out, &n, CHAIN_FORWARD, RULE_CLAMP_OUT, families[i]);
+	}
 	plan_push(out, &n, CHAIN_FORWARD, RULE_TRAFFIC, 0);
+	if (spec->keep_client_address)
+		plan_push(out, &n, CHAIN_INPUT, RULE_VXLAN_GUARD, 0);
 	return n;
+}
+
+/* NEW: guard the tunnel, count what comes through it, its bytes both ways. */
+static unsigned int plan_new(struct planned_rule *out)
+{
+	unsigned int i, n = 0;
+
+	plan_push(out, &n, CHAIN_INPUT, RULE_VXLAN_GUARD, 0);
+	for (i = 0; i < 2; i++)
+		plan_push(out, &n, CHAIN_INPUT, RULE_ARRIVE, families[i]);
+	plan_push(out, &n, CHAIN_INPUT, RULE_TRAFFIC, 0);
+	for (i = 0; i < 2; i++) {
+		plan_push(out, &n, redirect_chain(families[i]), RULE_SKIP_PEER, families[i]);
+		plan_push(out, &n, redirect_chain(families[i]), RULE_REMEMBER, families[i]);
+		plan_push(out, &n, redirect_chain(families[i]), RULE_COUNT, families[i]);
+	}
+	plan_push(out, &n, CHAIN_OUTPUT, RULE_TRAFFIC, 0);
+	return n;
+}
+
+unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out)
+{
+	return spec->role == ROLE_NEW ? plan_new(out) : plan_old(spec, out);
 }
 
 static void add_rules(struct ops *ops, const struct spec *spec)

@@ -21,6 +21,8 @@ static int session_open(struct session *ss, const char *state_dir, bool create,
 		err = state_dir_open(&ss->dir, state_dir_path(state_dir), create, e);
 	if (!err)
 		err = nft_open(&ss->nft, e);
+	if (!err)
+		err = rtnl_open(&ss->rtnl, e);
 	return err;
 }
 
@@ -84,6 +86,7 @@ int session_begin_readonly(struct session *ss, const char *state_dir, struct err
 
 void session_close(struct session *ss)
 {
+	rtnl_close(&ss->rtnl);
 	nft_close(&ss->nft);
 	state_dir_close(&ss->dir);
 }

@@ -64,9 +64,16 @@ void service_for_port(uint16_t port, struct service *svc)
 		snprintf(svc->name, sizeof(svc->name), "port-%u", port);
 }
 
-int spec_add_target(struct spec *s, const char *arg, struct errmsg *e)
+/*
+ * One address per family into *@has4/@a4 or *@has6/@a6: the --to of
+ * enable and the --from of accept. @what names them in messages.
+ */
+static int add_host_address(const char *arg, bool *has4, struct address *a4, bool *has6,
+			    struct address *a6, const char *what, const char *whose,
+			    struct errmsg *e)
 {
 	char q[QUOTE_BUF], other[ADDRESS_STRLEN];
+	bool v4, *has;
 	struct address a;
 	const char *why;
 	int err = parse_address(arg, &a, e);
@@ -76,26 +83,30 @@ int spec_add_target(struct spec *s, const char *arg, struct errmsg *e)
 	quote(arg, q, sizeof(q));
 	why = address_unusable(&a);
 	if (why)
-		return errmsg_set(e, -EINVAL, "%s is %s; give the new mail server's address",
-				  q, why);
-	if (a.family == AF_INET && s->has_to4)
+		return errmsg_set(e, -EINVAL, "%s is %s; give the %s mail server's address",
+				  q, why, whose);
+	v4 = a.family == AF_INET;
+	has = v4 ? has4 : has6;
+	if (*has)
 		return errmsg_set(e, -EINVAL,
-				  "%s is a second IPv4 target (already %s); give at most one "
+				  "%s is a second IPv%c %s (already %s); give at most one "
 				  "IPv4 and one IPv6 address",
-				  q, address_str(&s->to4, other));
-	if (a.family == AF_INET6 && s->has_to6)
-		return errmsg_set(e, -EINVAL,
-				  "%s is a second IPv6 target (already %s); give at most one "
-				  "IPv4 and one IPv6 address",
-				  q, address_str(&s->to6, other));
-	if (a.family == AF_INET) {
-		s->to4 = a;
-		s->has_to4 = true;
-	} else {
-		s->to6 = a;
-		s->has_to6 = true;
-	}
+				  q, v4 ? '4' : '6', what, address_str(v4 ? a4 : a6, other));
+	*(v4 ? a4 : a6) = a;
+	*has = true;
 	return 0;
+}
+
+int spec_add_target(struct spec *s, const char *arg, struct errmsg *e)
+{
+	return add_host_address(arg, &s->has_to4, &s->to4, &s->has_to6, &s->to6, "target", "new",
+				e);
+}
+
+int spec_add_from(struct spec *s, const char *arg, struct errmsg *e)
+{
+	return add_host_address(arg, &s->has_from4, &s->from4, &s->has_from6, &s->from6,
+				"address", "old", e);
 }
 
 static int lookup_service(const char *word, uint16_t *port)
@@ -200,9 +211,14 @@ static void add_default_services(struct spec *s)
 
 int spec_finalize(struct spec *s, struct errmsg *e)
 {
-	if (!s->has_to4 && !s->has_to6)
+	if (s->role == ROLE_OLD && !s->has_to4 && !s->has_to6)
 		return errmsg_set(e, -EINVAL,
 				  "no target: give the new mail server with --to ADDRESS");
+	if (s->role == ROLE_NEW && !s->has_from4 && !s->has_from6)
+		return errmsg_set(e, -EINVAL,
+				  "no old server: give its address with --from ADDRESS");
+	if (s->keep_client_address || s->role == ROLE_NEW)
+		s->masquerade = false;
 	if (s->nservices == 0)
 		add_default_services(s);
 	qsort(s->services, s->nservices, sizeof(s->services[0]), by_port);
@@ -223,12 +239,16 @@ bool spec_equal(const struct spec *a, const struct spec *b)
 {
 	unsigned int i;
 
-	if (a->has_to4 != b->has_to4 || a->has_to6 != b->has_to6 ||
+	if (a->role != b->role || a->has_to4 != b->has_to4 || a->has_to6 != b->has_to6 ||
+	    a->has_from4 != b->has_from4 || a->has_from6 != b->has_from6 ||
 	    a->nservices != b->nservices || a->nexcludes != b->nexcludes ||
-	    a->remember != b->remember || a->masquerade != b->masquerade)
+	    a->remember != b->remember || a->masquerade != b->masquerade ||
+	    a->keep_client_address != b->keep_client_address || a->tunnel_mtu != b->tunnel_mtu)
 		return false;
 	if ((a->has_to4 && !address_equal(&a->to4, &b->to4)) ||
-	    (a->has_to6 && !address_equal(&a->to6, &b->to6)))
+	    (a->has_to6 && !address_equal(&a->to6, &b->to6)) ||
+	    (a->has_from4 && !address_equal(&a->from4, &b->from4)) ||
+	    (a->has_from6 && !address_equal(&a->from6, &b->from6)))
 		return false;
 	for (i = 0; i < a->nservices; i++)
 		if (a->services[i].port != b->services[i].port)

@@ -32,7 +32,7 @@ void state_init(struct state *st)
 
 bool state_records_anything(const struct state *st)
 {
-	return st->enabled || st->draining || st->pending || st->sysctls.n;
+	return st->enabled || st->draining || st->pending || st->sysctls.n || st->tunnel;
 }
 
 const char *state_dir_path(const char *option)
@@ -188,10 +188,16 @@ int state_format(const struct state *st, char *buf, size_t len)
 		  "since %" PRId64 "\n",
 		  STATE_VERSION, st->generation, yes_no(st->enabled), yes_no(st->pending),
 		  yes_no(st->draining), st->since);
+	if (!err && s->role == ROLE_NEW)
+		err = put(buf, len, &used, "role accept\n");
 	if (!err && s->has_to4)
 		err = put(buf, len, &used, "to %s\n", address_str(&s->to4, addr));
 	if (!err && s->has_to6)
 		err = put(buf, len, &used, "to %s\n", address_str(&s->to6, addr));
+	if (!err && s->has_from4)
+		err = put(buf, len, &used, "from %s\n", address_str(&s->from4, addr));
+	if (!err && s->has_from6)
+		err = put(buf, len, &used, "from %s\n", address_str(&s->from6, addr));
 	for (i = 0; !err && i < s->nservices; i++)
 		err = put(buf, len, &used, "service %u\n", s->services[i].port);
 	for (i = 0; !err && i < s->nexcludes; i++)
@@ -199,6 +205,9 @@ int state_format(const struct state *st, char *buf, size_t len)
 	if (!err)
 		err = put(buf, len, &used, "remember %" PRIu64 "\nmasquerade %s\n",
 			  s->remember, yes_no(s->masquerade));
+	if (!err && s->keep_client_address)
+		err = put(buf, len, &used, "keep_client_address yes\ntunnel_mtu %u\n",
+			  s->tunnel_mtu);
 	if (!err && st->history.last_seen)
 		err = put(buf, len, &used, "last_seen %" PRId64 "\n", st->history.last_seen);
 	for (i = 0; !err && i < st->history.nseen; i++)
@@ -207,6 +216,8 @@ int state_format(const struct state *st, char *buf, size_t len)
 	if (!err && st->history.observed_at)
 		err = put(buf, len, &used, "observed %" PRId64 " %" PRIu64 "\n",
 			  st->history.observed_at, st->history.observed_connections);
+	if (!err && st->tunnel)
+		err = put(buf, len, &used, "tunnel yes\n");
 	if (!err && st->reported[0])
 		err = put(buf, len, &used, "reported %s\n", st->reported);
 	for (i = 0; !err && i < st->sysctls.n; i++)
@@ -300,6 +311,26 @@ static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 		return parse_bool(v, &st->draining);
 	if (!strcmp(key, "masquerade"))
 		return parse_bool(v, &st->spec.masquerade);
+	if (!strcmp(key, "tunnel"))
+		return parse_bool(v, &st->tunnel);
+	if (!strcmp(key, "keep_client_address"))
+		return parse_bool(v, &st->spec.keep_client_address);
+	if (!strcmp(key, "tunnel_mtu")) {
+		uint64_t mtu;
+
+		if (parse_u64(v, 65535, &mtu) || mtu < 1280)
+			return -EINVAL;
+		st->spec.tunnel_mtu = (unsigned int)mtu;
+		return 0;
+	}
+	if (!strcmp(key, "role")) {
+		if (strcmp(v, "accept"))
+			return -EINVAL;
+		st->spec.role = ROLE_NEW;
+		return 0;
+	}
+	if (!strcmp(key, "from"))
+		return spec_add_from(&st->spec, v, c->e);
 	if (!strcmp(key, "since"))
 		return parse_time(v, &st->since);
 	if (!strcmp(key, "last_seen"))

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "tunnel.h"
 #include "verdict.h"
 
 static int64_t at_least_zero(int64_t v)
@@ -143,6 +144,12 @@ void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f
 				   "flush "
 				"(nftables.service reload) or a reboot removed it; "
 				"`redirect restore` puts it back", true);
+		return;
+	}
+	if (s->tunnel_gone) {
+		verdict_unknown(f, "enabled, but the tunnel " TUNNEL_IFNAME " is gone or changed: "
+				"the redirected connections go nowhere; `redirect restore` brings "
+				"it back", true);
 		return;
 	}
 	verdict_decide(s->now, s->state.since, last_at, st->active, required, &f->v);

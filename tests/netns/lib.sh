@@ -48,6 +48,8 @@ bail() {
 	exit 1
 }
 
+flat() { tr '\n' ' ' | sed 's/  */ /g'; }	# a message wrapped over lines, as one
+
 # ---- the lab ----
 
 # Each spawned process leads its own process group (setsid), so stopping
@@ -135,6 +137,94 @@ lab_up() {
 	mkdir -p "$STATE"
 }
 
+# The lab of a real migration, where NEW is elsewhere on the internet:
+#
+#   client 203.0.113.10   2001:db8:1::10  --+
+#   old    198.51.100.1   2001:db8:2::1   --+-- router (the internet)
+#   new    192.0.2.2      2001:db8:3::2   --+
+#
+# Each host has one interface and its default route to the router; NEW
+# does not route through OLD. The router drops packets with the client's
+# source addresses from anywhere but the client's side (no spoofing), and
+# the ICMP that path-MTU discovery needs (as many networks do). OLD and NEW
+# have strict rp_filter, as RHEL ships.
+ROUTER_C4=203.0.113.254 ROUTER_C6=2001:db8:1::fe
+ROUTER_O4=198.51.100.254 ROUTER_O6=2001:db8:2::fe
+ROUTER_N4=192.0.2.254 ROUTER_N6=2001:db8:3::fe
+lab4_up() {
+	lab_require
+	trap 'exit 130' INT TERM
+	local ns
+	NS_ROUTER=$P-router
+	EXTRA_NS+=("$NS_ROUTER")
+	OLD4=198.51.100.1 OLD6=2001:db8:2::1 NEW4=192.0.2.2 NEW6=2001:db8:3::2
+	for ns in "$NS_CLIENT" "$NS_OLD" "$NS_NEW" "$NS_ROUTER"; do
+		ip netns add "$ns" || bail "cannot add namespace $ns"
+		ip -n "$ns" link set lo up
+	done
+	for ns in "$NS_OLD" "$NS_NEW"; do	# strict, before any interface exists
+		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=1 \
+			net.ipv4.conf.default.rp_filter=1 net.ipv4.ip_forward=0 ||
+			bail "cannot set up $ns"
+	done
+	ip netns exec "$NS_ROUTER" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 >/dev/null
+	link "$NS_CLIENT" "${P}c0" "$NS_ROUTER" "${P}rc"
+	link "$NS_OLD" "${P}o0" "$NS_ROUTER" "${P}ro"
+	link "$NS_NEW" "${P}n0" "$NS_ROUTER" "${P}rn"
+	addr "$NS_ROUTER" "${P}rc" "$ROUTER_C4/24" "$ROUTER_C6/64"
+	addr "$NS_ROUTER" "${P}ro" "$ROUTER_O4/24" "$ROUTER_O6/64"
+	addr "$NS_ROUTER" "${P}rn" "$ROUTER_N4/24" "$ROUTER_N6/64"
+	addr "$NS_CLIENT" "${P}c0" "$CLIENT4/24" "$CLIENT6/64"
+	addr "$NS_OLD" "${P}o0" "$OLD4/24" "$OLD6/64"
+	addr "$NS_NEW" "${P}n0" "$NEW4/24" "$NEW6/64"
+	ip -n "$NS_CLIENT" route add default via "$ROUTER_C4"
+	ip -n "$NS_CLIENT" -6 route add default via "$ROUTER_C6"
+	ip -n "$NS_OLD" route add default via "$ROUTER_O4"
+	ip -n "$NS_OLD" -6 route add default via "$ROUTER_O6"
+	ip -n "$NS_NEW" route add default via "$ROUTER_N4"
+	ip -n "$NS_NEW" -6 route add default via "$ROUTER_N6"
+	ip netns exec "$NS_ROUTER" nft -f - <<-EOF || bail "cannot set up the router's filter"
+	table inet internet {
+		chain forward {
+			type filter hook forward priority filter; policy accept;
+			iifname != "${P}rc" ip saddr 203.0.113.0/24 counter drop comment "spoofed client"
+			iifname != "${P}rc" ip6 saddr 2001:db8:1::/64 counter drop comment "spoofed client"
+			icmp type destination-unreachable icmp code frag-needed counter drop comment "pmtu"
+			icmpv6 type packet-too-big counter drop comment "pmtu"
+		}
+	}
+	EOF
+	mkdir -p "$STATE"
+	# each end of the tunnel keeps its own state
+	STATE_NEW=$WORK/state-new
+	mkdir -p "$STATE_NEW"
+}
+
+# redirect in NEW's namespace, with NEW's own state.
+redirect_new() { ip netns exec "$NS_NEW" "$REDIRECT" --state-dir "$STATE_NEW" "$@"; }
+in_router() { ip netns exec "$NS_ROUTER" "$@"; }
+
+# What a host's networking is, for before/after comparisons: the ruleset,
+# links, addresses, rules, every routing table, the settings we touch.
+# Link-local addresses are left out: the kernel's duplicate address
+# detection changes them on its own clock.
+host_state() {	# host_state NS
+	local ns=$1
+	{
+		ip netns exec "$ns" nft list ruleset
+		ip -n "$ns" -d link show | sed 's/ promiscuity [0-9]*//'
+		ip -n "$ns" addr show | grep -v 'valid_lft'
+		ip -n "$ns" rule show
+		ip -n "$ns" -6 rule show
+		ip -n "$ns" route show table all
+		ip -n "$ns" -6 route show table all
+	} | grep -v -e 'fe80::' -e tentative
+	sysctls "$ns"
+	ip netns exec "$ns" sh -c 'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do
+		echo "$f=$(cat "$f")"; done'
+}
+
 # An empty namespace of the test's own, removed with the lab. Not to be
 # called in $(...): the subshell would keep the record of it to itself.
 scratch_ns() {	# scratch_ns NAME: sets SCRATCH to the namespace's name
@@ -169,6 +259,32 @@ serve() {	# serve NS NAME PORT...
 			"SYSTEM:echo 220 $name \$SOCAT_PEERADDR; exec cat"
 		spawn "$ns" socat "TCP6-LISTEN:$port,ipv6only=1,reuseaddr,fork" \
 			"SYSTEM:echo 220 $name \$SOCAT_PEERADDR; exec cat"
+	done
+	for port in "$@"; do
+		wait_listening "$ns" "$port"
+	done
+}
+
+# How a mail server of PORT's protocol greets: what the pre-flight probe
+# expects ("220" SMTP, "+OK" POP3, "* OK" IMAP).
+greeting() {	# greeting PORT
+	case $1 in
+	110 | 995) echo "+OK" ;;
+	143 | 993) echo "* OK" ;;
+	*) echo "220" ;;
+	esac
+}
+
+# As serve, greeting as each port's protocol does, so the probe passes.
+serve_mail() {	# serve_mail NS NAME PORT...
+	local ns=$1 name=$2 port g
+	shift 2
+	for port in "$@"; do
+		g=$(greeting "$port")
+		spawn "$ns" socat "TCP4-LISTEN:$port,reuseaddr,fork" \
+			"SYSTEM:set -f; echo $g $name \$SOCAT_PEERADDR; exec cat"
+		spawn "$ns" socat "TCP6-LISTEN:$port,ipv6only=1,reuseaddr,fork" \
+			"SYSTEM:set -f; echo $g $name \$SOCAT_PEERADDR; exec cat"
 	done
 	for port in "$@"; do
 		wait_listening "$ns" "$port"

@@ -21,6 +21,12 @@
 # 127.0.0.1, where nothing listens, so a lookup fails at once instead of
 # stalling; the servers are reached by address only.
 #
+# With MAIL_SPF=1, NEW's Postfix checks the sender's SPF record with
+# Debian's own policy server (postfix-policyd-spf-python, at the defaults of
+# its /etc/postfix-policyd-spf-python/policyd-spf.conf: a -all record's fail
+# is rejected with 550 5.7.23). It asks the DNS of NEW's resolv.conf, which
+# a test then serves (dns.sh).
+#
 # Mail is for $MAIL_RCPT (alice@example.org), sent from $MAIL_FROM
 # (bob@example.net); IMAP and POP3 log in as $MAIL_USER / $MAIL_PASS. The
 # Maildirs belong to the numeric uid/gid $MAIL_UID, which needs no account.
@@ -42,6 +48,7 @@ MAIL_RCPT=$MAIL_USER@$MAIL_DOMAIN
 MAIL_FROM=${MAIL_FROM:-bob@example.net}
 MAIL_UID=${MAIL_UID:-5000}
 MAIL_TLS=${MAIL_TLS:-1}
+MAIL_SPF=${MAIL_SPF:-0}
 MAIL_DIR=$WORK/mail
 declare -gA MAIL_PID		# "ROLE/postfix" or "new/dovecot" -> master PID
 MAIL_NETNS=()			# /etc/netns/NS directories we made
@@ -61,6 +68,11 @@ mail_install_packages() {
 
 mail_require() {	# bails unless the mail servers are installed
 	local tool user
+	if [ "$MAIL_SPF" = 1 ]; then
+		[ -x /usr/bin/policyd-spf ] ||
+			bail "policyd-spf is missing (scripts/test installs postfix-policyd-spf-python)"
+		id policyd-spf >/dev/null 2>&1 || bail "user policyd-spf is missing"
+	fi
 	for tool in postconf postfix postqueue sendmail dovecot curl openssl; do
 		command -v "$tool" >/dev/null ||
 			bail "$tool is missing (mail_install_packages in tests/netns/mail.sh installs it)"
@@ -165,6 +177,13 @@ _mail_postfix_config() {	# _mail_postfix_config ROLE HOSTNAME LISTEN...
 		EOF
 		;;
 	esac
+	if [ "$role" = new ] && [ "$MAIL_SPF" = 1 ]; then
+		cat >>"$conf/main.cf" <<-EOF
+		smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination,
+		    check_policy_service unix:private/policyd-spf
+		policyd-spf_time_limit = 3600
+		EOF
+	fi
 	case " $* " in
 	*" 465 "*)
 		_mail_tls
@@ -209,6 +228,8 @@ _mail_postfix_config() {	# _mail_postfix_config ROLE HOSTNAME LISTEN...
 		scache    unix  -       -       n       -       1       scache
 		postlog   unix-dgram n  -       n       -       1       postlogd
 		EOF
+		[ "$role" = new ] && [ "$MAIL_SPF" = 1 ] &&
+			echo "policyd-spf unix - n n - 0 spawn user=policyd-spf argv=/usr/bin/policyd-spf"
 	} >"$conf/master.cf"
 	# Postfix programs wait (300 ms at a time) until a main.cf changed
 	# within the last second has aged: backdated, they start at once.
@@ -465,6 +486,16 @@ mail_client_tries() {	# mail_client_tries MESSAGE-ID
 		$0 ~ /\/cleanup\[/ && index($0, id) { sub(/:$/, "", $6); q[$6] = 1 }
 		/status=deferred/ { x = $6; sub(/:$/, "", x); if (x in q) n++ }
 		END { print n + 0 }' "$MAIL_DIR/client/postfix.log" 2>/dev/null || echo 0
+}
+
+# What became of MESSAGE-ID on the client, from its log: "sent", "bounced",
+# "deferred" (the last status logged), or "" before any.
+mail_client_status() {	# mail_client_status MESSAGE-ID
+	awk -v id="message-id=<$1>" '
+		$0 ~ /\/cleanup\[/ && index($0, id) { sub(/:$/, "", $6); q[$6] = 1 }
+		/ status=/ { x = $6; sub(/:$/, "", x)
+			if (x in q) { s = $0; sub(/.* status=/, "", s); sub(/ .*/, "", s); last = s } }
+		END { print last }' "$MAIL_DIR/client/postfix.log" 2>/dev/null
 }
 
 _mail_message() {	# _mail_message MESSAGE-ID RCPT: a small message

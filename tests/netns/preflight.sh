@@ -12,7 +12,6 @@ greet() {	# greet PORT GREETING (printf format)
 		"SYSTEM:cat $WORK/greeting.$1; sleep 1"
 }
 # Output with the word-wrapping undone, for matching.
-flat() { tr '\n' ' ' | sed 's/  */ /g'; }
 greet 25 "220 new.example.org ESMTP"
 greet 587 "220 new.example.org ESMTP"
 greet 110 "+OK Dovecot ready."
@@ -28,7 +27,9 @@ out=$(redirect enable --to $NEW4 --to $NEW6 --service smtp,submission,pop3,imap,
 is "every port answers like a mail server: enable succeeds" "$?" 0
 like "... and says the probe passed" "$out" "answers like a mail server on all 16 ports probed"
 like "the masquerade warning is printed, in plain words" "$out" "open relay"
-like "... naming the way out" "$out" "--no-masquerade"
+like "... naming the SPF rejection that bounces mail" "$out" "550 5.7.23, and the mail bounces"
+like "... and fail2ban" "$out" "fail2ban there may ban this host"
+like "... and offering the way out first" "$out" "\. --keep-client-address keeps the client's address"
 redirect disable --now >/dev/null
 
 # A closed port and a web server where IMAP should be.
@@ -124,7 +125,9 @@ is "enable with the old daemon still running succeeds" "$?" 0
 like "... and notes the daemon" "$out" "still listens on smtp 25: once enabled it gets no new connections from outside"
 redirect disable --now >/dev/null
 out=$(redirect enable --to $NEW4 --service smtp --no-masquerade --dry-run 2>&1 | flat; exit "${PIPESTATUS[0]}")
-like "--no-masquerade: NEW must route replies back" "$out" "must send its replies back through this host"
+like "--no-masquerade: says plainly when it works" "$out" \
+	"works only when the new server routes its replies to every client back through this host"
+like "... and points to the tunnel" "$out" "--keep-client-address keeps the client's address wherever"
 unlike "--no-masquerade: no relay warning" "$out" "open relay"
 # A conntrack table over 80% full drops new connections when it fills up.
 max=$(in_old cat /proc/sys/net/netfilter/nf_conntrack_max)

@@ -8,7 +8,6 @@
 
 #include <linux/netfilter/nf_tables.h>
 
-#include "render.h"
 #include "range.h"
 #include "render.h"
 #include "ruleset.h"
@@ -32,6 +31,10 @@ static struct spec make_spec(const char *const *args)
 			err = parse_duration(args[1], &s.remember, &e);
 		else if (!strcmp(args[0], "no-masquerade"))
 			s.masquerade = false;
+		else if (!strcmp(args[0], "keep-client-address"))
+			s.keep_client_address = true, s.tunnel_mtu = 1450;
+		else if (!strcmp(args[0], "from"))
+			err = spec_add_from(&s, args[1], &e), s.role = ROLE_NEW;
 		if (err)
 			fail_msg("%s %s: %s", args[0], args[1], e.text);
 	}
@@ -70,30 +73,49 @@ static const char *const v4_custom[] = {
 	"exclude", "198.51.100.0/25", "remember", "1d12h", "no-masquerade", "", NULL,
 };
 
-static void fresh_dual_stack(void **state)
+static const char *const tunnel_old[] = {
+	"to", "192.0.2.2", "to", "2001:db8:3::2", "keep-client-address", "", NULL,
+};
+static const char *const tunnel_new[] = {
+	"from", "198.51.100.1", "from", "2001:db8:2::1", "service", "smtp,imaps", NULL,
+};
+
+/* A fresh install of @args: the messages, and the text --dry-run prints. */
+static void fresh(const char *const *args, const char *name)
 {
 	struct table_view none = { .exists = false };
-	struct spec s = make_spec(dual);
-	char *text = ops_text(&s, &none);
+	struct spec s = make_spec(args);
+	char *text = ops_text(&s, &none), golden[64];
 
-	assert_golden("fresh_dual.ops", text);
+	snprintf(golden, sizeof(golden), "%s.ops", name);
+	assert_golden(golden, text);
 	free(text);
 	text = render_text(&s);
-	assert_golden("fresh_dual.nft", text);
+	snprintf(golden, sizeof(golden), "%s.nft", name);
+	assert_golden(golden, text);
 	free(text);
+}
+
+static void fresh_dual_stack(void **state)
+{
+	fresh(dual, "fresh_dual");
+}
+
+/* --keep-client-address on OLD: DNAT to NEW's tunnel address, no masquerade, guards, MSS. */
+static void fresh_tunnel_old(void **state)
+{
+	fresh(tunnel_old, "tunnel_old");
+}
+
+/* accept on NEW: the VXLAN guard, and what comes through the tunnel counted. */
+static void fresh_tunnel_new(void **state)
+{
+	fresh(tunnel_new, "tunnel_new");
 }
 
 static void fresh_v4_custom(void **state)
 {
-	struct table_view none = { .exists = false };
-	struct spec s = make_spec(v4_custom);
-	char *text = ops_text(&s, &none);
-
-	assert_golden("fresh_v4_custom.ops", text);
-	free(text);
-	text = render_text(&s);
-	assert_golden("fresh_v4_custom.nft", text);
-	free(text);
+	fresh(v4_custom, "fresh_v4_custom");
 }
 
 static struct table_view installed_dual(void)
@@ -284,6 +306,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fresh_dual_stack),
+		cmocka_unit_test(fresh_tunnel_old),
+		cmocka_unit_test(fresh_tunnel_new),
 		cmocka_unit_test(fresh_v4_custom),
 		cmocka_unit_test(reconcile_switch),
 		cmocka_unit_test(reconcile_remember),

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Real authoritative DNS servers (NSD) in the lab's namespaces (source this
+# after lib.sh). Each server has its own directory under $WORK/dns/NAME
+# with its configuration, zone files, pid and log; NSD runs in the
+# foreground (-d), spawned by lib.sh so that its PID is recorded and it is
+# stopped with the lab. Nothing of the host's /etc/nsd is read or written,
+# and no nsd.service is started.
+#
+#   dns_server NAME NS ADDRESS...   a server listening on those addresses
+#   dns_zone NAME ZONE <<EOF ... EOF  a zone it serves (the zone file on stdin)
+#   dns_start NAME                  start it; returns once it answers
+#   dns_reload NAME                 reread changed zone files (SIGHUP)
+#
+# The packages: scripts/deps.sh's DNS_PACKAGES.
+
+DNS_DIR=$WORK/dns
+declare -gA DNS_NS DNS_PID DNS_ADDR
+
+dns_require() {
+	command -v nsd >/dev/null || bail "nsd is missing (scripts/test installs it)"
+	command -v dig >/dev/null || bail "dig is missing (scripts/test installs dnsutils)"
+}
+
+dns_server() {		# dns_server NAME NS ADDRESS...
+	local name=$1 ns=$2 d=$DNS_DIR/$1 a
+	shift 2
+	dns_require
+	mkdir -p "$d"
+	: >"$d/zones"
+	DNS_NS[$name]=$ns
+	DNS_ADDR[$name]=$1
+	{
+		echo "server:"
+		for a in "$@"; do
+			echo "  ip-address: $a"
+		done
+		cat <<-EOF
+		  port: 53
+		  server-count: 1
+		  username: ""
+		  chroot: ""
+		  zonesdir: "$d"
+		  database: ""
+		  zonelistfile: "$d/zone.list"
+		  xfrdfile: "$d/xfrd.state"
+		  xfrdir: "$d"
+		  pidfile: "$d/nsd.pid"
+		  logfile: "$d/nsd.log"
+		  verbosity: 1
+		  hide-version: yes
+		remote-control:
+		  control-enable: no
+		EOF
+	} >"$d/nsd.conf.head"
+}
+
+dns_zone() {		# dns_zone NAME ZONE: the zone file on stdin
+	local d=$DNS_DIR/$1
+	cat >"$d/$2.zone"
+	grep -q "^$2 " "$d/zones" || echo "$2 $2.zone" >>"$d/zones"
+}
+
+_dns_conf() {
+	local d=$DNS_DIR/$1 zone file
+	cp "$d/nsd.conf.head" "$d/nsd.conf"
+	while read -r zone file; do
+		printf 'zone:\n  name: %s\n  zonefile: "%s"\n' "$zone" "$file" >>"$d/nsd.conf"
+	done <"$d/zones"
+}
+
+# The serial a server answers for ZONE, asked without recursion ("" if none).
+dns_serial() {		# dns_serial NAME ZONE
+	ip netns exec "${DNS_NS[$1]}" dig +norec +short +time=1 +tries=1 \
+		@"${DNS_ADDR[$1]}" "$2" SOA 2>/dev/null | awk '{ print $3 }'
+}
+
+dns_start() {		# dns_start NAME
+	local name=$1 d=$DNS_DIR/$1 zone file i
+	_dns_conf "$name"
+	spawn "${DNS_NS[$name]}" nsd -d -c "$d/nsd.conf"
+	DNS_PID[$name]=${PIDS[-1]}
+	read -r zone file <"$d/zones"
+	for i in $(seq 50); do
+		[ -n "$(dns_serial "$name" "$zone")" ] && return 0
+		kill -0 "${DNS_PID[$name]}" 2>/dev/null ||
+			bail "nsd $name exited: $(tail -n 5 "$d/nsd.log" "$WORK/spawned.log" 2>&1)"
+		sleep 0.1
+	done
+	bail "nsd $name does not answer for $zone: $(tail -n 5 "$d/nsd.log" 2>&1)"
+}
+
+# NSD rereads the zone files whose time changed; returns once ZONE's new
+# SERIAL is served.
+dns_reload() {		# dns_reload NAME ZONE SERIAL
+	local i pid
+	read -r pid <"$DNS_DIR/$1/nsd.pid"
+	kill -HUP "$pid"
+	for i in $(seq 50); do
+		[ "$(dns_serial "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	bail "nsd $1 did not take serial $3 of $2"
+}

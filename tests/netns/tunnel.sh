@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Keeping the client's address: `accept` on NEW, `enable
+# --keep-client-address` on OLD, in the lab of a real migration (lib.sh's
+# lab4_up: NEW elsewhere on the internet, not routing through OLD; the
+# router drops spoofed client sources and path-MTU ICMP; strict rp_filter).
+# NEW sees each client's own address on every port, both families; large
+# transfers go through both ways; the pre-flight says what is missing;
+# a foreign tunnel packet is turned away; both hosts are as before after
+# both disables; restore brings both ends back.
+. "$(dirname "$0")/lib.sh"
+lab4_up
+serve_mail "$NS_NEW" new $MAIL_PORTS
+CLIENT6_SEEN="[$(full6 $CLIENT6)]"
+old_before=$(host_state "$NS_OLD")
+new_before=$(host_state "$NS_NEW")
+
+# ---- what is missing, said exactly ----
+out=$(redirect enable --to $NEW4 --to $NEW6 --keep-client-address --service smtp 2>&1)
+is "enable --keep-client-address before NEW accepts is refused" "$?" 1
+like "... saying NEW must run accept for this host's address" "$(flat <<<"$out")" \
+	"has not run .redirect accept --from $OLD4. \(the address this host sends from\)"
+is "... and leaving OLD as it was" "$(host_state "$NS_OLD")" "$old_before"
+
+out=$(redirect_new accept --from $NEW4 2>&1)
+is "accept --from an address of NEW itself is bad input" "$?" 2
+like "... naming it" "$out" "'$NEW4' is an address of this host"
+out=$(redirect_new accept --from 198.51.100.300 2>&1)
+is "accept --from a bad address is bad input" "$?" 2
+out=$(redirect_new accept 2>&1)
+is "accept without --from is bad input" "$?" 2
+like "... saying what it needs" "$out" "give its address with --from"
+is "... and NEW is as it was" "$(host_state "$NS_NEW")" "$new_before"
+
+out=$(redirect_new accept --from $OLD4 --from $OLD6 --dry-run 2>&1)
+is "accept --dry-run succeeds" "$?" 0
+like "... printing the table" "$out" "table inet mail_redirect \{"
+like "... and the tunnel" "$out" "ip link add mail_redirect type vxlan id 2587 local $NEW4 remote $OLD4"
+is "... and changes nothing" "$(host_state "$NS_NEW")" "$new_before"
+
+# A server bound to NEW's public address only would not answer in the tunnel.
+spawn "$NS_NEW" socat TCP4-LISTEN:4190,bind=$NEW4,reuseaddr,fork SYSTEM:'echo OK'
+wait_listening "$NS_NEW" 4190
+out=$(redirect_new accept --from $OLD4 --service sieve 2>&1)
+is "accept refuses when the server listens on the public address only" "$?" 1
+like "... naming the server and the setting" "$(flat <<<"$out")" \
+	"port 4190 \(sieve\) listens on $NEW4 only.*inet_interfaces = all"
+
+out=$(redirect_new accept --from $OLD4 --from $OLD6 2>&1)
+is "accept succeeds" "$?" 0
+like "... telling what to run on OLD" "$out" "redirect enable --to $NEW4 --keep-client-address"
+out=$(redirect_new accept --from $OLD4 --from $OLD6 2>&1)
+is "accept again changes nothing" "$out" \
+	"redirect: already accepting with these settings; nothing changed."
+like "NEW's link is a VXLAN to OLD, without learning" "$(ip -n "$NS_NEW" -d link show mail_redirect)" \
+	"vxlan id 2587 remote $OLD4 local $NEW4 .*dstport 4789 nolearning"
+like "NEW's replies from its tunnel address go back into the tunnel" \
+	"$(ip -n "$NS_NEW" rule show)" "from 169.254.77.2 lookup 2587 proto 77"
+is "NEW's rp_filter is loose on the tunnel" \
+	"$(in_new cat /proc/sys/net/ipv4/conf/mail_redirect/rp_filter)" 2
+is "NEW's own traffic keeps its route" "$(ip -n "$NS_NEW" route get $CLIENT4 | head -n 1 |
+	awk '{ print $3 }')" "$ROUTER_N4"
+
+# OLD sending from an address NEW does not accept: the probe says which.
+ip -n "$NS_OLD" addr add 198.51.100.3/24 dev "${P}o0"
+ip -n "$NS_OLD" route replace default via $ROUTER_O4 src 198.51.100.3
+out=$(redirect enable --to $NEW4 --keep-client-address --service smtp 2>&1)
+is "enable from an address NEW does not accept is refused" "$?" 1
+like "... naming the address NEW must accept" "$(flat <<<"$out")" \
+	"redirect accept --from 198.51.100.3"
+ip -n "$NS_OLD" route replace default via $ROUTER_O4
+ip -n "$NS_OLD" addr del 198.51.100.3/24 dev "${P}o0"
+
+# ---- the dry-run text is what is installed, at both ends ----
+scratch_ns nft
+zero_counters() { sed 's/packets [0-9]* bytes [0-9]*/packets 0 bytes 0/'; }
+same_as_nft() {	# same_as_nft DESCRIPTION NS STATE-DIR ARGS...
+	local what=$1 ns=$2 dir=$3 text ours theirs
+	shift 3
+	text=$(ip netns exec "$ns" "$REDIRECT" --state-dir "$dir" "$@" --dry-run 2>/dev/null)
+	ours=$(ip netns exec "$ns" nft list table inet mail_redirect | zero_counters)
+	ip netns exec "$SCRATCH" nft flush ruleset
+	if ! ip netns exec "$SCRATCH" nft -f - <<<"$text" 2>"$WORK/nft.err"; then
+		not_ok "$what: nft loads the dry-run text" "$(cat "$WORK/nft.err")"
+		return
+	fi
+	theirs=$(ip netns exec "$SCRATCH" nft list table inet mail_redirect | zero_counters)
+	is "$what: what is installed is what nft makes of the dry-run text" "$ours" "$theirs"
+}
+same_as_nft "accept" "$NS_NEW" "$STATE_NEW" accept --from $OLD4 --from $OLD6
+
+# ---- the redirect through the tunnel ----
+out=$(redirect enable --to $NEW4 --to $NEW6 --keep-client-address --service smtp,imap \
+	--dry-run 2>&1)
+is "enable --keep-client-address --dry-run succeeds" "$?" 0
+like "... printing the DNAT to NEW's tunnel address" "$out" "dnat ip to 169.254.77.2"
+is "... and changes nothing" "$(host_state "$NS_OLD")" "$old_before"
+
+out=$(redirect enable --to $NEW4 --to $NEW6 --keep-client-address 2>&1)
+is "enable --keep-client-address succeeds once NEW accepts" "$?" 0 || echo "$out" | sed 's/^/#   /' 
+like "... the probe went through the tunnel" "$(flat <<<"$out")" \
+	"answers like a mail server through the tunnel on all 14 ports"
+like "... and it says so" "$out" "travel through the tunnel mail_redirect"
+unlike "no masquerade on OLD" "$(in_old nft list ruleset)" "masquerade"
+same_as_nft "enable --keep-client-address" "$NS_OLD" "$STATE" enable --to $NEW4 --to $NEW6 \
+	--keep-client-address
+for port in $MAIL_PORTS; do
+	g=$(greeting $port)
+	is "port $port: NEW sees the IPv4 client itself" "$(banner $OLD4 $port)" "$g new $CLIENT4"
+	is "port $port: NEW sees the IPv6 client itself" "$(banner $OLD6 $port)" \
+		"$g new $CLIENT6_SEEN"
+done
+out=$(redirect enable --to $NEW4 --to $NEW6 --keep-client-address 2>&1)
+is "enable again changes nothing" "$out" \
+	"redirect: already enabled with these settings; nothing changed."
+
+# Large transfers both ways, with PMTU's ICMP dropped on the way.
+spawn "$NS_NEW" socat TCP6-LISTEN:2500,ipv6only=0,reuseaddr,fork SYSTEM:'wc -c'
+spawn "$NS_NEW" socat TCP6-LISTEN:2501,ipv6only=0,reuseaddr,fork \
+	SYSTEM:'head -c 4000000 /dev/urandom'
+wait_listening "$NS_NEW" 2500
+wait_listening "$NS_NEW" 2501
+redirect enable --to $NEW4 --to $NEW6 --keep-client-address --service smtp,2500,2501 \
+	--no-probe >/dev/null || bail "enable with the transfer ports"
+for a in $OLD4 "[$OLD6]"; do
+	got=$(head -c 4000000 /dev/urandom | in_client timeout 30 socat -t 10 - "TCP:$a:2500" | tail -n 1)
+	is "4 MB from the client to NEW through $a" "$got" 4000000
+	got=$(in_client timeout 30 socat -u "TCP:$a:2501" - | wc -c)
+	is "4 MB from NEW to the client through $a" "$got" 4000000
+done
+like "the router did drop path-MTU ICMP on the way" \
+	"$(in_router nft list chain inet internet forward)" "counter packets [0-9]+ bytes [0-9]+ drop comment \"pmtu\""
+
+# Counted where it arrives: on NEW, per service, with the client's address.
+json=$(redirect_new stats --json)
+is "NEW's stats count what came through the tunnel, not OLD's probe" \
+	"$(jq '.services[] | select(.name == "smtp") | .connections' <<<"$json")" 2
+is "... from the client's own addresses" \
+	"$(jq -r '[.sources[].address] | sort | join(" ")' <<<"$json")" "$CLIENT6 $CLIENT4"
+json=$(redirect stats --json)
+is "OLD's stats say the client's address is kept" "$(jq '.keep_client_address' <<<"$json")" true
+is "... and the tunnel is up" "$(jq '.tunnel' <<<"$json")" true
+
+# ---- nothing else gets in through the tunnel ----
+# A VXLAN link of the client's own, claiming OLD's tunnel address.
+ip -n "$NS_CLIENT" link add evil type vxlan id 2587 remote $NEW4 local $CLIENT4 \
+	dstport 4789 nolearning
+ip -n "$NS_CLIENT" addr add 169.254.77.1/30 dev evil
+ip -n "$NS_CLIENT" link set evil up
+in_client timeout 3 socat -T 2 - TCP4:169.254.77.2:2525 </dev/null >/dev/null 2>&1
+like "NEW turns a foreign tunnel packet away" "$(in_new nft list chain inet mail_redirect input)" \
+	"ip saddr != $OLD4 counter packets [1-9][0-9]* bytes [0-9]+ drop"
+unlike "... and nothing of it reaches NEW's connection tracking" \
+	"$(in_new conntrack -L -p tcp --dport 2525 2>/dev/null)" "dport=2525"
+ip -n "$NS_CLIENT" link del evil
+# Out of the tunnel on OLD: only the flows OLD redirected.
+ip -n "$NS_NEW" route add 203.0.113.0/24 via 169.254.77.1 table 2587 2>/dev/null
+in_new timeout 3 socat -T 2 - TCP4:$CLIENT4:22,bind=169.254.77.2 </dev/null >/dev/null 2>&1
+like "OLD drops what comes out of the tunnel and is no redirected flow" \
+	"$(in_old nft list chain inet mail_redirect forward)" \
+	"iifname \"mail_redirect\" ct mark & 0x10000000 != 0x10000000 counter packets [1-9]"
+
+# ---- switching, both ways ----
+out=$(redirect enable --to $NEW4 --to $NEW6 --service smtp --no-probe 2>&1)
+is "switching to masquerade succeeds" "$?" 0
+is "... and smtp lands on NEW, masqueraded" "$(banner $OLD4 25)" "220 new $OLD4"
+out=$(redirect enable --to $NEW4 --to $NEW6 --service smtp --keep-client-address 2>&1)
+is "switching back to the tunnel succeeds" "$?" 0
+is "... and NEW sees the client again" "$(banner $OLD4 25)" "220 new $CLIENT4"
+
+# ---- gone and back: a flush, a reboot ----
+in_old nft flush ruleset
+in_new nft flush ruleset
+like "OLD's stats notice the table is gone" "$(redirect stats 2>&1)" "table is gone"
+check "restore on OLD" redirect restore
+check "restore on NEW" redirect_new restore
+is "after a flush and restore on both, NEW sees the client" "$(banner $OLD4 25)" "220 new $CLIENT4"
+# what a reboot leaves: no link, no rule, no ruleset
+for ns in "$NS_OLD" "$NS_NEW"; do
+	ip netns exec "$ns" nft flush ruleset
+	ip -n "$ns" link del mail_redirect
+done
+ip -n "$NS_NEW" rule del priority 2587
+ip -n "$NS_NEW" -6 rule del priority 2587
+like "NEW's check notices the tunnel is gone" "$(redirect_new check 2>&1)" "tunnel|table"
+check "restore on NEW after a reboot" redirect_new restore
+check "restore on OLD after a reboot" redirect restore
+is "after a reboot and restore on both, NEW sees the client" "$(banner $OLD4 25)" "220 new $CLIENT4"
+is "... over IPv6 too" "$(banner $OLD6 25)" "220 new $CLIENT6_SEEN"
+
+# ---- both disables: the hosts are as they were ----
+check "disable on OLD" redirect disable
+check "disable on NEW" redirect_new disable
+is "OLD is exactly as before (ruleset, links, addresses, rules, routes, settings)" \
+	"$(host_state "$NS_OLD")" "$old_before"
+is "NEW is exactly as before (ruleset, links, addresses, rules, routes, settings)" \
+	"$(host_state "$NS_NEW")" "$new_before"
