@@ -27,6 +27,7 @@
 /* Outer IPv4 + UDP + VXLAN + inner Ethernet; outer IPv6 is 20 bytes more. */
 #define VXLAN_HEADROOM4 50
 #define VXLAN_HEADROOM6 70
+#define TUNNEL_MTU_MIN 1280		/* what IPv6 inside it needs */
 
 /* The tunnel address of one end: OLD .1 and ::1, NEW .2 and ::2. */
 void tunnel_address(int family, enum spec_role end, struct prefix *out);

@@ -15,6 +15,7 @@
 
 #include "parse.h"
 #include "sysctl.h"
+#include "tunnel.h"
 
 #define IPV4_SWITCH "net/ipv4/ip_forward"
 #define IPV6_SWITCH "net/ipv6/conf/all/forwarding"
@@ -191,7 +192,9 @@ static int plan_interfaces(int family, struct sysctl_log *log, struct errmsg *e)
 	while (!err && (d = readdir(dp))) {
 		size_t len = strlen(d->d_name);
 
-		if (d->d_name[0] == '.' || !valid_ifname(d->d_name, len))
+		/* the tunnel's link is ours, and goes with its settings at disable */
+		if (d->d_name[0] == '.' || !valid_ifname(d->d_name, len) ||
+		    !strcmp(d->d_name, TUNNEL_IFNAME))
 			continue;
 		snprintf(path, sizeof(path), "%sconf/%.15s/forwarding", family_prefix(family),
 			 d->d_name);

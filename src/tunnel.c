@@ -78,6 +78,10 @@ int tunnel_plan(struct rtnl_sock *s, const struct spec *spec, struct tunnel *t,
 	t->local = r.prefsrc;
 	t->mtu = (r.mtu ? r.mtu : 1500) -
 		 (t->remote.family == AF_INET ? VXLAN_HEADROOM4 : VXLAN_HEADROOM6);
+	if (r.mtu && r.mtu < TUNNEL_MTU_MIN + VXLAN_HEADROOM6)
+		return errmsg_set(e, -EMSGSIZE, "the path to %s is too narrow for the tunnel "
+				  "(MTU %u; IPv6 inside needs %d)", addr, r.mtu,
+				  TUNNEL_MTU_MIN + VXLAN_HEADROOM6);
 	return 0;
 }
 

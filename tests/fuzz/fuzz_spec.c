@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Whole requests to enable, one option a line ("to ADDRESS", "service X",
- * "exclude PREFIX", "remember D", "no-masquerade"): whatever is accepted
- * must build a transaction and a dry-run text, and survive the state file.
+ * Whole requests to enable or accept, one option a line ("to ADDRESS",
+ * "from ADDRESS", "service X", "exclude PREFIX", "remember D",
+ * "no-masquerade", "keep-client-address"): whatever is accepted must build
+ * a transaction and a dry-run text, and survive the state file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,10 @@ static void option(struct spec *s, char *line, struct errmsg *e)
 	if (!value) {
 		if (!strcmp(line, "no-masquerade"))
 			s->masquerade = false;
+		if (!strcmp(line, "keep-client-address")) {
+			s->keep_client_address = true;
+			s->tunnel_mtu = 1450;
+		}
 		return;
 	}
 	*value++ = '\0';
@@ -33,6 +38,8 @@ static void option(struct spec *s, char *line, struct errmsg *e)
 		spec_add_exclude(s, value, e);
 	else if (!strcmp(line, "remember"))
 		parse_duration(value, &s->remember, e);
+	else if (!strcmp(line, "from") && !spec_add_from(s, value, e))
+		s->role = ROLE_NEW;	/* accept's request */
 }
 
 static void build_everything(const struct spec *s)

@@ -23,6 +23,10 @@ is "the demo runs through" "$?" 0
 grep -q "IMAP at OLD's address now reads NEW's mailbox" <<<"$out" &&
 	grep -q "during-2@example.net" <<<"$out" && ok "... and shows the mail moving to NEW" ||
 	not_ok "... and shows the mail moving to NEW" "$out"
+grep -q "550 5.7.23" <<<"$out" && ok "... the mail masquerade loses (SPF 550 5.7.23)" ||
+	not_ok "... the mail masquerade loses (SPF 550 5.7.23)" "$out"
+grep -q "Received-SPF: Pass" <<<"$out" && ok "... and SPF passing through the tunnel" ||
+	not_ok "... and SPF passing through the tunnel" "$out"
 is "... and leaves the host as it was" "$(host)" "$before"
 
 # A real Ctrl-C, typed into the terminal the demo runs on, while the mail
@@ -31,7 +35,7 @@ is "... and leaves the host as it was" "$(host)" "$before"
 log=$(mktemp)
 {
 	for i in $(seq 600); do
-		grep -q '\[4/11\]' "$log" && break
+		grep -q '\[4/13\]' "$log" && break
 		sleep 0.05
 	done
 	printf '\003'
@@ -42,7 +46,7 @@ log=$(mktemp)
 } | REDIRECT=${REDIRECT:-$top/src/redirect} timeout 60 script -qfec "$top/scripts/demo" "$log" >/dev/null 2>&1
 rc=${PIPESTATUS[1]}
 is "Ctrl-C ends the demo" "$rc" 130
-grep -q '\[5/11\]' "$log" && not_ok "... before its end" "$(cat "$log")" || ok "... before its end"
+grep -q '\[5/13\]' "$log" && not_ok "... before its end" "$(cat "$log")" || ok "... before its end"
 is "... and it removed everything it made" "$(host)" "$before"
 rm -f "$log"
 tap_end

@@ -460,6 +460,10 @@ _mail_prepare_work() {
 
 # ---- the client's queue ----
 
+# Holds the client's queue (no retries until released), as postsuper -h.
+mail_client_hold() { in_client postsuper -c "$(_mail_pf client)" -h ALL 2>/dev/null; }
+mail_client_release() { in_client postsuper -c "$(_mail_pf client)" -H ALL 2>/dev/null; }
+
 mail_client_flush() {	# retries everything queued on the client, now
 	in_client postqueue -c "$(_mail_pf client)" -f
 }

@@ -30,6 +30,27 @@ static void targets(void **state)
 	assert_false(s.has_to4 || s.has_to6);
 }
 
+/* accept's --from: the old server, one per family, never unusable. */
+static void from_addresses(void **state)
+{
+	struct errmsg e = { "" };
+	struct spec s;
+
+	spec_init(&s);
+	s.role = ROLE_NEW;
+	assert_int_not_equal(spec_finalize(&s, &e), 0);
+	assert_non_null(strstr(e.text, "give its address with --from"));
+	assert_int_equal(spec_add_from(&s, "198.51.100.1", &e), 0);
+	assert_int_not_equal(spec_add_from(&s, "198.51.100.3", &e), 0);
+	assert_non_null(strstr(e.text, "'198.51.100.3' is a second IPv4 address"));
+	assert_int_not_equal(spec_add_from(&s, "127.0.0.1", &e), 0);
+	assert_non_null(strstr(e.text, "give the old mail server's address"));
+	assert_int_equal(spec_finalize(&s, &e), 0);
+	assert_false(s.masquerade);
+	assert_true(spec_tunnel(&s));
+	assert_true(spec_uses(&s, AF_INET6));	/* NEW takes both families in */
+}
+
 static void services(void **state)
 {
 	struct errmsg e = { "" };
@@ -124,6 +145,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(targets),
+		cmocka_unit_test(from_addresses),
 		cmocka_unit_test(services),
 		cmocka_unit_test(services_refused),
 		cmocka_unit_test(excludes),

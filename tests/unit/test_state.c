@@ -53,6 +53,41 @@ static void round_trip(void **state)
 	assert_int_equal(b.sysctls.r[1].after, 2);
 }
 
+/* Both ends of the tunnel: what accept and --keep-client-address record. */
+static void round_trip_tunnel(void **state)
+{
+	static char text[STATE_TEXT_MAX];
+	struct errmsg e = { "" };
+	struct state old, new, b;
+	int len;
+
+	state_init(&old);
+	old.enabled = old.tunnel = true;
+	assert_int_equal(spec_add_target(&old.spec, "192.0.2.2", &e), 0);
+	old.spec.keep_client_address = true;
+	old.spec.tunnel_mtu = 1450;
+	assert_int_equal(spec_finalize(&old.spec, &e), 0);
+	assert_false(old.spec.masquerade);
+	len = state_format(&old, text, sizeof(text));
+	assert_non_null(strstr(text, "keep_client_address yes\ntunnel_mtu 1450\n"));
+	assert_int_equal(state_parse(text, (size_t)len, &b, &e), 0);
+	assert_true(spec_equal(&old.spec, &b.spec));
+	assert_true(b.tunnel);
+
+	state_init(&new);
+	new.enabled = new.tunnel = true;
+	new.spec.role = ROLE_NEW;
+	assert_int_equal(spec_add_from(&new.spec, "198.51.100.1", &e), 0);
+	assert_int_equal(spec_add_from(&new.spec, "2001:db8:2::1", &e), 0);
+	assert_int_equal(spec_finalize(&new.spec, &e), 0);
+	len = state_format(&new, text, sizeof(text));
+	assert_golden("state_accept.txt", text);
+	assert_int_equal(state_parse(text, (size_t)len, &b, &e), 0);
+	assert_int_equal(b.spec.role, ROLE_NEW);
+	assert_true(spec_equal(&new.spec, &b.spec));
+	assert_false(spec_equal(&old.spec, &b.spec));
+}
+
 static void expect_damaged(const char *text, const char *needle)
 {
 	struct errmsg e = { "" };
@@ -226,6 +261,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
+		cmocka_unit_test(round_trip_tunnel),
 		cmocka_unit_test(damage),
 		cmocka_unit_test(damage_binary),
 		cmocka_unit_test(files),
