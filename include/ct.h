@@ -14,9 +14,16 @@ struct ct_flow {
 	uint16_t port;		/* the original destination port: the service */
 	uint8_t tcp_state;	/* TCP_CONNTRACK_* */
 	uint32_t idle;		/* seconds since its last packet (established flows) */
-	bool open;		/* in use: not closing down, and a packet within IDLE_LIMIT */
+	uint32_t mark;		/* its conntrack mark: our bits say how far it got */
+	bool open;		/* in use: its handshake with NEW completed, not closing
+				 * down, and a packet within IDLE_LIMIT */
+	bool unanswered;	/* a SYN still waiting, UNANSWERED_AFTER seconds on, for NEW */
+	uint32_t waiting;	/* ... seconds since it was last (re)sent */
 	uint64_t bytes;		/* both directions, when conntrack accounting is on */
 };
+
+/* NEW answers within milliseconds; a SYN waiting this long got no answer. */
+#define UNANSWERED_AFTER 3
 
 /*
  * A client that vanished without a FIN leaves an ESTABLISHED entry for

@@ -24,6 +24,7 @@ void e_lookup(struct nftnl_rule *r, const char *set, uint32_t set_id);
 void e_objref_map(struct nftnl_rule *r, const char *map, uint32_t map_id);
 void e_verdict(struct nftnl_rule *r, int verdict, const char *chain);
 void e_ct_load(struct nftnl_rule *r, uint32_t key, int dir);	/* @dir < 0: none */
+void e_ct_load_reg(struct nftnl_rule *r, uint32_t key, int dir, uint32_t dreg);
 void e_bitwise(struct nftnl_rule *r, const void *mask, const void *xor, uint32_t len);
 void e_bitwise_u32(struct nftnl_rule *r, uint32_t mask, uint32_t xor);
 

@@ -29,8 +29,12 @@ int install_tunnel_first(struct session *ss, const struct spec *spec,
 /* Takes the tunnel down again when enable stops after the probe (unless it was there). */
 void install_tunnel_abandon(struct session *ss, const struct tunnel_undo *undo);
 
-/* Whether the tunnel @spec needs (if any) is in place, as planned now. */
-bool install_tunnel_in_place(struct session *ss, const struct spec *spec);
+/*
+ * Whether @spec is in place exactly: the table as the state says, forwarding
+ * on for its families, and its tunnel up. Anything less, and enable or
+ * restore installs it again.
+ */
+bool install_in_place(struct session *ss, const struct spec *spec);
 
 /*
  * Installs @spec: the intent goes to the state file first, then forwarding,

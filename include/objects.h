@@ -36,7 +36,8 @@ void rule_set_comment(struct nftnl_rule *r, const char *comment);
 struct nftnl_set *ports_set(void);
 struct nftnl_set *counter_map(enum set_id id);
 struct nftnl_set *exclude_set_new(int family);
-struct nftnl_set *sources_set_new(int family, uint64_t timeout_ms);
+struct nftnl_set *sources_set_new(int family, uint64_t timeout_ms, uint32_t size);
+struct nftnl_set *port_time_set_new(enum set_id id, uint64_t timeout_ms);
 
 /* A new element of @s with @key. */
 struct nftnl_set_elem *elem_add(struct nftnl_set *s, const void *key, uint32_t len);

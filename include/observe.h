@@ -25,6 +25,8 @@ struct snapshot {
 	struct state state;
 	bool installed;
 	bool tunnel_gone;	/* the table is there, the tunnel it needs is not */
+	unsigned int forwarding_off;	/* 1 IPv4, 2 IPv6: a family redirected, not forwarded */
+	bool drift;		/* our table holds what redirect did not install */
 	struct stats st;	/* totals and sources sorted, last-seen filled in */
 	int64_t now;
 	unsigned int draining;	/* open flows of a disabled redirect */

@@ -13,7 +13,7 @@ struct op {
 	uint16_t msg;			/* NFT_MSG_NEW... or NFT_MSG_DEL... */
 	uint16_t flags;			/* NLM_F_CREATE, NLM_F_APPEND, ... */
 	void *nftnl;			/* struct nftnl_table *, ... */
-	char what[256];			/* names it in an error message */
+	char what[600];			/* names it in an error message */
 };
 
 struct ops {

@@ -18,17 +18,24 @@
 #define TABLE_COMMENT	TABLE_MARKER "; remove with: redirect disable"
 
 /*
- * The conntrack mark bit of a redirected flow. One bit under a mask, so
- * other users of ct mark keep theirs; postrouting masquerades on it and
- * stats asks conntrack for it.
+ * The conntrack mark bits of a redirected flow, under a mask, so other
+ * users of ct mark keep theirs. The first SYN gets REDIRECTED (postrouting
+ * masquerades on it, stats asks conntrack for it); NEW's first SYN-ACK
+ * adds ANSWERED; the client's ACK that completes the handshake with NEW
+ * (conntrack's "assured") adds ESTABLISHED. Only then is it a connection:
+ * a scanner's or a spoofed SYN is an attempt, no more.
  */
-#define CT_MARK_BIT	0x10000000U
+#define CT_MARK_BIT		0x10000000U	/* redirected */
+#define CT_MARK_ESTABLISHED	0x20000000U	/* its handshake with NEW completed */
+#define CT_MARK_ANSWERED	0x40000000U	/* NEW answered the SYN */
+#define CT_MARK_ALL		(CT_MARK_BIT | CT_MARK_ESTABLISHED | CT_MARK_ANSWERED)
 
 /* The one rule of a drained table (see ruleset_build_drain). */
 #define DRAIN_COMMENT "keeps conntrack and NAT for the redirected sessions still open"
 
-/* Stale-source sets hold this many (address, port) pairs per family. */
+/* Stale-source sets hold this many (address, port) pairs per family, unless --max-sources. */
 #define SOURCES_SET_SIZE 65536
+#define PORT_TIME_SET_SIZE 64	/* more than the services a spec can have */
 
 enum chain_id {
 	CHAIN_PREROUTING,
@@ -43,8 +50,13 @@ enum chain_id {
 
 enum set_id {
 	SET_PORTS,
-	SET_CONNECTIONS,	/* map port -> connection counter */
+	SET_CONNECTIONS,	/* map port -> counter of completed connections */
+	SET_ATTEMPTS,		/* map port -> counter of redirected SYNs */
+	SET_ANSWERED,		/* map port -> counter of attempts NEW answered */
 	SET_TRAFFIC,		/* map port -> byte counter */
+	SET_LAST_SEEN,		/* port, refreshed at each connection: cannot fill up */
+	SET_LAST_ATTEMPT,	/* port, refreshed at each redirected SYN */
+	SET_LAST_ANSWER,	/* port, refreshed at each of NEW's answers */
 	SET_EXCLUDE_IPV4,
 	SET_EXCLUDE_IPV6,
 	SET_SOURCES_IPV4,
@@ -82,7 +94,10 @@ struct table_view {
 	bool ours;			/* carries TABLE_MARKER */
 	unsigned int chains;		/* 1 << enum chain_id */
 	unsigned int sets;		/* 1 << enum set_id */
-	uint64_t sources_timeout_ms[2];	/* [0] IPv4, [1] IPv6 */
+	struct {
+		uint64_t timeout_ms;
+		uint32_t size;
+	} dynamic[SET_COUNT];		/* the dynamic sets: stale sources, last seen */
 	unsigned int ncounters;
 	char counters[VIEW_MAX_COUNTERS][COUNTER_NAME_MAX];
 };
@@ -108,17 +123,19 @@ int ruleset_build_delete(struct ops *out);
 enum rule_kind {
 	RULE_DISPATCH,		/* prerouting: mail port to a local address */
 	RULE_EXCLUDE,		/* sources never redirected */
-	RULE_REMEMBER,		/* stale-source bookkeeping */
-	RULE_DNAT,		/* count, mark, redirect */
+	RULE_DNAT,		/* count the attempt, mark, redirect */
 	RULE_MASQUERADE,
 	RULE_TRAFFIC,		/* bytes of redirected flows */
+	RULE_FAST,		/* a flow counted already: its bytes, and done */
+	RULE_ANSWERED,		/* NEW's first SYN-ACK of a flow */
+	RULE_ESTABLISHED,	/* the ACK that completes it: count, remember the source */
 	RULE_VXLAN_GUARD,	/* the tunnel's packets only from the other end */
 	RULE_TUNNEL_GUARD_IN,	/* OLD: out of the tunnel only redirected flows */
 	RULE_TUNNEL_GUARD_OUT,	/* OLD: into the tunnel only redirected flows */
 	RULE_CLAMP_INTO,	/* OLD: a SYN into the tunnel gets the tunnel's MSS */
 	RULE_CLAMP_OUT,		/* OLD: so does the SYN-ACK out of it, for the client */
 	RULE_ARRIVE,		/* NEW: a new connection out of the tunnel */
-	RULE_COUNT,		/* NEW: count and mark it */
+	RULE_COUNT,		/* NEW: count the attempt and mark it */
 	RULE_SKIP_PEER,		/* NEW: OLD's own probe through the tunnel is no client */
 };
 
@@ -128,7 +145,7 @@ struct planned_rule {
 	int family;		/* AF_INET, AF_INET6, or 0 for both */
 };
 
-#define PLAN_MAX 16
+#define PLAN_MAX 32
 unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out);
 
 /* Where enable DNATs @family to: NEW's public or tunnel address. */
@@ -141,12 +158,14 @@ const struct address *tunnel_peer(const struct spec *spec);
 unsigned int chains_needed(const struct spec *spec);
 unsigned int sets_needed(const struct spec *spec);
 
-/* Name of the byte counter that pairs with connection counter @svc. */
-void traffic_counter_name(const struct service *svc, char *buf, size_t len);
+/* The maps that name a counter per service, and so the counters each service has. */
+#define COUNTER_MAPS 4
+extern const enum set_id counter_maps[COUNTER_MAPS];
 
 /*
- * The counter of @svc that map @map (SET_CONNECTIONS or SET_TRAFFIC) names,
- * and its comment: one source for the netlink objects and the nft text.
+ * The counter of @svc that map @map (SET_CONNECTIONS, SET_ATTEMPTS,
+ * SET_ANSWERED or SET_TRAFFIC) names ("smtp", "smtp_attempts", ...), and
+ * its comment: one source for the netlink objects and the nft text.
  */
 void counter_name(const struct service *svc, enum set_id map, char *buf, size_t len);
 void counter_comment(const struct service *svc, enum set_id map, char *buf, size_t len);

@@ -12,6 +12,8 @@
 #define SPEC_MAX_EXCLUDES 64
 #define SERVICE_NAME_MAX 16		/* "port-65535" and every known name fit */
 #define REMEMBER_DEFAULT (7 * 86400)
+#define MAX_SOURCES_DEFAULT 65536
+#define MAX_SOURCES_LIMIT (16U << 20)
 
 /* A TCP port we redirect, with the name shown in stats and counters. */
 struct service {
@@ -42,6 +44,7 @@ struct spec {
 	unsigned int nexcludes;
 	struct prefix excludes[SPEC_MAX_EXCLUDES];	/* in the given order */
 	uint64_t remember;				/* seconds */
+	uint32_t max_sources;		/* stale-source set size, per family */
 	bool masquerade;
 	bool keep_client_address;	/* OLD: through the tunnel, no masquerade */
 	unsigned int tunnel_mtu;	/* OLD: of the tunnel as enable made it (for MSS) */
@@ -67,6 +70,9 @@ static inline const struct address *spec_target(const struct spec *s, int family
 
 /* --to: an IP literal a mail server can be; at most one per family. */
 int spec_add_target(struct spec *s, const char *arg, struct errmsg *e);
+
+/* --max-sources: 1024 to MAX_SOURCES_LIMIT entries per stale-source set. */
+int spec_set_max_sources(struct spec *s, const char *arg, struct errmsg *e);
 
 /* accept --from: an address of OLD; at most one per family. */
 int spec_add_from(struct spec *s, const char *arg, struct errmsg *e);

@@ -40,6 +40,9 @@ int forwarding_apply(int family, const struct sysctl_log *log, struct errmsg *e)
  */
 int forwarding_restore(int family, struct sysctl_log *log, bool resume, struct errmsg *e);
 
+/* Whether this host forwards @family now (its switch reads 1). */
+bool forwarding_is_on(int family);
+
 /* Whether @log switched forwarding on for @family. */
 bool forwarding_recorded(const struct sysctl_log *log, int family);
 

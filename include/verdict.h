@@ -28,11 +28,39 @@ void verdict_decide(int64_t now, int64_t since, int64_t last_seen_at, uint64_t o
 
 const char *verdict_name(enum verdict_status status);
 
+/*
+ * What can be wrong with a redirect that is in place, as stats and check
+ * say it: each makes the redirected connections go nowhere, or the figures
+ * untrue.
+ */
+struct health {
+	unsigned int forwarding_off;	/* 1 IPv4, 2 IPv6: redirected, not forwarded */
+	bool unanswered;		/* recent attempts from several clients NEW did not answer */
+	unsigned int unanswered_count;	/* ... how many */
+	unsigned int unanswered_clients; /* ... from how many clients (1: a warning only) */
+	struct address unanswered_client; /* ... the first of them */
+	unsigned int nearly_full;	/* 1 IPv4, 2 IPv6: stale-source set over 80% */
+	unsigned int fill[2];		/* its fill, percent */
+	bool drift;			/* the table is not what redirect installed */
+};
+
+#define FILL_WARN_PERCENT 80
+
+void verdict_health(const struct snapshot *s, struct health *h);
+
+/* Whether @h makes the redirect not work (or its counts untrue): check is then CRITICAL. */
+bool health_broken(const struct health *h);
+
+/* The sentences for @h, "; "-joined, for stats and check: "" when all is well. */
+void health_words(const struct health *h, const struct snapshot *s, char *buf, size_t len);
+
 /* What check found: the verdict, the figures behind it, and the sentence cron mails. */
 struct finding {
 	struct verdict v;
+	struct health health;
+	bool broken;			/* in use, and the redirect does not work */
 	bool trouble;			/* unknown because something is wrong */
-	char why[512];			/* one sentence, without the final full stop */
+	char why[1024];			/* one sentence, without the final full stop */
 	unsigned int sources;		/* seen within the quiet window */
 	char services[256];		/* seen within the quiet window, most recent first */
 	int64_t last_seen;		/* seconds ago, or NEVER */

@@ -156,7 +156,7 @@ static int accept_now(struct session *ss, const struct accept_args *a, const str
 	struct install_report report;
 	struct errmsg e = { "" };
 
-	if (session_is_installed(ss, &a->spec) && install_tunnel_in_place(ss, &a->spec)) {
+	if (install_in_place(ss, &a->spec)) {
 		printf("redirect: already accepting with these settings; nothing changed.\n");
 		return EXIT_DONE;
 	}

@@ -88,31 +88,43 @@ static void print_json(const struct finding *f, const struct snapshot *s)
 		print_u64(&p, "sources", NULL, f->sources);
 		print_u64(&p, "open", NULL, f->v.open);
 		print_u64(&p, "connections", NULL, f->connections);
+		print_u64(&p, "attempts", NULL, s->st.attempts);
+		print_u64(&p, "answered", NULL, s->st.answered);
+		print_bool(&p, "broken", NULL, f->broken);
 	}
 	print_str(&p, "message", NULL, f->why);
 	print_object_end(&p);
 }
 
-/* Nagios: the exit statuses already mean OK, WARNING and UNKNOWN. */
-static void print_nagios(const struct finding *f)
+/*
+ * Nagios: the exit statuses already mean OK, WARNING and UNKNOWN; a broken
+ * redirect is CRITICAL (2), which only --nagios says (elsewhere 2 is a
+ * usage error).
+ */
+static void print_nagios(const struct finding *f, const struct snapshot *s)
 {
 	static const char *const words[] = {
 		[VERDICT_READY] = "OK", [VERDICT_IN_USE] = "WARNING", [VERDICT_UNKNOWN] = "UNKNOWN",
 	};
 
-	printf("REDIRECT %s - %s", words[f->v.status], f->why);
+	printf("REDIRECT %s - %s", f->broken ? "CRITICAL" : words[f->v.status], f->why);
 	if (f->v.status != VERDICT_UNKNOWN)
 		printf(" | connections=%" PRIu64 ";; quiet_seconds=%" PRId64 ";%" PRId64 "; "
-		       "sources=%u;; open=%" PRIu64 ";;",
-		       f->connections, f->v.quiet, f->v.required, f->sources, f->v.open);
+		       "sources=%u;; open=%" PRIu64 ";; attempts=%" PRIu64 ";; answered=%" PRIu64
+		       ";;", f->connections, f->v.quiet, f->v.required, f->sources, f->v.open,
+		       s->st.attempts, s->st.answered);
 	printf("\n");
 }
 
-static int status_exit(enum verdict_status status)
+enum { NAGIOS_CRITICAL = 2 };
+
+static int status_exit(const struct finding *f, bool nagios)
 {
-	if (status == VERDICT_READY)
+	if (f->broken)
+		return nagios ? NAGIOS_CRITICAL : EXIT_FAILED;
+	if (f->v.status == VERDICT_READY)
 		return EXIT_DONE;
-	return status == VERDICT_IN_USE ? EXIT_FAILED : EXIT_UNKNOWN;
+	return f->v.status == VERDICT_IN_USE ? EXIT_FAILED : EXIT_UNKNOWN;
 }
 
 /*
@@ -131,7 +143,7 @@ static bool worth_saying(struct snapshot *s, struct state_dir *dir, const struct
 		snprintf(s->state.reported, sizeof(s->state.reported), "%s", now);
 		state_write(dir, &s->state, &ignored);
 	}
-	return changed || f->trouble;
+	return changed || f->trouble || f->broken;
 }
 
 static int report(const struct check_args *a, struct finding *f, struct snapshot *s,
@@ -140,10 +152,10 @@ static int report(const struct check_args *a, struct finding *f, struct snapshot
 	if (a->json)
 		print_json(f, s);
 	else if (a->nagios)
-		print_nagios(f);
+		print_nagios(f, s);
 	else if (!a->quiet || worth_saying(s, dir, f))
 		printf("redirect: %s.\n", f->why);
-	return status_exit(f->v.status);
+	return status_exit(f, a->nagios);
 }
 
 static int run(const struct check_args *a, struct finding *f, struct snapshot *s)

@@ -11,9 +11,10 @@
 #include "render.h"
 #include "ruleset.h"
 #include "tunnel.h"
+#include "verdict.h"
 
 enum {
-	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_KEEP_CLIENT_ADDRESS,
+	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_MAX_SOURCES, OPT_KEEP_CLIENT_ADDRESS,
 	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN,
 };
 
@@ -27,6 +28,9 @@ static const struct option_def enable_options[] = {
 		"never redirect connections from these sources; repeatable", true },
 	[OPT_REMEMBER] = { "remember", "DURATION",
 		"how long a client stays in the list of stale sources (default 7d)", false },
+	[OPT_MAX_SOURCES] = { "max-sources", "N",
+		"how many (client, port) pairs the stale-source list holds, per family "
+		"(default 65536)", false },
 	[OPT_KEEP_CLIENT_ADDRESS] = { "keep-client-address", NULL,
 		"send the connections through a tunnel, so NEW sees the client's own address "
 		"(NEW must run `redirect accept --from` this host first)", false },
@@ -50,8 +54,8 @@ const struct command command_enable = {
 	.name = "enable",
 	.run = cmd_enable,
 	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
-		    "                       [--remember DURATION] [--no-probe] [--force] [--dry-run]\n"
-		    "                       [--keep-client-address | --no-masquerade]",
+		    "                       [--remember DURATION] [--max-sources N] [--no-probe] [--force]\n"
+		    "                       [--dry-run] [--keep-client-address | --no-masquerade]",
 	.summary = "forward new mail connections to the new server",
 	.description =
 		"Forwards every new connection to this host's mail ports (the services below)\n"
@@ -94,6 +98,7 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_SERVICE: err = spec_add_services(&a->spec, value, e); break;
 	case OPT_EXCLUDE: err = spec_add_exclude(&a->spec, value, e); break;
 	case OPT_REMEMBER: err = parse_duration(value, &a->spec.remember, e); break;
+	case OPT_MAX_SOURCES: err = spec_set_max_sources(&a->spec, value, e); break;
 	case OPT_NO_MASQUERADE: a->spec.masquerade = false; a->no_masquerade = true; break;
 	case OPT_KEEP_CLIENT_ADDRESS: a->spec.keep_client_address = true; break;
 	case OPT_NO_PROBE: a->no_probe = true; break;
@@ -174,6 +179,37 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 	printf("Watch it with `redirect stats`; `redirect check` says when this host can go.\n");
 }
 
+static void count_element(struct nftnl_set_elem *el, void *data)
+{
+	(void)el;
+	(*(unsigned int *)data)++;
+}
+
+/*
+ * A stale-source list kept from before, over FILL_WARN_PERCENT full: new
+ * clients would go unrecorded. Only a table that was there already can be
+ * (a new one starts empty), so a first enable pays nothing for this.
+ */
+static void warn_of_full_sources(struct session *ss, const struct spec *spec, bool existed)
+{
+	static const enum set_id sets[] = { SET_SOURCES_IPV4, SET_SOURCES_IPV6 };
+	struct errmsg ignored;
+	unsigned int i, n;
+
+	for (i = 0; existed && i < 2; i++) {
+		n = 0;
+		if (!spec_uses(spec, i ? AF_INET6 : AF_INET) ||
+		    nft_dump_elems(&ss->nft, set_names[sets[i]], count_element, &n, &ignored) ||
+		    (uint64_t)n * 100 <= (uint64_t)spec->max_sources * FILL_WARN_PERCENT)
+			continue;
+		fprintf(stderr, "redirect enable: warning: the %s stale-source list is %u%% full "
+			"(%u of %u): new clients will go unrecorded; a larger --max-sources (or "
+			"a shorter --remember) makes room.\n", i ? "IPv6" : "IPv4",
+			(unsigned int)((uint64_t)n * 100 / spec->max_sources), n,
+			spec->max_sources);
+	}
+}
+
 /* The local pre-flight (and the public probe); false when enable must stop. */
 static bool look_before_leaping(struct session *ss, const struct enable_args *a, FILE *info)
 {
@@ -238,9 +274,11 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 {
 	struct install_report report;
 	struct errmsg e = { "" };
+	bool existed = ss->view.exists;
 
-	if (session_is_installed(ss, &a->spec) && install_tunnel_in_place(ss, &a->spec)) {
+	if (install_in_place(ss, &a->spec)) {
 		printf("redirect: already enabled with these settings; nothing changed.\n");
+		warn_of_full_sources(ss, &a->spec, existed);
 		return EXIT_DONE;
 	}
 	if (!look_before_leaping(ss, a, stdout))
@@ -250,6 +288,7 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 	if (install_spec(ss, &a->spec, &report, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	print_enabled(&a->spec, &report, t);
+	warn_of_full_sources(ss, &a->spec, existed);
 	return EXIT_DONE;
 }
 

@@ -41,8 +41,7 @@ static int cmd_restore(int argc, char **argv)
 		return cli_fail(&command_restore, EXIT_FAILED, &e);
 	if (!ss.state.enabled) {
 		printf("redirect: nothing is enabled; nothing to restore.\n");
-	} else if (session_is_installed(&ss, &ss.state.spec) &&
-		   install_tunnel_in_place(&ss, &ss.state.spec)) {
+	} else if (install_in_place(&ss, &ss.state.spec)) {
 		printf("redirect: the redirect is in place; nothing changed.\n");
 	} else if (install_spec(&ss, &ss.state.spec, &report, &e)) {
 		rc = cli_fail(&command_restore, EXIT_FAILED, &e);

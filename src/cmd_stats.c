@@ -6,6 +6,7 @@
  * is open now; the state file keeps last-seen times the kernel forgot.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -23,12 +24,14 @@
 #include "print.h"
 #include "session.h"
 #include "state.h"
+#include "sysctl.h"
 #include "tunnel.h"
+#include "verdict.h"
 
 #define SOURCES_TEXT_DEFAULT 10
 #define SPARK_LEN 24
 
-enum { OPT_JSON, OPT_PROMETHEUS, OPT_WATCH, OPT_SOURCES, OPT_OUTPUT };
+enum { OPT_JSON, OPT_PROMETHEUS, OPT_WATCH, OPT_SOURCES, OPT_OUTPUT, OPT_QUIET_FOR };
 
 static const struct option_def stats_options[] = {
 	[OPT_JSON] = { "json", NULL,
@@ -44,6 +47,9 @@ static const struct option_def stats_options[] = {
 	[OPT_OUTPUT] = { "output", "FILE",
 		"write to FILE through a temporary file and a rename, so readers never see half",
 		false },
+	[OPT_QUIET_FOR] = { "quiet-for", "DURATION",
+		"with --prometheus: the quiet time check requires, written as "
+		"redirect_required_quiet_seconds for alert rules", false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -52,7 +58,8 @@ static int cmd_stats(int argc, char **argv);
 const struct command command_stats = {
 	.name = "stats",
 	.run = cmd_stats,
-	.synopsis = "[--json | --prometheus] [--watch SECONDS] [--sources N] [--output FILE]",
+	.synopsis = "[--json | --prometheus [--quiet-for DURATION]] [--watch SECONDS] [--sources N]\n"
+		    "                       [--output FILE]",
 	.summary = "show who still uses the old address, for what, and when last",
 	.description =
 		"Shows, per service, the connections redirected since enable, those open now,\n"
@@ -69,6 +76,7 @@ struct stats_args {
 	uint64_t sources;
 	bool sources_given;
 	const char *output;
+	uint64_t quiet_for;
 };
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
@@ -88,6 +96,9 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 			err = errmsg_set(e, -EINVAL, "%s is not a number from 0 to 1000000",
 					 quote(value, q, sizeof(q)));
 		a->sources_given = true;
+		break;
+	case OPT_QUIET_FOR:
+		err = parse_duration(value, &a->quiet_for, e);
 		break;
 	case OPT_OUTPUT:
 		if (!*value || strlen(value) >= 4000)
@@ -229,6 +240,8 @@ static void print_service(struct printer *p, const struct service_stats *s, unsi
 	print_text(p, "%-*s", (int)w, s->svc.name);
 	print_str(p, "name", NULL, s->svc.name);
 	print_u64(p, "port", " %5" PRIu64, s->svc.port);
+	print_u64(p, "attempts", " %8" PRIu64, s->attempts);
+	print_u64(p, "answered", " %8" PRIu64, s->answered);
 	print_u64(p, "connections", " %11" PRIu64, s->connections);
 	print_u64(p, "active", " %6" PRIu64, s->active);
 	print_u64(p, "bytes", NULL, s->bytes);
@@ -247,7 +260,7 @@ static void print_services(struct printer *p, const struct stats *st, const stru
 	char bytes[FORMAT_BUF];
 
 	print_style(p, STYLE_BOLD);
-	print_text(p, "\n%-*s  PORT CONNECTIONS ACTIVE      BYTES%s  LAST SEEN\n",
+	print_text(p, "\n%-*s  PORT ATTEMPTS ANSWERED CONNECTIONS ACTIVE      BYTES%s  LAST SEEN\n",
 		   (int)w, "SERVICE",
 		   r && r->show ? "  PER MIN  HISTORY                 " : "");
 	print_style(p, STYLE_NONE);
@@ -255,11 +268,14 @@ static void print_services(struct printer *p, const struct stats *st, const stru
 	for (i = 0; i < st->nservices; i++)
 		print_service(p, &st->services[i], w, r, i);
 	print_array_end(p);
-	print_text(p, "%-*s       %11" PRIu64 " %6" PRIu64 " %10s%s", (int)w, "total",
-		   st->connections, st->active, format_bytes(st->bytes, bytes, sizeof(bytes)),
+	print_text(p, "%-*s       %8" PRIu64 " %8" PRIu64 " %11" PRIu64 " %6" PRIu64 " %10s%s",
+		   (int)w, "total", st->attempts, st->answered, st->connections, st->active,
+		   format_bytes(st->bytes, bytes, sizeof(bytes)),
 		   r && r->show ? "                                   " : "");
 	print_last_seen(p, NULL, st->last_seen);
 	print_text(p, "\n");
+	print_u64(p, "attempts", NULL, st->attempts);
+	print_u64(p, "answered", NULL, st->answered);
 	print_u64(p, "connections", NULL, st->connections);
 	print_u64(p, "active", NULL, st->active);
 	print_u64(p, "bytes", NULL, st->bytes);
@@ -347,6 +363,69 @@ static int print_abnormal(struct printer *p, const struct snapshot *s)
 	return -1;
 }
 
+/* @text folded at spaces to 76 columns, each line after the first indented. */
+static void print_folded(struct printer *p, const char *text)
+{
+	const int room = 76;
+
+	while ((int)strlen(text) > room) {
+		int cut = room;
+
+		while (cut > 0 && text[cut] != ' ')
+			cut--;
+		if (!cut)
+			break;
+		print_text(p, "%.*s\n  ", cut, text);
+		text += cut + 1;
+	}
+	print_text(p, "%s\n", text);
+}
+
+static void print_fill(struct printer *p, const struct stats *st)
+{
+	static const char *const keys[] = { "ipv4", "ipv6" };
+	unsigned int i;
+
+	print_object_begin(p, "stale_source_sets");
+	for (i = 0; i < 2; i++) {
+		if (!st->set_size[i])
+			continue;
+		print_object_begin(p, keys[i]);
+		print_u64(p, "entries", NULL, st->set_elements[i]);
+		print_u64(p, "size", NULL, st->set_size[i]);
+		print_object_end(p);
+	}
+	print_object_end(p);
+}
+
+/* What is wrong with the redirect, in words; EXIT_FAILED when it does not work. */
+static int print_health(struct printer *p, const struct snapshot *s)
+{
+	char words[1024];
+	struct health h;
+
+	verdict_health(s, &h);
+	print_bool(p, "broken", NULL, health_broken(&h));
+	print_bool(p, "drift", NULL, h.drift);
+	if (s->state.spec.role == ROLE_OLD) {
+		print_object_begin(p, "forwarding");
+		if (s->state.spec.has_to4)
+			print_bool(p, "ipv4", NULL, !(h.forwarding_off & 1));
+		if (s->state.spec.has_to6)
+			print_bool(p, "ipv6", NULL, !(h.forwarding_off & 2));
+		print_object_end(p);
+	}
+	print_fill(p, &s->st);
+	health_words(&h, s, words, sizeof(words));
+	if (!words[0])
+		return 0;
+	print_style(p, health_broken(&h) ? STYLE_BAD : STYLE_WARN);
+	print_text(p, "\n%s ", health_broken(&h) ? "BROKEN:" : "Warning:");
+	print_folded(p, words);
+	print_style(p, STYLE_NONE);
+	return health_broken(&h) ? EXIT_FAILED : 0;
+}
+
 static int render(struct printer *p, const struct snapshot *s, const struct stats_args *a,
 		  const struct rates *r)
 {
@@ -380,11 +459,12 @@ static int render(struct printer *p, const struct snapshot *s, const struct stat
 			   TUNNEL_IFNAME);
 		print_style(p, STYLE_NONE);
 	}
+	rc = print_health(p, s);
 	print_services(p, &s->st, r);
 	print_sources(p, &s->st, a->sources_given ? a->sources :
 		      p->json ? UINT64_MAX : SOURCES_TEXT_DEFAULT);
 	print_object_end(p);
-	return s->tunnel_gone ? EXIT_FAILED : EXIT_DONE;
+	return s->tunnel_gone || rc ? EXIT_FAILED : EXIT_DONE;
 }
 
 /* ---- Prometheus ---- */
@@ -394,69 +474,139 @@ static void prom_family(FILE *f, const char *name, const char *type, const char 
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One metric per service, labelled service and port. */
+struct prom_metric {
+	const char *name, *type, *help;
+	size_t offset;		/* of its uint64_t in struct service_stats */
+};
+
+static const struct prom_metric service_metrics[] = {
+	{ "redirect_attempts_total", "counter",
+	  "Connection attempts (SYNs) redirected since enable (or the last restore).",
+	  offsetof(struct service_stats, attempts) },
+	{ "redirect_answered_total", "counter",
+	  "Attempts the new server answered with a SYN-ACK.",
+	  offsetof(struct service_stats, answered) },
+	{ "redirect_connections_total", "counter",
+	  "Redirected connections whose handshake with the new server completed.",
+	  offsetof(struct service_stats, connections) },
+	{ "redirect_active_connections", "gauge", "Redirected connections established now.",
+	  offsetof(struct service_stats, active) },
+	{ "redirect_bytes_total", "counter",
+	  "Bytes carried by redirected connections, both directions.",
+	  offsetof(struct service_stats, bytes) },
+};
+
 static void prom_services(FILE *f, const struct stats *st)
 {
-	static const struct {
-		const char *name, *type, *help;
-	} families[] = {
-		{ "redirect_connections_total", "counter",
-		  "Connections redirected since enable (or the last restore)." },
-		{ "redirect_active_connections", "gauge", "Redirected connections open now." },
-		{ "redirect_bytes_total", "counter",
-		  "Bytes carried by redirected connections, both directions." },
-		{ "redirect_last_seen_seconds", "gauge",
-		  "Seconds since the last redirected connection (absent: never)." },
-	};
-	unsigned int fam, i;
+	unsigned int m, i;
 
-	for (fam = 0; fam < 4; fam++) {
-		prom_family(f, families[fam].name, families[fam].type, families[fam].help);
-		for (i = 0; i < st->nservices; i++) {
-			const struct service_stats *s = &st->services[i];
-			uint64_t v = fam == 0 ? s->connections : fam == 1 ? s->active :
-				     fam == 2 ? s->bytes : (uint64_t)s->last_seen;
+	for (m = 0; m < sizeof(service_metrics) / sizeof(service_metrics[0]); m++) {
+		const struct prom_metric *pm = &service_metrics[m];
 
-			if (fam == 3 && s->last_seen < 0)
-				continue;
-			fprintf(f, "%s{service=\"%s\",port=\"%u\"} %" PRIu64 "\n",
-				families[fam].name,
-				s->svc.name, s->svc.port, v);
-		}
+		prom_family(f, pm->name, pm->type, pm->help);
+		for (i = 0; i < st->nservices; i++)
+			fprintf(f, "%s{service=\"%s\",port=\"%u\"} %" PRIu64 "\n", pm->name,
+				st->services[i].svc.name, st->services[i].svc.port,
+				*(const uint64_t *)((const char *)&st->services[i] + pm->offset));
 	}
+	prom_family(f, "redirect_last_seen_seconds", "gauge",
+		    "Seconds since the last redirected connection (absent: never).");
+	for (i = 0; i < st->nservices; i++)
+		if (st->services[i].last_seen >= 0)
+			fprintf(f, "redirect_last_seen_seconds{service=\"%s\",port=\"%u\"} %" PRId64
+				"\n", st->services[i].svc.name, st->services[i].svc.port,
+				st->services[i].last_seen);
 }
 
-static int render_prometheus(FILE *f, const struct snapshot *s)
+static void prom_gauge(FILE *f, const char *name, const char *help, int64_t value)
 {
-	bool broken = s->state.enabled && !s->installed;
+	prom_family(f, name, "gauge", help);
+	fprintf(f, "%s %" PRId64 "\n", name, value);
+}
 
-	prom_family(f, "redirect_enabled", "gauge",
-		    "Whether a redirect is enabled (1) or not (0).");
-	fprintf(f, "redirect_enabled %d\n", s->state.enabled ? 1 : 0);
-	prom_family(f, "redirect_installed", "gauge",
-		    "Whether its nftables table is in the kernel.");
-	fprintf(f, "redirect_installed %d\n", s->installed ? 1 : 0);
+/* A gauge per family, for the families @present. */
+static void prom_per_family(FILE *f, const char *name, const char *help, const bool present[2],
+			    const uint64_t value[2])
+{
+	static const char *const fam[] = { "ipv4", "ipv6" };
+	unsigned int i;
+
+	prom_family(f, name, "gauge", help);
+	for (i = 0; i < 2; i++)
+		if (present[i])
+			fprintf(f, "%s{family=\"%s\"} %" PRIu64 "\n", name, fam[i], value[i]);
+}
+
+/* The health of a redirect in place: what the alert rules watch. */
+static void prom_health(FILE *f, const struct snapshot *s, const struct health *h)
+{
+	const bool use[2] = { s->state.spec.has_to4, s->state.spec.has_to6 };
+	const bool sets[2] = { s->st.set_size[0] != 0, s->st.set_size[1] != 0 };
+	const uint64_t forwarding[2] = { !(h->forwarding_off & 1), !(h->forwarding_off & 2) };
+	const uint64_t entries[2] = { s->st.set_elements[0], s->st.set_elements[1] };
+	const uint64_t capacity[2] = { s->st.set_size[0], s->st.set_size[1] };
+
+	prom_gauge(f, "redirect_broken", "Whether recent attempts go unanswered, forwarding is "
+		   "off, or the table was edited (1), or the redirect works (0).",
+		   health_broken(h));
+	prom_gauge(f, "redirect_drift", "Whether the table differs from what redirect installed.",
+		   h->drift);
+	if (s->state.spec.role == ROLE_OLD)
+		prom_per_family(f, "redirect_forwarding", "Whether this host forwards a family it "
+				"redirects (1) or not (0).", use, forwarding);
+	prom_per_family(f, "redirect_stale_source_entries",
+			"Entries in a stale-source set, per family.", sets, entries);
+	prom_per_family(f, "redirect_stale_source_capacity",
+			"How many entries a stale-source set holds, per family.", sets, capacity);
+}
+
+static void prom_conntrack(FILE *f)
+{
+	int count, max;
+
+	if (sysctl_read("net/netfilter/nf_conntrack_count", &count) == 0)
+		prom_gauge(f, "redirect_conntrack_entries", "Entries in the conntrack table now.",
+			   count);
+	if (sysctl_read("net/netfilter/nf_conntrack_max", &max) == 0)
+		prom_gauge(f, "redirect_conntrack_max", "How many entries the conntrack table holds.",
+			   max);
+}
+
+static int render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_for)
+{
+	bool gone = s->state.enabled && !s->installed;
+	struct health h;
+
+	prom_gauge(f, "redirect_enabled", "Whether a redirect is enabled (1) or not (0).",
+		   s->state.enabled);
+	prom_gauge(f, "redirect_installed", "Whether its nftables table is in the kernel.",
+		   s->installed);
 	if (!s->state.enabled)
 		return s->installed && !s->state.draining ? EXIT_FAILED : EXIT_DONE;
-	prom_family(f, "redirect_enabled_since_seconds", "gauge",
-		    "When the redirect was enabled, as a Unix time.");
-	fprintf(f, "redirect_enabled_since_seconds %" PRId64 "\n", s->state.since);
-	if (s->st.last_seen >= 0) {
-		prom_family(f, "redirect_quiet_seconds", "gauge",
-			    "Seconds since the last redirected connection of any service.");
-		fprintf(f, "redirect_quiet_seconds %" PRId64 "\n", s->st.last_seen);
-	}
-	if (broken)
+	prom_gauge(f, "redirect_enabled_since_seconds",
+		   "When the redirect was enabled, as a Unix time.", s->state.since);
+	if (s->st.last_seen >= 0)
+		prom_gauge(f, "redirect_quiet_seconds",
+			   "Seconds since the last redirected connection of any service.",
+			   s->st.last_seen);
+	if (quiet_for)
+		prom_gauge(f, "redirect_required_quiet_seconds",
+			   "The quiet time required before the old host can go (--quiet-for).",
+			   (int64_t)quiet_for);
+	prom_conntrack(f);
+	if (gone)
 		return EXIT_FAILED;
-	if (spec_tunnel(&s->state.spec)) {
-		prom_family(f, "redirect_tunnel_up", "gauge",
-			    "Whether the tunnel of --keep-client-address or accept is in place.");
-		fprintf(f, "redirect_tunnel_up %d\n", s->tunnel_gone ? 0 : 1);
-	}
+	if (spec_tunnel(&s->state.spec))
+		prom_gauge(f, "redirect_tunnel_up",
+			   "Whether the tunnel of --keep-client-address or accept is in place.",
+			   !s->tunnel_gone);
+	verdict_health(s, &h);
+	prom_health(f, s, &h);
 	prom_services(f, &s->st);
-	prom_family(f, "redirect_stale_sources", "gauge",
-		    "Distinct client addresses seen within the remember window.");
-	fprintf(f, "redirect_stale_sources %u\n", s->st.nsources);
-	return s->tunnel_gone ? EXIT_FAILED : EXIT_DONE;
+	prom_gauge(f, "redirect_stale_sources",
+		   "Distinct client addresses seen within the remember window.", s->st.nsources);
+	return s->tunnel_gone || health_broken(&h) ? EXIT_FAILED : EXIT_DONE;
 }
 
 /* ---- watch ---- */
@@ -559,7 +709,7 @@ static int render_to(struct stats_run *r, FILE *f)
 	int rc;
 
 	if (r->args.prometheus) {
-		rc = render_prometheus(f, &r->snap);
+		rc = render_prometheus(f, &r->snap, r->args.quiet_for);
 	} else if (r->args.watch && !terminal && !r->args.json && !r->args.output) {
 		watch_line(f, &r->snap);
 		rc = EXIT_DONE;

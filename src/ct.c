@@ -25,6 +25,7 @@
 struct timeouts {
 	uint32_t established;	/* what an established flow gets back at each packet */
 	uint32_t unacknowledged; /* what it gets while data is in flight */
+	uint32_t syn_sent;	/* what a SYN gets while no answer comes */
 };
 
 struct dump_ctx {
@@ -33,9 +34,11 @@ struct dump_ctx {
 	void *data;
 };
 
+/* Half-open (SYN_SENT, SYN_RECV) or closed down (TIME_WAIT, CLOSE): not in use. */
 static bool state_open(uint8_t state)
 {
-	return state != TCP_CONNTRACK_TIME_WAIT && state != TCP_CONNTRACK_CLOSE;
+	return state == TCP_CONNTRACK_ESTABLISHED || state == TCP_CONNTRACK_FIN_WAIT ||
+	       state == TCP_CONNTRACK_CLOSE_WAIT || state == TCP_CONNTRACK_LAST_ACK;
 }
 
 static uint32_t read_timeout(const char *name, uint32_t fallback)
@@ -59,6 +62,7 @@ static struct timeouts read_timeouts(void)
 	struct timeouts t = {
 		.established = read_timeout("established", 432000),
 		.unacknowledged = read_timeout("unacknowledged", 300),
+		.syn_sent = read_timeout("syn_sent", 120),
 	};
 
 	return t;
@@ -153,6 +157,13 @@ static uint64_t counter_bytes(const struct nlattr *counters)
 	return be64toh(mnl_attr_get_u64(c.tb[CTA_COUNTERS_BYTES]));
 }
 
+/* A SYN NEW has not answered: each (re)sent SYN gives it the syn_sent timeout again. */
+static void note_waiting(struct ct_flow *f, uint32_t left, const struct timeouts *timeouts)
+{
+	f->waiting = left < timeouts->syn_sent ? timeouts->syn_sent - left : 0;
+	f->unanswered = f->waiting >= UNANSWERED_AFTER;
+}
+
 static bool parse_entry(const struct nlmsghdr *nlh, const struct timeouts *timeouts,
 			struct ct_flow *f)
 {
@@ -168,9 +179,15 @@ static bool parse_entry(const struct nlmsghdr *nlh, const struct timeouts *timeo
 	    proto != IPPROTO_TCP)
 		return false;
 	f->tcp_state = tcp_state(a.tb[CTA_PROTOINFO]);
+	if (fixed(a.tb[CTA_MARK], 4))
+		f->mark = ntohl(mnl_attr_get_u32(a.tb[CTA_MARK]));
 	if (f->tcp_state == TCP_CONNTRACK_ESTABLISHED && fixed(a.tb[CTA_TIMEOUT], 4))
 		f->idle = idle_seconds(ntohl(mnl_attr_get_u32(a.tb[CTA_TIMEOUT])), timeouts);
-	f->open = state_open(f->tcp_state) && f->idle < IDLE_LIMIT;
+	f->open = (f->mark & CT_MARK_ESTABLISHED) && state_open(f->tcp_state) &&
+		  f->idle < IDLE_LIMIT;
+	if (f->tcp_state == TCP_CONNTRACK_SYN_SENT && !(f->mark & CT_MARK_ANSWERED) &&
+	    fixed(a.tb[CTA_TIMEOUT], 4))
+		note_waiting(f, ntohl(mnl_attr_get_u32(a.tb[CTA_TIMEOUT])), timeouts);
 	f->bytes = counter_bytes(a.tb[CTA_COUNTERS_ORIG]) + counter_bytes(a.tb[CTA_COUNTERS_REPLY]);
 	return true;
 }
@@ -187,7 +204,7 @@ static int entry_cb(const struct nlmsghdr *nlh, void *data)
 
 int ct_flow_from_msg(const struct nlmsghdr *nlh, struct ct_flow *flow)
 {
-	const struct timeouts defaults = { 432000, 300 };
+	const struct timeouts defaults = { 432000, 300, 120 };
 
 	return parse_entry(nlh, &defaults, flow) ? 0 : -EINVAL;
 }

@@ -12,7 +12,6 @@
 #include <net/if.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include <libnftnl/expr.h>
@@ -106,6 +105,7 @@ void e_lookup(struct nftnl_rule *r, const char *set, uint32_t set_id)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, 0);	/* as the kernel reports it */
 }
 
 void e_objref_map(struct nftnl_rule *r, const char *map, uint32_t map_id)
@@ -127,14 +127,19 @@ void e_verdict(struct nftnl_rule *r, int verdict, const char *chain)
 		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
 }
 
-void e_ct_load(struct nftnl_rule *r, uint32_t key, int dir)
+void e_ct_load_reg(struct nftnl_rule *r, uint32_t key, int dir, uint32_t dreg)
 {
 	struct nftnl_expr *e = expr_add(r, "ct");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
 	if (dir >= 0)
 		nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, (uint8_t)dir);
+}
+
+void e_ct_load(struct nftnl_rule *r, uint32_t key, int dir)
+{
+	e_ct_load_reg(r, key, dir, NFT_REG_1);
 }
 
 void e_bitwise(struct nftnl_rule *r, const void *mask, const void *xor, uint32_t len)
@@ -199,7 +204,10 @@ void dnat_to(struct nftnl_rule *r, const struct address *to)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY,
 			   to->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	/* a range of one, spelt out as the kernel reports it back (drift.c compares) */
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_MAP_IPS);
 }
 
 /* iifname / oifname "NAME": the name padded to IFNAMSIZ, as nft compares it. */

@@ -203,9 +203,21 @@ static int tunnel_for(struct session *ss, const struct spec *spec, struct errmsg
 	return err ? err : tunnel_up(&ss->rtnl, &t, e);
 }
 
-bool install_tunnel_in_place(struct session *ss, const struct spec *spec)
+/* Forwarding is on for every family @spec forwards (config management may switch it off). */
+static bool forwarding_in_place(const struct spec *spec)
 {
-	return tunnel_ready_for(&ss->rtnl, spec);
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (forwards(spec, families[i]) && !forwarding_is_on(families[i]))
+			return false;
+	return true;
+}
+
+bool install_in_place(struct session *ss, const struct spec *spec)
+{
+	return session_is_installed(ss, spec) && forwarding_in_place(spec) &&
+	       tunnel_ready_for(&ss->rtnl, spec);
 }
 
 int install_spec(struct session *ss, const struct spec *spec, struct install_report *r,

@@ -500,9 +500,10 @@ static int set_view_cb(const struct nlmsghdr *nlh, void *data)
 				NFT_STR(nftnl_set_get_str(set, NFTNL_SET_NAME)));
 		if (id >= 0)
 			view->sets |= 1U << id;
-		if (id == SET_SOURCES_IPV4 || id == SET_SOURCES_IPV6)
-			view->sources_timeout_ms[id == SET_SOURCES_IPV4 ? 0 : 1] =
-				nftnl_set_get_u64(set, NFTNL_SET_TIMEOUT);
+		if (id >= 0 && nftnl_set_is_set(set, NFTNL_SET_TIMEOUT)) {
+			view->dynamic[id].timeout_ms = nftnl_set_get_u64(set, NFTNL_SET_TIMEOUT);
+			view->dynamic[id].size = nftnl_set_get_u32(set, NFTNL_SET_DESC_SIZE);
+		}
 	}
 	nftnl_set_free(set);
 	return 0;

@@ -33,7 +33,12 @@ const char *const chain_names[CHAIN_COUNT] = {
 const char *const set_names[SET_COUNT] = {
 	[SET_PORTS] = "ports",
 	[SET_CONNECTIONS] = "connections",
+	[SET_ATTEMPTS] = "attempts",
+	[SET_ANSWERED] = "answered",
 	[SET_TRAFFIC] = "traffic",
+	[SET_LAST_SEEN] = "last_seen",
+	[SET_LAST_ATTEMPT] = "last_attempt",
+	[SET_LAST_ANSWER] = "last_answer",
 	[SET_EXCLUDE_IPV4] = "exclude_ipv4",
 	[SET_EXCLUDE_IPV6] = "exclude_ipv6",
 	[SET_SOURCES_IPV4] = "sources_ipv4",
@@ -151,25 +156,42 @@ struct nftnl_obj *counter_new(const char *name)
 	return o;
 }
 
-void traffic_counter_name(const struct service *svc, char *buf, size_t len)
+const enum set_id counter_maps[COUNTER_MAPS] = {
+	SET_CONNECTIONS, SET_ATTEMPTS, SET_ANSWERED, SET_TRAFFIC,
+};
+
+/* The connection counter keeps the service's bare name, as before attempts were counted. */
+static const char *counter_suffix(enum set_id map)
 {
-	snprintf(buf, len, "%s_traffic", svc->name);
+	switch (map) {
+	case SET_ATTEMPTS: return "_attempts";
+	case SET_ANSWERED: return "_answered";
+	case SET_TRAFFIC: return "_traffic";
+	default: return "";
+	}
 }
 
 void counter_name(const struct service *svc, enum set_id map, char *buf, size_t len)
 {
-	if (map == SET_TRAFFIC)
-		traffic_counter_name(svc, buf, len);
-	else
-		snprintf(buf, len, "%s", svc->name);
+	snprintf(buf, len, "%s%s", svc->name, counter_suffix(map));
 }
 
 void counter_comment(const struct service *svc, enum set_id map, char *buf, size_t len)
 {
-	if (map == SET_TRAFFIC)
+	switch (map) {
+	case SET_ATTEMPTS:
+		snprintf(buf, len, "connection attempts redirected from port %u", svc->port);
+		break;
+	case SET_ANSWERED:
+		snprintf(buf, len, "attempts from port %u the new server answered", svc->port);
+		break;
+	case SET_TRAFFIC:
 		snprintf(buf, len, "bytes of redirected port %u flows", svc->port);
-	else
+		break;
+	default:
 		snprintf(buf, len, "connections redirected from port %u", svc->port);
+		break;
+	}
 }
 
 /* ---- sets and their elements ---- */
@@ -223,7 +245,7 @@ struct nftnl_set *exclude_set_new(int family)
 }
 
 /* (address . port) with a timeout and a counter per element */
-struct nftnl_set *sources_set_new(int family, uint64_t timeout_ms)
+struct nftnl_set *sources_set_new(int family, uint64_t timeout_ms, uint32_t size)
 {
 	struct nftnl_set *s = set_new(sources_set(family));
 	uint32_t addr_type = family == AF_INET ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR;
@@ -233,9 +255,24 @@ struct nftnl_set *sources_set_new(int family, uint64_t timeout_ms)
 	/* concatenated keys: each field padded to a 32-bit register */
 	set_key(s, addr_type << NFT_TYPE_BITS | NFT_TYPE_INET_SERVICE,
 		addr_len + 4, NFT_BYTEORDER_INVALID);
-	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, SOURCES_SET_SIZE);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, size);
 	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, timeout_ms);
 	nftnl_set_add_expr(s, must(nftnl_expr_alloc("counter")));
+	return s;
+}
+
+/*
+ * A port per service, refreshed at each event (a connection, an attempt,
+ * an answer): never full, so when each service last had one is known.
+ */
+struct nftnl_set *port_time_set_new(enum set_id id, uint64_t timeout_ms)
+{
+	struct nftnl_set *s = set_new(id);
+
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	set_key(s, NFT_TYPE_INET_SERVICE, 2, NFT_BYTEORDER_BIG_ENDIAN);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, PORT_TIME_SET_SIZE);
+	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, timeout_ms);
 	return s;
 }
 

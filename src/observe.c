@@ -16,11 +16,13 @@
 #include "ct.h"
 #include "history.h"
 #include "observe.h"
+#include "sysctl.h"
 #include "tunnel.h"
 
 struct elem_ctx {
 	struct stats *st;
 	int family;
+	enum service_event event;
 	uint64_t set_timeout_ms;
 	int err;
 };
@@ -34,6 +36,23 @@ static int counter_expr(struct nftnl_expr *expr, void *data)
 	return 0;
 }
 
+/* How long ago (milliseconds) an element of a set with @timeout_ms was last refreshed. */
+static int64_t element_age_ms(struct nftnl_set_elem *el, uint64_t timeout_ms)
+{
+	uint64_t timeout = timeout_ms, expiration = 0;
+
+	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT))
+		timeout = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT);
+	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_EXPIRATION))
+		expiration = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_EXPIRATION);
+	return expiration < timeout ? (int64_t)(timeout - expiration) : 0;
+}
+
+static int64_t element_age(struct nftnl_set_elem *el, uint64_t timeout_ms)
+{
+	return element_age_ms(el, timeout_ms) / 1000;
+}
+
 /*
  * An element's key is (address . port), each field in a 32-bit register;
  * its expiry counts down from the timeout, refreshed at every connection:
@@ -43,21 +62,17 @@ static void add_element_to(struct nftnl_set_elem *el, struct elem_ctx *ctx)
 {
 	uint32_t key_len = 0, alen = ctx->family == AF_INET ? 4 : 16;
 	const uint8_t *key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &key_len);
-	uint64_t timeout = ctx->set_timeout_ms, expiration = 0, packets = 0;
 	struct address client = { .family = ctx->family };
+	uint64_t packets = 0;
 	uint16_t port;
 
 	if (!key || key_len < alen + 2)
 		return;
 	memcpy(&client.in, key, alen);
 	memcpy(&port, key + alen, sizeof(port));
-	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT))
-		timeout = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT);
-	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_EXPIRATION))
-		expiration = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_EXPIRATION);
 	nftnl_set_elem_expr_foreach(el, counter_expr, &packets);
 	if (stats_add_source(ctx->st, &client, ntohs(port), packets,
-			     expiration < timeout ? (int64_t)((timeout - expiration) / 1000) : 0))
+			     element_age(el, ctx->set_timeout_ms)))
 		ctx->err = -ENOMEM;
 }
 
@@ -81,8 +96,51 @@ static void add_counter(const char *name, uint64_t packets, uint64_t bytes, void
 
 static void add_flow(const struct ct_flow *flow, void *data)
 {
+	struct stats *st = data;
+
 	if (flow->open)
-		stats_add_active(data, flow->port);
+		stats_add_active(st, flow->port);
+	if (flow->unanswered)
+		stats_add_unanswered(st, &flow->client, flow->port, flow->waiting);
+}
+
+/* An element of a port-time set: a service's port, refreshed at each event. */
+static void add_service_time(struct nftnl_set_elem *el, void *data)
+{
+	struct elem_ctx *ctx = data;
+	uint32_t len = 0;
+	const uint8_t *key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
+	uint16_t port;
+
+	if (!key || len < 2)
+		return;
+	memcpy(&port, key, sizeof(port));
+	stats_add_service_time(ctx->st, ntohs(port), ctx->event,
+			       element_age_ms(el, ctx->set_timeout_ms));
+}
+
+/* When each service last had a connection, an attempt, an answer. */
+static int read_port_times(struct nft_sock *nft, const struct table_view *view,
+			   struct stats *st, struct errmsg *e)
+{
+	static const enum set_id sets[] = {
+		[EVENT_CONNECTION] = SET_LAST_SEEN,
+		[EVENT_ATTEMPT] = SET_LAST_ATTEMPT,
+		[EVENT_ANSWER] = SET_LAST_ANSWER,
+	};
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]) && !err; i++) {
+		struct elem_ctx ctx = {
+			.st = st, .event = (enum service_event)i,
+			.set_timeout_ms = view->dynamic[sets[i]].timeout_ms,
+		};
+
+		if (view->sets & 1U << sets[i])
+			err = nft_dump_elems(nft, set_names[sets[i]], add_service_time, &ctx, e);
+	}
+	return err;
 }
 
 static int read_sources(struct nft_sock *nft, const struct table_view *view, struct stats *st,
@@ -95,7 +153,7 @@ static int read_sources(struct nft_sock *nft, const struct table_view *view, str
 	for (i = 0; i < 2; i++) {
 		struct elem_ctx ctx = {
 			.st = st, .family = i ? AF_INET6 : AF_INET,
-			.set_timeout_ms = view->sources_timeout_ms[i],
+			.set_timeout_ms = view->dynamic[sets[i]].timeout_ms,
 		};
 
 		if (!(view->sets & 1U << sets[i]))
@@ -119,13 +177,35 @@ int observe(struct nft_sock *nft, struct stats *st, bool *installed, struct errm
 	if (err || !*installed)
 		return err;
 	err = nft_read_sets(nft, &view, e);
+	st->set_size[0] = view.dynamic[SET_SOURCES_IPV4].size;
+	st->set_size[1] = view.dynamic[SET_SOURCES_IPV6].size;
 	if (!err)
 		err = nft_dump_counters(nft, add_counter, st, e);
 	if (!err)
 		err = read_sources(nft, &view, st, e);
 	if (!err)
+		err = read_port_times(nft, &view, st, e);
+	if (!err)
 		err = ct_dump_redirected(add_flow, st, e);
 	return err;
+}
+
+/*
+ * The families OLD redirects but does not forward: set behind our back
+ * (sysctl --system, configuration management), every redirected
+ * connection goes nowhere.
+ */
+static unsigned int forwarding_missing(const struct spec *spec)
+{
+	unsigned int off = 0;
+
+	if (spec->role != ROLE_OLD)
+		return 0;
+	if (spec->has_to4 && !forwarding_is_on(AF_INET))
+		off |= 1;
+	if (spec->has_to6 && !forwarding_is_on(AF_INET6))
+		off |= 2;
+	return off;
 }
 
 int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock *rtnl,
@@ -146,6 +226,7 @@ int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock 
 		stats_finish(&s->st);
 	s->tunnel_gone = !err && s->installed && s->state.enabled &&
 			 !tunnel_ready_for(rtnl, &s->state.spec);
+	s->forwarding_off = s->state.enabled ? forwarding_missing(&s->state.spec) : 0;
 	if (!err && s->state.draining)
 		err = ct_count_open(&s->draining, e);
 	if (!err && s->state.enabled &&

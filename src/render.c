@@ -73,19 +73,37 @@ void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf,
 	case RULE_EXCLUDE:
 		snprintf(buf, len, "%s saddr @%s return", ip, set_names[exclude_set(p->family)]);
 		break;
-	case RULE_REMEMBER:
-		snprintf(buf, len, "update @%s { %s saddr . tcp dport }",
-			 set_names[sources_set(p->family)], ip);
-		break;
 	case RULE_DNAT:
-		snprintf(buf, len, "counter name tcp dport map @%s ct mark set ct mark | 0x%08x "
-				   "dnat %s to %s",
-			 set_names[SET_CONNECTIONS], CT_MARK_BIT, ip,
+		snprintf(buf, len, "counter name tcp dport map @%s update @%s { tcp dport } ct mark "
+				   "set ct mark | 0x%08x dnat %s to %s",
+			 set_names[SET_ATTEMPTS], set_names[SET_LAST_ATTEMPT], CT_MARK_BIT, ip,
 			 address_str(dnat_target(spec, p->family), addr));
 		break;
 	case RULE_COUNT:
-		snprintf(buf, len, "counter name tcp dport map @%s ct mark set ct mark | 0x%08x",
-			 set_names[SET_CONNECTIONS], CT_MARK_BIT);
+		snprintf(buf, len, "counter name tcp dport map @%s update @%s { tcp dport } ct mark "
+				   "set ct mark | 0x%08x",
+			 set_names[SET_ATTEMPTS], set_names[SET_LAST_ATTEMPT], CT_MARK_BIT);
+		break;
+	case RULE_FAST:
+		snprintf(buf, len, "meta l4proto tcp ct mark & 0x%08x == 0x%08x counter name ct "
+			 "original proto-dst map @%s accept", CT_MARK_ALL, CT_MARK_ALL,
+			 set_names[SET_TRAFFIC]);
+		break;
+	case RULE_ANSWERED:
+		snprintf(buf, len, "ct direction reply ct mark & 0x%08x == 0x%08x tcp flags syn,ack / "
+			 "fin,syn,rst,ack ct mark set ct mark | 0x%08x counter name ct original "
+			 "proto-dst map @%s update @%s { ct original proto-dst }",
+			 CT_MARK_BIT | CT_MARK_ANSWERED, CT_MARK_BIT, CT_MARK_ANSWERED,
+			 set_names[SET_ANSWERED], set_names[SET_LAST_ANSWER]);
+		break;
+	case RULE_ESTABLISHED:
+		snprintf(buf, len, "meta nfproto %s meta l4proto tcp ct direction original ct mark & "
+			 "0x%08x == 0x%08x ct status assured ct mark set ct mark | 0x%08x counter "
+			 "name ct original proto-dst map @%s update @%s { ct original proto-dst } "
+			 "update @%s { %s saddr . ct original proto-dst }", nfproto,
+			 CT_MARK_BIT | CT_MARK_ESTABLISHED, CT_MARK_BIT, CT_MARK_ESTABLISHED,
+			 set_names[SET_CONNECTIONS], set_names[SET_LAST_SEEN],
+			 set_names[sources_set(p->family)], ip);
 		break;
 	case RULE_MASQUERADE:
 		snprintf(buf, len, "ct mark & 0x%08x == 0x%08x masquerade", CT_MARK_BIT,
@@ -106,14 +124,14 @@ void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf,
 
 static void render_counters(const struct spec *spec, FILE *f)
 {
-	static const enum set_id maps[] = { SET_CONNECTIONS, SET_TRAFFIC };
 	char name[COUNTER_NAME_MAX], comment[64];
 	unsigned int i, m;
 
 	for (i = 0; i < spec->nservices; i++) {
-		for (m = 0; m < 2; m++) {
-			counter_name(&spec->services[i], maps[m], name, sizeof(name));
-			counter_comment(&spec->services[i], maps[m], comment, sizeof(comment));
+		for (m = 0; m < COUNTER_MAPS; m++) {
+			counter_name(&spec->services[i], counter_maps[m], name, sizeof(name));
+			counter_comment(&spec->services[i], counter_maps[m], comment,
+					sizeof(comment));
 			fprintf(f, "\tcounter %s {\n\t\tcomment \"%s\"\n\t}\n\n", name, comment);
 		}
 	}
@@ -176,6 +194,19 @@ static void render_exclude(const struct spec *spec, int family, FILE *f)
 	fprintf(f, " }\n\t}\n\n");
 }
 
+static void render_port_times(const struct spec *spec, FILE *f)
+{
+	static const enum set_id sets[] = { SET_LAST_SEEN, SET_LAST_ATTEMPT, SET_LAST_ANSWER };
+	char timeout[FORMAT_BUF];
+	unsigned int i;
+
+	format_duration_exact(spec->remember, timeout, sizeof(timeout));
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		fprintf(f, "\tset %s {\n\t\ttype inet_service\n\t\tsize %u\n"
+			"\t\tflags dynamic,timeout\n\t\ttimeout %s\n\t}\n\n",
+			set_names[sets[i]], PORT_TIME_SET_SIZE, timeout);
+}
+
 static void render_sources(const struct spec *spec, int family, FILE *f)
 {
 	char timeout[FORMAT_BUF];
@@ -183,7 +214,7 @@ static void render_sources(const struct spec *spec, int family, FILE *f)
 	fprintf(f, "\tset %s {\n\t\ttype %s . inet_service\n\t\tsize %u\n"
 		"\t\tflags dynamic,timeout\n\t\tcounter\n\t\ttimeout %s\n\t}\n\n",
 		set_names[family == AF_INET ? SET_SOURCES_IPV4 : SET_SOURCES_IPV6],
-		family == AF_INET ? "ipv4_addr" : "ipv6_addr", SOURCES_SET_SIZE,
+		family == AF_INET ? "ipv4_addr" : "ipv6_addr", spec->max_sources,
 		format_duration_exact(spec->remember, timeout, sizeof(timeout)));
 }
 
@@ -209,7 +240,7 @@ static void render_chains(const struct spec *spec, FILE *f)
 {
 	struct planned_rule plan[PLAN_MAX];
 	unsigned int n = ruleset_plan(spec, plan), needed = chains_needed(spec), id, i;
-	char text[256];
+	char text[512];
 	bool first = true;
 
 	for (id = 0; id < CHAIN_COUNT; id++) {
@@ -236,7 +267,10 @@ void render_table(const struct spec *spec, FILE *f)
 	render_counters(spec, f);
 	render_ports(spec, f);
 	render_counter_map(spec, SET_CONNECTIONS, f);
+	render_counter_map(spec, SET_ATTEMPTS, f);
+	render_counter_map(spec, SET_ANSWERED, f);
 	render_counter_map(spec, SET_TRAFFIC, f);
+	render_port_times(spec, f);
 
 	if (sets & 1U << SET_EXCLUDE_IPV4)
 		render_exclude(spec, AF_INET, f);

@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,9 @@ unsigned int chains_needed(const struct spec *spec)
 
 unsigned int sets_needed(const struct spec *spec)
 {
-	unsigned int m = 1U << SET_PORTS | 1U << SET_CONNECTIONS | 1U << SET_TRAFFIC, i;
+	unsigned int m = 1U << SET_PORTS | 1U << SET_CONNECTIONS | 1U << SET_ATTEMPTS |
+			 1U << SET_ANSWERED | 1U << SET_TRAFFIC | 1U << SET_LAST_SEEN |
+			 1U << SET_LAST_ATTEMPT | 1U << SET_LAST_ANSWER, i;
 
 	for (i = 0; i < 2; i++) {
 		if (!spec_uses(spec, families[i]))
@@ -218,14 +221,15 @@ static bool view_has_counter(const struct table_view *view, const char *name)
 
 static bool spec_has_counter(const struct spec *spec, const char *name)
 {
-	char traffic[COUNTER_NAME_MAX];
-	unsigned int i;
+	char mine[COUNTER_NAME_MAX];
+	unsigned int i, m;
 
-	for (i = 0; i < spec->nservices; i++) {
-		traffic_counter_name(&spec->services[i], traffic, sizeof(traffic));
-		if (!strcmp(spec->services[i].name, name) || !strcmp(traffic, name))
-			return true;
-	}
+	for (i = 0; i < spec->nservices; i++)
+		for (m = 0; m < COUNTER_MAPS; m++) {
+			counter_name(&spec->services[i], counter_maps[m], mine, sizeof(mine));
+			if (!strcmp(mine, name))
+				return true;
+		}
 	return false;
 }
 
@@ -242,16 +246,15 @@ static void add_counter(struct ops *ops, const char *name, const char *comment)
 /* Counters that exist keep their values: NEWOBJ without EXCL leaves them be. */
 static void add_counters(struct ops *ops, const struct spec *spec, const struct table_view *view)
 {
-	static const enum set_id maps[] = { SET_CONNECTIONS, SET_TRAFFIC };
 	char name[COUNTER_NAME_MAX], comment[64];
 	unsigned int i, m;
 
 	for (i = 0; i < spec->nservices; i++) {
-		for (m = 0; m < 2; m++) {
-			counter_name(&spec->services[i], maps[m], name, sizeof(name));
+		for (m = 0; m < COUNTER_MAPS; m++) {
+			counter_name(&spec->services[i], counter_maps[m], name, sizeof(name));
 			if (view_has_counter(view, name))
 				continue;
-			counter_comment(&spec->services[i], maps[m], comment, sizeof(comment));
+			counter_comment(&spec->services[i], counter_maps[m], comment, sizeof(comment));
 			add_counter(ops, name, comment);
 		}
 	}
@@ -306,38 +309,128 @@ static struct nftnl_rule *exclude_rule(int family)
 	return r;
 }
 
-/*
- * update @sources_ipv4 { ip saddr . tcp dport }
- * A rule of its own: when the set is full the update fails and ends its
- * rule, and the redirect in the next rule must happen all the same.
- */
-static struct nftnl_rule *remember_rule(int family)
+/* update @SET { KEY } with the key in register 1, the set's own timeout (0), as nft says it */
+static void update_set(struct nftnl_rule *r, enum set_id set)
 {
-	struct nftnl_rule *r = rule_new(redirect_chain(family));
-	struct nftnl_expr *e;
+	struct nftnl_expr *e = expr_add(r, "dynset");
 
-	match_nfproto(r, family);
-	match_tcp(r);
-	load_saddr(r, family);
-	/* the port goes right after the address, in the next 32-bit register */
-	load_tcp_dport(r, family == AF_INET ? NFT_REG32_01 : NFT_REG_2);
-	e = expr_add(r, "dynset");
+	nftnl_expr_set_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT, 0);
+
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
-	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set_names[sources_set(family)]);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, SET_ID(sources_set(family)));
-	return r;
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set_names[set]);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, SET_ID(set));
 }
 
-/* counter name tcp dport map @connections ct mark set ct mark | BIT */
+/* counter name tcp dport map @attempts ct mark set ct mark | BIT: an attempt, no more */
 static struct nftnl_rule *count_rule(int family)
 {
 	struct nftnl_rule *r = rule_new(redirect_chain(family));
 
 	match_tcp(r);
 	load_tcp_dport(r, NFT_REG_1);
-	e_objref_map(r, set_names[SET_CONNECTIONS], SET_ID(SET_CONNECTIONS));
+	e_objref_map(r, set_names[SET_ATTEMPTS], SET_ID(SET_ATTEMPTS));
+	/* loaded again, as nft does: the rule is then what `nft -f` of its text makes */
+	load_tcp_dport(r, NFT_REG_1);
+	update_set(r, SET_LAST_ATTEMPT);
 	set_ct_mark(r, CT_MARK_BIT);
+	return r;
+}
+
+/* ... counter name ct original proto-dst map @MAP: the service is the port dialled */
+static void count_by_service(struct nftnl_rule *r, enum set_id map)
+{
+	e_ct_load(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL);
+	e_objref_map(r, set_names[map], SET_ID(map));
+}
+
+/* ct mark & (BIT | SEEN) == BIT: a redirected flow not yet seen to do SEEN */
+static void match_not_yet(struct nftnl_rule *r, uint32_t seen)
+{
+	uint32_t bit = CT_MARK_BIT;
+
+	e_ct_load(r, NFT_CT_MARK, -1);
+	e_bitwise_u32(r, CT_MARK_BIT | seen, 0);
+	e_cmp(r, &bit, sizeof(bit));
+}
+
+/*
+ * meta l4proto tcp ct mark & ALL == ALL counter name ct original proto-dst
+ * map @traffic accept: nearly every packet of a redirected flow is one
+ * already counted, and leaves the chain here at the cost of the old byte
+ * counter alone.
+ */
+static struct nftnl_rule *fast_rule(enum chain_id chain)
+{
+	struct nftnl_rule *r = rule_new(chain);
+	uint32_t all = CT_MARK_ALL;
+
+	match_tcp(r);
+	e_ct_load(r, NFT_CT_MARK, -1);
+	e_bitwise_u32(r, CT_MARK_ALL, 0);
+	e_cmp(r, &all, sizeof(all));
+	count_by_service(r, SET_TRAFFIC);
+	e_verdict(r, NF_ACCEPT, NULL);
+	return r;
+}
+
+/*
+ * ct direction reply ct mark & 0x50000000 == 0x10000000 tcp flags syn,ack /
+ * fin,syn,rst,ack ct mark set ct mark | ANSWERED counter name ct original
+ * proto-dst map @answered: NEW's first SYN-ACK, once per flow (a
+ * retransmitted one finds the bit set; a RST is no answer).
+ */
+static struct nftnl_rule *answered_rule(enum chain_id chain)
+{
+	struct nftnl_rule *r = rule_new(chain);
+	const uint8_t mask = TH_FIN | TH_SYN | TH_RST | TH_ACK, zero = 0;
+
+	e_ct_load(r, NFT_CT_DIRECTION, -1);
+	e_cmp_u8(r, IP_CT_DIR_REPLY);
+	match_not_yet(r, CT_MARK_ANSWERED);
+	match_tcp(r);
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	e_bitwise(r, &mask, &zero, 1);
+	e_cmp_u8(r, TH_SYN | TH_ACK);
+	set_ct_mark(r, CT_MARK_ANSWERED);
+	count_by_service(r, SET_ANSWERED);
+	e_ct_load(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL);	/* again, as nft does */
+	update_set(r, SET_LAST_ANSWER);
+	return r;
+}
+
+/*
+ * meta nfproto ipvX meta l4proto tcp ct direction original ct mark &
+ * 0x30000000 == 0x10000000 ct status assured ct mark set ct mark |
+ * ESTABLISHED counter name ct original proto-dst map @connections update
+ * @last_seen { ct original proto-dst } update @sources_ipvX { ip saddr . ct
+ * original proto-dst }: the client's ACK that completes the handshake with
+ * NEW (conntrack calls it assured; a blind or out-of-window ACK is not),
+ * once per flow. The stale-source update comes last: a full set fails it
+ * and ends the rule, after the count, the mark and the service's last use.
+ */
+static struct nftnl_rule *established_rule(enum chain_id chain, int family)
+{
+	struct nftnl_rule *r = rule_new(chain);
+	uint32_t assured = IPS_ASSURED, zero = 0;
+
+	match_nfproto(r, family);
+	match_tcp(r);
+	e_ct_load(r, NFT_CT_DIRECTION, -1);
+	e_cmp_u8(r, IP_CT_DIR_ORIGINAL);
+	match_not_yet(r, CT_MARK_ESTABLISHED);
+	e_ct_load(r, NFT_CT_STATUS, -1);
+	e_bitwise_u32(r, assured, 0);
+	e_cmp_op(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+	set_ct_mark(r, CT_MARK_ESTABLISHED);
+	count_by_service(r, SET_CONNECTIONS);
+	e_ct_load(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL);
+	update_set(r, SET_LAST_SEEN);
+	load_saddr(r, family);
+	/* the port goes right after the address, in the next 32-bit register */
+	e_ct_load_reg(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL,
+		      family == AF_INET ? NFT_REG32_01 : NFT_REG_2);
+	update_set(r, sources_set(family));
 	return r;
 }
 
@@ -497,7 +590,6 @@ static struct nftnl_rule *rule_build(const struct spec *spec, const struct plann
 	switch (p->kind) {
 	case RULE_DISPATCH: return dispatch_rule(p->family);
 	case RULE_EXCLUDE: return exclude_rule(p->family);
-	case RULE_REMEMBER: return remember_rule(p->family);
 	case RULE_DNAT: return dnat_rule(spec, p->family);
 	case RULE_MASQUERADE: return masquerade_rule();
 	case RULE_TRAFFIC: return traffic_rule(p->chain);
@@ -508,6 +600,9 @@ static struct nftnl_rule *rule_build(const struct spec *spec, const struct plann
 	case RULE_CLAMP_OUT: return clamp_out_rule(spec, p->family);
 	case RULE_ARRIVE: return arrive_rule(p->family);
 	case RULE_COUNT: return count_rule(p->family);
+	case RULE_FAST: return fast_rule(p->chain);
+	case RULE_ANSWERED: return answered_rule(p->chain);
+	case RULE_ESTABLISHED: return established_rule(p->chain, p->family);
 	case RULE_SKIP_PEER: return skip_peer_rule(p->family);
 	}
 	abort();
@@ -516,13 +611,33 @@ static struct nftnl_rule *rule_build(const struct spec *spec, const struct plann
 static void plan_push(struct planned_rule *out, unsigned int *n, enum chain_id chain,
 		      enum rule_kind kind, int family)
 {
+	if (*n == PLAN_MAX)
+		abort();	/* a plan longer than any spec makes: a bug here */
 	out[*n].chain = chain;
 	out[*n].kind = kind;
 	out[*n].family = family;
 	(*n)++;
 }
 
-/* OLD: catch, redirect, (masquerade), count the bytes, guard the tunnel. */
+/*
+ * Counting that waits for the flow: NEW's SYN-ACK (in @replies), the
+ * completed handshake (in @originals), then the bytes of both.
+ */
+static void plan_counting(const struct spec *spec, enum chain_id replies,
+			  enum chain_id originals, struct planned_rule *out, unsigned int *n)
+{
+	unsigned int i;
+
+	plan_push(out, n, replies, RULE_ANSWERED, 0);
+	for (i = 0; i < 2; i++)
+		if (spec_uses(spec, families[i]))
+			plan_push(out, n, originals, RULE_ESTABLISHED, families[i]);
+	plan_push(out, n, originals, RULE_TRAFFIC, 0);
+	if (replies != originals)
+		plan_push(out, n, replies, RULE_TRAFFIC, 0);
+}
+
+/* OLD: catch, redirect, (masquerade), count, guard the tunnel. */
 static unsigned int plan_old(const struct spec *spec, struct planned_rule *out)
 {
 	unsigned int i, n = 0;
@@ -536,11 +651,11 @@ static unsigned int plan_old(const struct spec *spec, struct planned_rule *out)
 		if (!spec_uses(spec, families[i]))
 			continue;
 		plan_push(out, &n, chain, RULE_EXCLUDE, families[i]);
-		plan_push(out, &n, chain, RULE_REMEMBER, families[i]);
 		plan_push(out, &n, chain, RULE_DNAT, families[i]);
 	}
 	if (spec->masquerade)
 		plan_push(out, &n, CHAIN_POSTROUTING, RULE_MASQUERADE, 0);
+	plan_push(out, &n, CHAIN_FORWARD, RULE_FAST, 0);
 	if (spec->keep_client_address) {
 		plan_push(out, &n, CHAIN_FORWARD, RULE_TUNNEL_GUARD_IN, 0);
 		plan_push(out, &n, CHAIN_FORWARD, RULE_TUNNEL_GUARD_OUT, 0);
@@ -549,40 +664,44 @@ static unsigned int plan_old(const struct spec *spec, struct planned_rule *out)
 			if (spec_uses(spec, families[i]))
 				plan_push(out, &n, CHAIN_FORWARD, RULE_CLAMP_OUT, families[i]);
 	}
-	plan_push(out, &n, CHAIN_FORWARD, RULE_TRAFFIC, 0);
+	plan_counting(spec, CHAIN_FORWARD, CHAIN_FORWARD, out, &n);
 	if (spec->keep_client_address)
 		plan_push(out, &n, CHAIN_INPUT, RULE_VXLAN_GUARD, 0);
 	return n;
 }
 
-/* NEW: guard the tunnel, count what comes through it, its bytes both ways. */
-static unsigned int plan_new(struct planned_rule *out)
+/*
+ * NEW: guard the tunnel; what comes through it is an attempt, a connection
+ * once its handshake completes (in input), answered at its SYN-ACK (in
+ * output); its bytes both ways.
+ */
+static unsigned int plan_new(const struct spec *spec, struct planned_rule *out)
 {
 	unsigned int i, n = 0;
 
 	plan_push(out, &n, CHAIN_INPUT, RULE_VXLAN_GUARD, 0);
+	plan_push(out, &n, CHAIN_INPUT, RULE_FAST, 0);
 	for (i = 0; i < 2; i++)
 		plan_push(out, &n, CHAIN_INPUT, RULE_ARRIVE, families[i]);
-	plan_push(out, &n, CHAIN_INPUT, RULE_TRAFFIC, 0);
 	for (i = 0; i < 2; i++) {
 		plan_push(out, &n, redirect_chain(families[i]), RULE_SKIP_PEER, families[i]);
-		plan_push(out, &n, redirect_chain(families[i]), RULE_REMEMBER, families[i]);
 		plan_push(out, &n, redirect_chain(families[i]), RULE_COUNT, families[i]);
 	}
-	plan_push(out, &n, CHAIN_OUTPUT, RULE_TRAFFIC, 0);
+	plan_push(out, &n, CHAIN_OUTPUT, RULE_FAST, 0);
+	plan_counting(spec, CHAIN_OUTPUT, CHAIN_INPUT, out, &n);
 	return n;
 }
 
 unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out)
 {
-	return spec->role == ROLE_NEW ? plan_new(out) : plan_old(spec, out);
+	return spec->role == ROLE_NEW ? plan_new(spec, out) : plan_old(spec, out);
 }
 
 static void add_rules(struct ops *ops, const struct spec *spec)
 {
 	struct planned_rule plan[PLAN_MAX];
 	unsigned int i, n = ruleset_plan(spec, plan);
-	char text[160];
+	char text[512];
 	struct op *op;
 
 	for (i = 0; i < n; i++) {
@@ -606,15 +725,29 @@ static void clear_chains(struct ops *ops, const struct table_view *view, unsigne
 			delete_chain(ops, id);
 }
 
-static bool is_sources_set(unsigned int id)
+static bool is_port_time_set(unsigned int id)
 {
-	return id == SET_SOURCES_IPV4 || id == SET_SOURCES_IPV6;
+	return id == SET_LAST_SEEN || id == SET_LAST_ATTEMPT || id == SET_LAST_ANSWER;
+}
+
+static bool is_dynamic_set(unsigned int id)
+{
+	return id == SET_SOURCES_IPV4 || id == SET_SOURCES_IPV6 || is_port_time_set(id);
+}
+
+/* A dynamic set whose timeout or size the spec changed: the kernel of Debian 12 changes neither in place. */
+static bool dynamic_set_differs(const struct spec *spec, const struct table_view *view,
+				unsigned int id)
+{
+	if (view->dynamic[id].timeout_ms != spec->remember * 1000)
+		return true;
+	return !is_port_time_set(id) && view->dynamic[id].size != spec->max_sources;
 }
 
 /*
- * Step 2: sets that stay are emptied and refilled; a stale-source set stays
- * whole (its elements are the history stats shows) unless --remember
- * changed, since a set's timeout cannot be changed in place.
+ * Step 2: sets that stay are emptied and refilled; a dynamic set stays
+ * whole (its elements are the history stats shows) unless --remember or
+ * --max-sources changed it.
  */
 static unsigned int clear_sets(struct ops *ops, const struct spec *spec,
 			       const struct table_view *view, unsigned int needed)
@@ -622,16 +755,14 @@ static unsigned int clear_sets(struct ops *ops, const struct spec *spec,
 	unsigned int id, kept = 0;
 
 	for (id = 0; id < SET_COUNT; id++) {
-		int fam = id == SET_SOURCES_IPV4 ? 0 : 1;
-
 		if (!(view->sets & 1U << id))
 			continue;
-		if (!(needed & 1U << id) || (is_sources_set(id) &&
-		    view->sources_timeout_ms[fam] != spec->remember * 1000)) {
+		if (!(needed & 1U << id) ||
+		    (is_dynamic_set(id) && dynamic_set_differs(spec, view, id))) {
 			delete_set(ops, id);
 			continue;
 		}
-		if (!is_sources_set(id))
+		if (!is_dynamic_set(id))
 			flush_set(ops, id);
 		kept |= 1U << id;
 	}
@@ -643,11 +774,18 @@ static struct nftnl_set *set_build(const struct spec *spec, enum set_id id)
 	switch (id) {
 	case SET_PORTS: return ports_set();
 	case SET_CONNECTIONS:
+	case SET_ATTEMPTS:
+	case SET_ANSWERED:
 	case SET_TRAFFIC: return counter_map(id);
+	case SET_LAST_SEEN:
+	case SET_LAST_ATTEMPT:
+	case SET_LAST_ANSWER: return port_time_set_new(id, spec->remember * 1000);
 	case SET_EXCLUDE_IPV4: return exclude_set_new(AF_INET);
 	case SET_EXCLUDE_IPV6: return exclude_set_new(AF_INET6);
-	case SET_SOURCES_IPV4: return sources_set_new(AF_INET, spec->remember * 1000);
-	case SET_SOURCES_IPV6: return sources_set_new(AF_INET6, spec->remember * 1000);
+	case SET_SOURCES_IPV4:
+		return sources_set_new(AF_INET, spec->remember * 1000, spec->max_sources);
+	case SET_SOURCES_IPV6:
+		return sources_set_new(AF_INET6, spec->remember * 1000, spec->max_sources);
 	case SET_COUNT: break;
 	}
 	abort();
@@ -655,9 +793,11 @@ static struct nftnl_set *set_build(const struct spec *spec, enum set_id id)
 
 static void fill_sets(struct ops *ops, const struct spec *spec)
 {
+	unsigned int m;
+
 	add_port_elems(ops, spec);
-	add_counter_map_elems(ops, spec, SET_CONNECTIONS);
-	add_counter_map_elems(ops, spec, SET_TRAFFIC);
+	for (m = 0; m < COUNTER_MAPS; m++)
+		add_counter_map_elems(ops, spec, counter_maps[m]);
 	if (spec->has_to4)
 		add_exclude_elems(ops, spec, AF_INET);
 	if (spec->has_to6)

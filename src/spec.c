@@ -28,6 +28,7 @@ void spec_init(struct spec *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->remember = REMEMBER_DEFAULT;
+	s->max_sources = MAX_SOURCES_DEFAULT;
 	s->masquerade = true;
 }
 
@@ -94,6 +95,18 @@ static int add_host_address(const char *arg, bool *has4, struct address *a4, boo
 				  q, v4 ? '4' : '6', what, address_str(v4 ? a4 : a6, other));
 	*(v4 ? a4 : a6) = a;
 	*has = true;
+	return 0;
+}
+
+int spec_set_max_sources(struct spec *s, const char *arg, struct errmsg *e)
+{
+	char q[QUOTE_BUF];
+	uint64_t n;
+
+	if (parse_u64(arg, MAX_SOURCES_LIMIT, &n) || n < 1024)
+		return errmsg_set(e, -EINVAL, "%s is not a number from 1024 to %u",
+				  quote(arg, q, sizeof(q)), MAX_SOURCES_LIMIT);
+	s->max_sources = (uint32_t)n;
 	return 0;
 }
 
@@ -243,6 +256,7 @@ bool spec_equal(const struct spec *a, const struct spec *b)
 	    a->has_from4 != b->has_from4 || a->has_from6 != b->has_from6 ||
 	    a->nservices != b->nservices || a->nexcludes != b->nexcludes ||
 	    a->remember != b->remember || a->masquerade != b->masquerade ||
+	    a->max_sources != b->max_sources ||
 	    a->keep_client_address != b->keep_client_address || a->tunnel_mtu != b->tunnel_mtu)
 		return false;
 	if ((a->has_to4 && !address_equal(&a->to4, &b->to4)) ||

@@ -205,6 +205,8 @@ int state_format(const struct state *st, char *buf, size_t len)
 	if (!err)
 		err = put(buf, len, &used, "remember %" PRIu64 "\nmasquerade %s\n",
 			  s->remember, yes_no(s->masquerade));
+	if (!err && s->max_sources != MAX_SOURCES_DEFAULT)
+		err = put(buf, len, &used, "max_sources %u\n", s->max_sources);
 	if (!err && s->keep_client_address)
 		err = put(buf, len, &used, "keep_client_address yes\ntunnel_mtu %u\n",
 			  s->tunnel_mtu);
@@ -315,6 +317,14 @@ static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 		return parse_bool(v, &st->tunnel);
 	if (!strcmp(key, "keep_client_address"))
 		return parse_bool(v, &st->spec.keep_client_address);
+	if (!strcmp(key, "max_sources")) {
+		uint64_t n;
+
+		if (parse_u64(v, MAX_SOURCES_LIMIT, &n) || n < 1)
+			return -EINVAL;
+		st->spec.max_sources = (uint32_t)n;
+		return 0;
+	}
 	if (!strcmp(key, "tunnel_mtu")) {
 		uint64_t mtu;
 

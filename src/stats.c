@@ -21,6 +21,8 @@ void stats_init(struct stats *st, const struct spec *spec)
 	for (i = 0; i < spec->nservices; i++) {
 		st->services[i].svc = spec->services[i];
 		st->services[i].last_seen = NEVER;
+		st->services[i].last_attempt_ms = NEVER;
+		st->services[i].last_answer_ms = NEVER;
 	}
 	st->last_seen = NEVER;
 }
@@ -42,19 +44,31 @@ int stats_service_index(const struct stats *st, uint16_t port)
 	return -1;
 }
 
+/* Where the count of counter_maps[m] goes. */
+static uint64_t *counted(struct service_stats *s, enum set_id map)
+{
+	switch (map) {
+	case SET_ATTEMPTS: return &s->attempts;
+	case SET_ANSWERED: return &s->answered;
+	case SET_TRAFFIC: return &s->bytes;
+	default: return &s->connections;
+	}
+}
+
 void stats_add_counter(struct stats *st, const char *name, uint64_t packets, uint64_t bytes)
 {
-	char traffic[COUNTER_NAME_MAX];
-	unsigned int i;
+	char mine[COUNTER_NAME_MAX];
+	unsigned int i, m;
 
 	for (i = 0; i < st->nservices; i++) {
 		struct service_stats *s = &st->services[i];
 
-		traffic_counter_name(&s->svc, traffic, sizeof(traffic));
-		if (!strcmp(name, s->svc.name))
-			s->connections = packets;
-		else if (!strcmp(name, traffic))
-			s->bytes = bytes;
+		for (m = 0; m < COUNTER_MAPS; m++) {
+			counter_name(&s->svc, counter_maps[m], mine, sizeof(mine));
+			if (!strcmp(name, mine))
+				*counted(s, counter_maps[m]) =
+					counter_maps[m] == SET_TRAFFIC ? bytes : packets;
+		}
 	}
 }
 
@@ -124,6 +138,7 @@ int stats_add_source(struct stats *st, const struct address *client, uint16_t po
 	if (seconds_ago < 0)
 		seconds_ago = 0;
 	st->elements++;
+	st->set_elements[client->family == AF_INET ? 0 : 1]++;
 	src = find_or_add(st, client);
 	if (!src)
 		return -ENOMEM;
@@ -142,6 +157,32 @@ void stats_add_active(struct stats *st, uint16_t port)
 
 	if (svc >= 0)
 		st->services[svc].active++;
+}
+
+void stats_add_service_time(struct stats *st, uint16_t port, enum service_event which,
+			    int64_t ms_ago)
+{
+	int svc = stats_service_index(st, port);
+	struct service_stats *s;
+
+	if (svc < 0)
+		return;
+	s = &st->services[svc];
+	if (ms_ago < 0)
+		ms_ago = 0;
+	switch (which) {
+	case EVENT_CONNECTION: note_seen(&s->last_seen, ms_ago / 1000); break;
+	case EVENT_ATTEMPT: note_seen(&s->last_attempt_ms, ms_ago); break;
+	case EVENT_ANSWER: note_seen(&s->last_answer_ms, ms_ago); break;
+	}
+}
+
+void stats_add_unanswered(struct stats *st, const struct address *client, uint16_t port,
+			  uint32_t waiting)
+{
+	st->unanswered_now++;
+	if (st->nunanswered < UNANSWERED_KEPT)
+		st->unanswered[st->nunanswered++] = (struct unanswered){ *client, port, waiting };
 }
 
 static int most_recent_first(const void *a, const void *b)
@@ -177,6 +218,8 @@ void stats_finish(struct stats *st)
 	for (i = 0; i < st->nservices; i++) {
 		const struct service_stats *s = &st->services[i];
 
+		st->attempts += s->attempts;
+		st->answered += s->answered;
 		st->connections += s->connections;
 		st->active += s->active;
 		st->bytes += s->bytes;

@@ -144,6 +144,13 @@ static struct sysctl_record *find(struct sysctl_log *log, const char *path)
 	return NULL;
 }
 
+bool forwarding_is_on(int family)
+{
+	int v;
+
+	return sysctl_read(family_switch(family), &v) == 0 && v == 1;
+}
+
 bool forwarding_recorded(const struct sysctl_log *log, int family)
 {
 	return find((struct sysctl_log *)log, family_switch(family)) != NULL;

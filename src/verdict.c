@@ -4,6 +4,7 @@
  * cron mails. Pure: every input, the clock included, is an argument.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -128,11 +129,183 @@ static void explain(struct finding *f, const struct snapshot *s)
 			 f->v.open == 1 ? "it has" : "they have");
 }
 
+/* Not ready, whatever the quiet: the redirect does not work, and says why. */
+static void broken(struct finding *f, const struct snapshot *s)
+{
+	size_t n;
+
+	f->broken = true;
+	f->v.status = VERDICT_IN_USE;
+	n = (size_t)snprintf(f->why, sizeof(f->why), "broken: ");
+	health_words(&f->health, s, f->why + n, sizeof(f->why) - n);
+}
+
+/* A redirect that works, but whose figures will soon go short. */
+static void add_warnings(struct finding *f, const struct snapshot *s)
+{
+	size_t n = strlen(f->why);
+
+	if ((!f->health.nearly_full && !f->health.unanswered_clients) || n + 3 >= sizeof(f->why))
+		return;
+	n += (size_t)snprintf(f->why + n, sizeof(f->why) - n, "; ");
+	health_words(&f->health, s, f->why + n, sizeof(f->why) - n);
+}
+
+/* ---- is it working ---- */
+
+/*
+ * NEW answers a SYN within milliseconds, scanners' too. A SYN waiting
+ * since before NEW's last answer on its service says nothing: NEW is
+ * alive and drops that client on purpose (fail2ban). One waiting since
+ * NEW last answered anyone there does.
+ */
+static bool waits_since_last_answer(const struct stats *st, const struct unanswered *u)
+{
+	int svc = stats_service_index(st, u->port);
+	int64_t answer_ms;
+
+	if (svc < 0)
+		return false;
+	answer_ms = st->services[svc].last_answer_ms;
+	return answer_ms == NEVER || answer_ms > (int64_t)u->waiting * 1000;
+}
+
+static bool among(const struct address *a, const struct unanswered *u, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (address_equal(a, &u[i].client))
+			return true;
+	return false;
+}
+
+/* Broken when SYNs from two clients or more wait in vain; one client alone is a warning. */
+static void judge_unanswered(const struct stats *st, struct health *h)
+{
+	const struct unanswered *seen[UNANSWERED_KEPT];
+	struct unanswered first[UNANSWERED_KEPT];
+	unsigned int i, n = 0, clients = 0;
+
+	for (i = 0; i < st->nunanswered; i++) {
+		if (!waits_since_last_answer(st, &st->unanswered[i]))
+			continue;
+		seen[n++] = &st->unanswered[i];
+		if (!among(&st->unanswered[i].client, first, clients))
+			first[clients++] = st->unanswered[i];
+	}
+	if (!n)
+		return;
+	/* more waiting than kept: all of them, when every kept one counts */
+	h->unanswered_count = n == st->nunanswered ? st->unanswered_now : n;
+	h->unanswered_clients = clients;
+	h->unanswered_client = seen[0]->client;
+	h->unanswered = clients >= 2;
+}
+
+void verdict_health(const struct snapshot *s, struct health *h)
+{
+	const struct stats *st = &s->st;
+	unsigned int i;
+
+	memset(h, 0, sizeof(*h));
+	h->forwarding_off = s->forwarding_off;
+	judge_unanswered(st, h);
+	for (i = 0; i < 2; i++) {
+		if (!st->set_size[i])
+			continue;
+		h->fill[i] = (unsigned int)((uint64_t)st->set_elements[i] * 100 / st->set_size[i]);
+		if (h->fill[i] > FILL_WARN_PERCENT)
+			h->nearly_full |= 1U << i;
+	}
+	h->drift = s->drift;
+}
+
+bool health_broken(const struct health *h)
+{
+	return h->forwarding_off || h->unanswered || h->drift;
+}
+
+static size_t join(char *buf, size_t len, size_t used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static size_t join(char *buf, size_t len, size_t used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (used >= len)
+		return used;
+	if (used)
+		used += (size_t)snprintf(buf + used, len - used, "; ");
+	if (used >= len)
+		return used;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+	return n > 0 ? used + (size_t)n : used;
+}
+
+static const char *family_switch_name(unsigned int bit)
+{
+	return bit == 1 ? "IPv4 forwarding is off here (net.ipv4.ip_forward = 0)" :
+			  "IPv6 forwarding is off here (net.ipv6.conf.all.forwarding = 0)";
+}
+
+static const char *new_server(const struct spec *spec, char *buf)
+{
+	if (spec->role == ROLE_NEW)
+		return "(here)";
+	return address_str(spec->has_to4 ? &spec->to4 : &spec->to6, buf);
+}
+
+void health_words(const struct health *h, const struct snapshot *s, char *buf, size_t len)
+{
+	char target[ADDRESS_STRLEN], client[ADDRESS_STRLEN];
+	const struct spec *spec = &s->state.spec;
+	size_t used = 0;
+	unsigned int bit;
+
+	buf[0] = '\0';
+	for (bit = 1; bit <= 2; bit <<= 1)
+		if (h->forwarding_off & bit)
+			used = join(buf, len, used, "%s, switched off since enable (sysctl "
+				    "--system? configuration management?): the redirected "
+				    "connections go nowhere; `redirect restore` switches it back on",
+				    family_switch_name(bit));
+	if (h->unanswered && !h->forwarding_off)
+		used = join(buf, len, used, "%u recent connection attempts, from %u clients, got "
+			    "no answer from the new server %s: the redirect does not work. Likely: "
+			    "a firewall drops them (here, on the way, or on the new server), no "
+			    "route to it, the new server is down, or --no-masquerade while the new "
+			    "server does not route its replies back through this host",
+			    h->unanswered_count, h->unanswered_clients, new_server(spec, target));
+	else if (h->unanswered_clients == 1 && !h->forwarding_off)
+		used = join(buf, len, used, "%u recent connection attempt%s from %s got no answer "
+			    "from the new server %s: it may be dropping that client (fail2ban?), "
+			    "or it is down and no other client tried", h->unanswered_count,
+			    h->unanswered_count == 1 ? "" : "s",
+			    address_str(&h->unanswered_client, client), new_server(spec, target));
+	if (h->drift)
+		used = join(buf, len, used, "the table inet mail_redirect is not what redirect "
+			    "installed (edited by hand?): its counts cannot be trusted; `redirect "
+			    "restore` puts it back");
+	for (bit = 0; bit < 2; bit++)
+		if (h->nearly_full & 1U << bit)
+			used = join(buf, len, used, "the %s stale-source set is %u%% full: new "
+				    "clients will go unrecorded; `redirect enable` with a larger "
+				    "--max-sources (or a shorter --remember) makes room",
+				    bit ? "IPv6" : "IPv4", h->fill[bit]);
+}
+
+/* ---- the verdict ---- */
+
 void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f)
 {
 	const struct stats *st = &s->st;
 	int64_t last_at = s->state.history.last_seen;
 
+	memset(f, 0, sizeof(*f));
 	if (!s->state.enabled) {
 		verdict_unknown(f, s->state.draining ?
 				"nothing is enabled (a disabled redirect is draining)" :
@@ -157,5 +330,11 @@ void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f
 	f->connections = st->connections;
 	f->sources = recent_sources(st, required);
 	recent_services(st, required, f->services, sizeof(f->services));
+	verdict_health(s, &f->health);
+	if (health_broken(&f->health)) {
+		broken(f, s);
+		return;
+	}
 	explain(f, s);
+	add_warnings(f, s);
 }

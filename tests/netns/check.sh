@@ -48,7 +48,7 @@ check "check --json is JSON with the contract's keys" jq -e \
 r=$(checks --nagios)
 is "check --nagios in use: exit 1" "$(status_of "$r")" 1
 like "... one Nagios line, WARNING, with perfdata" "$(text_of "$r")" \
-	'^REDIRECT WARNING - still in use: .* \| connections=2;; quiet_seconds=[0-9]+;3; sources=2;; open=0;;$'
+	'^REDIRECT WARNING - still in use: .* \| connections=2;; quiet_seconds=[0-9]+;3; sources=2;; open=0;; attempts=2;; answered=2;;$'
 is "... exactly one line" "$(text_of "$r" | grep -c '')" 1
 
 # A session held open keeps OLD in use, however quiet otherwise.

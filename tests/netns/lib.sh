@@ -373,7 +373,7 @@ ruleset() { ip netns exec "$1" nft -a list ruleset; }
 # Our table with handles, minus the expiry countdown of stale sources
 # (which moves with the clock, not with anything we do).
 our_table() {
-	ip netns exec "$NS_OLD" nft -a list table inet mail_redirect | sed 's/ expires [0-9a-z]*//'
+	ip netns exec "$NS_OLD" nft -a list table inet mail_redirect | sed 's/ expires [0-9a-z]*//g'
 }
 
 sysctls() {	# the forwarding-related settings of NS, one per line

@@ -62,7 +62,7 @@ like "the header names OLD's addresses the redirect catches" "$text" \
 	"for connections to this host's $OLD4, $OLDN4, $OLD6, $OLDN6"
 is "... and so does the JSON" "$(jq -r '.addresses | join(" ")' <<<"$json")" "$OLD4 $OLDN4 $OLD6 $OLDN6"
 like "the text shows smtp's count" "$text" "smtp +25 +4 "
-like "the text shows never for an unused service" "$text" "imaps +993 +0 +0 +0 B +never"
+like "the text shows never for an unused service" "$text" "imaps +993 +0 +0 +0 +0 +0 B +never"
 like "the text lists the IPv6 client" "$text" "$CLIENT6 +2 .*imap"
 unlike "no colour without a terminal" "$text" $'\033'
 

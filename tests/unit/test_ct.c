@@ -15,8 +15,10 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
 
 #include "ct.h"
+#include "ruleset.h"
 
-static struct ct_flow parsed(uint8_t state, uint32_t timeout_left, uint8_t proto)
+static struct ct_flow parsed_marked(uint8_t state, uint32_t timeout_left, uint8_t proto,
+				    uint32_t mark)
 {
 	static char buf[4096];
 	struct nf_conntrack *ct = nfct_new();
@@ -36,13 +38,20 @@ static struct ct_flow parsed(uint8_t state, uint32_t timeout_left, uint8_t proto
 	nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(143));
 	nfct_set_attr_u8(ct, ATTR_TCP_STATE, state);
 	nfct_set_attr_u32(ct, ATTR_TIMEOUT, timeout_left);
-	nfct_set_attr_u32(ct, ATTR_MARK, 0x10000000);
+	nfct_set_attr_u32(ct, ATTR_MARK, mark);
 	assert_int_equal(nfct_nlmsg_build(nlh, ct), 0);
 	nfct_destroy(ct);
 	memset(&flow, 0xaa, sizeof(flow));
 	if (ct_flow_from_msg(nlh, &flow))
 		flow.port = 0;
 	return flow;
+}
+
+/* A flow whose handshake with NEW completed: the forward chain marked it so. */
+static struct ct_flow parsed(uint8_t state, uint32_t timeout_left, uint8_t proto)
+{
+	return parsed_marked(state, timeout_left, proto,
+			     CT_MARK_BIT | CT_MARK_ANSWERED | CT_MARK_ESTABLISHED);
 }
 
 static void who_and_what(void **state)
@@ -76,11 +85,35 @@ static void in_use_or_not(void **state)
 	assert_false(parsed(TCP_CONNTRACK_CLOSE, 5, IPPROTO_TCP).open);
 }
 
+/*
+ * A scanner's SYN, answered or not, and a handshake the client never
+ * finished, are attempts: never a session in use, whatever their state.
+ */
+static void attempts_are_not_sessions(void **state)
+{
+	struct ct_flow f;
+
+	f = parsed_marked(TCP_CONNTRACK_SYN_SENT, 119, IPPROTO_TCP, CT_MARK_BIT);
+	assert_false(f.open);
+	assert_false(f.unanswered);	/* one second old: NEW may still answer */
+	f = parsed_marked(TCP_CONNTRACK_SYN_SENT, 110, IPPROTO_TCP, CT_MARK_BIT);
+	assert_false(f.open);
+	assert_true(f.unanswered);	/* ten seconds without an answer */
+	f = parsed_marked(TCP_CONNTRACK_SYN_RECV, 50, IPPROTO_TCP, CT_MARK_BIT | CT_MARK_ANSWERED);
+	assert_false(f.open);
+	assert_false(f.unanswered);
+	/* an ESTABLISHED entry conntrack picked up mid-stream, never marked as such */
+	f = parsed_marked(TCP_CONNTRACK_ESTABLISHED, 431990, IPPROTO_TCP, CT_MARK_BIT);
+	assert_false(f.open);
+	assert_int_equal(f.mark, CT_MARK_BIT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(who_and_what),
 		cmocka_unit_test(in_use_or_not),
+		cmocka_unit_test(attempts_are_not_sessions),
 	};
 
 	return RUN_TAP(tests);

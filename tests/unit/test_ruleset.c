@@ -121,15 +121,20 @@ static void fresh_v4_custom(void **state)
 static struct table_view installed_dual(void)
 {
 	static const char *const counters[] = {
-		"smtp", "smtp_traffic", "imap", "imap_traffic", "sieve", "sieve_traffic",
+		"smtp", "smtp_attempts", "smtp_answered", "smtp_traffic",
+		"imap", "imap_attempts", "imap_answered", "imap_traffic",
+		"sieve", "sieve_attempts", "sieve_answered", "sieve_traffic",
 	};
 	struct table_view v = { .exists = true, .ours = true };
 	unsigned int i;
 
 	v.chains = (1U << CHAIN_COUNT) - 1;
 	v.sets = (1U << SET_COUNT) - 1;
-	v.sources_timeout_ms[0] = v.sources_timeout_ms[1] = 7 * 86400 * 1000ULL;
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < SET_COUNT; i++) {
+		v.dynamic[i].timeout_ms = 7 * 86400 * 1000ULL;
+		v.dynamic[i].size = MAX_SOURCES_DEFAULT;
+	}
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		snprintf(v.counters[v.ncounters++], COUNTER_NAME_MAX, "%s", counters[i]);
 	return v;
 }
@@ -294,12 +299,20 @@ static void plan_order(void **state)
 	struct spec s = make_spec(v4_custom);
 	unsigned int n = ruleset_plan(&s, plan);
 
-	/* no masquerade, no IPv6: dispatch, exclude, remember, dnat, traffic */
-	assert_int_equal(n, 5);
+	/*
+	 * no masquerade, no IPv6: dispatch, exclude, dnat (the attempt);
+	 * then in forward the flows counted already, NEW's answer, the
+	 * completed handshake, the bytes
+	 */
+	assert_int_equal(n, 7);
 	assert_int_equal(plan[0].kind, RULE_DISPATCH);
-	assert_int_equal(plan[2].kind, RULE_REMEMBER);
-	assert_int_equal(plan[3].kind, RULE_DNAT);
-	assert_int_equal(plan[4].kind, RULE_TRAFFIC);
+	assert_int_equal(plan[1].kind, RULE_EXCLUDE);
+	assert_int_equal(plan[2].kind, RULE_DNAT);
+	assert_int_equal(plan[3].kind, RULE_FAST);
+	assert_int_equal(plan[4].kind, RULE_ANSWERED);
+	assert_int_equal(plan[5].kind, RULE_ESTABLISHED);
+	assert_int_equal(plan[5].chain, CHAIN_FORWARD);
+	assert_int_equal(plan[6].kind, RULE_TRAFFIC);
 }
 
 int main(void)

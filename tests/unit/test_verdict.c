@@ -77,6 +77,7 @@ static struct snapshot *enabled_at(int64_t now)
 {
 	struct errmsg e;
 
+	memset(&snap, 0, sizeof(snap));
 	state_init(&snap.state);
 	assert_int_equal(spec_add_target(&snap.state.spec, "198.51.100.2", &e), 0);
 	assert_int_equal(spec_add_services(&snap.state.spec, "smtp,imap", &e), 0);
@@ -176,6 +177,107 @@ static void says_unknown(void **state)
 	assert_false(f.trouble);
 }
 
+/* ---- a redirect in place that does not work ---- */
+
+/* A SYN from @client to @port, waiting @waiting seconds for NEW's answer. */
+static void waiting(struct snapshot *s, const char *client, uint16_t port, uint32_t waiting)
+{
+	struct address a;
+	struct errmsg e;
+
+	assert_int_equal(parse_address(client, &a, &e), 0);
+	stats_add_unanswered(&s->st, &a, port, waiting);
+}
+
+static void says_broken_when_unanswered(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + 10 * DAY);
+	struct finding f;
+
+	seen(s, "203.0.113.10", 25, 8 * DAY);
+	waiting(s, "203.0.113.10", 25, 5);
+	waiting(s, "203.0.113.11", 25, 7);
+	waiting(s, "203.0.113.11", 25, 3);
+	judged(s, &f);
+	assert_true(f.broken);
+	assert_int_equal(f.v.status, VERDICT_IN_USE);	/* quiet for 8d, yet not ready */
+	assert_string_equal(f.why, "broken: 3 recent connection attempts, from 2 clients, got no "
+			    "answer from the new server 198.51.100.2: the redirect does not work. "
+			    "Likely: a firewall drops them (here, on the way, or on the new server), "
+			    "no route to it, the new server is down, or --no-masquerade while the "
+			    "new server does not route its replies back through this host");
+	/* NEW answered since those SYNs were sent: alive, and dropping them on purpose */
+	s = enabled_at(T0 + 10 * DAY);
+	waiting(s, "203.0.113.10", 25, 5);
+	waiting(s, "203.0.113.11", 25, 7);
+	stats_add_service_time(&s->st, 25, EVENT_ANSWER, 1500);
+	judged(s, &f);
+	assert_false(f.broken);
+	assert_null(strstr(f.why, "no answer"));
+	/* ... but an answer on another service says nothing of this one */
+	s = enabled_at(T0 + 10 * DAY);
+	waiting(s, "203.0.113.10", 25, 5);
+	waiting(s, "203.0.113.11", 25, 7);
+	stats_add_service_time(&s->st, 143, EVENT_ANSWER, 1500);
+	judged(s, &f);
+	assert_true(f.broken);
+}
+
+static void warns_of_one_client_unanswered(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + 10 * DAY);
+	struct finding f;
+
+	seen(s, "203.0.113.10", 25, 8 * DAY);
+	waiting(s, "203.0.113.66", 25, 4);
+	waiting(s, "203.0.113.66", 25, 9);
+	judged(s, &f);
+	assert_false(f.broken);
+	assert_int_equal(f.v.status, VERDICT_READY);
+	assert_string_equal(f.why, "ready to retire this host: nothing redirected for 8d (7d "
+			    "required); 2 recent connection attempts from 203.0.113.66 got no answer "
+			    "from the new server 198.51.100.2: it may be dropping that client "
+			    "(fail2ban?), or it is down and no other client tried");
+}
+
+static void says_forwarding_off(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + DAY);
+	struct finding f;
+
+	s->forwarding_off = 1;
+	waiting(s, "203.0.113.10", 25, 5);	/* the consequence, not said twice */
+	waiting(s, "203.0.113.11", 25, 5);
+	judged(s, &f);
+	assert_true(f.broken);
+	assert_string_equal(f.why, "broken: IPv4 forwarding is off here (net.ipv4.ip_forward = 0), "
+			    "switched off since enable (sysctl --system? configuration management?): "
+			    "the redirected connections go nowhere; `redirect restore` switches it "
+			    "back on");
+}
+
+static void warns_of_a_full_set(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + 10 * DAY);
+	struct finding f;
+
+	seen(s, "203.0.113.10", 25, 8 * DAY);
+	s->st.set_size[0] = 1024;
+	s->st.set_elements[0] = 1000;
+	judged(s, &f);
+	assert_false(f.broken);
+	assert_int_equal(f.v.status, VERDICT_READY);
+	assert_string_equal(f.why, "ready to retire this host: nothing redirected for 8d (7d "
+			    "required); the IPv4 stale-source set is 97% full: new clients will go "
+			    "unrecorded; `redirect enable` with a larger --max-sources (or a shorter "
+			    "--remember) makes room");
+	s = enabled_at(T0 + 10 * DAY);
+	s->st.set_size[1] = 1024;
+	s->st.set_elements[1] = 800;	/* 78%: not yet */
+	judged(s, &f);
+	assert_null(strstr(f.why, "full"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +290,10 @@ int main(void)
 		cmocka_unit_test(says_too_early),
 		cmocka_unit_test(says_open_sessions),
 		cmocka_unit_test(says_unknown),
+		cmocka_unit_test(says_broken_when_unanswered),
+		cmocka_unit_test(warns_of_one_client_unanswered),
+		cmocka_unit_test(says_forwarding_off),
+		cmocka_unit_test(warns_of_a_full_set),
 	};
 
 	return RUN_TAP(tests);
