@@ -90,6 +90,10 @@ int cli_parse_status(const struct command *cmd, int rc, const struct errmsg *e);
  * stderr); false when the command must stop there (refused, no @force).
  */
 struct preflight;
+/* After an install that mended a table changed by hand: what was wrong, what was kept. */
+struct install_report;
+void cli_report_mended(const struct install_report *r);
+
 bool cli_report_preflight(const struct command *cmd, const struct preflight *pf, bool force,
 			  FILE *info);
 

@@ -12,6 +12,9 @@ struct install_report {
 	unsigned int forwarding_on;	/* 1 << 0 IPv4, 1 << 1 IPv6: switched on now */
 	unsigned int forwarding_off;	/* put back: family no longer redirected */
 	char ra_kept[160];		/* interfaces moved from accept_ra 1 to 2 */
+	char mended[320];		/* the table had been changed thus: now as ours */
+	bool reset_counters;		/* ... beyond repair: counters start from zero */
+	bool reset_sources;		/* ... a stale-source set of another shape went */
 };
 
 /*
@@ -30,9 +33,10 @@ int install_tunnel_first(struct session *ss, const struct spec *spec,
 void install_tunnel_abandon(struct session *ss, const struct tunnel_undo *undo);
 
 /*
- * Whether @spec is in place exactly: the table as the state says, forwarding
- * on for its families, and its tunnel up. Anything less, and enable or
- * restore installs it again.
+ * Whether @spec is in place exactly: the table as the state says and as
+ * redirect installs it (no drift), forwarding on for its families, and its
+ * tunnel up. Anything less, and enable or restore installs it again (a
+ * drifted table's difference is left in ss->drift for the report).
  */
 bool install_in_place(struct session *ss, const struct spec *spec);
 

@@ -2,6 +2,7 @@
 #ifndef REDIRECT_OBJECTS_H
 #define REDIRECT_OBJECTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ops.h"
@@ -26,6 +27,16 @@ struct nftnl_obj *counter_new(const char *name);
 
 /* A base chain: type "nat" or "filter", the hook, the priority; policy accept. */
 void chain_hook(struct nftnl_chain *c, const char *type, uint32_t hook, int32_t prio);
+
+/*
+ * What makes a chain or a set what it is, as one string: a chain's type,
+ * hook, priority and policy; a set's flags, key, data and element
+ * expressions (not its timeout or size, which a reconcile compares on its
+ * own). Equal strings, equal shapes.
+ */
+#define SHAPE_MAX 160
+void chain_shape(const struct nftnl_chain *c, char *buf, size_t len);
+void set_shape(const struct nftnl_set *s, char *buf, size_t len);
 
 /* The comment nft lists with the object. */
 void table_set_comment(struct nftnl_table *t, const char *comment);

@@ -10,10 +10,11 @@
 
 /*
  * Reads what the kernel knows about the redirect into @st (initialised
- * with stats_init): counters, stale sources, open flows. @installed says
- * whether our table is there at all; without it @st stays empty.
+ * with stats_init): counters, stale sources, open flows; and our table
+ * into @view. Without our table there (view->exists and ->ours) @st stays
+ * empty.
  */
-int observe(struct nft_sock *nft, struct stats *st, bool *installed, struct errmsg *e);
+int observe(struct nft_sock *nft, struct stats *st, struct table_view *view, struct errmsg *e);
 
 /* One stale-source element into @st (for the fuzzer). */
 struct nftnl_set_elem;
@@ -26,7 +27,8 @@ struct snapshot {
 	bool installed;
 	bool tunnel_gone;	/* the table is there, the tunnel it needs is not */
 	unsigned int forwarding_off;	/* 1 IPv4, 2 IPv6: a family redirected, not forwarded */
-	bool drift;		/* our table holds what redirect did not install */
+	bool drift;		/* our table is not what redirect installs */
+	char drift_what[320];	/* ... the first difference, in words */
 	struct stats st;	/* totals and sources sorted, last-seen filled in */
 	int64_t now;
 	unsigned int draining;	/* open flows of a disabled redirect */

@@ -87,6 +87,21 @@ static inline enum set_id sources_set(int family)
 
 #define COUNTER_NAME_MAX 32
 #define VIEW_MAX_COUNTERS 128
+#define VIEW_MAX_FOREIGN 16
+#define OBJECT_NAME_MAX 256	/* NFT_NAME_MAXLEN */
+
+/*
+ * Something in our table that redirect does not make: a chain, set or
+ * object of another name, or one of ours with another shape (a chain on
+ * another hook, a set of another type). A reconcile deletes it (and makes
+ * ours again); stats and check call it drift.
+ */
+struct foreign {
+	enum op_object kind;	/* OP_CHAIN, OP_SET or OP_OBJ */
+	uint32_t obj_type;	/* OP_OBJ: NFT_OBJECT_* */
+	bool reshaped;		/* one of our names, another shape */
+	char name[OBJECT_NAME_MAX];
+};
 
 /* What of ours is in the kernel now: the input for reconciling. */
 struct table_view {
@@ -100,7 +115,14 @@ struct table_view {
 	} dynamic[SET_COUNT];		/* the dynamic sets: stale sources, last seen */
 	unsigned int ncounters;
 	char counters[VIEW_MAX_COUNTERS][COUNTER_NAME_MAX];
+	unsigned int nforeign;
+	struct foreign foreign[VIEW_MAX_FOREIGN];
+	bool overflow;			/* more foreign objects than these: replace the table */
 };
+
+/* Our chains and sets as redirect makes them, for comparing their shapes (nft.c). */
+struct nftnl_chain *ruleset_chain(enum chain_id id);
+struct nftnl_set *ruleset_set_shape(enum set_id id);
 
 /*
  * Builds the transaction that turns what @view says is installed into what

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "link.h"
+#include "drift.h"
 #include "nft.h"
 #include "state.h"
 
@@ -21,11 +22,19 @@ struct session {
 	struct rtnl_sock rtnl;		/* routes, links: the tunnel and the pre-flight */
 	struct table_view view;
 	uint32_t genid;
+	struct drift drift;		/* how our table differs from what the state says */
+	enum salvage {
+		SALVAGE_NONE,		/* the state read whole */
+		SALVAGE_LAST_GOOD,	/* damaged: the last good copy stands in */
+		SALVAGE_BLIND,		/* damaged, and no good copy: nothing is known */
+	} salvaged;			/* (SESSION_SALVAGE only) */
+	char damage[512];		/* ... what was wrong with the state */
 };
 
 enum {
 	SESSION_CREATE = 1 << 0,	/* make the state directory if it is missing */
 	SESSION_LOCK = 1 << 1,		/* hold the lock: this run changes things */
+	SESSION_SALVAGE = 1 << 2,	/* a damaged state is no refusal (disable) */
 };
 
 /* Called once when another run holds the lock and this one waits for it. */

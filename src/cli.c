@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "install.h"
 #include "preflight.h"
 
 struct globals globals;
@@ -320,6 +321,17 @@ static void print_wrapped(FILE *f, const struct command *cmd, const char *label,
 		p += word;
 	}
 	fputs(text[0] && text[strlen(text) - 1] != '.' ? ".\n" : "\n", f);
+}
+
+void cli_report_mended(const struct install_report *r)
+{
+	if (!r->mended[0])
+		return;
+	printf("  The table had been changed by hand (%s);\n  it is back as redirect installs "
+	       "it, %s.\n", r->mended,
+	       r->reset_counters ? "its counters and stale sources starting again from zero" :
+	       r->reset_sources ? "its counters kept, its stale sources starting again" :
+	       "its counters and stale sources kept");
 }
 
 bool cli_report_preflight(const struct command *cmd, const struct preflight *pf, bool force,

@@ -120,6 +120,7 @@ static void print_accepting(const struct spec *spec, const struct install_report
 	       address_str(tunnel_target(AF_INET), a4), address_str(tunnel_target(AF_INET6), a6));
 	printf("On the old server: redirect enable --to %s --keep-client-address\n",
 	       address_str(&t->local, local));
+	cli_report_mended(r);
 	printf("Watch what arrives with `redirect stats`; `redirect disable` removes it all.\n");
 	(void)spec;
 }

@@ -176,6 +176,7 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 		       r->ra_kept);
 	if (r->forwarding_off)
 		printf("  Forwarding put back for the family no longer redirected.\n");
+	cli_report_mended(r);
 	printf("Watch it with `redirect stats`; `redirect check` says when this host can go.\n");
 }
 
@@ -316,6 +317,24 @@ static int plan_tunnel(struct session *ss, struct enable_args *a, struct tunnel 
 	return err;
 }
 
+/* An exclude of a family that is not redirected does nothing: a typo, or a --to missing. */
+static void note_idle_excludes(const struct spec *spec)
+{
+	char text[ADDRESS_STRLEN];
+	unsigned int i;
+
+	for (i = 0; i < spec->nexcludes; i++) {
+		const struct prefix *p = &spec->excludes[i];
+		bool v6 = p->addr.family == AF_INET6;
+
+		if (v6 ? spec->has_to6 : spec->has_to4)
+			continue;
+		fprintf(stderr, "redirect enable: note: --exclude %s does nothing: %s clients are "
+			"not redirected (no %s --to).\n", prefix_str(p, text), v6 ? "IPv6" : "IPv4",
+			v6 ? "IPv6" : "IPv4");
+	}
+}
+
 static int cmd_enable(int argc, char **argv)
 {
 	struct enable_args a = { .dry_run = false };
@@ -336,6 +355,8 @@ static int cmd_enable(int argc, char **argv)
 	}
 	if (spec_finalize(&a.spec, &e))
 		return cli_fail(&command_enable, EXIT_USAGE, &e);
+	if (a.spec.role == ROLE_OLD)
+		note_idle_excludes(&a.spec);
 	rc = check_not_local(&a.spec, &e);
 	if (rc)	/* a target of this host is bad input; failing to look is not */
 		return cli_fail(&command_enable, rc == -EINVAL ? EXIT_USAGE : EXIT_FAILED, &e);

@@ -49,6 +49,7 @@ static int cmd_restore(int argc, char **argv)
 		printf("redirect: restored the %s%s.\n",
 		       ss.state.spec.role == ROLE_NEW ? "tunnel's end and its table" : "redirect",
 		       report.forwarding_on ? " and switched forwarding back on" : "");
+		cli_report_mended(&report);
 	}
 	session_close(&ss);
 	return rc;

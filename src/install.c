@@ -214,10 +214,42 @@ static bool forwarding_in_place(const struct spec *spec)
 	return true;
 }
 
+/* The table as redirect installs it; a kernel that cannot be read is no proof. */
+static bool table_in_place(struct session *ss, const struct spec *spec)
+{
+	struct errmsg ignored;
+
+	return drift_find(&ss->nft, spec, &ss->view, &ss->drift, &ignored) == 0 &&
+	       !ss->drift.found;
+}
+
 bool install_in_place(struct session *ss, const struct spec *spec)
 {
+	memset(&ss->drift, 0, sizeof(ss->drift));
 	return session_is_installed(ss, spec) && forwarding_in_place(spec) &&
-	       tunnel_ready_for(&ss->rtnl, spec);
+	       tunnel_ready_for(&ss->rtnl, spec) && table_in_place(ss, spec);
+}
+
+/* A dynamic set whose shape others changed goes, and its history with it. */
+static bool resets_sources(const struct table_view *view)
+{
+	unsigned int i;
+
+	for (i = 0; i < view->nforeign; i++)
+		if (view->foreign[i].kind == OP_SET && view->foreign[i].reshaped &&
+		    (!strncmp(view->foreign[i].name, "sources_", 8) ||
+		     !strncmp(view->foreign[i].name, "last_", 5)))
+			return true;
+	return view->overflow;
+}
+
+static void report_mended(const struct session *ss, struct install_report *r)
+{
+	if (!ss->drift.found)
+		return;
+	snprintf(r->mended, sizeof(r->mended), "%s", ss->drift.what);
+	r->reset_counters = ss->view.overflow;
+	r->reset_sources = resets_sources(&ss->view);
 }
 
 int install_spec(struct session *ss, const struct spec *spec, struct install_report *r,
@@ -229,6 +261,7 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 	int err;
 
 	memset(r, 0, sizeof(*r));
+	report_mended(ss, r);
 	*next = ss->state;
 	r->replaced = ss->state.enabled && !spec_equal(&ss->state.spec, spec);
 	next->enabled = next->pending = true;

@@ -29,6 +29,7 @@
 
 #include "netlink.h"
 #include "nft.h"
+#include "objects.h"
 
 #ifndef ERESTART
 #define ERESTART 85
@@ -462,9 +463,49 @@ static int name_index(const char *const *names, unsigned int n, const char *name
 	return -1;
 }
 
+/* Something in our table redirect does not make, or not so: for the reconcile to remove. */
+static void add_foreign(struct table_view *view, enum op_object kind, uint32_t obj_type,
+			const char *name, bool reshaped)
+{
+	struct foreign *f;
+
+	if (view->nforeign == VIEW_MAX_FOREIGN) {
+		view->overflow = true;
+		return;
+	}
+	f = &view->foreign[view->nforeign++];
+	f->kind = kind;
+	f->obj_type = obj_type;
+	f->reshaped = reshaped;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+}
+
+static bool chain_shaped_as(enum chain_id id, const struct nftnl_chain *c)
+{
+	struct nftnl_chain *ours = ruleset_chain(id);
+	char want[SHAPE_MAX], got[SHAPE_MAX];
+
+	chain_shape(ours, want, sizeof(want));
+	chain_shape(c, got, sizeof(got));
+	nftnl_chain_free(ours);
+	return !strcmp(want, got);
+}
+
+static bool set_shaped_as(enum set_id id, const struct nftnl_set *s)
+{
+	struct nftnl_set *ours = ruleset_set_shape(id);
+	char want[SHAPE_MAX], got[SHAPE_MAX];
+
+	set_shape(ours, want, sizeof(want));
+	set_shape(s, got, sizeof(got));
+	nftnl_set_free(ours);
+	return !strcmp(want, got);
+}
+
 static int chain_view_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct table_view *view = data;
+	const char *name;
 	struct nftnl_chain *c;
 	int id;
 
@@ -475,10 +516,12 @@ static int chain_view_cb(const struct nlmsghdr *nlh, void *data)
 		return -ENOMEM;
 	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
 	    !strcmp(NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)), TABLE_NAME)) {
-		id = name_index(chain_names, CHAIN_COUNT,
-				NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)));
-		if (id >= 0)
+		name = NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+		id = name_index(chain_names, CHAIN_COUNT, name);
+		if (id >= 0 && chain_shaped_as((enum chain_id)id, c))
 			view->chains |= 1U << id;
+		else
+			add_foreign(view, OP_CHAIN, 0, name, id >= 0);
 	}
 	nftnl_chain_free(c);
 	return 0;
@@ -487,6 +530,7 @@ static int chain_view_cb(const struct nlmsghdr *nlh, void *data)
 static int set_view_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct table_view *view = data;
+	const char *name;
 	struct nftnl_set *set;
 	int id;
 
@@ -496,8 +540,12 @@ static int set_view_cb(const struct nlmsghdr *nlh, void *data)
 	if (!set)
 		return -ENOMEM;
 	if (nftnl_set_nlmsg_parse(nlh, set) == 0) {
-		id = name_index(set_names, SET_COUNT,
-				NFT_STR(nftnl_set_get_str(set, NFTNL_SET_NAME)));
+		name = NFT_STR(nftnl_set_get_str(set, NFTNL_SET_NAME));
+		id = name_index(set_names, SET_COUNT, name);
+		if (id < 0 || !set_shaped_as((enum set_id)id, set)) {
+			add_foreign(view, OP_SET, 0, name, id >= 0);
+			id = -1;
+		}
 		if (id >= 0)
 			view->sets |= 1U << id;
 		if (id >= 0 && nftnl_set_is_set(set, NFTNL_SET_TIMEOUT)) {
@@ -509,7 +557,7 @@ static int set_view_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-static int counter_view_cb(const struct nlmsghdr *nlh, void *data)
+static int object_view_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct table_view *view = data;
 	struct nftnl_obj *o;
@@ -519,11 +567,16 @@ static int counter_view_cb(const struct nlmsghdr *nlh, void *data)
 	o = nftnl_obj_alloc();
 	if (!o)
 		return -ENOMEM;
-	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
-	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER &&
-	    view->ncounters < VIEW_MAX_COUNTERS)
+	if (nftnl_obj_nlmsg_parse(nlh, o) != 0)
+		;
+	else if (nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER)
+		add_foreign(view, OP_OBJ, nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE),
+			    NFT_STR(nftnl_obj_get_str(o, NFTNL_OBJ_NAME)), false);
+	else if (view->ncounters < VIEW_MAX_COUNTERS)
 		snprintf(view->counters[view->ncounters++], COUNTER_NAME_MAX, "%s",
 			 NFT_STR(nftnl_obj_get_str(o, NFTNL_OBJ_NAME)));
+	else
+		view->overflow = true;
 	nftnl_obj_free(o);
 	return 0;
 }
@@ -591,14 +644,17 @@ static int dump_table_sets(struct nft_sock *s, struct table_view *view, struct e
 	return dump_checked(s, buf, nlh, set_view_cb, view, "sets", e);
 }
 
-static int dump_table_counters(struct nft_sock *s, int (*cb)(const struct nlmsghdr *, void *),
-			       void *data, struct errmsg *e)
+/* The objects of our table: @type alone (NFT_OBJECT_UNSPEC: all of them). */
+static int dump_table_objects(struct nft_sock *s, uint32_t type,
+			      int (*cb)(const struct nlmsghdr *, void *), void *data,
+			      struct errmsg *e)
 {
 	static char buf[REQ_BUF_SIZE];
 	struct nlmsghdr *nlh = request(buf, NFT_MSG_GETOBJ, NLM_F_DUMP, s->seq++);
 
 	mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, TABLE_NAME);
-	mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(NFT_OBJECT_COUNTER));
+	if (type != NFT_OBJECT_UNSPEC)
+		mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(type));
 	return dump_checked(s, buf, nlh, cb, data, "counters", e);
 }
 
@@ -634,7 +690,7 @@ int nft_read_view(struct nft_sock *s, struct table_view *view, uint32_t *genid,
 	if (!err)
 		err = dump_table_sets(s, view, e);
 	if (!err)
-		err = dump_table_counters(s, counter_view_cb, view, e);
+		err = dump_table_objects(s, NFT_OBJECT_UNSPEC, object_view_cb, view, e);
 	return err;
 }
 
@@ -668,7 +724,7 @@ int nft_dump_counters(struct nft_sock *s, nft_counter_cb cb, void *data, struct 
 {
 	struct counter_ctx ctx = { cb, data };
 
-	return dump_table_counters(s, counter_cb, &ctx, e);
+	return dump_table_objects(s, NFT_OBJECT_COUNTER, counter_cb, &ctx, e);
 }
 
 struct elem_ctx {
@@ -752,7 +808,8 @@ int nft_dump_rules(struct nft_sock *s, uint32_t family, const char *table, const
 						     NLM_F_REQUEST | NLM_F_DUMP, s->seq++);
 
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
-	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
+	if (chain)
+		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
 	return dump_checked(s, buf, nlh, cb, data, "rules", e);
 }
 
@@ -766,7 +823,7 @@ static int any_view_reply(const struct nlmsghdr *nlh, void *data)
 	case NFT_MSG_NEWTABLE: return gen_or_table_cb(nlh, ctx);
 	case NFT_MSG_NEWCHAIN: return chain_view_cb(nlh, ctx->view);
 	case NFT_MSG_NEWSET: return set_view_cb(nlh, ctx->view);
-	case NFT_MSG_NEWOBJ: return counter_view_cb(nlh, ctx->view);
+	case NFT_MSG_NEWOBJ: return object_view_cb(nlh, ctx->view);
 	default: return 0;
 	}
 }

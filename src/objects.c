@@ -9,6 +9,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
@@ -18,6 +19,7 @@
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
+#include "nft.h"
 #include "objects.h"
 
 const char *const chain_names[CHAIN_COUNT] = {
@@ -122,6 +124,46 @@ void chain_hook(struct nftnl_chain *c, const char *type, uint32_t hook, int32_t 
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
 	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+}
+
+void chain_shape(const struct nftnl_chain *c, char *buf, size_t len)
+{
+	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)) {
+		snprintf(buf, len, "regular");
+		return;
+	}
+	snprintf(buf, len, "type %s hook %u priority %d policy %u",
+		 NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE)),
+		 nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM),
+		 nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO),
+		 nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) ?
+		 nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) : NF_ACCEPT);
+}
+
+static uint32_t set_u32(const struct nftnl_set *s, uint16_t attr)
+{
+	return nftnl_set_is_set(s, attr) ? nftnl_set_get_u32(s, attr) : 0;
+}
+
+static int expr_name(struct nftnl_expr *e, void *data)
+{
+	char *names = data;
+	size_t n = strlen(names);
+
+	snprintf(names + n, SHAPE_MAX - n, " %s",
+		 NFT_STR(nftnl_expr_get_str(e, NFTNL_EXPR_NAME)));
+	return 0;
+}
+
+void set_shape(const struct nftnl_set *s, char *buf, size_t len)
+{
+	char exprs[SHAPE_MAX] = "";
+
+	nftnl_set_expr_foreach(s, expr_name, exprs);
+	snprintf(buf, len, "flags 0x%x key %u/%u data %u/%u object %u exprs%s",
+		 set_u32(s, NFTNL_SET_FLAGS), set_u32(s, NFTNL_SET_KEY_TYPE),
+		 set_u32(s, NFTNL_SET_KEY_LEN), set_u32(s, NFTNL_SET_DATA_TYPE),
+		 set_u32(s, NFTNL_SET_DATA_LEN), set_u32(s, NFTNL_SET_OBJ_TYPE), exprs);
 }
 
 struct nftnl_set *set_new(enum set_id id)

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "ct.h"
+#include "drift.h"
 #include "history.h"
 #include "observe.h"
 #include "sysctl.h"
@@ -167,24 +168,20 @@ static int read_sources(struct nft_sock *nft, const struct table_view *view, str
 	return 0;
 }
 
-int observe(struct nft_sock *nft, struct stats *st, bool *installed, struct errmsg *e)
+int observe(struct nft_sock *nft, struct stats *st, struct table_view *view, struct errmsg *e)
 {
-	struct table_view view;
 	uint32_t genid;
-	int err = nft_read_table(nft, &view, &genid, e);
+	int err = nft_read_view(nft, view, &genid, e);
 
-	*installed = view.exists && view.ours;
-	if (err || !*installed)
+	if (err || !view->exists || !view->ours)
 		return err;
-	err = nft_read_sets(nft, &view, e);
-	st->set_size[0] = view.dynamic[SET_SOURCES_IPV4].size;
-	st->set_size[1] = view.dynamic[SET_SOURCES_IPV6].size;
+	st->set_size[0] = view->dynamic[SET_SOURCES_IPV4].size;
+	st->set_size[1] = view->dynamic[SET_SOURCES_IPV6].size;
+	err = nft_dump_counters(nft, add_counter, st, e);
 	if (!err)
-		err = nft_dump_counters(nft, add_counter, st, e);
+		err = read_sources(nft, view, st, e);
 	if (!err)
-		err = read_sources(nft, &view, st, e);
-	if (!err)
-		err = read_port_times(nft, &view, st, e);
+		err = read_port_times(nft, view, st, e);
 	if (!err)
 		err = ct_dump_redirected(add_flow, st, e);
 	return err;
@@ -211,6 +208,8 @@ static unsigned int forwarding_missing(const struct spec *spec)
 int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock *rtnl,
 		  struct snapshot *s, struct errmsg *e)
 {
+	static struct table_view view;
+	struct drift drift = { .found = false };
 	long holder;
 	int err;
 
@@ -221,9 +220,17 @@ int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock 
 	s->draining = 0;
 	stats_init(&s->st, &s->state.spec);
 	if (!err)
-		err = observe(nft, &s->st, &s->installed, e);
+		err = observe(nft, &s->st, &view, e);
+	s->installed = !err && view.exists && view.ours;
 	if (!err)
 		stats_finish(&s->st);
+	s->drift = false;
+	if (!err && s->installed && s->state.enabled)
+		err = drift_find(nft, &s->state.spec, &view, &drift, e);
+	if (!err && drift.found) {
+		s->drift = true;
+		snprintf(s->drift_what, sizeof(s->drift_what), "%s", drift.what);
+	}
 	s->tunnel_gone = !err && s->installed && s->state.enabled &&
 			 !tunnel_ready_for(rtnl, &s->state.spec);
 	s->forwarding_off = s->state.enabled ? forwarding_missing(&s->state.spec) : 0;

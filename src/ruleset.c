@@ -81,10 +81,9 @@ static void add_table(struct ops *ops)
 	op_describe(op, "table inet %s", TABLE_NAME);
 }
 
-static void add_chain(struct ops *ops, enum chain_id id)
+struct nftnl_chain *ruleset_chain(enum chain_id id)
 {
 	struct nftnl_chain *c = chain_new(id);
-	struct op *op;
 
 	switch (id) {
 	case CHAIN_PREROUTING:
@@ -105,7 +104,13 @@ static void add_chain(struct ops *ops, enum chain_id id)
 	default:
 		break;
 	}
-	op = ops_push(ops, OP_CHAIN, NFT_MSG_NEWCHAIN, NLM_F_CREATE, c);
+	return c;
+}
+
+static void add_chain(struct ops *ops, enum chain_id id)
+{
+	struct op *op = ops_push(ops, OP_CHAIN, NFT_MSG_NEWCHAIN, NLM_F_CREATE, ruleset_chain(id));
+
 	op_describe(op, "chain %s", chain_names[id]);
 }
 
@@ -712,6 +717,73 @@ static void add_rules(struct ops *ops, const struct spec *spec)
 	}
 }
 
+/* ---- what others put in our table ---- */
+
+static const char *foreign_kind(const struct foreign *f)
+{
+	return f->kind == OP_CHAIN ? "chain" : f->kind == OP_SET ? "set" : "object";
+}
+
+/* Chains, sets and objects by name alone: what deleting them takes. */
+static void *foreign_object(const struct foreign *f)
+{
+	struct nftnl_chain *c;
+	struct nftnl_set *s;
+	struct nftnl_obj *o;
+
+	switch (f->kind) {
+	case OP_CHAIN:
+		c = chain_new(CHAIN_PREROUTING);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, f->name);
+		return c;
+	case OP_SET:
+		s = set_new(SET_PORTS);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, f->name);
+		nftnl_set_unset(s, NFTNL_SET_ID);
+		return s;
+	default:
+		o = counter_new(f->name);
+		nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, f->obj_type);
+		return o;
+	}
+}
+
+/* Empties the chains others added (or changed): they go once nothing refers to them. */
+static void flush_foreign_chains(struct ops *ops, const struct table_view *view)
+{
+	struct nftnl_rule *r;
+	struct op *op;
+	unsigned int i;
+
+	for (i = 0; i < view->nforeign; i++) {
+		if (view->foreign[i].kind != OP_CHAIN)
+			continue;
+		r = rule_new(CHAIN_PREROUTING);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, view->foreign[i].name);
+		op = ops_push(ops, OP_RULE, NFT_MSG_DELRULE, 0, r);
+		op_describe(op, "the rules of chain %s", view->foreign[i].name);
+	}
+}
+
+static void delete_foreign(struct ops *ops, const struct table_view *view, enum op_object kind)
+{
+	static const uint16_t del[] = {
+		[OP_CHAIN] = NFT_MSG_DELCHAIN, [OP_SET] = NFT_MSG_DELSET, [OP_OBJ] = NFT_MSG_DELOBJ,
+	};
+	const struct foreign *f;
+	struct op *op;
+	unsigned int i;
+
+	for (i = 0; i < view->nforeign; i++) {
+		f = &view->foreign[i];
+		if (f->kind != kind)
+			continue;
+		op = ops_push(ops, kind, del[kind], 0, foreign_object(f));
+		op_describe(op, "%s %s (%s)", foreign_kind(f), f->name,
+			    f->reshaped ? "changed by hand" : "not redirect's");
+	}
+}
+
 /* Step 1 of a reconcile: empty our chains and drop the ones not needed. */
 static void clear_chains(struct ops *ops, const struct table_view *view, unsigned int needed)
 {
@@ -720,9 +792,11 @@ static void clear_chains(struct ops *ops, const struct table_view *view, unsigne
 	for (id = 0; id < CHAIN_COUNT; id++)
 		if (view->chains & 1U << id)
 			flush_chain(ops, id);
+	flush_foreign_chains(ops, view);
 	for (id = 0; id < CHAIN_COUNT; id++)
 		if ((view->chains & 1U << id) && !(needed & 1U << id))
 			delete_chain(ops, id);
+	delete_foreign(ops, view, OP_CHAIN);
 }
 
 static bool is_port_time_set(unsigned int id)
@@ -791,6 +865,15 @@ static struct nftnl_set *set_build(const struct spec *spec, enum set_id id)
 	abort();
 }
 
+struct nftnl_set *ruleset_set_shape(enum set_id id)
+{
+	static struct spec defaults;
+
+	if (!defaults.remember)
+		spec_init(&defaults);
+	return set_build(&defaults, id);
+}
+
 static void fill_sets(struct ops *ops, const struct spec *spec)
 {
 	unsigned int m;
@@ -809,15 +892,27 @@ static void fill_sets(struct ops *ops, const struct spec *spec)
  * sets they reference can be deleted, maps are emptied before the counters
  * they name can go, and new objects exist before anything refers to them.
  */
-int ruleset_build(const struct spec *spec, const struct table_view *view, struct ops *out)
+int ruleset_build(const struct spec *spec, const struct table_view *installed,
+		  struct ops *out)
 {
 	unsigned int chains = chains_needed(spec), sets = sets_needed(spec), kept, id;
+	const struct table_view none = { .exists = false };
+	const struct table_view *view = installed;
+	struct op *op;
 
 	memset(out, 0, sizeof(*out));
+	if (installed->overflow) {
+		/* too much that is not ours to take apart: the whole table goes, in this batch */
+		op = ops_push(out, OP_TABLE, NFT_MSG_DELTABLE, 0, table_new());
+		op_describe(op, "table inet %s (changed by hand beyond repair)", TABLE_NAME);
+		view = &none;
+	}
 	add_table(out);
 	clear_chains(out, view, chains);
 	kept = clear_sets(out, spec, view, sets);
+	delete_foreign(out, view, OP_SET);
 	delete_stale_counters(out, spec, view);
+	delete_foreign(out, view, OP_OBJ);
 	add_counters(out, spec, view);
 	for (id = 0; id < SET_COUNT; id++)
 		if ((sets & 1U << id) && !(kept & 1U << id))
@@ -867,10 +962,12 @@ int ruleset_build_drain(const struct table_view *view, struct ops *out)
 	for (id = 0; id < SET_COUNT; id++)
 		if (view->sets & 1U << id)
 			delete_set(out, id);
+	delete_foreign(out, view, OP_SET);
 	for (id = 0; id < view->ncounters; id++) {
 		op = ops_push(out, OP_OBJ, NFT_MSG_DELOBJ, 0, counter_new(view->counters[id]));
 		op_describe(op, "counter %s", view->counters[id]);
 	}
+	delete_foreign(out, view, OP_OBJ);
 	for (id = 0; id < CHAIN_COUNT; id++)
 		if ((keep & 1U << id) && !(view->chains & 1U << id))
 			add_chain(out, id);

@@ -288,8 +288,8 @@ void health_words(const struct health *h, const struct snapshot *s, char *buf, s
 			    address_str(&h->unanswered_client, client), new_server(spec, target));
 	if (h->drift)
 		used = join(buf, len, used, "the table inet mail_redirect is not what redirect "
-			    "installed (edited by hand?): its counts cannot be trusted; `redirect "
-			    "restore` puts it back");
+			    "installed (%s): what it does and counts cannot be trusted; `redirect "
+			    "restore` puts it back", s->drift_what[0] ? s->drift_what : "edited");
 	for (bit = 0; bit < 2; bit++)
 		if (h->nearly_full & 1U << bit)
 			used = join(buf, len, used, "the %s stale-source set is %u%% full: new "

@@ -210,6 +210,55 @@ static void reconcile_remember(void **state)
 	free(text);
 }
 
+static void add_foreign(struct table_view *v, enum op_object kind, uint32_t type,
+			const char *name, bool reshaped)
+{
+	struct foreign *f = &v->foreign[v->nforeign++];
+
+	f->kind = kind;
+	f->obj_type = type;
+	f->reshaped = reshaped;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+}
+
+/* What others put in our table goes, in an order the kernel accepts. */
+static void reconcile_foreign(void **state)
+{
+	static const char *const args[] = {
+		"to", "198.51.100.2", "to", "2001:db8:2::2", "service", "smtp,imap,sieve", NULL,
+	};
+	struct table_view v = installed_dual();
+	struct spec s = make_spec(args);
+	char *text;
+
+	add_foreign(&v, OP_CHAIN, 0, "sneaky", false);
+	add_foreign(&v, OP_CHAIN, 0, "forward", true);	/* policy drop, say */
+	v.chains &= ~(1U << CHAIN_FORWARD);
+	add_foreign(&v, OP_SET, 0, "extra", false);
+	add_foreign(&v, OP_OBJ, NFT_OBJECT_QUOTA, "q", false);
+	text = ops_text(&s, &v);
+	/* emptied first: a chain of theirs may jump to ours, or use a set */
+	assert_true(line_at(text, "flush the rules of chain sneaky") <
+		    line_at(text, "delete chain sneaky (not redirect's)"));
+	assert_true(line_at(text, "flush the rules of chain prerouting") <
+		    line_at(text, "delete chain sneaky"));
+	assert_true(line_at(text, "delete chain sneaky") < line_at(text, "delete set extra"));
+	assert_true(line_at(text, "delete set extra") < line_at(text, "delete object q"));
+	/* ours, reshaped: deleted and made again in the same batch */
+	assert_true(line_at(text, "delete chain forward (changed by hand)") <
+		    line_at(text, "add chain forward"));
+	has_no_line(text, "delete table");
+	free(text);
+	/* more than can be listed: the whole table goes and comes back */
+	v.overflow = true;
+	text = ops_text(&s, &v);
+	assert_int_equal(line_at(text, "delete table inet mail_redirect"), 0);
+	has_no_line(text, "delete chain sneaky");
+	line_at(text, "add chain forward");
+	line_at(text, "add counter smtp\n");
+	free(text);
+}
+
 /* Disable with sessions open: only the NAT hooks and conntrack stay. */
 static void drain(void **state)
 {
@@ -324,6 +373,7 @@ int main(void)
 		cmocka_unit_test(fresh_v4_custom),
 		cmocka_unit_test(reconcile_switch),
 		cmocka_unit_test(reconcile_remember),
+		cmocka_unit_test(reconcile_foreign),
 		cmocka_unit_test(drain),
 		cmocka_unit_test(delete_table),
 		cmocka_unit_test(exclude_merging),
