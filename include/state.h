@@ -13,6 +13,8 @@
 #define STATE_DIR_DEFAULT "/var/lib/redirect"
 #define STATE_FILE "state"
 #define STATE_PENDING_FILE "state.pending"
+#define STATE_LAST_GOOD_FILE "state.last-good"	/* a copy of the last durable write */
+#define STATE_DAMAGED_FILE "state.damaged"	/* a damaged state, kept for a look */
 #define STATE_LOCK "lock"
 #define STATE_TEXT_MAX (64 * 1024)
 
@@ -79,8 +81,18 @@ void state_unlock(struct state_dir *d);
  */
 int state_read(struct state_dir *d, struct state *st, struct errmsg *e);
 
+/* A damaged STATE_FILE moved to STATE_DAMAGED_FILE, before a fresh one is written: 1, or 0 when there was none. */
+int state_set_aside(struct state_dir *d, struct errmsg *e);
+
 /*
- * STATE_FILE: temporary file, fsync, rename, fsync of the directory.
+ * STATE_LAST_GOOD_FILE, for disable when STATE_FILE is damaged: -ENOENT
+ * when there is none, an error when it is damaged too (@st then empty).
+ */
+int state_read_last_good(struct state_dir *d, struct state *st, struct errmsg *e);
+
+/*
+ * STATE_FILE: temporary file, fsync, rename, fsync of the directory, and a
+ * copy in STATE_LAST_GOOD_FILE.
  * Both writes number @st with the next generation.
  */
 int state_write(struct state_dir *d, struct state *st, struct errmsg *e);

@@ -46,6 +46,23 @@ bool forwarding_is_on(int family);
 /* Whether @log switched forwarding on for @family. */
 bool forwarding_recorded(const struct sysctl_log *log, int family);
 
+/*
+ * The settings of @log that do not hold their value from before enable
+ * now, into @out (before: that value, after: what they hold): what disable
+ * must not call "as before".
+ */
+void sysctl_not_as_before(const struct sysctl_log *log, struct sysctl_log *out);
+
+/*
+ * Without a record (the state lost): the settings enable may have switched
+ * that are on now, into @out (before: what they would have been, after:
+ * what they are), for disable to name with the command that puts each back.
+ */
+void sysctl_maybe_switched(struct sysctl_log *out);
+
+/* A setting as sysctl(8) names it: "net.ipv4.conf.eth0/100.forwarding". */
+void sysctl_name(const char *path, char *buf, size_t len);
+
 /* A path the state file may name: only the settings above, no "..". */
 bool sysctl_path_valid(const char *path);
 

@@ -81,22 +81,91 @@ static int wait_for_close(uint64_t seconds, unsigned int *open, struct errmsg *e
 	return err;
 }
 
+/* Each setting of @left as "name = now", then the one sysctl(8) call that puts them back. */
+static void print_settings(const struct sysctl_log *left)
+{
+	char name[SYSCTL_PATH_MAX];
+	unsigned int i;
+
+	for (i = 0; i < left->n; i++) {
+		sysctl_name(left->r[i].path, name, sizeof(name));
+		printf("    %s = %d\n", name, left->r[i].after);
+	}
+	printf("  This puts them back:\n    sysctl -w");
+	for (i = 0; i < left->n; i++) {
+		sysctl_name(left->r[i].path, name, sizeof(name));
+		printf(" %s=%d", name, left->r[i].before);
+	}
+	printf("\n");
+}
+
+/* "As before" only when each setting reads what it did before enable. */
+static void report_settings(const struct session *ss, const struct sysctl_log *recorded,
+			    bool was_installed)
+{
+	static struct sysctl_log left;
+	const char *table = was_installed ? "the table is gone" : "the table was gone already";
+
+	if (ss->salvaged == SALVAGE_BLIND) {
+		sysctl_maybe_switched(&left);
+		if (!left.n) {
+			printf("redirect: disabled; %s, and no forwarding setting is on.\n", table);
+			return;
+		}
+		printf("redirect: disabled; %s. With no record of the settings before enable,\n"
+		       "  these are left as they are (enable may have switched them):\n", table);
+		print_settings(&left);
+		return;
+	}
+	sysctl_not_as_before(recorded, &left);
+	if (!left.n) {
+		printf("redirect: disabled; %s, the forwarding settings are back as before.\n",
+		       table);
+		return;
+	}
+	printf("redirect: disabled; %s, but these settings are not as they were before\n"
+	       "  enable (changed since by someone else, so left alone):\n", table);
+	print_settings(&left);
+}
+
+/* Says what became of a damaged state before going on without it. */
+static int set_damage_aside(struct session *ss, struct errmsg *e)
+{
+	int moved;
+
+	if (ss->salvaged == SALVAGE_NONE)
+		return 0;
+	moved = state_set_aside(&ss->dir, e);
+	if (moved < 0)
+		return moved;
+	fprintf(stderr, "redirect disable: %s\n", ss->damage);
+	fprintf(stderr, "redirect disable: %s%s%s%s.\n",
+		ss->salvaged == SALVAGE_LAST_GOOD ?
+		"going on with the last good state, " STATE_LAST_GOOD_FILE :
+		"there is no good copy either: removing the table and naming what is left",
+		moved ? "; the damaged one is kept as " : "", moved ? ss->dir.path : "",
+		moved ? "/" STATE_DAMAGED_FILE : "");
+	if (ss->salvaged == SALVAGE_BLIND)
+		ss->state.tunnel = true;	/* ours goes if it is there; nothing else does */
+	return 0;
+}
+
 static int finish(struct session *ss)
 {
-	bool recorded = state_records_anything(&ss->state);
+	static struct sysctl_log recorded;
+	bool anything = state_records_anything(&ss->state) || ss->salvaged != SALVAGE_NONE;
 	struct errmsg e = { "" };
 	bool was_installed;
 
+	if (set_damage_aside(ss, &e))
+		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	recorded = ss->state.sysctls;
 	if (uninstall(ss, &was_installed, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
-	if (was_installed)
-		printf("redirect: disabled; the table and the forwarding settings are back as "
-		       "before.\n");
-	else if (recorded)	/* a flushed ruleset, or a disable that was killed */
-		printf("redirect: disabled; the table was gone already, the forwarding settings "
-		       "are back as before.\n");
-	else
+	if (!was_installed && !anything)
 		printf("redirect: nothing was enabled; nothing changed.\n");
+	else
+		report_settings(ss, &recorded, was_installed);
 	return EXIT_DONE;
 }
 
@@ -148,8 +217,8 @@ static int cmd_disable(int argc, char **argv)
 		errmsg_set(&e, -EINVAL, "--wait and --now exclude each other");
 		return cli_fail(&command_disable, EXIT_USAGE, &e);
 	}
-	if (session_begin(&ss, globals.state_dir, SESSION_LOCK, cli_say_waiting, &command_disable,
-			  &e))
+	if (session_begin(&ss, globals.state_dir, SESSION_LOCK | SESSION_SALVAGE, cli_say_waiting,
+			  &command_disable, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	rc = disable(&ss, &a);
 	session_close(&ss);

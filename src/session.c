@@ -39,13 +39,53 @@ static int take_lock(struct session *ss, session_wait_cb waiting, const void *da
 	return state_lock(&ss->dir, true, &holder, e);
 }
 
+/*
+ * A damaged state must not trap the admin: disable goes on with the last
+ * good copy, or with nothing (and then names what it cannot know). A state
+ * from a newer redirect is not damaged, and not ours to overrule.
+ */
+static void salvage(struct session *ss, const char *damage)
+{
+	struct errmsg ignored;
+
+	snprintf(ss->damage, sizeof(ss->damage), "%s", damage);
+	ss->salvaged = state_read_last_good(&ss->dir, &ss->state, &ignored) ||
+		       !state_records_anything(&ss->state) ? SALVAGE_BLIND : SALVAGE_LAST_GOOD;
+}
+
+static int salvage_damaged(struct session *ss, int err, struct errmsg *e)
+{
+	if (err == -EPROTONOSUPPORT || err == -ENOMEM)
+		return err;
+	salvage(ss, e->text);
+	e->text[0] = '\0';
+	return 0;
+}
+
+/* The state moved away (or lost) while our table is in the kernel. */
+static void salvage_missing(struct session *ss)
+{
+	char damage[sizeof(ss->damage)];
+
+	if (ss->salvaged != SALVAGE_NONE || state_records_anything(&ss->state) ||
+	    !ss->view.exists || !ss->view.ours)
+		return;
+	snprintf(damage, sizeof(damage), "the state in %.300s records nothing, yet the table inet "
+		 "%s is in the kernel (the state file moved away?)", ss->dir.path, TABLE_NAME);
+	salvage(ss, damage);
+}
+
 /* Reads the state file and what of ours the kernel has. */
-static int session_read(struct session *ss, struct errmsg *e)
+static int session_read(struct session *ss, unsigned int flags, struct errmsg *e)
 {
 	int err = state_read(&ss->dir, &ss->state, e);
 
+	if (err && (flags & SESSION_SALVAGE))
+		err = salvage_damaged(ss, err, e);
 	if (!err)
 		err = nft_read_view(&ss->nft, &ss->view, &ss->genid, e);
+	if (!err && (flags & SESSION_SALVAGE))
+		salvage_missing(ss);
 	return err;
 }
 
@@ -70,7 +110,7 @@ int session_begin(struct session *ss, const char *state_dir, unsigned int flags,
 	if (!err && (flags & SESSION_LOCK))
 		err = take_lock(ss, waiting, data, e);
 	if (!err)
-		err = session_read(ss, e);
+		err = session_read(ss, flags, e);
 	if (!err)
 		err = session_check_table(ss, e);
 	if (err)

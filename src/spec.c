@@ -184,19 +184,40 @@ int spec_add_services(struct spec *s, const char *arg, struct errmsg *e)
 	return 0;
 }
 
+/*
+ * ::ffff:a.b.c.d/N (N >= 96) is IPv4 a.b.c.d/(N - 96) written as IPv6: IPv4
+ * clients reach the IPv4 rules, never the IPv6 set, so that is where it goes.
+ */
+static bool v4_mapped(struct prefix *p)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	struct in_addr v4;
+
+	if (p->addr.family != AF_INET6 || p->len < 96 ||
+	    memcmp(p->addr.in.v6.s6_addr, mapped, sizeof(mapped)))
+		return false;
+	memcpy(&v4, p->addr.in.v6.s6_addr + 12, sizeof(v4));
+	p->addr.family = AF_INET;
+	p->addr.in.v4 = v4;
+	p->len -= 96;
+	return true;
+}
+
 int spec_add_exclude(struct spec *s, const char *arg, struct errmsg *e)
 {
 	char q[QUOTE_BUF];
 	struct prefix p;
 	int err = parse_prefix(arg, &p, e);
+	bool mapped;
 
 	if (err)
 		return err;
 	quote(arg, q, sizeof(q));
+	mapped = v4_mapped(&p);
 	if (p.len == 0)
 		return errmsg_set(e, -EINVAL,
-				  "%s would exclude every client; use `redirect disable` instead",
-				  q);
+				  "%s would exclude every%s client; use `redirect disable` "
+				  "instead", q, mapped ? " IPv4" : "");
 	if (s->nexcludes == SPEC_MAX_EXCLUDES)
 		return errmsg_set(e, -E2BIG, "%s: more than %d excluded prefixes",
 				  q, SPEC_MAX_EXCLUDES);

@@ -20,6 +20,7 @@
 #include "state.h"
 
 #define STATE_TMP "state.tmp"
+#define STATE_LAST_GOOD_TMP "state.last-good.tmp"
 #define STATE_VERSION 1
 #define LINE_MAX_LEN 512
 #define SINCE_MAX (1ULL << 40)	/* seconds: year 36812, well past any clock */
@@ -366,7 +367,7 @@ static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 		snprintf(st->reported, sizeof(st->reported), "%s", v);
 		return 0;
 	}
-	return errmsg_set(c->e, -EINVAL, "unknown key");
+	return errmsg_set(c->e, -EINVAL, "unknown key '%.40s'", key);
 }
 
 static int parse_line(struct parse_ctx *c, char *line, size_t len)
@@ -380,6 +381,12 @@ static int parse_line(struct parse_ctx *c, char *line, size_t len)
 		return errmsg_set(c->e, -EINVAL, "expected \"key value\"");
 	*value++ = '\0';
 	if (!c->seen_version) {
+		uint64_t v;
+
+		if (!strcmp(line, "version") && !parse_u64(value, UINT32_MAX, &v) && v > 1)
+			return errmsg_set(c->e, -EPROTONOSUPPORT, "written by a newer redirect "
+					  "(state version %" PRIu64 "; this one reads version 1): use "
+					  "that redirect, or a newer one", v);
 		if (strcmp(line, "version") || strcmp(value, "1"))
 			return errmsg_set(c->e, -EINVAL, "expected \"version 1\" first");
 		c->seen_version = true;
@@ -408,7 +415,8 @@ static int parse_lines(struct parse_ctx *c, const char *text, size_t len)
 		if (err) {
 			if (!c->e->text[0])
 				errmsg_set(c->e, err, "bad value");
-			errmsg_prefix(c->e, "line %zu", lineno);
+			if (err != -EPROTONOSUPPORT)	/* a newer format: no line is at fault */
+				errmsg_prefix(c->e, "line %zu", lineno);
 			return err;
 		}
 		pos += n + 1;
@@ -470,9 +478,26 @@ static int read_state_file(struct state_dir *d, const char *name, struct state *
 	if (err)
 		return err;
 	err = state_parse(buf, len, st, e);
+	if (err == -EPROTONOSUPPORT)
+		errmsg_prefix(e, "state file %s/%s", d->path, name);
+	else if (err)
+		errmsg_prefix(e, "state file %s/%s is damaged (`redirect disable` still removes "
+			      "the redirect, and puts back what the last good state, %s, "
+			      "records; or move it away to start over)", d->path, name,
+			      STATE_LAST_GOOD_FILE);
+	return err;
+}
+
+int state_read_last_good(struct state_dir *d, struct state *st, struct errmsg *e)
+{
+	int err;
+
+	state_init(st);
+	if (d->fd < 0)
+		return -ENOENT;
+	err = read_state_file(d, STATE_LAST_GOOD_FILE, st, e);
 	if (err)
-		errmsg_prefix(e, "state file %s/%s is damaged (move it away to start over)",
-			      d->path, name);
+		state_init(st);
 	return err;
 }
 
@@ -510,14 +535,31 @@ static int write_state(struct state_dir *d, struct state *st, bool durable, stru
 	err = atomic_file_write(d->fd, name, STATE_TMP, buf, (size_t)len, 0600, durable);
 	if (err)
 		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, name, strerror(-err));
-	if (durable)	/* older now; removed only to keep the directory tidy */
-		unlinkat(d->fd, STATE_PENDING_FILE, 0);
+	if (!durable)
+		return 0;
+	unlinkat(d->fd, STATE_PENDING_FILE, 0);	/* older now; removed to keep it tidy */
+	/*
+	 * A copy, for when hands or a disk damage the state: disable can then
+	 * still put the settings back. No fsync: the state itself is durable.
+	 */
+	atomic_file_write(d->fd, STATE_LAST_GOOD_FILE, STATE_LAST_GOOD_TMP, buf, (size_t)len,
+			  0600, false);
 	return 0;
 }
 
 int state_write(struct state_dir *d, struct state *st, struct errmsg *e)
 {
 	return write_state(d, st, true, e);
+}
+
+int state_set_aside(struct state_dir *d, struct errmsg *e)
+{
+	if (d->fd >= 0 && renameat(d->fd, STATE_FILE, d->fd, STATE_DAMAGED_FILE) == 0)
+		return 1;
+	if (d->fd < 0 || errno == ENOENT)
+		return 0;
+	return errmsg_set(e, -errno, "cannot move %s/%s aside: %s", d->path, STATE_FILE,
+			  strerror(errno));
 }
 
 int state_write_intent(struct state_dir *d, struct state *st, struct errmsg *e)

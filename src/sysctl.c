@@ -272,6 +272,65 @@ int forwarding_apply(int family, const struct sysctl_log *log, struct errmsg *e)
 	return err ? err : 1;
 }
 
+static void note(struct sysctl_log *out, const char *path, int would_be, int is)
+{
+	if (out->n == SYSCTL_LOG_MAX)
+		return;
+	snprintf(out->r[out->n].path, SYSCTL_PATH_MAX, "%s", path);
+	out->r[out->n].before = would_be;
+	out->r[out->n++].after = is;
+}
+
+void sysctl_not_as_before(const struct sysctl_log *log, struct sysctl_log *out)
+{
+	unsigned int i;
+	int v;
+
+	out->n = 0;
+	for (i = 0; i < log->n; i++)
+		if (sysctl_read(log->r[i].path, &v) == 0 && v != log->r[i].before)
+			note(out, log->r[i].path, log->r[i].before, v);
+}
+
+void sysctl_maybe_switched(struct sysctl_log *out)
+{
+	char dir[256], path[SYSCTL_PATH_MAX];
+	struct dirent *d;
+	DIR *dp;
+	int v;
+
+	out->n = 0;
+	if (sysctl_read(IPV4_SWITCH, &v) == 0 && v == 1)
+		note(out, IPV4_SWITCH, 0, 1);
+	if (sysctl_read(IPV6_SWITCH, &v) == 0 && v == 1)
+		note(out, IPV6_SWITCH, 0, 1);
+	snprintf(dir, sizeof(dir), "%s/net/ipv6/conf", proc_sys());
+	dp = opendir(dir);
+	while (dp && (d = readdir(dp))) {
+		if (d->d_name[0] == '.' || !valid_ifname(d->d_name, strlen(d->d_name)))
+			continue;
+		snprintf(path, sizeof(path), "net/ipv6/conf/%.15s/accept_ra", d->d_name);
+		if (sysctl_read(path, &v) == 0 && v == 2)	/* what enable moves 1 to */
+			note(out, path, 1, 2);
+	}
+	if (dp)
+		closedir(dp);
+}
+
+void sysctl_name(const char *path, char *buf, size_t len)
+{
+	size_t i, n = 0;
+	unsigned int part = 0;
+
+	/* net/ipv4/conf/IFNAME/x: the interface's own dots become slashes */
+	for (i = 0; path[i] && n + 1 < len; i++) {
+		if (path[i] == '/')
+			part++;
+		buf[n++] = path[i] == '/' ? '.' : path[i] == '.' && part == 3 ? '/' : path[i];
+	}
+	buf[n] = '\0';
+}
+
 static void drop_family(struct sysctl_log *log, int family)
 {
 	unsigned int i, out = 0;

@@ -151,6 +151,16 @@ out=$(redirect disable 2>&1)
 is "disable with nothing enabled succeeds" "$?" 0
 like "... and says so" "$out" "nothing was enabled"
 
+# ---- excludes written in the other family ----
+out=$(redirect enable --to $NEW4 --exclude ::ffff:203.0.113.0/120 --no-probe 2>&1)
+is "an IPv4-mapped exclude is accepted" "$?" 0
+like "... as the IPv4 prefix it is" "$(our_table)" "elements = \{ 198.51.100.2, 203.0.113.0/24 \}"
+is "... and a client in it is not redirected" "$(banner $OLD4 25)" ""
+out=$(redirect enable --to $NEW4 --exclude 2001:db8:1::/64 --no-probe 2>&1)
+like "an IPv6 exclude with only an IPv4 --to gets a note" "$(flat <<<"$out")" \
+	"note: --exclude 2001:db8:1::/64 does nothing: IPv6 clients are not redirected \(no IPv6 --to\)"
+redirect disable --now >/dev/null
+
 # ---- a table of our name that is not ours ----
 in_old nft add table inet mail_redirect
 in_old nft add chain inet mail_redirect theirs

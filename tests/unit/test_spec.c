@@ -102,6 +102,7 @@ static void services_refused(void **state)
 
 static void excludes(void **state)
 {
+	char text[ADDRESS_STRLEN];
 	struct errmsg e = { "" };
 	struct spec s;
 
@@ -113,6 +114,14 @@ static void excludes(void **state)
 	assert_int_not_equal(spec_add_exclude(&s, "::/0", &e), 0);
 	assert_int_not_equal(spec_add_exclude(&s, "192.0.2.1/24", &e), 0);
 	assert_int_equal(s.nexcludes, 2);
+	/* IPv4 written as IPv6 is IPv4: IPv4 clients never reach the IPv6 set */
+	assert_int_equal(spec_add_exclude(&s, "::ffff:198.51.100.0/120", &e), 0);
+	assert_int_equal(s.excludes[2].addr.family, AF_INET);
+	assert_int_equal(s.excludes[2].len, 24);
+	assert_string_equal(prefix_str(&s.excludes[2], text), "198.51.100.0/24");
+	assert_int_not_equal(spec_add_exclude(&s, "::ffff:0:0/96", &e), 0);
+	assert_non_null(strstr(e.text, "every IPv4 client"));
+	assert_int_not_equal(spec_add_exclude(&s, "::ffff:198.51.100.1/120", &e), 0);	/* host bits */
 }
 
 static void finalize_and_equal(void **state)

@@ -103,9 +103,10 @@ static void damage(void **state)
 {
 	expect_damaged("", "no \"version 1\"");
 	expect_damaged("enabled yes\n", "line 1: expected \"version 1\" first");
-	expect_damaged("version 2\n", "version 1");
+	expect_damaged("version 2\n", "written by a newer redirect (state version 2; this one "
+		       "reads version 1)");
 	expect_damaged("version 1\nenabled maybe\n", "line 2");
-	expect_damaged("version 1\nfrobnicate 1\n", "line 2: unknown key");
+	expect_damaged("version 1\nfrobnicate 1\n", "line 2: unknown key 'frobnicate'");
 	expect_damaged("version 1\nenabled yes\n", "--to");
 	expect_damaged("version 1\nenabled yes\nto 127.0.0.1\n", "loopback");
 	expect_damaged("version 1\nenabled yes\nto example.org\n", "host name");
@@ -174,6 +175,14 @@ static void files(void **state)
 	assert_int_equal(state_read(&d, &b, &e), 0);
 	assert_true(spec_equal(&a.spec, &b.spec));
 	assert_int_equal(faccessat(d.fd, "state.tmp", F_OK, 0), -1);	/* renamed away */
+	/* a copy of the last write, for disable when the state is damaged */
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(state_read_last_good(&d, &b, &e), 0);
+	assert_true(spec_equal(&a.spec, &b.spec));
+	assert_int_equal(faccessat(d.fd, "state.last-good.tmp", F_OK, 0), -1);
+	assert_int_equal(state_set_aside(&d, &e), 1);
+	assert_int_equal(faccessat(d.fd, "state.damaged", F_OK, 0), 0);
+	assert_int_equal(state_set_aside(&d, &e), 0);	/* nothing left to move */
 	state_dir_close(&d);
 }
 
