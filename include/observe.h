@@ -33,6 +33,7 @@ struct snapshot {
 	int64_t now;
 	unsigned int draining;	/* open flows of a disabled redirect */
 	bool locked;		/* the state lock is held: the caller may write, then unlock */
+	char unsaved[512];	/* why the state could not be written (a full disk), or "" */
 };
 
 /*
@@ -44,5 +45,11 @@ struct rtnl_sock;
 int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock *rtnl,
 		  struct snapshot *s, struct errmsg *e);
 void snapshot_release(struct state_dir *dir, struct snapshot *s);
+
+/* Writes the snapshot's state; a failure goes to s->unsaved, not to the caller. */
+void snapshot_save(struct state_dir *dir, struct snapshot *s);
+
+/* What could not be saved, as a warning on stderr for @command; nothing when all was. */
+void snapshot_warn_unsaved(const struct snapshot *s, const char *command);
 
 #endif

@@ -137,11 +137,10 @@ static bool worth_saying(struct snapshot *s, struct state_dir *dir, const struct
 	const char *now = f->v.status == VERDICT_UNKNOWN && !f->trouble ? "disabled" :
 			  verdict_name(f->v.status);
 	bool changed = strcmp(s->state.reported, now) != 0;
-	struct errmsg ignored;
 
 	if (changed && s->locked) {
 		snprintf(s->state.reported, sizeof(s->state.reported), "%s", now);
-		state_write(dir, &s->state, &ignored);
+		snapshot_save(dir, s);
 	}
 	return changed || f->trouble || f->broken;
 }
@@ -172,6 +171,7 @@ static int run(const struct check_args *a, struct finding *f, struct snapshot *s
 	}
 	f->v.required = (int64_t)a->quiet_for;
 	rc = report(a, f, s, &ss.dir);
+	snapshot_warn_unsaved(s, "check");
 	snapshot_release(&ss.dir, s);
 	stats_free(&s->st);
 	session_close(&ss);

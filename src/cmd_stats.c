@@ -759,6 +759,7 @@ static int look(struct stats_run *r)
 	snapshot_release(&r->ss.dir, &r->snap);
 	if (rc)
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
+	snapshot_warn_unsaved(&r->snap, "stats");
 	if (r->args.watch)
 		watch_update(&r->watch, &r->snap.st, r->args.watch);
 	if (!r->args.output)

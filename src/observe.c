@@ -205,6 +205,18 @@ static unsigned int forwarding_missing(const struct spec *spec)
 	return off;
 }
 
+/*
+ * A full disk must not blind monitoring: the figures stand, and what could
+ * not be saved is said (s->unsaved) for stats and check to warn of.
+ */
+void snapshot_save(struct state_dir *dir, struct snapshot *s)
+{
+	struct errmsg e = { "" };
+
+	if (state_write(dir, &s->state, &e))
+		snprintf(s->unsaved, sizeof(s->unsaved), "%s", e.text);
+}
+
 int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock *rtnl,
 		  struct snapshot *s, struct errmsg *e)
 {
@@ -236,10 +248,20 @@ int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock 
 	s->forwarding_off = s->state.enabled ? forwarding_missing(&s->state.spec) : 0;
 	if (!err && s->state.draining)
 		err = ct_count_open(&s->draining, e);
+	s->unsaved[0] = '\0';
 	if (!err && s->state.enabled &&
 	    history_observe(&s->state.history, &s->st, s->now) && s->installed && s->locked)
-		err = state_write(dir, &s->state, e);
+		snapshot_save(dir, s);
 	return err;
+}
+
+void snapshot_warn_unsaved(const struct snapshot *s, const char *command)
+{
+	if (s->unsaved[0])
+		fprintf(stderr, "redirect %s: warning: the time of the last redirected connection "
+			"could not be saved (%s); the figures are right, but after a flush or a "
+			"reboot the quiet clock may restart from an older time.\n", command,
+			s->unsaved);
 }
 
 void snapshot_release(struct state_dir *dir, struct snapshot *s)

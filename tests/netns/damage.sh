@@ -81,3 +81,29 @@ is "... the table untouched" "$(no_table)" 1
 sed -i 's/^version 2$/version 1/' "$STATE/state"
 redirect disable >/dev/null 2>&1
 is "back to version 1, disable puts everything back" "$(sysctls "$NS_OLD")" "$before"
+
+# ---- the state directory's filesystem full ----
+FULL=$WORK/full
+mkdir -p "$FULL"
+mount -t tmpfs -o size=256k,mode=0700 tmpfs "$FULL" || bail "cannot mount a tmpfs"
+unmount_full() { umount "$FULL" 2>/dev/null; }
+LAB_CLEANUP+=(unmount_full)
+serve "$NS_NEW" new 25
+full() { ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$FULL/state" "$@"; }
+full enable "${A[@]}" >/dev/null 2>&1 || bail "enable on the tmpfs failed"
+banner $OLD4 25 >/dev/null
+dd if=/dev/zero of="$FULL/filler" bs=4k 2>/dev/null
+out=$(full stats 2>"$WORK/err")
+is "a full disk: stats still exits 0" "$?" 0
+like "... prints the figures" "$out" "smtp +25 +1 +1 +1 "
+like "... and warns that the last-seen time could not be saved" "$(flat <"$WORK/err")" \
+	"warning: the time of the last redirected connection could not be saved \(cannot write .*No space left on device\)"
+out=$(full stats --json 2>/dev/null)
+is "... --json too" "$(jq '.services[] | select(.name == "smtp") | .connections' <<<"$out")" 1
+out=$(full stats --prometheus 2>/dev/null)
+like "... --prometheus too" "$out" '^redirect_connections_total\{service="smtp",port="25"\} 1$'
+full check --quiet-for 1h >/dev/null 2>&1
+is "check keeps its verdict (in use, exit 1), not unknown" "$?" 1
+is "no empty state.tmp is left behind" "$(find "$FULL/state" -name '*.tmp*' | wc -l)" 0
+rm -f "$FULL/filler"
+full disable --now >/dev/null 2>&1
