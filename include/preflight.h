@@ -15,12 +15,18 @@ enum preflight_level {
 };
 
 #define PREFLIGHT_MAX 48
+#define PREFLIGHT_TEXT_MAX 1024
+
+struct preflight;
+/* One finding: a refusal, a warning, a note (firewall.c adds them too). */
+void preflight_add(struct preflight *pf, enum preflight_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 struct preflight {
 	unsigned int n;
 	struct {
 		enum preflight_level level;
-		char text[640];
+		char text[PREFLIGHT_TEXT_MAX];
 	} items[PREFLIGHT_MAX];
 	bool refused;
 };

@@ -12,7 +12,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
 	nftables conntrack iproute2 socat util-linux procps coreutils jq prometheus systemd
-	bash-completion groff-base strace python3
+	bash-completion groff-base strace python3 iptables ufw
 )
 # Real mail servers for the rehearsal (tests/netns/mail.sh and scripts/demo),
 # Debian's SPF policy for NEW, and real DNS servers (tests/netns/dns.sh).

@@ -5,11 +5,16 @@
  * being redirected at once but the open ones keep their NAT; the table
  * goes when they have closed (waiting up to --wait), or with --now.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <linux/netfilter.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "firewall.h"
 #include "install.h"
 #include "ct.h"
 
@@ -150,6 +155,27 @@ static int set_damage_aside(struct session *ss, struct errmsg *e)
 	return 0;
 }
 
+/* A rule the admin added so the redirect passes their firewall: nothing needs it now. */
+static void remind_of(const struct remedy *r, void *data)
+{
+	const char *fam = r->family == NFPROTO_IPV4 ? "ip" : r->family == NFPROTO_IPV6 ? "ip6" :
+			  r->family == NFPROTO_INET ? "inet" : "?";
+
+	(void)data;
+	printf("  The rule that let the redirect through table %s %s, chain %s, is still there;\n"
+	       "  nothing needs it now. This removes it:\n", fam, r->table, r->chain);
+	if (r->iptables)
+		printf("    %s -D %s -m connmark --mark 0x%x/0x%x -j ACCEPT\n",
+		       r->family == NFPROTO_IPV6 ? "ip6tables" : "iptables", r->chain, CT_MARK_BIT,
+		       CT_MARK_BIT);
+	else
+		printf("    nft delete rule %s %s %s handle %" PRIu64 "\n", fam, r->table, r->chain,
+		       r->handle);
+	if (!strncmp(r->chain, "ufw", 3))
+		printf("  and its line in /etc/ufw/before%s.rules.\n",
+		       r->family == NFPROTO_IPV6 ? "6" : "");
+}
+
 static int finish(struct session *ss)
 {
 	static struct sysctl_log recorded;
@@ -162,10 +188,12 @@ static int finish(struct session *ss)
 	recorded = ss->state.sysctls;
 	if (uninstall(ss, &was_installed, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
-	if (!was_installed && !anything)
+	if (!was_installed && !anything) {
 		printf("redirect: nothing was enabled; nothing changed.\n");
-	else
-		report_settings(ss, &recorded, was_installed);
+		return EXIT_DONE;
+	}
+	report_settings(ss, &recorded, was_installed);
+	firewall_remedies(&ss->nft, remind_of, NULL, &e);	/* a reminder: no failure */
 	return EXIT_DONE;
 }
 

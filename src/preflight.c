@@ -21,15 +21,13 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 
+#include "firewall.h"
 #include "preflight.h"
 #include "probe.h"
 #include "ruleset.h"
 #include "tunnel.h"
 
-static void add(struct preflight *pf, enum preflight_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void add(struct preflight *pf, enum preflight_level level, const char *fmt, ...)
+void preflight_add(struct preflight *pf, enum preflight_level level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -58,14 +56,14 @@ static void check_probe(const struct spec *spec, struct preflight *pf)
 			good++;
 			continue;
 		}
-		add(pf, PF_REFUSE, "the new server %s, port %u (%s): %s",
+		preflight_add(pf, PF_REFUSE, "the new server %s, port %u (%s): %s",
 		    address_str(&probes[i].target, addr), probes[i].svc.port,
 		    probes[i].svc.name, probes[i].got);
 	}
 	if (good == n && n == 1)
-		add(pf, PF_INFO, "the new server answers like a mail server on the port probed");
+		preflight_add(pf, PF_INFO, "the new server answers like a mail server on the port probed");
 	else if (good == n)
-		add(pf, PF_INFO, "the new server answers like a mail server on all %u ports probed",
+		preflight_add(pf, PF_INFO, "the new server answers like a mail server on all %u ports probed",
 		    n);
 }
 
@@ -92,217 +90,12 @@ static void check_route(struct rtnl_sock *rtnl, const struct address *to, const 
 
 	address_str(to, addr);
 	if (err == -ENETUNREACH || err == -EHOSTUNREACH)
-		add(pf, PF_REFUSE, "the %s server %s is unreachable from this host (no usable "
+		preflight_add(pf, PF_REFUSE, "the %s server %s is unreachable from this host (no usable "
 		    "route)", whose, addr);
 	else if (err)
-		add(pf, PF_WARN, "cannot look up the route to %s: %s", addr, strerror(-err));
+		preflight_add(pf, PF_WARN, "cannot look up the route to %s: %s", addr, strerror(-err));
 	else if ((problem = route_problem(r.type)))
-		add(pf, PF_REFUSE, "the %s server %s %s", whose, addr, problem);
-}
-
-/* ---- base chains of other tables that would drop what we need ---- */
-
-struct chains_ctx {
-	struct nft_sock *nft;
-	int families;			/* 1 IPv4, 2 IPv6 */
-	uint32_t hook;			/* NF_INET_FORWARD, NF_INET_LOCAL_IN */
-	struct {
-		uint32_t family;
-		char table[64], chain[64];
-		bool policy_drop;
-	} forward[16];
-	unsigned int n;
-};
-
-static bool family_relevant(uint32_t family, int families)
-{
-	return family == NFPROTO_INET || (family == NFPROTO_IPV4 && (families & 1)) ||
-	       (family == NFPROTO_IPV6 && (families & 2));
-}
-
-static void note_chain(struct nftnl_chain *c, void *data)
-{
-	struct chains_ctx *ctx = data;
-	uint32_t family = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
-
-	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) ||
-	    nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) != ctx->hook ||
-	    !family_relevant(family, ctx->families) || ctx->n == 16 ||
-	    (family == NFPROTO_INET &&
-	     !strcmp(NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)), TABLE_NAME)))
-		return;
-	ctx->forward[ctx->n].family = family;
-	snprintf(ctx->forward[ctx->n].table, 64, "%s",
-		 NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)));
-	snprintf(ctx->forward[ctx->n].chain, 64, "%s",
-		 NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)));
-	ctx->forward[ctx->n].policy_drop = nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) &&
-					   nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) == NF_DROP;
-	ctx->n++;
-}
-
-/* What one rule of a base chain does, as far as these checks care. */
-struct rule_shape {
-	bool ct_mark, ct_dnat, accept, drops;
-	bool tunnel_port;		/* compares something with the tunnel's UDP port */
-	unsigned int exprs, others;
-};
-
-static int look_at_expr(struct nftnl_expr *e, void *data)
-{
-	struct rule_shape *r = data;
-	const char *name = NFT_STR(nftnl_expr_get_str(e, NFTNL_EXPR_NAME));
-	uint32_t len;
-
-	r->exprs++;
-	if (!strcmp(name, "ct") && nftnl_expr_is_set(e, NFTNL_EXPR_CT_DREG)) {
-		uint32_t key = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY);
-
-		r->ct_mark |= key == NFT_CT_MARK;
-		r->ct_dnat |= key == NFT_CT_STATUS;
-		r->others += key != NFT_CT_MARK && key != NFT_CT_STATUS;
-	} else if (!strcmp(name, "bitwise") && (r->ct_mark || r->ct_dnat)) {
-		const uint32_t *mask = nftnl_expr_get(e, NFTNL_EXPR_BITWISE_MASK, &len);
-
-		if (len != 4 || !mask)
-			r->ct_mark = r->ct_dnat = false;
-		else {
-			r->ct_mark &= (*mask & CT_MARK_BIT) != 0;
-			r->ct_dnat &= (*mask & IPS_DST_NAT) != 0;
-		}
-	} else if (!strcmp(name, "immediate") && nftnl_expr_is_set(e, NFTNL_EXPR_IMM_VERDICT)) {
-		int32_t v = (int32_t)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
-
-		r->accept = v == NF_ACCEPT;
-		r->drops = v == NF_DROP;
-	} else if (!strcmp(name, "reject")) {
-		r->drops = true;
-	} else if (!strcmp(name, "cmp")) {
-		const uint16_t *v = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
-
-		r->tunnel_port |= v && len == 2 && *v == htons(TUNNEL_PORT);
-	} else if (strcmp(name, "counter") && strcmp(name, "log")) {
-		r->others++;
-	}
-	return 0;
-}
-
-struct rules_ctx {
-	uint32_t hook;
-	bool lets_through;	/* forward: an accept of our mark or DNATed flows; input: of UDP 4789 */
-	bool drops_at_end;	/* the last rule drops or rejects everything */
-};
-
-static bool lets_through(const struct rules_ctx *ctx, const struct rule_shape *shape)
-{
-	if (!shape->accept)
-		return false;
-	if (ctx->hook == NF_INET_FORWARD)
-		return shape->ct_mark || shape->ct_dnat;
-	return shape->tunnel_port;
-}
-
-/* Rules come in order; the last one seen decides drops_at_end. */
-static int look_at_rule(const struct nlmsghdr *nlh, void *data)
-{
-	struct rules_ctx *ctx = data;
-	struct rule_shape shape = { false };
-	struct nftnl_rule *r;
-
-	if (!nft_is_reply(nlh, NFT_MSG_NEWRULE))
-		return 0;
-	r = nftnl_rule_alloc();
-	if (!r)
-		return -ENOMEM;
-	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
-		nftnl_expr_foreach(r, look_at_expr, &shape);
-		ctx->lets_through |= lets_through(ctx, &shape);
-		/* unconditional: nothing but counter, log and the verdict */
-		ctx->drops_at_end = shape.drops && shape.others == 0 &&
-				    shape.exprs <= 3 && !shape.ct_mark && !shape.ct_dnat;
-	}
-	nftnl_rule_free(r);
-	return 0;
-}
-
-static const char *family_name(uint32_t family)
-{
-	return family == NFPROTO_IPV4 ? "ip" : family == NFPROTO_IPV6 ? "ip6" : "inet";
-}
-
-static void report_forward_drop(struct preflight *pf, const char *fam, const char *table,
-				const char *chain, bool policy_drop)
-{
-	char iptables[160] = "";
-
-	/* iptables-nft keeps its FORWARD chain in table filter */
-	if (!strcmp(table, "filter") && !strcmp(chain, "FORWARD"))
-		snprintf(iptables, sizeof(iptables),
-			 "\n  (iptables: %s -I FORWARD -m connmark --mark 0x%x/0x%x -j ACCEPT)",
-			 strcmp(fam, "ip6") ? "iptables" : "ip6tables", CT_MARK_BIT, CT_MARK_BIT);
-	add(pf, PF_REFUSE,
-	    "table %s %s, chain %s %s: the redirected connections would be dropped there "
-	    "(an accept in our table cannot override it). Let them through with\n"
-	    "    nft insert rule %s %s %s ct mark and 0x%08x == 0x%08x accept%s\n"
-	    "where whatever manages that table (firewalld, Docker, your nftables.conf) keeps it, "
-	    "then enable again",
-	    fam, table, chain, policy_drop ? "drops by default" : "ends in a drop or reject",
-	    fam, table, chain, CT_MARK_BIT, CT_MARK_BIT, iptables);
-}
-
-/* The tunnel's UDP from the other end would be dropped in an input chain. */
-static void report_input_drop(struct preflight *pf, const struct spec *spec, const char *fam,
-			      const char *table, const char *chain, bool policy_drop)
-{
-	const struct address *peer = tunnel_peer(spec);
-	const char *ip = peer->family == AF_INET ? "ip" : "ip6";
-	char addr[ADDRESS_STRLEN], iptables[160] = "";
-
-	address_str(peer, addr);
-	if (!strcmp(table, "filter") && !strcmp(chain, "INPUT"))
-		snprintf(iptables, sizeof(iptables),
-			 "\n  (iptables: %s -I INPUT -s %s -p udp --dport %d -j ACCEPT)",
-			 peer->family == AF_INET ? "iptables" : "ip6tables", addr, TUNNEL_PORT);
-	add(pf, PF_REFUSE,
-	    "table %s %s, chain %s %s: the tunnel's UDP port %d from %s would be dropped there "
-	    "(an accept in our table cannot override it). Let it through with\n"
-	    "    nft insert rule %s %s %s %s saddr %s udp dport %d accept%s\n"
-	    "where whatever manages that table keeps it, then run this again",
-	    fam, table, chain, policy_drop ? "drops by default" : "ends in a drop or reject",
-	    TUNNEL_PORT, addr, fam, table, chain, ip, addr, TUNNEL_PORT, iptables);
-}
-
-/* Base chains of @hook in other tables that drop what the redirect needs. */
-static int check_hook(const struct spec *spec, struct nft_sock *nft, uint32_t hook,
-		      struct preflight *pf, struct errmsg *e)
-{
-	static struct chains_ctx ctx;
-	unsigned int i;
-	int err;
-
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.hook = hook;
-	ctx.families = spec_uses(spec, AF_INET) | spec_uses(spec, AF_INET6) << 1;
-	if (hook == NF_INET_LOCAL_IN)	/* the tunnel: the underlay's family */
-		ctx.families = tunnel_peer(spec)->family == AF_INET ? 1 : 2;
-	err = nft_dump_chains(nft, note_chain, &ctx, e);
-	for (i = 0; !err && i < ctx.n; i++) {
-		struct rules_ctx rules = { hook, false, false };
-		const char *fam = family_name(ctx.forward[i].family);
-
-		err = nft_dump_rules(nft, ctx.forward[i].family, ctx.forward[i].table,
-				     ctx.forward[i].chain, look_at_rule, &rules, e);
-		if (err || rules.lets_through ||
-		    (!ctx.forward[i].policy_drop && !rules.drops_at_end))
-			continue;
-		if (hook == NF_INET_FORWARD)
-			report_forward_drop(pf, fam, ctx.forward[i].table, ctx.forward[i].chain,
-					    ctx.forward[i].policy_drop);
-		else
-			report_input_drop(pf, spec, fam, ctx.forward[i].table,
-					  ctx.forward[i].chain, ctx.forward[i].policy_drop);
-	}
-	return err;
+		preflight_add(pf, PF_REFUSE, "the %s server %s %s", whose, addr, problem);
 }
 
 /* ---- what netlink cannot see, and what /proc says ---- */
@@ -329,11 +122,11 @@ static void check_legacy(const struct spec *spec, struct preflight *pf)
 	char tables[128];
 
 	if (spec->has_to4 && file_has_words("/proc/net/ip_tables_names", tables, sizeof(tables)))
-		add(pf, PF_WARN, "iptables-legacy tables are loaded here (%s); "
+		preflight_add(pf, PF_WARN, "iptables-legacy tables are loaded here (%s); "
 		    "netlink cannot see them: "
 		    "check `iptables-legacy -S FORWARD` for a DROP policy", tables);
 	if (spec->has_to6 && file_has_words("/proc/net/ip6_tables_names", tables, sizeof(tables)))
-		add(pf, PF_WARN, "ip6tables-legacy tables are loaded here (%s); "
+		preflight_add(pf, PF_WARN, "ip6tables-legacy tables are loaded here (%s); "
 		    "netlink cannot see them: "
 		    "check `ip6tables-legacy -S FORWARD` for a DROP policy", tables);
 }
@@ -357,7 +150,7 @@ static void check_conntrack_fill(struct preflight *pf)
 	long max = read_number("/proc/sys/net/netfilter/nf_conntrack_max");
 
 	if (count >= 0 && max > 0 && count * 100 > max * 80)
-		add(pf, PF_WARN, "the conntrack table is %ld%% full (%ld of %ld): new connections, "
+		preflight_add(pf, PF_WARN, "the conntrack table is %ld%% full (%ld of %ld): new connections, "
 		    "redirected ones too, are dropped when it is full; raise "
 		    "net.netfilter.nf_conntrack_max",
 		    count * 100 / max, count, max);
@@ -452,7 +245,7 @@ static void check_local_daemons(const struct spec *spec, struct preflight *pf)
 	for_each_listener(AF_INET, note_old_listener, &l);
 	for_each_listener(AF_INET6, note_old_listener, &l);
 	if (l.out[0])
-		add(pf, PF_INFO, "something on this host still listens on %s: once enabled "
+		preflight_add(pf, PF_INFO, "something on this host still listens on %s: once enabled "
 		    "it gets no new connections from outside (stop the old daemons after the "
 		    "final sync)", l.out);
 }
@@ -505,14 +298,14 @@ static void check_new_listeners(const struct spec *spec, struct preflight *pf)
 		if (l.answers[i])
 			continue;
 		if (l.elsewhere[i].family)
-			add(pf, PF_REFUSE, "the server on port %u (%s) listens on %s only: it "
+			preflight_add(pf, PF_REFUSE, "the server on port %u (%s) listens on %s only: it "
 			    "would not answer the redirected connections at the tunnel address %s. "
 			    "Make it listen on all addresses (Postfix: inet_interfaces = all; "
 			    "Dovecot: listen = *, ::)", svc->port, svc->name,
 			    address_str(&l.elsewhere[i], addr),
 			    address_str(tunnel_target(l.elsewhere[i].family), tunnel));
 		else
-			add(pf, PF_WARN, "nothing listens on port %u (%s) here yet: the redirected "
+			preflight_add(pf, PF_WARN, "nothing listens on port %u (%s) here yet: the redirected "
 			    "connections would be refused", svc->port, svc->name);
 	}
 }
@@ -522,20 +315,20 @@ static void check_new_listeners(const struct spec *spec, struct preflight *pf)
 static void explain_masquerade(const struct spec *spec, struct preflight *pf)
 {
 	if (spec->keep_client_address) {
-		add(pf, PF_INFO, "the client's address is kept: redirected connections travel "
+		preflight_add(pf, PF_INFO, "the client's address is kept: redirected connections travel "
 		    "to the new server through the tunnel, and its SPF, postscreen, RBL and "
 		    "fail2ban see the real client");
 		return;
 	}
 	if (!spec->masquerade) {
-		add(pf, PF_WARN, "--no-masquerade works only when the new server routes its "
+		preflight_add(pf, PF_WARN, "--no-masquerade works only when the new server routes its "
 		    "replies to every client back through this host (the same LAN, this host "
 		    "its gateway); elsewhere on the internet every redirected connection hangs "
 		    "unanswered. --keep-client-address keeps the client's address wherever the "
 		    "new server is");
 		return;
 	}
-	add(pf, PF_WARN, "masquerade is on: the new server sees every redirected client as "
+	preflight_add(pf, PF_WARN, "masquerade is on: the new server sees every redirected client as "
 	    "this host. Its SPF checks then reject mail from domains whose SPF record ends in "
 	    "-all (Debian's policyd-spf answers 550 5.7.23, and the mail bounces); fail2ban "
 	    "there may ban this host, and so every redirected client; postscreen and RBLs "
@@ -554,11 +347,11 @@ static void check_route_table(struct rtnl_sock *rtnl, struct preflight *pf)
 
 	for (i = 0; i < 2; i++) {
 		if (route_count_foreign(rtnl, families[i], TUNNEL_TABLE, &n, &e)) {
-			add(pf, PF_WARN, "%s", e.text);
+			preflight_add(pf, PF_WARN, "%s", e.text);
 			continue;
 		}
 		if (n)
-			add(pf, PF_REFUSE, "route table %d (%s) already holds routes here; the "
+			preflight_add(pf, PF_REFUSE, "route table %d (%s) already holds routes here; the "
 			    "tunnel's replies need it to themselves (ip %sroute show table %d)",
 			    TUNNEL_TABLE, families[i] == AF_INET ? "IPv4" : "IPv6",
 			    families[i] == AF_INET ? "" : "-6 ", TUNNEL_TABLE);
@@ -583,7 +376,7 @@ static void explain_tunnel_probe(const struct probe *probes, unsigned int n,
 	for (i = 0; i < n; i++)
 		silent += probes[i].outcome == PROBE_SILENT;
 	if (n && silent == n) {
-		add(pf, PF_REFUSE, "nothing answers at the new server's tunnel address %s: the "
+		preflight_add(pf, PF_REFUSE, "nothing answers at the new server's tunnel address %s: the "
 		    "new server has not run `redirect accept --from %s` (the address this host "
 		    "sends from), or UDP port %d between the two is dropped (by a firewall on "
 		    "either host, or on the way)", address_str(&probes[0].target, addr), from,
@@ -595,16 +388,16 @@ static void explain_tunnel_probe(const struct probe *probes, unsigned int n,
 			continue;
 		address_str(&probes[i].target, addr);
 		if (probes[i].outcome == PROBE_REFUSED)
-			add(pf, PF_REFUSE, "the new server's end of the tunnel answers, but nothing "
+			preflight_add(pf, PF_REFUSE, "the new server's end of the tunnel answers, but nothing "
 			    "listens on %s port %u (%s): its server listens on its public address "
 			    "only (Postfix: inet_interfaces = all; Dovecot: listen = *, ::)", addr,
 			    probes[i].svc.port, probes[i].svc.name);
 		else
-			add(pf, PF_REFUSE, "the new server, through the tunnel at %s, port %u (%s): %s",
+			preflight_add(pf, PF_REFUSE, "the new server, through the tunnel at %s, port %u (%s): %s",
 			    addr, probes[i].svc.port, probes[i].svc.name, probes[i].got);
 	}
 	if (!pf->refused)
-		add(pf, PF_INFO, "the new server answers like a mail server through the tunnel "
+		preflight_add(pf, PF_INFO, "the new server answers like a mail server through the tunnel "
 		    "on all %u ports probed", n);
 }
 
@@ -654,8 +447,8 @@ int preflight_run(const struct spec *spec, struct nft_sock *nft, struct rtnl_soc
 	check_legacy(spec, out);
 	check_conntrack_fill(out);
 	if (spec->role == ROLE_OLD)
-		err = check_hook(spec, nft, NF_INET_FORWARD, out, e);
+		err = firewall_check(spec, nft, NF_INET_FORWARD, out, e);
 	if (!err && spec_tunnel(spec))
-		err = check_hook(spec, nft, NF_INET_LOCAL_IN, out, e);
+		err = firewall_check(spec, nft, NF_INET_LOCAL_IN, out, e);
 	return err;
 }
