@@ -75,7 +75,10 @@ else
 	not_ok "the build dependencies are installed" "$out"
 	exit 1
 fi
-if (cd "$copy" && DEB_BUILD_OPTIONS="parallel=$(nproc) ${DEB_BUILD_OPTIONS:-}" \
+# Run from `make check TESTS=tests/package.sh`, make's MAKEFLAGS would
+# carry TESTS into the package's own make check, and so run this again.
+if (cd "$copy" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+	DEB_BUILD_OPTIONS="parallel=$(nproc) ${DEB_BUILD_OPTIONS:-}" \
 	dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1 && [ -f "$deb" ]; then
 	ok "dpkg-buildpackage -us -uc -b builds redirect_${version}_$arch.deb"
 else
