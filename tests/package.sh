@@ -90,6 +90,7 @@ unlike "... and none failed" "$(cat "$work/build.log")" '^# (FAIL|ERROR): +[1-9]
 
 # ---- lintian ----
 # Not as root, which it advises against, where there is someone else to be.
+# shellcheck disable=SC2054 # error,warning is one argument
 lintian=(lintian --fail-on error,warning --display-info --show-overrides)
 [ "$(id -u)" = 0 ] && command -v runuser >/dev/null && lintian=(runuser -u nobody -- "${lintian[@]}")
 if out=$("${lintian[@]}" "$changes" "$deb" 2>&1); then
@@ -229,11 +230,12 @@ for f in $files /var/lib/redirect /usr/share/doc/redirect /usr/share/redirect; d
 done
 is "every file it installed is gone, and its state directory" "$left" ""
 is "nothing of it is left in systemd's enablement records" \
-	"$(ls /var/lib/systemd/deb-systemd-helper-enabled /var/lib/systemd/deb-systemd-helper-masked 2>/dev/null |
-		grep '^redirect-')" ""
+	"$(find /var/lib/systemd/deb-systemd-helper-enabled /var/lib/systemd/deb-systemd-helper-masked \
+		-name 'redirect-*' 2>/dev/null)" ""
 if [ -n "$brought" ]; then
+	# shellcheck disable=SC2086 # one package a word
 	"${apt[@]}" purge $brought >/dev/null 2>&1
-	echo "# purged what the install brought along: $(echo $brought)"
+	echo "# purged what the install brought along:" $brought
 fi
 installed=0 made_statedir=0
 got=$(diff <(echo "$before") <(packages))
