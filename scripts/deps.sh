@@ -18,6 +18,8 @@ TEST_PACKAGES=(
 # Debian's SPF policy for NEW, and real DNS servers (tests/netns/dns.sh).
 MAIL_PACKAGES=(postfix dovecot-imapd dovecot-pop3d curl openssl postfix-policyd-spf-python)
 DNS_PACKAGES=(nsd dnsutils)
+# Building and checking the Debian package (tests/package.sh, tests/debian.sh).
+PACKAGE_PACKAGES=(debhelper dpkg-dev lintian devscripts man-db)
 # Fuzzing, sanitizers and the leak check.
 CHECK_PACKAGES=(clang libclang-rt-14-dev valgrind)
 

@@ -52,7 +52,7 @@ int sysctl_read(const char *path, int *value)
 		return err;
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-	if (parse_u64(buf, 1000, &v))
+	if (parse_u64(buf, INT32_MAX, &v))	/* settings, and counts (nf_conntrack_max) */
 		return -EINVAL;
 	*value = (int)v;
 	return 0;

@@ -28,10 +28,12 @@ done
 for word in "EXIT STATUS" "FILES" "EXAMPLES" "SEE ALSO" "ENVIRONMENT"; do
 	grep -q "^$word" <<<"$text" && ok "the man page has $word" || not_ok "the man page has $word"
 done
-for cmd in "sudo ./scripts/demo" "sudo ./scripts/test"; do
-	grep -qF -- "$cmd" "$src/README" && ok "the README's quick start says $cmd" ||
+for cmd in ./scripts/demo ./scripts/test; do
+	grep -qE -- "^ +${cmd//./\\.}( |$)" "$src/README" && ok "the README's quick start says $cmd" ||
 		not_ok "the README's quick start says $cmd"
 done
+grep -q '^As root' "$src/README" && ok "the README says the quick start runs as root" ||
+	not_ok "the README says the quick start runs as root"
 if [ -r /usr/share/bash-completion/bash_completion ]; then
 	got=$(bash -c ". /usr/share/bash-completion/bash_completion; . '$src/scripts/redirect.bash-completion'
 		COMP_WORDS=('$redirect' enable --d); COMP_CWORD=2; COMP_LINE='redirect enable --d'; COMP_POINT=\${#COMP_LINE}

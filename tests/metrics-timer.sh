@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/bin"
 printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"%s/args"\n' "$work" >"$work/bin/redirect"
 chmod +x "$work/bin/redirect"
-sed -e "s|@sbindir@|$work/bin|g" "$src/scripts/redirect-metrics.service.in" \
+sh "$src/scripts/expand-unit" "$src/scripts/redirect-metrics.service.in" "$work/bin" "$work/state" \
 	>"$work/redirect-metrics.service"
 cp "$src/scripts/redirect-metrics.timer" "$work/"
 unit=$work/redirect-metrics.service
