@@ -13,6 +13,8 @@ enum {
 	EXIT_FAILED = 1,	/* failed, nothing changed (check: still in use) */
 	EXIT_USAGE = 2,		/* bad input, nothing changed */
 	EXIT_UNKNOWN = 3,	/* check: cannot tell */
+	EXIT_DRAINING = 4,	/* disable: not finished, sessions still open (a scripted
+				 * `disable && retire` must not go on) */
 };
 
 struct option_def {

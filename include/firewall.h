@@ -20,6 +20,14 @@
 int firewall_check(const struct spec *spec, struct nft_sock *nft, uint32_t hook,
 		   struct preflight *pf, struct errmsg *e);
 
+/*
+ * Rules of other tables that write the conntrack mark's bit redirect uses
+ * (a native `ct mark set` whose value does not keep it, iptables' CONNMARK
+ * with a mask over it): their flows would be masqueraded and counted as
+ * redirected. Each is a warning in @pf.
+ */
+int firewall_mark_writers(struct nft_sock *nft, struct preflight *pf, struct errmsg *e);
+
 /* A rule in another table that lets our redirected flows through: an admin's remedy. */
 struct remedy {
 	uint32_t family;	/* NFPROTO_* */

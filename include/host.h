@@ -3,6 +3,7 @@
 #define REDIRECT_HOST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "parse.h"
 
@@ -11,6 +12,14 @@
  * namespace): its index, or -1. One look at the interfaces for all.
  */
 int host_local_address(const struct address *const *addrs, unsigned int n, int *which);
+
+/*
+ * Whether IPv4 @a is the network or the broadcast address of a subnet of
+ * this host's (prefixes /30 and wider): no host answers there. @subnet
+ * then names it ("198.51.100.0/24 on eth0").
+ */
+int host_subnet_edge(const struct address *a, bool *edge, bool *broadcast, char *subnet,
+		     size_t len);
 
 /*
  * This host's addresses a client can reach it at (not loopback, not

@@ -70,7 +70,7 @@ typedef void (*nft_elem_cb)(struct nftnl_set_elem *el, void *data);
 int nft_dump_elems(struct nft_sock *s, const char *set, nft_elem_cb cb, void *data,
 		   struct errmsg *e);
 
-/* The rules of one chain (NULL: every chain) of any table, in order, as raw messages. */
+/* The rules of one chain (NULL: every chain) of any table (NULL: every one), in order. */
 struct nlmsghdr;
 typedef int (*nft_msg_cb)(const struct nlmsghdr *nlh, void *data);
 int nft_dump_rules(struct nft_sock *s, uint32_t family, const char *table, const char *chain,

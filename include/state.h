@@ -72,6 +72,13 @@ void state_dir_close(struct state_dir *d);
  */
 int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e);
 
+/*
+ * For a run that only reads, and writes the state only by the way (stats,
+ * check): the lock when it is free, never creating the lock file (-ENOENT
+ * when there is none: no writer ever used this directory).
+ */
+int state_lock_existing(struct state_dir *d, long *holder, struct errmsg *e);
+
 void state_unlock(struct state_dir *d);
 
 /*

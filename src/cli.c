@@ -263,8 +263,12 @@ void cli_say_waiting(long holder_pid, const void *command)
 {
 	const struct command *cmd = command;
 
-	fprintf(stderr, "redirect %s: waiting for another redirect (pid %ld) to finish...\n",
-		cmd->name, holder_pid);
+	if (holder_pid > 0)
+		fprintf(stderr, "redirect %s: waiting for another redirect (pid %ld) to finish...\n",
+			cmd->name, holder_pid);
+	else	/* it has the lock, and not yet written its pid there */
+		fprintf(stderr, "redirect %s: waiting for another redirect to finish...\n",
+			cmd->name);
 }
 
 int cli_no_option(int index, const char *value, void *data, struct errmsg *e)

@@ -225,11 +225,11 @@ static int disable(struct session *ss, const struct disable_args *a)
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	if (!open)
 		return finish(ss);
-	printf("redirect: %u session%s still open and keep%s working. Run `redirect disable` "
-	       "again\n"
-	       "  to finish once they have closed, or `redirect disable --now` to cut them.\n",
-	       open, open == 1 ? " is" : "s are", open == 1 ? "s" : "");
-	return EXIT_DONE;
+	printf("redirect: not finished: %u session%s still open and keep%s working; new\n"
+	       "  connections are no longer redirected. The redirect is gone once `redirect "
+	       "disable`\n  runs again after they have closed, or `redirect disable --now` "
+	       "cuts them.\n", open, open == 1 ? " is" : "s are", open == 1 ? "s" : "");
+	return EXIT_DRAINING;
 }
 
 static int cmd_disable(int argc, char **argv)

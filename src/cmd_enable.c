@@ -111,6 +111,25 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 }
 
 /* Redirecting to ourselves would loop: refuse it as bad input. */
+/* A directed broadcast (or a subnet's network address) of this host's is no server. */
+static int check_not_subnet_edge(const struct address *to4, struct errmsg *e)
+{
+	char addr[ADDRESS_STRLEN], subnet[64];
+	bool edge, broadcast;
+	int err;
+
+	if (!to4)
+		return 0;
+	err = host_subnet_edge(to4, &edge, &broadcast, subnet, sizeof(subnet));
+	if (err)
+		return errmsg_set(e, err, "cannot list this host's addresses: %s", strerror(-err));
+	if (edge)
+		return errmsg_set(e, -EINVAL, "--to '%s' is the %s address of this host's subnet "
+				  "%s; give the new server's address", address_str(to4, addr),
+				  broadcast ? "broadcast" : "network", subnet);
+	return 0;
+}
+
 static int check_not_local(const struct spec *spec, struct errmsg *e)
 {
 	const struct address *targets[2] = {
@@ -126,7 +145,7 @@ static int check_not_local(const struct spec *spec, struct errmsg *e)
 				  "--to '%s' is an address of this host; give the new server's "
 				  "address",
 				  address_str(targets[which], addr));
-	return 0;
+	return check_not_subnet_edge(spec->has_to4 ? &spec->to4 : NULL, e);
 }
 
 static void print_services(const struct spec *spec, FILE *f)

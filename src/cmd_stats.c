@@ -132,9 +132,12 @@ static void print_since(struct printer *p, const struct snapshot *s)
 
 	print_u64(p, "since", NULL, (uint64_t)s->state.since);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime_r(&t, &tm));
-	print_text(p, "since %s (%s ago)", when,
-		   format_duration((uint64_t)(s->now > s->state.since ?
-					      s->now - s->state.since : 0), ago, sizeof(ago)));
+	if (s->now < s->state.since)	/* a clock that jumped back, not a huge age */
+		print_text(p, "since %s (%s from now: the clock jumped back?)", when,
+			   format_duration((uint64_t)(s->state.since - s->now), ago, sizeof(ago)));
+	else
+		print_text(p, "since %s (%s ago)", when,
+			   format_duration((uint64_t)(s->now - s->state.since), ago, sizeof(ago)));
 }
 
 /* "KEY": [A4, A6], and in text "A4 and A6". */

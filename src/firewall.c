@@ -498,3 +498,98 @@ int firewall_remedies(struct nft_sock *nft, remedy_cb cb, void *data, struct err
 	}
 	return err;
 }
+
+/* ---- other writers of our ct mark bit ---- */
+
+/* What a rule does to the ct mark: walks its expressions in order. */
+struct mark_write {
+	bool keeps_bit;		/* the register still holds our bits as the mark has them */
+	bool touches_bit;	/* the rule writes one of them (set, cleared or copied) */
+};
+
+/* CONNMARK --set-xmark/--save-mark (struct xt_connmark_tginfo1/2: ctmark, ctmask, nfmask, .., mode) */
+static bool connmark_target_touches(const uint8_t *info, uint32_t len, uint32_t rev)
+{
+	uint32_t ctmark, ctmask;
+	uint8_t mode;
+
+	if (len < 13 || rev < 1 || rev > 2)
+		return false;
+	memcpy(&ctmark, info, 4);
+	memcpy(&ctmask, info + 4, 4);
+	mode = info[rev == 1 ? 12 : 14];
+	if (mode == 0)		/* XT_CONNMARK_SET: mark = (mark & ~ctmask) ^ ctmark */
+		return ((ctmask | ctmark) & CT_MARK_ALL) != 0;
+	if (mode == 1)		/* XT_CONNMARK_SAVE: mark = (mark & ~ctmask) ^ (skb->mark & nfmask) */
+		return (ctmask & CT_MARK_ALL) != 0;
+	return false;		/* RESTORE writes the packet's mark, not the flow's */
+}
+
+static int look_at_mark_expr(struct nftnl_expr *e, void *data)
+{
+	struct mark_write *w = data;
+	const char *name = NFT_STR(nftnl_expr_get_str(e, NFTNL_EXPR_NAME));
+	uint32_t len = 0;
+
+	if (!strcmp(name, "bitwise")) {
+		const uint32_t *mask = nftnl_expr_get(e, NFTNL_EXPR_BITWISE_MASK, &len);
+		const uint32_t *xor = nftnl_expr_get(e, NFTNL_EXPR_BITWISE_XOR, &len);
+
+		w->keeps_bit = mask && xor && (*mask & CT_MARK_ALL) == CT_MARK_ALL &&
+			       !(*xor & CT_MARK_ALL);
+	} else if (!strcmp(name, "immediate") || !strcmp(name, "meta") ||
+		   (!strcmp(name, "ct") && nftnl_expr_is_set(e, NFTNL_EXPR_CT_DREG))) {
+		w->keeps_bit = false;	/* a new value in the register: all of it */
+		if (!strcmp(name, "ct") &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) == NFT_CT_MARK)
+			w->keeps_bit = true;	/* the mark itself, until a bitwise changes it */
+	} else if (!strcmp(name, "ct") && nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG) &&
+		   nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) == NFT_CT_MARK) {
+		w->touches_bit |= !w->keeps_bit;
+	} else if (!strcmp(name, "target") &&
+		   !strcmp(NFT_STR(nftnl_expr_get_str(e, NFTNL_EXPR_TG_NAME)), "CONNMARK")) {
+		const uint8_t *info = nftnl_expr_get(e, NFTNL_EXPR_TG_INFO, &len);
+
+		w->touches_bit |= info && connmark_target_touches(info, len,
+						nftnl_expr_get_u32(e, NFTNL_EXPR_TG_REV));
+	}
+	return 0;
+}
+
+static int mark_writer_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct preflight *pf = data;
+	struct mark_write w = { false, false };
+	struct nftnl_rule *r;
+	uint32_t family;
+	const char *table;
+
+	if (!nft_is_reply(nlh, NFT_MSG_NEWRULE))
+		return 0;
+	r = nftnl_rule_alloc();
+	if (!r)
+		return -ENOMEM;
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
+		family = nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY);
+		table = NFT_STR(nftnl_rule_get_str(r, NFTNL_RULE_TABLE));
+		if (!(family == NFPROTO_INET && !strcmp(table, TABLE_NAME)))
+			nftnl_expr_foreach(r, look_at_mark_expr, &w);
+		if (w.touches_bit)
+			preflight_add(pf, PF_WARN, "table %s %s, chain %s (handle %" PRIu64 ") writes "
+				      "the conntrack mark's bits 0x%08x that redirect uses: the flows "
+				      "it marks would be masqueraded, or miscounted. Let it keep them "
+				      "(a mask without them: ct mark set ct mark and 0x%08x or ..., "
+				      "or CONNMARK --set-xmark VALUE/MASK with MASK outside 0x%08x)",
+				      family_name(family), table,
+				      NFT_STR(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)),
+				      nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE), CT_MARK_ALL,
+				      ~CT_MARK_ALL, CT_MARK_ALL);
+	}
+	nftnl_rule_free(r);
+	return 0;
+}
+
+int firewall_mark_writers(struct nft_sock *nft, struct preflight *pf, struct errmsg *e)
+{
+	return nft_dump_rules(nft, NFPROTO_UNSPEC, NULL, NULL, mark_writer_cb, pf, e);
+}

@@ -34,6 +34,43 @@ int host_local_address(const struct address *const *addrs, unsigned int n, int *
 	return 0;
 }
 
+int host_subnet_edge(const struct address *a, bool *edge, bool *broadcast, char *subnet,
+		     size_t len)
+{
+	struct ifaddrs *list, *ifa;
+	char net[INET_ADDRSTRLEN];
+
+	*edge = false;
+	if (a->family != AF_INET)
+		return 0;
+	if (getifaddrs(&list))
+		return -errno;
+	for (ifa = list; ifa && !*edge; ifa = ifa->ifa_next) {
+		const struct sockaddr_in *addr = (const void *)ifa->ifa_addr;
+		const struct sockaddr_in *mask = (const void *)ifa->ifa_netmask;
+		uint32_t m, n, t = ntohl(a->in.v4.s_addr);
+		struct in_addr first;
+		int bits;
+
+		if (!addr || !mask || addr->sin_family != AF_INET)
+			continue;
+		m = ntohl(mask->sin_addr.s_addr);
+		bits = __builtin_popcount(m);
+		if (bits > 30)
+			continue;	/* /31 and /32 have no network or broadcast address */
+		n = ntohl(addr->sin_addr.s_addr) & m;
+		if (t != n && t != (n | ~m))
+			continue;
+		*edge = true;
+		*broadcast = t != n;
+		first.s_addr = htonl(n);
+		snprintf(subnet, len, "%s/%d on %s", inet_ntop(AF_INET, &first, net, sizeof(net)),
+			 bits, ifa->ifa_name);
+	}
+	freeifaddrs(list);
+	return 0;
+}
+
 static bool reachable(const struct address *a)
 {
 	if (a->family == AF_INET)

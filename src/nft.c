@@ -807,7 +807,8 @@ int nft_dump_rules(struct nft_sock *s, uint32_t family, const char *table, const
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)family,
 						     NLM_F_REQUEST | NLM_F_DUMP, s->seq++);
 
-	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
+	if (table)
+		mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
 	if (chain)
 		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
 	return dump_checked(s, buf, nlh, cb, data, "rules", e);

@@ -226,7 +226,7 @@ int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock 
 	int err;
 
 	stats_free(&s->st);
-	s->locked = dir->fd >= 0 && state_lock(dir, false, &holder, e) == 0;
+	s->locked = dir->fd >= 0 && state_lock_existing(dir, &holder, e) == 0;
 	err = state_read(dir, &s->state, e);
 	s->now = (int64_t)time(NULL);
 	s->draining = 0;

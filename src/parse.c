@@ -275,6 +275,8 @@ static const char *v4_unusable(const struct in_addr *a)
 		return "in 0.0.0.0/8, which means this network";
 	if (v4_in(a, 0x7f000000, 8))
 		return "a loopback address";
+	if (v4_in(a, 0xa9fe0000, 16))
+		return "a link-local address (169.254.0.0/16), which needs an interface";
 	if (v4_in(a, 0xe0000000, 4))
 		return "a multicast address";
 	if (v4_in(a, 0xf0000000, 4))

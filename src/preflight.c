@@ -450,5 +450,7 @@ int preflight_run(const struct spec *spec, struct nft_sock *nft, struct rtnl_soc
 		err = firewall_check(spec, nft, NF_INET_FORWARD, out, e);
 	if (!err && spec_tunnel(spec))
 		err = firewall_check(spec, nft, NF_INET_LOCAL_IN, out, e);
+	if (!err && spec->role == ROLE_OLD)
+		err = firewall_mark_writers(nft, out, e);
 	return err;
 }

@@ -114,7 +114,7 @@ static long lock_holder(int fd)
 	return strtol(buf, NULL, 10);
 }
 
-int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e)
+static int lock(struct state_dir *d, bool wait, bool create, long *holder, struct errmsg *e)
 {
 	char pid[24];
 	int len;
@@ -122,8 +122,10 @@ int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e)
 	if (d->fd < 0)
 		return 0;
 	if (d->lock_fd < 0)
-		d->lock_fd = openat(d->fd, STATE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-				    0600);
+		d->lock_fd = openat(d->fd, STATE_LOCK, O_RDWR | O_NOFOLLOW | O_CLOEXEC |
+				    (create ? O_CREAT : 0), 0600);
+	if (d->lock_fd < 0 && errno == ENOENT && !create)
+		return -ENOENT;
 	if (d->lock_fd < 0)
 		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, STATE_LOCK,
 				  strerror(errno));
@@ -142,6 +144,16 @@ int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e)
 	if (ftruncate(d->lock_fd, 0) == 0 && pwrite(d->lock_fd, pid, (size_t)len, 0) < 0)
 		return 0;	/* only informative */
 	return 0;
+}
+
+int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e)
+{
+	return lock(d, wait, true, holder, e);
+}
+
+int state_lock_existing(struct state_dir *d, long *holder, struct errmsg *e)
+{
+	return lock(d, false, false, holder, e);
 }
 
 void state_unlock(struct state_dir *d)

@@ -105,6 +105,13 @@ static void explain(struct finding *f, const struct snapshot *s)
 				     f->sources, f->sources == 1 ? "" : "s",
 				     f->services[0] ? f->services :
 				     "a service no longer redirected");
+	else if (f->last_seen == NEVER && s->now < s->state.since)
+		n = (size_t)snprintf(f->why, sizeof(f->why),
+				     "still in use: this host's clock is %s behind the time enable "
+				     "recorded (it jumped back?); no quiet counts until it has caught "
+				     "up (%s required)",
+				     format_duration((uint64_t)(s->state.since - s->now), ago,
+						     sizeof(ago)), req);
 	else if (f->last_seen == NEVER)
 		n = (size_t)snprintf(f->why, sizeof(f->why),
 				     "still in use: nothing redirected yet, but enabled only %s "

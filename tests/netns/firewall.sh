@@ -100,3 +100,23 @@ if [ -x /lib/ufw/ufw-init ] && [ -d /etc/ufw ]; then
 else
 	skip "a real ufw" "ufw is not installed"
 fi
+
+# ---- another table writing our conntrack mark bits ----
+in_old nft add table inet theirs
+in_old nft add chain inet theirs pre '{ type filter hook prerouting priority -150; }'
+in_old nft add rule inet theirs pre tcp dport 2222 ct mark set 0x1
+in_old nft add rule inet theirs pre tcp dport 2223 ct mark set ct mark or 0x2
+out=$(redirect "${E[@]}" --dry-run 2>&1 | flat)
+like "a rule elsewhere overwriting the ct mark is warned of" "$out" \
+	"table inet theirs, chain pre \(handle [0-9]+\) writes the conntrack mark's bits 0x70000000 that redirect uses"
+is "... once: the rule keeping our bits is not" "$(grep -o "writes the conntrack mark's bits" <<<"$out" | wc -l)" 1
+in_old nft delete table inet theirs
+in_old iptables -t mangle -A PREROUTING -p tcp --dport 2224 -j CONNMARK --set-mark 0x10000000
+out=$(redirect "${E[@]}" --dry-run 2>&1 | flat)
+like "iptables' CONNMARK over our bit is warned of" "$out" \
+	"table ip mangle, chain PREROUTING \(handle [0-9]+\) writes the conntrack mark's bits"
+in_old iptables -t mangle -F PREROUTING
+in_old iptables -t mangle -A PREROUTING -p tcp --dport 2224 -j CONNMARK --set-xmark 0x1/0xff
+out=$(redirect "${E[@]}" --dry-run 2>&1 | flat)
+unlike "... one whose mask leaves our bits alone is not" "$out" "writes the conntrack mark's bits"
+in_old iptables -t mangle -F PREROUTING

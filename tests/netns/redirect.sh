@@ -54,6 +54,20 @@ like "disable said it waited" "$(cat "$WORK/disable.out")" "1 redirected session
 is "after disable, the table is gone" "$(in_old nft list tables)" ""
 session_close early
 
+# A session still open when --wait runs out: disable is not finished, and
+# says so with a status a script cannot mistake for done.
+redirect enable --to $NEW4 --no-probe >/dev/null 2>&1
+session_open held $OLD4 587
+session_hear held >/dev/null
+out=$(redirect disable --wait 1 2>&1)
+is "disable --wait with a session still open: exit 4, not 0" "$?" 4
+like "... says it is not finished, and how it finishes" "$(flat <<<"$out")" \
+	"not finished: 1 session is still open and keeps working; new connections are no longer redirected. The redirect is gone once .redirect disable. runs again after they have closed"
+session_close held
+sleep 1
+out=$(redirect disable 2>&1)
+is "once it has closed, disable finishes: exit 0" "$?" 0
+
 # Without masquerade NEW sees the client itself (and routes back via OLD).
 redirect enable --to $NEW4 --to $NEW6 --no-masquerade --no-probe >/dev/null
 is "--no-masquerade: NEW sees the IPv4 client" "$(banner $OLD4 25)" "220 new $CLIENT4"

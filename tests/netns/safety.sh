@@ -96,6 +96,9 @@ refuse "'::1' is the loopback address" enable --to ::1
 refuse "'224.0.0.1' is a multicast address" enable --to 224.0.0.1
 refuse "'ff02::1' is a multicast address" enable --to ff02::1
 refuse "'255.255.255.255' is the broadcast address" enable --to 255.255.255.255
+refuse "'169.254.5.2' is a link-local address" enable --to 169.254.5.2
+refuse "'198.51.100.255' is the broadcast address of this host's subnet 198.51.100.0/24 on " enable --to 198.51.100.255 --no-probe
+refuse "'203.0.113.0' is the network address of this host's subnet 203.0.113.0/24" enable --to 203.0.113.0 --no-probe
 refuse "'$OLD4' is an address of this host" enable --to $OLD4
 refuse "'$OLDN6' is an address of this host" enable --to $OLDN6
 refuse "'198.51.100.3' is a second IPv4 target" enable --to $NEW4 --to 198.51.100.3

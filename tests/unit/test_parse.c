@@ -86,6 +86,7 @@ static void addresses_unusable(void **state)
 	expect_unusable("0.1.2.3", "this network");
 	expect_unusable("240.0.0.1", "reserved");
 	expect_unusable("fe80::1", "link-local");
+	expect_unusable("169.254.5.2", "link-local");
 	expect_unusable("::ffff:198.51.100.2", "IPv4-mapped");
 	assert_int_equal(parse_address("203.0.113.10", &a, &e), 0);
 	assert_null(address_unusable(&a));

@@ -161,6 +161,17 @@ static void says_open_sessions(void **state)
 			    "ready once it has closed");
 }
 
+static void says_the_clock_jumped(void **state)
+{
+	struct snapshot *s = enabled_at(T0 - 2 * 3600);	/* now is 2h before enable */
+	struct finding f;
+
+	assert_string_equal(judged(s, &f),
+			    "still in use: this host's clock is 2h behind the time enable recorded "
+			    "(it jumped back?); no quiet counts until it has caught up (7d "
+			    "required); ready in 7d at the earliest if nothing more arrives");
+}
+
 static void says_unknown(void **state)
 {
 	struct snapshot *s = enabled_at(T0 + DAY);
@@ -290,6 +301,7 @@ int main(void)
 		cmocka_unit_test(says_too_early),
 		cmocka_unit_test(says_open_sessions),
 		cmocka_unit_test(says_unknown),
+		cmocka_unit_test(says_the_clock_jumped),
 		cmocka_unit_test(says_broken_when_unanswered),
 		cmocka_unit_test(warns_of_one_client_unanswered),
 		cmocka_unit_test(says_forwarding_off),
