@@ -100,6 +100,6 @@ bool cli_report_preflight(const struct command *cmd, const struct preflight *pf,
 /* Every command, `help` included, in the order --help lists them; ends with NULL. */
 extern const struct command *const commands[];
 extern const struct command command_enable, command_disable, command_restore,
-	command_stats, command_check, command_accept, command_help;
+	command_stats, command_check, command_accept, command_dns, command_help;
 
 #endif
