@@ -10,6 +10,7 @@
 #        ns2  192.0.2.54                    example.org, lagging behind ns1
 #        ns6  2001:db8:53::6                example.com: an IPv6-only NS
 #             192.0.2.55                    silent: nft drops what comes to it
+#             192.0.2.56                    closed: nothing listens (ICMP unreachable)
 #
 # While the migration is under way ns2 still serves the old zone, ns1 has a
 # forgotten AAAA and an SRV target on the old address: each is named, and
@@ -23,6 +24,7 @@ dns_require
 command -v jq >/dev/null || bail "jq is missing (scripts/test installs it)"
 
 NS1=192.0.2.53 NS1_6=2001:db8:53::53 NS2=192.0.2.54 NS6=2001:db8:53::6 SILENT=192.0.2.55
+CLOSED=192.0.2.56
 
 # ---- bad input: exit 2, naming the value ----
 bad() {	# bad DESCRIPTION PATTERN ARGS...
@@ -56,7 +58,9 @@ NS_DNS=$SCRATCH
 ip -n "$NS_DNS" link set lo up
 link "$NS_OLD" "${P}o2" "$NS_DNS" "${P}d0"
 addr "$NS_OLD" "${P}o2" 192.0.2.1/24 2001:db8:53::1/64
-addr "$NS_DNS" "${P}d0" $NS1/24 $NS2/24 $SILENT/24 $NS1_6/64 $NS6/64
+addr "$NS_DNS" "${P}d0" $NS1/24 $NS2/24 $SILENT/24 $CLOSED/24 $NS1_6/64 $NS6/64
+# every port unreachable is sent, however many come at once
+ip netns exec "$NS_DNS" sysctl -qw net.ipv4.icmp_ratelimit=0
 ip netns exec "$NS_DNS" nft -f - <<-EOF || bail "cannot make $SILENT silent"
 table inet silent {
 	chain input {
@@ -236,6 +240,18 @@ out=$(redirect dns example.org --server $NS1 --server $SILENT 2>&1)
 is "a server that names this host outweighs one that does not answer: exit 1" "$?" 1
 like "... and both are told" "$(flat <<<"$out")" \
 	"$NS1 \(serial 2\) still answers mail.example.org AAAA .*$SILENT did not answer example.org"
+
+start=$(date +%s%N)
+out=$(redirect dns example.com --server $NS6 --server $CLOSED 2>&1)
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+is "a server where nothing listens on port 53: exit 3" "$rc" 3
+like "... named" "$(flat <<<"$out")" "$CLOSED cannot be reached \(Connection refused\)"
+if [ $ms -lt 900 ]; then
+	ok "... at once, not after the timeout: ${ms}ms"
+else
+	not_ok "... at once, not after the timeout: ${ms}ms"
+fi
 
 out=$(redirect dns example.org --server $NS6 2>&1)
 is "a server that does not serve the zone (REFUSED, no AA): exit 3" "$?" 3
