@@ -11,4 +11,10 @@
  */
 int caps_keep_net_admin(struct errmsg *e);
 
+/*
+ * For commands that need no privilege (dns): every capability goes, and
+ * no_new_privs. Succeeds for an unprivileged user too, who has none.
+ */
+int caps_drop_all(struct errmsg *e);
+
 #endif

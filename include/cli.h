@@ -32,6 +32,7 @@ struct command {
 	const char *description;	/* a few lines, for `redirect help NAME` */
 	const struct option_def *options;	/* ends with { NULL } */
 	void (*more_help)(FILE *f);	/* optional: printed after the options */
+	bool operands;			/* takes words that are not options (dns DOMAIN...) */
 };
 
 /* Options every command takes, before or after its name. */
@@ -43,10 +44,13 @@ extern struct globals globals;
 /* What parsing asked for besides going on. */
 enum { CLI_GO = 0, CLI_HELP = 1, CLI_VERSION = 2 };
 
+/* The index on_option() gets for a word that is not an option (cmd->operands). */
+#define CLI_OPERAND (-1)
+
 /*
  * Walks argv[1..] against the command's table and the global options,
  * exact names only ("--dry" is not "--dry-run"). Calls @on_option with the
- * index of each option and its value. Returns 0; CLI_HELP after printing
+ * index of each option and its value, or CLI_OPERAND and the word. Returns 0; CLI_HELP after printing
  * the command's help; CLI_VERSION after printing the version; or -EINVAL
  * with @e naming the argument.
  */
@@ -102,6 +106,6 @@ bool cli_report_preflight(const struct command *cmd, const struct preflight *pf,
 /* Every command, `help` included, in the order --help lists them; ends with NULL. */
 extern const struct command *const commands[];
 extern const struct command command_enable, command_disable, command_restore,
-	command_stats, command_check, command_accept, command_help;
+	command_stats, command_check, command_accept, command_dns, command_help;
 
 #endif

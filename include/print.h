@@ -32,6 +32,8 @@ void print_array_end(struct printer *p);
 void print_str(struct printer *p, const char *key, const char *fmt, const char *value);
 void print_u64(struct printer *p, const char *key, const char *fmt, uint64_t value);
 void print_bool(struct printer *p, const char *key, const char *fmt, bool value);
+/* A value that is not there: JSON null; text @fmt as it is. */
+void print_null(struct printer *p, const char *key, const char *fmt);
 /* A time ago: JSON a number of seconds or null; text "42s ago" or "never". */
 void print_ago(struct printer *p, const char *key, const char *fmt, int64_t seconds);
 

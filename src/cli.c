@@ -122,6 +122,8 @@ static int one_arg(const struct command *cmd, int argc, char **argv, int *i, uns
 		return CLI_HELP;
 	if (!strcmp(arg, "-V"))
 		return CLI_VERSION;
+	if (cmd && cmd->operands && arg[0] != '-')
+		return on_option(CLI_OPERAND, arg, data, e);
 	if (strncmp(arg, "--", 2) || !arg[2])
 		return errmsg_set(e, -EINVAL, "unexpected argument %s; see %s",
 				  quote(arg, q, sizeof(q)), see);

@@ -33,6 +33,7 @@ const struct command *const commands[] = {
 	&command_stats,
 	&command_check,
 	&command_accept,
+	&command_dns,
 	&command_help,
 	NULL,
 };

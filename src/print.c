@@ -143,6 +143,13 @@ void print_bool(struct printer *p, const char *key, const char *fmt, bool value)
 		fprintf(p->f, fmt, value ? "yes" : "no");
 }
 
+void print_null(struct printer *p, const char *key, const char *fmt)
+{
+	if (!begin_value(p, key, fmt))
+		return;
+	fputs(p->json ? "null" : fmt, p->f);
+}
+
 void print_ago(struct printer *p, const char *key, const char *fmt, int64_t seconds)
 {
 	char buf[FORMAT_BUF + 8], d[FORMAT_BUF];

@@ -11,7 +11,9 @@
 #   dns_server NAME NS ADDRESS...   a server listening on those addresses
 #   dns_zone NAME ZONE <<EOF ... EOF  a zone it serves (the zone file on stdin)
 #   dns_start NAME                  start it; returns once it answers
-#   dns_reload NAME                 reread changed zone files (SIGHUP)
+#   dns_reload NAME ZONE SERIAL     reread changed zone files (SIGHUP)
+#   dns_serial NAME ZONE            the serial it answers for ZONE
+#   dns_resolver NS ADDRESS...      the resolv.conf of namespace NS
 #
 # The packages: scripts/deps.sh's DNS_PACKAGES.
 
@@ -103,3 +105,48 @@ dns_reload() {		# dns_reload NAME ZONE SERIAL
 	done
 	bail "nsd $1 did not take serial $3 of $2"
 }
+
+# The system resolver of a namespace: /etc/netns/NS/resolv.conf, which
+# `ip netns exec` puts over /etc/resolv.conf. Put back as it was (or
+# removed, with /etc/netns if it was made for it) when the lab goes.
+DNS_RESOLV=()			# "NS made|kept" for each resolv.conf written
+DNS_HAD_NETNS_DIR=0
+[ -d /etc/netns ] && DNS_HAD_NETNS_DIR=1
+
+dns_resolver() {	# dns_resolver NS ADDRESS...: resolv.conf naming those nameservers
+	local ns=$1 d=/etc/netns/$1 a how=kept
+	shift
+	mkdir -p "$DNS_DIR"
+	if [ ! -d "$d" ]; then
+		mkdir -p "$d" || bail "cannot create $d"
+		how=made
+	elif [ -e "$d/resolv.conf" ]; then
+		cp -p "$d/resolv.conf" "$DNS_DIR/resolv.conf.$ns" ||
+			bail "cannot keep $d/resolv.conf"
+	fi
+	DNS_RESOLV+=("$ns $how")
+	{
+		for a in "$@"; do
+			echo "nameserver $a"
+		done
+		echo "options timeout:1 attempts:1"
+	} >"$d/resolv.conf"
+}
+
+dns_cleanup() {
+	local entry ns how
+	for entry in "${DNS_RESOLV[@]}"; do
+		read -r ns how <<<"$entry"
+		if [ "$how" = made ]; then
+			rm -rf "/etc/netns/$ns"
+		elif [ -e "$DNS_DIR/resolv.conf.$ns" ]; then
+			cp -p "$DNS_DIR/resolv.conf.$ns" "/etc/netns/$ns/resolv.conf"
+		else
+			rm -f "/etc/netns/$ns/resolv.conf"
+		fi
+	done
+	DNS_RESOLV=()
+	[ "$DNS_HAD_NETNS_DIR" = 0 ] && rmdir /etc/netns 2>/dev/null
+	return 0
+}
+LAB_CLEANUP+=(dns_cleanup)

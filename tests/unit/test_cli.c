@@ -19,7 +19,7 @@ static int dummy_run(int argc, char **argv)
 }
 
 static const struct command cmd = {
-	"test", dummy_run, "[--name VALUE]", "summary", "description", defs, NULL,
+	"test", dummy_run, "[--name VALUE]", "summary", "description", defs, NULL, false,
 };
 
 struct seen {
@@ -31,9 +31,16 @@ static int record(int index, const char *value, void *data, struct errmsg *e)
 	struct seen *s = data;
 	size_t n = strlen(s->log);
 
-	snprintf(s->log + n, sizeof(s->log) - n, "%s=%s;", defs[index].name, value ? value : "");
+	snprintf(s->log + n, sizeof(s->log) - n, "%s=%s;",
+		 index == CLI_OPERAND ? "(word)" : defs[index].name, value ? value : "");
 	return 0;
 }
+
+/* A command that takes words besides its options, as dns takes domains. */
+static const struct command words_cmd = {
+	"words", dummy_run, "WORD... [--name VALUE]", "summary", "description", defs, NULL, true,
+};
+static const struct command *parsing = &cmd;
 
 /* argv as main() gets it: writable strings. */
 static int parse(struct seen *s, struct errmsg *e, int argc, const char *const *args)
@@ -50,7 +57,7 @@ static int parse(struct seen *s, struct errmsg *e, int argc, const char *const *
 	memset(s, 0, sizeof(*s));
 	e->text[0] = '\0';
 	globals.state_dir = NULL;
-	return cli_parse(&cmd, argc, argv, record, s, e);
+	return cli_parse(parsing, argc, argv, record, s, e);
 }
 
 #define ARGV(...) ((const char *const[]){ "test", __VA_ARGS__, NULL })
@@ -87,6 +94,20 @@ static void refused(void **state)
 	assert_int_not_equal(PARSE(&s, &e, "-x"), 0);
 	assert_int_not_equal(PARSE(&s, &e, "--"), 0);
 	assert_int_not_equal(PARSE(&s, &e, "--state-dir="), 0);
+}
+
+static void operands(void **state)
+{
+	struct errmsg e;
+	struct seen s;
+
+	parsing = &words_cmd;
+	assert_int_equal(PARSE(&s, &e, "a.example", "--name", "x", "b", ""), 0);
+	assert_string_equal(s.log, "(word)=a.example;name=x;(word)=b;(word)=;");
+	assert_int_not_equal(PARSE(&s, &e, "a", "-x"), 0);	/* a dash is never a word */
+	assert_non_null(strstr(e.text, "unexpected argument '-x'"));
+	assert_int_not_equal(PARSE(&s, &e, "--"), 0);
+	parsing = &cmd;
 }
 
 static void help(void **state)
@@ -178,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(accepted),
 		cmocka_unit_test(refused),
+		cmocka_unit_test(operands),
 		cmocka_unit_test(help),
 		cmocka_unit_test(leading),
 		cmocka_unit_test(synopses),

@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * DNS without a network: names, the query builder, replies matched and
+ * parsed from packets built here (compressed, truncated, looping, foreign,
+ * not authoritative, CNAME chains), the classifier, and what a report
+ * says (statuses, lag, the longest old TTL, the sentences).
+ */
+#include "unit.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include "dns.h"
+#include "dns_survey.h"
+
+/* ---- names ---- */
+
+static void names_accepted(void **state)
+{
+	char out[DNS_NAME_BUF], label[64], longest[DNS_NAME_BUF + 1];
+	struct errmsg e;
+
+	assert_int_equal(dns_name_check("example.org", out, &e), 0);
+	assert_string_equal(out, "example.org");
+	assert_int_equal(dns_name_check("Mail.Example.ORG.", out, &e), 0);
+	assert_string_equal(out, "Mail.Example.ORG");
+	assert_int_equal(dns_name_check("_imaps._tcp.example.org", out, &e), 0);
+	memset(label, 'a', 63);
+	label[63] = '\0';
+	snprintf(longest, sizeof(longest), "%s.%s.%s.", label, label, label);
+	while (strlen(longest) < DNS_NAME_MAX)
+		strcat(longest, "b");
+	strcat(longest, ".");	/* 253 characters and the final dot */
+	assert_int_equal(dns_name_check(longest, out, &e), 0);
+	assert_int_equal(strlen(out), DNS_NAME_MAX);
+}
+
+static void refused(const char *name, const char *why)
+{
+	char out[DNS_NAME_BUF];
+	struct errmsg e = { "" };
+
+	assert_int_equal(dns_name_check(name, out, &e), -EINVAL);
+	if (!strstr(e.text, why))
+		fail_msg("%s: got \"%s\", wanted \"%s\"", name, e.text, why);
+}
+
+static void names_refused(void **state)
+{
+	char big[300];
+
+	refused("", "'' is empty");
+	refused(".", "'.' is empty");
+	refused("a..b", "'a..b' has an empty label");
+	refused(".example.org", "has an empty label");
+	refused("exa mple.org", "'exa mple.org' has a space");
+	refused("ex@mple.org", "character no host name has");
+	refused("b\xc3\xa4r.example.org", "xn-- form");
+	memset(big, 'a', 64);
+	snprintf(big + 64, sizeof(big) - 64, ".org");
+	refused(big, "has a label over 63 characters");
+	memset(big, 0, sizeof(big));
+	while (strlen(big) < 251)
+		strcat(big, "abcdefghi.");
+	strcat(big, "org");
+	refused(big, "is 263 characters long; a name has at most 253");
+}
+
+static void names_compared(void **state)
+{
+	assert_true(dns_name_equal("Mail.Example.ORG.", "mail.example.org"));
+	assert_false(dns_name_equal("mail.example.org", "mail.example.or"));
+	assert_true(dns_name_under("mail.example.org", "example.org"));
+	assert_true(dns_name_under("example.org.", "Example.Org"));
+	assert_false(dns_name_under("badexample.org", "example.org"));
+	assert_false(dns_name_under("org", "example.org"));
+	assert_true(dns_name_under("anything", ""));
+}
+
+/* ---- queries ---- */
+
+static void query_built(void **state)
+{
+	static const uint8_t want[] = {
+		0x12, 0x34, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0, 0, 6, 0, 1,
+	};
+	uint8_t buf[DNS_QUERY_MAX];
+	char name[DNS_NAME_BUF];
+	uint16_t type;
+	char label[80];
+
+	assert_int_equal(dns_build_query(buf, sizeof(buf), 0x1234, "example.org", DNS_T_SOA,
+					 false), sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	/* RD for resolvers, nothing else: no AD even where resolv.conf says trust-ad */
+	assert_int_equal(dns_build_query(buf, sizeof(buf), 0x1234, "example.org", DNS_T_SOA,
+					 true), sizeof(want));
+	assert_int_equal(buf[2], 0x01);
+	assert_int_equal(buf[3], 0x00);
+	assert_int_equal(dns_question(buf, sizeof(want), name, &type), 0);
+	assert_string_equal(name, "example.org");
+	assert_int_equal(type, DNS_T_SOA);
+	assert_int_equal(dns_build_query(buf, 20, 1, "example.org", DNS_T_A, false), -EMSGSIZE);
+	memset(label, 'a', 70);
+	label[70] = '\0';
+	assert_true(dns_build_query(buf, sizeof(buf), 1, label, DNS_T_A, false) < 0);
+}
+
+/* ---- packets, built byte by byte ---- */
+
+enum { QR = 0x8000, AA = 0x0400, TC = 0x0200, RD = 0x0100 };
+
+struct pkt {
+	uint8_t b[4096];
+	size_t n;
+};
+
+static void p8(struct pkt *p, unsigned int v)
+{
+	p->b[p->n++] = (uint8_t)v;
+}
+
+static void p16(struct pkt *p, unsigned int v)
+{
+	p8(p, v >> 8);
+	p8(p, v);
+}
+
+static void p32(struct pkt *p, uint32_t v)
+{
+	p16(p, v >> 16);
+	p16(p, v & 0xffff);
+}
+
+/* A name in labels ("" is the root), uncompressed. */
+static void pname(struct pkt *p, const char *name)
+{
+	while (*name) {
+		size_t len = strcspn(name, ".");
+
+		p8(p, (unsigned int)len);
+		memcpy(p->b + p->n, name, len);
+		p->n += len;
+		name += len;
+		if (*name == '.')
+			name++;
+	}
+	p8(p, 0);
+}
+
+static void pptr(struct pkt *p, unsigned int offset)
+{
+	p16(p, 0xc000 | offset);
+}
+
+static void header(struct pkt *p, unsigned int id, unsigned int flags, unsigned int an,
+		   unsigned int ns)
+{
+	p->n = 0;
+	p16(p, id);
+	p16(p, flags);
+	p16(p, 1);
+	p16(p, an);
+	p16(p, ns);
+	p16(p, 0);
+}
+
+/* The header and the question; the question's name is at offset 12. */
+static void reply(struct pkt *p, unsigned int flags, unsigned int an, unsigned int ns,
+		  const char *name, unsigned int type)
+{
+	header(p, 0x1234, QR | flags, an, ns);
+	pname(p, name);
+	p16(p, type);
+	p16(p, 1);
+}
+
+/* A record's type, class, TTL; returns where its rdlength goes. */
+static size_t rr(struct pkt *p, unsigned int type, uint32_t ttl)
+{
+	size_t at;
+
+	p16(p, type);
+	p16(p, 1);
+	p32(p, ttl);
+	at = p->n;
+	p16(p, 0);
+	return at;
+}
+
+static void rr_end(struct pkt *p, size_t at)
+{
+	size_t len = p->n - at - 2;
+
+	p->b[at] = (uint8_t)(len >> 8);
+	p->b[at + 1] = (uint8_t)len;
+}
+
+static void a_record(struct pkt *p, uint32_t ttl, const char *addr)
+{
+	size_t at = rr(p, DNS_T_A, ttl);
+
+	inet_pton(AF_INET, addr, p->b + p->n);
+	p->n += 4;
+	rr_end(p, at);
+}
+
+static struct dns_answer ans;
+
+static int parse(const struct pkt *p, const char *name, unsigned int type)
+{
+	return dns_parse(p->b, p->n, name, (uint16_t)type, &ans);
+}
+
+static const char *item_addr(unsigned int i)
+{
+	static char buf[ADDRESS_STRLEN];
+
+	return address_str(&ans.items[i].addr, buf);
+}
+
+/* ---- replies matched ---- */
+
+static void replies_matched(void **state)
+{
+	struct pkt p;
+
+	reply(&p, AA, 0, 0, "Mail.Example.Org", DNS_T_A);
+	assert_int_equal(dns_reply_match(p.b, p.n, 0x1234, "mail.example.org", DNS_T_A),
+			 DNS_REPLY_OURS);
+	assert_int_equal(dns_reply_match(p.b, p.n, 0x1235, "mail.example.org", DNS_T_A),
+			 DNS_REPLY_FOREIGN);	/* wrong id */
+	assert_int_equal(dns_reply_match(p.b, p.n, 0x1234, "mail.example.org", DNS_T_AAAA),
+			 DNS_REPLY_FOREIGN);	/* another question */
+	assert_int_equal(dns_reply_match(p.b, p.n, 0x1234, "mx.example.org", DNS_T_A),
+			 DNS_REPLY_FOREIGN);
+	assert_int_equal(dns_reply_match(p.b, 5, 0x1234, "mail.example.org", DNS_T_A),
+			 DNS_REPLY_FOREIGN);	/* shorter than a header */
+	assert_int_equal(dns_reply_match(p.b, p.n - 1, 0x1234, "mail.example.org", DNS_T_A),
+			 DNS_REPLY_FOREIGN);	/* the question cut */
+	p.b[2] &= 0x7f;			/* QR clear: a query, not a reply */
+	assert_int_equal(dns_reply_match(p.b, p.n, 0x1234, "mail.example.org", DNS_T_A),
+			 DNS_REPLY_FOREIGN);
+	reply(&p, AA, 0, 0, "mail.example.org", DNS_T_A);
+	p.b[5] = 2;			/* two questions */
+	assert_int_equal(dns_reply_match(p.b, p.n, 0x1234, "mail.example.org", DNS_T_A),
+			 DNS_REPLY_FOREIGN);
+	/* TC: whatever follows the header may be cut, even the question */
+	header(&p, 0x1234, QR | AA | TC, 3, 0);
+	assert_int_equal(dns_reply_match(p.b, p.n, 0x1234, "big.example.org", DNS_T_A),
+			 DNS_REPLY_TRUNCATED);
+	assert_int_equal(parse(&p, "big.example.org", DNS_T_A), -EBADMSG);
+}
+
+/* ---- answers parsed ---- */
+
+static void answer_compressed(void **state)
+{
+	struct pkt p;
+
+	reply(&p, AA, 2, 0, "mail.example.org", DNS_T_A);
+	pptr(&p, 12);
+	a_record(&p, 600, "203.0.113.1");
+	pptr(&p, 12);
+	a_record(&p, 0x80000001, "198.51.100.2");	/* TTL top bit: read as 0 */
+	assert_int_equal(parse(&p, "mail.example.org", DNS_T_A), 0);
+	assert_true(ans.aa);
+	assert_int_equal(ans.rcode, DNS_RCODE_NOERROR);
+	assert_int_equal(ans.n, 2);
+	assert_string_equal(item_addr(0), "203.0.113.1");
+	assert_int_equal(ans.items[0].ttl, 600);
+	assert_string_equal(item_addr(1), "198.51.100.2");
+	assert_int_equal(ans.items[1].ttl, 0);
+	assert_int_equal(ans.chain, 0);
+}
+
+static void answer_aaaa(void **state)
+{
+	struct pkt p;
+	size_t at;
+
+	reply(&p, AA, 1, 0, "mail.example.org", DNS_T_AAAA);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_AAAA, 300);
+	inet_pton(AF_INET6, "2001:db8:1::1", p.b + p.n);
+	p.n += 16;
+	rr_end(&p, at);
+	assert_int_equal(parse(&p, "mail.example.org", DNS_T_AAAA), 0);
+	assert_int_equal(ans.n, 1);
+	assert_string_equal(item_addr(0), "2001:db8:1::1");
+}
+
+/* webmail CNAME alias2 CNAME mail, then mail's address: the MX host at the end. */
+static void answer_cname_chain(void **state)
+{
+	size_t at, alias2, mail;
+	struct pkt p;
+
+	reply(&p, AA, 3, 0, "webmail.example.org", DNS_T_A);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_CNAME, 900);
+	alias2 = p.n;
+	p8(&p, 6);
+	memcpy(p.b + p.n, "alias2", 6);
+	p.n += 6;
+	pptr(&p, 12 + 8);	/* "example.org" of the question */
+	rr_end(&p, at);
+	pptr(&p, (unsigned int)alias2);
+	at = rr(&p, DNS_T_CNAME, 1800);
+	mail = p.n;
+	p8(&p, 4);
+	memcpy(p.b + p.n, "mail", 4);
+	p.n += 4;
+	pptr(&p, 12 + 8);
+	rr_end(&p, at);
+	pptr(&p, (unsigned int)mail);
+	a_record(&p, 600, "203.0.113.1");
+	assert_int_equal(parse(&p, "webmail.example.org", DNS_T_A), 0);
+	assert_string_equal(ans.owner, "mail.example.org");
+	assert_int_equal(ans.chain, 2);
+	assert_int_equal(ans.chain_ttl, 1800);
+	assert_int_equal(ans.n, 1);
+	assert_string_equal(item_addr(0), "203.0.113.1");
+	/* asked for the MX host itself, the chain is not taken */
+	assert_int_equal(parse(&p, "alias2.example.org", DNS_T_A), 0);
+	assert_string_equal(ans.owner, "mail.example.org");
+	assert_int_equal(ans.chain, 1);
+}
+
+/* a CNAME b, b CNAME a: followed DNS_CHAIN_MAX times, then given up. */
+static void answer_cname_loop(void **state)
+{
+	struct pkt p;
+	size_t at, b;
+
+	reply(&p, AA, 2, 0, "a.example.org", DNS_T_A);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_CNAME, 60);
+	b = p.n;
+	p8(&p, 1);
+	p8(&p, 'b');
+	pptr(&p, 14);
+	rr_end(&p, at);
+	pptr(&p, (unsigned int)b);
+	at = rr(&p, DNS_T_CNAME, 60);
+	pptr(&p, 12);
+	rr_end(&p, at);
+	assert_int_equal(parse(&p, "a.example.org", DNS_T_A), 0);
+	assert_int_equal(ans.chain, DNS_CHAIN_MAX);
+	assert_int_equal(ans.n, 0);
+}
+
+static void answer_pointer_loops(void **state)
+{
+	struct pkt p;
+	size_t at;
+
+	/* an owner that points at itself: glibc's ns_parserr refuses it */
+	reply(&p, AA, 1, 0, "mail.example.org", DNS_T_A);
+	pptr(&p, (unsigned int)p.n);
+	a_record(&p, 60, "203.0.113.1");
+	assert_int_equal(parse(&p, "mail.example.org", DNS_T_A), -EBADMSG);
+	/* a CNAME whose data points at itself: refused by dn_expand */
+	reply(&p, AA, 1, 0, "mail.example.org", DNS_T_A);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_CNAME, 60);
+	pptr(&p, (unsigned int)p.n);
+	rr_end(&p, at);
+	assert_int_equal(parse(&p, "mail.example.org", DNS_T_A), -EBADMSG);
+	/* a pointer past the end of the message */
+	reply(&p, AA, 1, 0, "mail.example.org", DNS_T_A);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_CNAME, 60);
+	pptr(&p, 0x3ff);
+	rr_end(&p, at);
+	assert_int_equal(parse(&p, "mail.example.org", DNS_T_A), -EBADMSG);
+}
+
+static void answer_malformed(void **state)
+{
+	struct pkt p, q;
+
+	reply(&p, AA, 1, 0, "mail.example.org", DNS_T_A);
+	pptr(&p, 12);
+	a_record(&p, 60, "203.0.113.1");
+	assert_int_equal(parse(&p, "mail.example.org", DNS_T_A), 0);
+	q = p;
+	q.n--;				/* cut inside the data */
+	assert_int_equal(parse(&q, "mail.example.org", DNS_T_A), -EBADMSG);
+	q = p;
+	p8(&q, 0xff);			/* a byte after the last record */
+	assert_int_equal(parse(&q, "mail.example.org", DNS_T_A), -EBADMSG);
+	q = p;
+	q.b[7] = 2;			/* two answers announced, one there */
+	assert_int_equal(parse(&q, "mail.example.org", DNS_T_A), -EBADMSG);
+	q = p;
+	q.b[q.n - 5] = 3;		/* an A of three bytes: skipped, not read */
+	q.n--;
+	assert_int_equal(parse(&q, "mail.example.org", DNS_T_A), 0);
+	assert_int_equal(ans.n, 0);
+	assert_int_equal(ans.skipped, 1);
+}
+
+/* Without AA: a server that does not serve the zone; with NS records: a delegation. */
+static void answer_not_authoritative(void **state)
+{
+	struct pkt p;
+	size_t at;
+
+	reply(&p, 0, 1, 0, "mail.example.org", DNS_T_A);
+	pptr(&p, 12);
+	a_record(&p, 60, "203.0.113.1");
+	assert_int_equal(parse(&p, "mail.example.org", DNS_T_A), 0);
+	assert_false(ans.aa);
+	assert_false(ans.referral);
+	reply(&p, DNS_RCODE_REFUSED, 0, 0, "mail.example.org", DNS_T_A);
+	assert_int_equal(parse(&p, "mail.example.org", DNS_T_A), 0);
+	assert_int_equal(ans.rcode, DNS_RCODE_REFUSED);
+	assert_false(ans.aa);
+	reply(&p, 0, 0, 1, "mail.sub.example.org", DNS_T_A);
+	pptr(&p, 12 + 5);	/* sub.example.org NS ns.sub.example.org */
+	at = rr(&p, DNS_T_NS, 3600);
+	p8(&p, 2);
+	p8(&p, 'n');
+	p8(&p, 's');
+	pptr(&p, 12 + 5);
+	rr_end(&p, at);
+	assert_int_equal(parse(&p, "mail.sub.example.org", DNS_T_A), 0);
+	assert_true(ans.referral);
+}
+
+static size_t mx(struct pkt *p, uint32_t ttl, unsigned int pref, const char *host)
+{
+	size_t at = rr(p, DNS_T_MX, ttl);
+
+	p16(p, pref);
+	pname(p, host);
+	rr_end(p, at);
+	return at;
+}
+
+static void answer_mx(void **state)
+{
+	struct pkt p;
+
+	reply(&p, AA, 3, 0, "example.org", DNS_T_MX);
+	pptr(&p, 12);
+	mx(&p, 3600, 10, "mail.example.org");
+	pptr(&p, 12);
+	mx(&p, 3600, 20, "mx2.example.net");
+	pptr(&p, 12);
+	mx(&p, 3600, 30, "bad name.example.org");	/* not a host name: skipped */
+	assert_int_equal(parse(&p, "example.org", DNS_T_MX), 0);
+	assert_int_equal(ans.n, 2);
+	assert_int_equal(ans.skipped, 1);
+	assert_int_equal(ans.items[0].priority, 10);
+	assert_string_equal(ans.items[0].target, "mail.example.org");
+	assert_string_equal(ans.items[1].target, "mx2.example.net");
+	/* RFC 7505's null MX: the root, no mail at all */
+	reply(&p, AA, 1, 0, "example.org", DNS_T_MX);
+	pptr(&p, 12);
+	mx(&p, 3600, 0, "");
+	assert_int_equal(parse(&p, "example.org", DNS_T_MX), 0);
+	assert_int_equal(ans.n, 1);
+	assert_string_equal(ans.items[0].target, "");
+}
+
+static void answer_srv(void **state)
+{
+	struct pkt p;
+	size_t at;
+
+	reply(&p, AA, 2, 0, "_imaps._tcp.example.org", DNS_T_SRV);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_SRV, 300);
+	p16(&p, 0);
+	p16(&p, 1);
+	p16(&p, 993);
+	p8(&p, 4);
+	memcpy(p.b + p.n, "imap", 4);
+	p.n += 4;
+	pptr(&p, 12 + 12);	/* example.org */
+	rr_end(&p, at);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_SRV, 300);
+	p16(&p, 0);
+	p16(&p, 0);
+	p16(&p, 0);
+	p8(&p, 0);		/* ".": not offered */
+	rr_end(&p, at);
+	assert_int_equal(parse(&p, "_imaps._tcp.example.org", DNS_T_SRV), 0);
+	assert_int_equal(ans.n, 2);
+	assert_int_equal(ans.items[0].port, 993);
+	assert_int_equal(ans.items[0].weight, 1);
+	assert_string_equal(ans.items[0].target, "imap.example.org");
+	assert_string_equal(ans.items[1].target, "");
+}
+
+static size_t soa(struct pkt *p, uint32_t serial)
+{
+	size_t at = rr(p, DNS_T_SOA, 3600);
+
+	pname(p, "ns1.example.org");
+	pname(p, "hostmaster.example.org");
+	p32(p, serial);
+	p32(p, 3600);
+	p32(p, 600);
+	p32(p, 86400);
+	p32(p, 300);
+	rr_end(p, at);
+	return at;
+}
+
+static void answer_soa(void **state)
+{
+	struct pkt p;
+	size_t at;
+
+	reply(&p, AA, 1, 0, "example.org", DNS_T_SOA);
+	pptr(&p, 12);
+	soa(&p, 2026120201);
+	assert_int_equal(parse(&p, "example.org", DNS_T_SOA), 0);
+	assert_true(ans.has_serial);
+	assert_int_equal(ans.serial, 2026120201);
+	/* not a zone's apex: the enclosing zone's SOA, in the authority section */
+	reply(&p, AA | DNS_RCODE_NXDOMAIN, 0, 1, "nothing.example.org", DNS_T_SOA);
+	pptr(&p, 12 + 8);
+	soa(&p, 7);
+	assert_int_equal(parse(&p, "nothing.example.org", DNS_T_SOA), 0);
+	assert_int_equal(ans.rcode, DNS_RCODE_NXDOMAIN);
+	assert_true(ans.has_serial);
+	assert_int_equal(ans.serial, 7);
+	/* an SOA too short for its numbers */
+	reply(&p, AA, 1, 0, "example.org", DNS_T_SOA);
+	pptr(&p, 12);
+	at = soa(&p, 1);
+	p.b[at + 1]--;
+	p.n--;
+	assert_int_equal(parse(&p, "example.org", DNS_T_SOA), -EBADMSG);
+}
+
+/* More records than DNS_ANSWER_MAX: the first kept, the rest counted. */
+static void answer_many(void **state)
+{
+	char addr[32];
+	struct pkt p;
+	unsigned int i;
+
+	reply(&p, AA, 100, 0, "big.example.org", DNS_T_A);
+	for (i = 0; i < 100; i++) {
+		pptr(&p, 12);
+		snprintf(addr, sizeof(addr), "198.51.100.%u", i);
+		a_record(&p, 60, addr);
+	}
+	assert_int_equal(parse(&p, "big.example.org", DNS_T_A), 0);
+	assert_int_equal(ans.n, DNS_ANSWER_MAX);
+	assert_int_equal(ans.skipped, 100 - DNS_ANSWER_MAX);
+}
+
+/* ---- addresses ---- */
+
+static struct address ip(const char *s)
+{
+	struct address a = { .family = strchr(s, ':') ? AF_INET6 : AF_INET };
+
+	assert_int_equal(inet_pton(a.family, s, &a.in), 1);
+	return a;
+}
+
+static void ptr_names(void **state)
+{
+	struct address a = ip("203.0.113.10");
+	char name[DNS_NAME_BUF];
+
+	dns_ptr_name(&a, name, sizeof(name));
+	assert_string_equal(name, "10.113.0.203.in-addr.arpa");
+	a = ip("2001:db8:1::10");
+	dns_ptr_name(&a, name, sizeof(name));
+	assert_string_equal(name, "0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0."
+			    "8.b.d.0.1.0.0.2.ip6.arpa");
+	a = ip("::ffff:192.0.2.7");
+	dns_ptr_name(&a, name, sizeof(name));
+	assert_string_equal(name, "7.2.0.192.in-addr.arpa");
+}
+
+static void classified(void **state)
+{
+	struct address old[] = { ip("203.0.113.1"), ip("2001:db8:1::1") };
+	struct address new_[] = { ip("198.51.100.2"), ip("2001:db8:2::2") };
+	struct address a = ip("203.0.113.1");
+
+	assert_int_equal(dns_classify(&a, old, 2, new_, 2), DNS_POINTS_OLD);
+	a = ip("2001:db8:2::2");
+	assert_int_equal(dns_classify(&a, old, 2, new_, 2), DNS_POINTS_NEW);
+	a = ip("2001:db8:1::2");
+	assert_int_equal(dns_classify(&a, old, 2, new_, 2), DNS_POINTS_OTHER);
+	a = ip("198.51.100.2");
+	assert_int_equal(dns_classify(&a, old, 2, NULL, 0), DNS_POINTS_OTHER);
+	assert_string_equal(dns_points_name(DNS_POINTS_OLD), "old");
+	assert_string_equal(dns_points_name(DNS_POINTS_NEW), "new");
+	assert_string_equal(dns_points_name(DNS_POINTS_OTHER), "other");
+	assert_true(dns_serial_older(1, 2));
+	assert_false(dns_serial_older(2, 1));
+	assert_false(dns_serial_older(5, 5));
+	assert_true(dns_serial_older(0xffffffffU, 1));	/* RFC 1982: 1 follows 2^32-1 */
+}
+
+/* ---- reports ---- */
+
+static struct dns_record record(const char *name, const char *type, const char *addr,
+				uint32_t ttl, enum dns_points to)
+{
+	struct dns_record r = { .ttl = ttl, .points_to = to, .via = "MX" };
+
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	r.type = !strcmp(type, "A") ? DNS_T_A : DNS_T_AAAA;
+	r.addr = ip(addr);
+	return r;
+}
+
+static void server(struct dns_server *s, const char *name, const char *addr, uint32_t serial,
+		   struct dns_record *records, unsigned int n)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->has_addr = true;
+	s->addr = ip(addr);
+	s->has_serial = serial != 0;
+	s->serial = serial;
+	s->records = records;
+	s->nrecords = n;
+}
+
+static struct dns_record r1[2], r2[3];
+static struct dns_server servers[4];
+static struct dns_domain domains[2];
+static struct dns_report report;
+
+/* ns1 fixed but for a forgotten AAAA; ns2 lags; ns3 silent; ns1's IPv6 unreachable. */
+static void a_report(void)
+{
+	r1[0] = record("mail.example.org", "A", "198.51.100.2", 600, DNS_POINTS_NEW);
+	r1[1] = record("mail.example.org", "AAAA", "2001:db8:1::1", 600, DNS_POINTS_OLD);
+	r2[0] = record("mail.example.org", "A", "203.0.113.1", 3600, DNS_POINTS_OLD);
+	r2[1] = record("webmail.example.org", "A", "203.0.113.1", 7200, DNS_POINTS_OLD);
+	snprintf(r2[1].cname, sizeof(r2[1].cname), "mail.example.org");
+	r2[2] = record("imap.example.org", "A", "192.0.2.143", 60, DNS_POINTS_OTHER);
+	memset(domains, 0, sizeof(domains));
+	server(&servers[0], "ns1.example.org", "192.0.2.53", 2, r1, 2);
+	server(&servers[1], "ns1.example.org", "2001:db8:53::53", 0, NULL, 0);
+	servers[1].fault = DNS_FAULT_UNREACHABLE;
+	servers[1].fault_code = ENETUNREACH;
+	server(&servers[2], "ns2.example.org", "192.0.2.54", 1, r2, 3);
+	server(&servers[3], "ns3.example.org", "192.0.2.55", 0, NULL, 0);
+	servers[3].fault = DNS_FAULT_TIMEOUT;
+	snprintf(servers[3].fault_query, sizeof(servers[3].fault_query), "example.org SOA");
+	snprintf(domains[0].name, sizeof(domains[0].name), "example.org");
+	domains[0].servers = servers;
+	domains[0].nservers = 4;
+	snprintf(domains[1].name, sizeof(domains[1].name), "nothing.example.org");
+	domains[1].fault = DNS_DOMAIN_NXDOMAIN;
+	report.domains = domains;
+	report.ndomains = 2;
+	dns_report_finish(&report);
+}
+
+static void report_statuses(void **state)
+{
+	a_report();
+	assert_true(domains[0].has_serial);
+	assert_int_equal(domains[0].newest_serial, 2);
+	assert_false(servers[0].lagging);
+	assert_true(servers[2].lagging);
+	assert_true(servers[1].skipped);	/* ns1 answered at its IPv4 address */
+	assert_false(servers[3].skipped);
+	assert_int_equal(servers[0].status, DNS_STATUS_OLD);
+	assert_int_equal(servers[3].status, DNS_STATUS_UNKNOWN);
+	assert_int_equal(domains[0].status, DNS_STATUS_OLD);	/* old outweighs unknown */
+	assert_int_equal(domains[1].status, DNS_STATUS_UNKNOWN);
+	assert_int_equal(report.status, DNS_STATUS_OLD);
+	assert_string_equal(dns_status_name(report.status), "old");
+	/* once fixed, the silent server alone leaves it unknown */
+	r1[1].points_to = r2[0].points_to = r2[1].points_to = DNS_POINTS_NEW;
+	report.ndomains = 1;
+	dns_report_finish(&report);
+	assert_int_equal(report.status, DNS_STATUS_UNKNOWN);
+	servers[3].fault = DNS_FAULT_NONE;
+	dns_report_finish(&report);
+	assert_int_equal(report.status, DNS_STATUS_NEW);
+	assert_string_equal(dns_status_name(report.status), "new");
+}
+
+static void report_old_ttl(void **state)
+{
+	const struct dns_record *rec;
+	const struct dns_server *srv;
+
+	a_report();
+	assert_int_equal(dns_report_old_ttl(&report, &rec, &srv), 7200);
+	assert_string_equal(rec->name, "webmail.example.org");
+	assert_ptr_equal(srv, &servers[2]);
+	r2[1].points_to = DNS_POINTS_NEW;
+	assert_int_equal(dns_report_old_ttl(&report, NULL, NULL), 3600);
+	r1[1].points_to = r2[0].points_to = DNS_POINTS_NEW;
+	assert_int_equal(dns_report_old_ttl(&report, &rec, &srv), 0);
+	assert_null(rec);
+}
+
+static void collect(const char *sentence, void *data)
+{
+	char *all = data;
+	size_t n = strlen(all);
+
+	snprintf(all + n, 8192 - n, "%s.\n", sentence);
+}
+
+static void report_sentences(void **state)
+{
+	static char all[8192];
+	char first[512];
+
+	a_report();
+	assert_true(dns_report_first_problem(&report, first, sizeof(first)));
+	assert_string_equal(first, "ns1.example.org (192.0.2.53, serial 2) still answers "
+			    "mail.example.org AAAA 2001:db8:1::1: change mail.example.org AAAA "
+			    "to the new server's address, or remove it, and raise the zone's "
+			    "serial");
+	all[0] = '\0';
+	/* webmail's CNAME ends at mail, told already: one sentence for both */
+	assert_int_equal(dns_report_problems(&report, collect, all), 4);
+	assert_golden("dns_problems", all);
+	r1[1].points_to = r2[0].points_to = r2[1].points_to = DNS_POINTS_NEW;
+	servers[3].fault = DNS_FAULT_NONE;
+	report.ndomains = 1;
+	dns_report_finish(&report);
+	assert_false(dns_report_first_problem(&report, first, sizeof(first)));
+	assert_string_equal(first, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(names_accepted),
+		cmocka_unit_test(names_refused),
+		cmocka_unit_test(names_compared),
+		cmocka_unit_test(query_built),
+		cmocka_unit_test(replies_matched),
+		cmocka_unit_test(answer_compressed),
+		cmocka_unit_test(answer_aaaa),
+		cmocka_unit_test(answer_cname_chain),
+		cmocka_unit_test(answer_cname_loop),
+		cmocka_unit_test(answer_pointer_loops),
+		cmocka_unit_test(answer_malformed),
+		cmocka_unit_test(answer_not_authoritative),
+		cmocka_unit_test(answer_mx),
+		cmocka_unit_test(answer_srv),
+		cmocka_unit_test(answer_soa),
+		cmocka_unit_test(answer_many),
+		cmocka_unit_test(ptr_names),
+		cmocka_unit_test(classified),
+		cmocka_unit_test(report_statuses),
+		cmocka_unit_test(report_old_ttl),
+		cmocka_unit_test(report_sentences),
+	};
+
+	return RUN_TAP(tests);
+}
