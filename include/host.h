@@ -27,5 +27,6 @@ int host_subnet_edge(const struct address *a, bool *edge, bool *broadcast, char 
  * matches. Returns how many, at most @max.
  */
 unsigned int host_addresses(bool v4, bool v6, struct address *out, unsigned int max);
+#define HOST_ADDRESSES_MAX 256
 
 #endif

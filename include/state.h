@@ -34,6 +34,25 @@ struct history {
 	uint64_t observed_connections;		/* the counters' total then */
 };
 
+/*
+ * What check has seen of DNS (enable --domain): the domains, and the clock
+ * of the resolvers' caches. Once every authoritative server is clean, a
+ * resolver may still hand out an old answer for its TTL: the old host can
+ * go only that long after the first run that saw DNS clean.
+ */
+#define STATE_DOMAINS_MAX 16
+#define STATE_DOMAIN_LEN 254
+#define DNS_SUMMARY_MAX 240
+struct dns_clock {
+	unsigned int ndomains;
+	char domains[STATE_DOMAINS_MAX][STATE_DOMAIN_LEN];
+	int64_t clean_since;	/* the first clean run since the last that was not; 0: none */
+	uint32_t ttl;		/* the largest TTL of the old answers seen (see dns_clock_note) */
+	int64_t checked_at;	/* the last run that asked; 0: never */
+	char status[8];		/* ... what it found: "new", "old", "unknown" */
+	char summary[DNS_SUMMARY_MAX];	/* ... its first problem, for stats; "" */
+};
+
 /* What redirect remembers between runs, in STATE_DIR/state. */
 struct state {
 	uint64_t generation;	/* one more at every write: the newer file wins */
@@ -46,6 +65,7 @@ struct state {
 	struct history history;
 	char reported[12];	/* what `check --quiet` last spoke of: a verdict or "disabled" */
 	bool tunnel;		/* a tunnel link of ours may exist: disable removes it */
+	struct dns_clock dns;
 };
 
 struct state_dir {

@@ -54,13 +54,40 @@ bool health_broken(const struct health *h);
 /* The sentences for @h, "; "-joined, for stats and check: "" when all is well. */
 void health_words(const struct health *h, const struct snapshot *s, char *buf, size_t len);
 
+/* ---- DNS (check --domain) ---- */
+
+/* What one check of DNS found, for the clock and the verdict. */
+struct dns_look {
+	int status;		/* enum dns_status: DNS_STATUS_NEW, _OLD, _UNKNOWN */
+	uint32_t old_ttl;	/* the largest TTL of the answers that name this host */
+	uint32_t answer_ttl;	/* the largest TTL of all the answers */
+	unsigned int old_answers;
+	char problem[DNS_SUMMARY_MAX];	/* the first problem, or "" */
+};
+
+/*
+ * The resolvers' clock after a look at @now: an old answer resets it and
+ * its TTL is kept (the largest seen while DNS was old); the first clean look
+ * after starts it. Never seen old, the answers' own TTL stands in: an older
+ * answer's is not known, and a migration lowers the TTL before the move.
+ */
+void dns_clock_note(struct dns_clock *c, const struct dns_look *look, int64_t now);
+
+/* When resolvers no longer hand out an old answer: 0 while DNS is not clean. */
+int64_t dns_clock_ready_at(const struct dns_clock *c);
+
 /* What check found: the verdict, the figures behind it, and the sentence cron mails. */
 struct finding {
 	struct verdict v;
 	struct health health;
 	bool broken;			/* in use, and the redirect does not work */
 	bool trouble;			/* unknown because something is wrong */
-	char why[1024];			/* one sentence, without the final full stop */
+	char why[1536];			/* one sentence, without the final full stop */
+	bool dns_checked;		/* check --domain asked the servers */
+	struct dns_look dns;		/* ... and found this */
+	int64_t dns_ready_at;		/* ... and so the earliest DNS allows, or 0 */
+	int64_t dns_clean_since;	/* ... the clock: clean since (0: not clean) */
+	uint32_t dns_ttl;		/* ... for how long old answers may live on */
 	unsigned int sources;		/* seen within the quiet window */
 	char services[256];		/* seen within the quiet window, most recent first */
 	int64_t last_seen;		/* seconds ago, or NEVER */
@@ -71,6 +98,14 @@ struct finding {
  * The whole reasoning of `redirect check` over one look at state and
  * kernel (@s, its clock in s->now): pure, so its sentences are unit tested.
  */
+/*
+ * The verdict with DNS: never ready while some server names this host, or
+ * until the clock allows; unknown when the counters allow but DNS could
+ * not be asked. Call after verdict_judge.
+ */
+void verdict_with_dns(struct finding *f, const struct dns_clock *c, const struct dns_look *look,
+		      int64_t now);
+
 void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f);
 
 /* Unknown: @why says what is missing; @trouble when something is wrong. */

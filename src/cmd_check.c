@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "dns.h"
+#include "dns_look.h"
 #include "format.h"
 #include "observe.h"
 #include "print.h"
@@ -18,11 +20,15 @@
 
 #define QUIET_FOR_DEFAULT (7 * 86400)
 
-enum { OPT_QUIET_FOR, OPT_JSON, OPT_NAGIOS, OPT_QUIET };
+enum { OPT_QUIET_FOR, OPT_DOMAIN, OPT_JSON, OPT_NAGIOS, OPT_QUIET };
 
 static const struct option_def check_options[] = {
 	[OPT_QUIET_FOR] = { "quiet-for", "DURATION",
 		"how long nothing must have been redirected (default 7d)", false },
+	[OPT_DOMAIN] = { "domain", "DOMAIN",
+		"also wait until no authoritative server of DOMAIN names this host, and its old "
+		"answers' TTL has passed (besides those enable --domain remembers); repeatable",
+		true },
 	[OPT_JSON] = { "json", NULL, "print one JSON object", false },
 	[OPT_NAGIOS] = { "nagios", NULL,
 		"print one line in the Nagios plugin format (OK ready, WARNING in use)", false },
@@ -37,21 +43,36 @@ static int cmd_check(int argc, char **argv);
 const struct command command_check = {
 	.name = "check",
 	.run = cmd_check,
-	.synopsis = "[--quiet-for DURATION] [--json | --nagios] [--quiet]",
+	.synopsis = "[--quiet-for DURATION] [--domain DOMAIN]... [--json | --nagios] [--quiet]",
 	.summary = "say whether the old host can be retired (for cron and monitoring)",
 	.description =
 		"Ready (exit 0) when no connection has been redirected for --quiet-for, the\n"
 		"redirect has been on at least that long, and no redirected session is open.\n"
 		"Otherwise in use (exit 1), with when the last connection came, from how many\n"
 		"sources, for which services, and the earliest it can be ready. Unknown (exit 3)\n"
-		"when nothing is enabled, the table is gone, or the kernel cannot be asked.",
+		"when nothing is enabled, the table is gone, or the kernel cannot be asked.\n"
+		"With domains (--domain, enable --domain), also not ready while an\n"
+		"authoritative server names this host, nor until the TTL of its old answers\n"
+		"has passed since DNS was first seen clean; unknown when DNS cannot be asked.",
 	.options = check_options,
 };
 
 struct check_args {
 	uint64_t quiet_for;
 	bool json, nagios, quiet;
+	char domains[STATE_DOMAINS_MAX][STATE_DOMAIN_LEN];
+	unsigned int ndomains;
 };
+
+static int add_domain(struct check_args *a, const char *value, struct errmsg *e)
+{
+	if (a->ndomains == STATE_DOMAINS_MAX)
+		return errmsg_set(e, -E2BIG, "more than %d domains", STATE_DOMAINS_MAX);
+	if (strlen(value) >= STATE_DOMAIN_LEN || dns_name_check(value, a->domains[a->ndomains], e))
+		return errmsg_set(e, -EINVAL, "--domain '%.60s' is no domain name", value);
+	a->ndomains++;
+	return 0;
+}
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
@@ -63,6 +84,7 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 		if ((err = parse_duration(value, &a->quiet_for, e)))
 			errmsg_prefix(e, "--quiet-for");
 		break;
+	case OPT_DOMAIN: err = add_domain(a, value, e); break;
 	case OPT_JSON: a->json = true; break;
 	case OPT_NAGIOS: a->nagios = true; break;
 	case OPT_QUIET: a->quiet = true; break;
@@ -71,6 +93,27 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 }
 
 /* ---- output ---- */
+
+static void print_dns_json(struct printer *p, const struct finding *f, int64_t now)
+{
+	static const char *const names[] = { "new", "old", "unknown" };
+
+	print_object_begin(p, "dns");
+	print_str(p, "status", NULL, names[f->dns.status]);
+	print_u64(p, "old_answers", NULL, f->dns.old_answers);
+	print_u64(p, "ttl_seconds", NULL, f->dns_ttl);
+	if (f->dns_clean_since)
+		print_u64(p, "clean_since", NULL, (uint64_t)f->dns_clean_since);
+	else
+		print_null(p, "clean_since", NULL);
+	print_u64(p, "ready_in_seconds", NULL, f->dns_ready_at > now ?
+		  (uint64_t)(f->dns_ready_at - now) : 0);
+	if (f->dns.problem[0])
+		print_str(p, "problem", NULL, f->dns.problem);
+	else
+		print_null(p, "problem", NULL);
+	print_object_end(p);
+}
 
 static void print_json(const struct finding *f, const struct snapshot *s)
 {
@@ -92,6 +135,8 @@ static void print_json(const struct finding *f, const struct snapshot *s)
 		print_u64(&p, "answered", NULL, s->st.answered);
 		print_bool(&p, "broken", NULL, f->broken);
 	}
+	if (f->dns_checked)
+		print_dns_json(&p, f, s->now);
 	print_str(&p, "message", NULL, f->why);
 	print_object_end(&p);
 }
@@ -113,6 +158,8 @@ static void print_nagios(const struct finding *f, const struct snapshot *s)
 		       "sources=%u;; open=%" PRIu64 ";; attempts=%" PRIu64 ";; answered=%" PRIu64
 		       ";;", f->connections, f->v.quiet, f->v.required, f->sources, f->v.open,
 		       s->st.attempts, s->st.answered);
+	if (f->v.status != VERDICT_UNKNOWN && f->dns_checked)
+		printf(" dns_old_answers=%u;;", f->dns.old_answers);
 	printf("\n");
 }
 
@@ -157,6 +204,52 @@ static int report(const struct check_args *a, struct finding *f, struct snapshot
 	return status_exit(f, a->nagios);
 }
 
+/* The state's domains and this run's, each once. */
+static unsigned int all_domains(const struct check_args *a, const struct dns_clock *c,
+				const char **out)
+{
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < c->ndomains; i++)
+		out[n++] = c->domains[i];
+	for (i = 0; i < a->ndomains && n < 2 * STATE_DOMAINS_MAX; i++) {
+		for (j = 0; j < n && !dns_name_equal(out[j], a->domains[i]); j++)
+			;
+		if (j == n)
+			out[n++] = a->domains[i];
+	}
+	return n;
+}
+
+/*
+ * DNS as well as the counters: the clock moves only with the lock (so cron
+ * runs build it); a run without it judges on a copy.
+ */
+static void check_dns(const struct check_args *a, struct snapshot *s, struct state_dir *dir,
+		      struct finding *f)
+{
+	const char *domains[2 * STATE_DOMAINS_MAX];
+	struct dns_clock clock = s->state.dns;
+	unsigned int n = all_domains(a, &s->state.dns, domains);
+	struct errmsg e = { "" };
+	struct dns_look look;
+
+	if (!n || f->v.status == VERDICT_UNKNOWN)
+		return;
+	if (dns_look_at(domains, n > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : n, &s->state.spec,
+			&look, &e)) {
+		memset(&look, 0, sizeof(look));
+		look.status = DNS_STATUS_UNKNOWN;
+		snprintf(look.problem, sizeof(look.problem), "%s", e.text);
+	}
+	dns_clock_note(&clock, &look, s->now);
+	if (s->locked) {
+		s->state.dns = clock;
+		snapshot_save(dir, s);
+	}
+	verdict_with_dns(f, &clock, &look, s->now);
+}
+
 static int run(const struct check_args *a, struct finding *f, struct snapshot *s)
 {
 	struct errmsg e = { "" };
@@ -168,6 +261,7 @@ static int run(const struct check_args *a, struct finding *f, struct snapshot *s
 		verdict_unknown(f, e.text, true);
 	} else {
 		verdict_judge(s, (int64_t)a->quiet_for, f);
+		check_dns(a, s, &ss.dir, f);
 	}
 	f->v.required = (int64_t)a->quiet_for;
 	rc = report(a, f, s, &ss.dir);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dns.h"
 #include "install.h"
 #include "host.h"
 #include "preflight.h"
@@ -15,7 +16,7 @@
 
 enum {
 	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_MAX_SOURCES, OPT_KEEP_CLIENT_ADDRESS,
-	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN,
+	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN,
 };
 
 static const struct option_def enable_options[] = {
@@ -44,6 +45,9 @@ static const struct option_def enable_options[] = {
 		false },
 	[OPT_DRY_RUN] = { "dry-run", NULL,
 		"have the kernel check everything, print the ruleset, change nothing", false },
+	[OPT_DOMAIN] = { "domain", "DOMAIN",
+		"the mail domain moving: check then also waits for its DNS (see `redirect dns`); "
+		"repeatable", true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -55,7 +59,8 @@ const struct command command_enable = {
 	.run = cmd_enable,
 	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
 		    "                       [--remember DURATION] [--max-sources N] [--no-probe] [--force]\n"
-		    "                       [--dry-run] [--keep-client-address | --no-masquerade]",
+		    "                       [--dry-run] [--keep-client-address | --no-masquerade]\n"
+		    "                       [--domain DOMAIN]...",
 	.summary = "forward new mail connections to the new server",
 	.description =
 		"Forwards every new connection to this host's mail ports (the services below)\n"
@@ -86,7 +91,48 @@ static void services_help(FILE *f)
 struct enable_args {
 	struct spec spec;
 	bool dry_run, no_probe, force, no_masquerade;
+	struct dns_clock dns;	/* --domain: only its domains */
 };
+
+static int add_domain(struct dns_clock *c, const char *value, struct errmsg *e)
+{
+	if (c->ndomains == STATE_DOMAINS_MAX)
+		return errmsg_set(e, -E2BIG, "more than %d domains", STATE_DOMAINS_MAX);
+	if (strlen(value) >= STATE_DOMAIN_LEN || dns_name_check(value, c->domains[c->ndomains], e))
+		return errmsg_set(e, -EINVAL, "--domain '%.60s' is no domain name", value);
+	c->ndomains++;
+	return 0;
+}
+
+static bool same_domains(const struct dns_clock *a, const struct dns_clock *b)
+{
+	unsigned int i, j;
+
+	if (a->ndomains != b->ndomains)
+		return false;
+	for (i = 0; i < a->ndomains; i++) {
+		for (j = 0; j < b->ndomains && !dns_name_equal(a->domains[i], b->domains[j]); j++)
+			;
+		if (j == b->ndomains)
+			return false;
+	}
+	return true;
+}
+
+/* --domain given: the state keeps those domains, with a new clock when they changed. */
+static int remember_domains(struct session *ss, const struct enable_args *a, struct errmsg *e)
+{
+	unsigned int i;
+
+	if (!a->dns.ndomains || same_domains(&a->dns, &ss->state.dns))
+		return 0;
+	ss->state.dns = a->dns;
+	printf("  check also waits for the DNS of");
+	for (i = 0; i < a->dns.ndomains; i++)
+		printf(" %s", a->dns.domains[i]);
+	printf(".\n");
+	return state_write(&ss->dir, &ss->state, e);
+}
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
@@ -102,6 +148,7 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_NO_MASQUERADE: a->spec.masquerade = false; a->no_masquerade = true; break;
 	case OPT_KEEP_CLIENT_ADDRESS: a->spec.keep_client_address = true; break;
 	case OPT_NO_PROBE: a->no_probe = true; break;
+	case OPT_DOMAIN: err = add_domain(&a->dns, value, e); break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
 	}
@@ -299,7 +346,8 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 	if (install_in_place(ss, &a->spec)) {
 		printf("redirect: already enabled with these settings; nothing changed.\n");
 		warn_of_full_sources(ss, &a->spec, existed);
-		return EXIT_DONE;
+		return remember_domains(ss, a, &e) ? cli_fail(&command_enable, EXIT_FAILED, &e) :
+		       EXIT_DONE;
 	}
 	if (!look_before_leaping(ss, a, stdout))
 		return EXIT_FAILED;
@@ -309,6 +357,8 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	print_enabled(&a->spec, &report, t);
 	warn_of_full_sources(ss, &a->spec, existed);
+	if (remember_domains(ss, a, &e))
+		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	return EXIT_DONE;
 }
 

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "format.h"
 #include "host.h"
+#include "names.h"
 #include "observe.h"
 #include "print.h"
 #include "session.h"
@@ -31,7 +32,7 @@
 #define SOURCES_TEXT_DEFAULT 10
 #define SPARK_LEN 24
 
-enum { OPT_JSON, OPT_PROMETHEUS, OPT_WATCH, OPT_SOURCES, OPT_OUTPUT, OPT_QUIET_FOR };
+enum { OPT_JSON, OPT_PROMETHEUS, OPT_WATCH, OPT_SOURCES, OPT_NUMERIC, OPT_OUTPUT, OPT_QUIET_FOR };
 
 static const struct option_def stats_options[] = {
 	[OPT_JSON] = { "json", NULL,
@@ -44,6 +45,8 @@ static const struct option_def stats_options[] = {
 		false },
 	[OPT_SOURCES] = { "sources", "N",
 		"list at most N stale sources (text default 10, JSON default all)", false },
+	[OPT_NUMERIC] = { "numeric", NULL,
+		"show the stale sources' addresses only, without their PTR names", false },
 	[OPT_OUTPUT] = { "output", "FILE",
 		"write to FILE through a temporary file and a rename, so readers never see half",
 		false },
@@ -59,7 +62,7 @@ const struct command command_stats = {
 	.name = "stats",
 	.run = cmd_stats,
 	.synopsis = "[--json | --prometheus [--quiet-for DURATION]] [--watch SECONDS] [--sources N]\n"
-		    "                       [--output FILE]",
+		    "                       [--numeric] [--output FILE]",
 	.summary = "show who still uses the old address, for what, and when last",
 	.description =
 		"Shows, per service, the connections redirected since enable, those open now,\n"
@@ -77,6 +80,8 @@ struct stats_args {
 	bool sources_given;
 	const char *output;
 	uint64_t quiet_for;
+	bool numeric;
+	const struct name_cache *names;	/* the sources' PTR names, unless --numeric */
 };
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
@@ -91,6 +96,7 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_WATCH:
 		err = parse_duration(value, &a->watch, e);
 		break;
+	case OPT_NUMERIC: a->numeric = true; break;
 	case OPT_SOURCES:
 		if (parse_u64(value, 1000000, &a->sources))
 			err = errmsg_set(e, -EINVAL, "%s is not a number from 0 to 1000000",
@@ -303,7 +309,78 @@ static void print_source_services(struct printer *p, const struct stats *st,
 	print_array_end(p);
 }
 
-static void print_sources(struct printer *p, const struct stats *st, uint64_t limit)
+static void dns_words(const struct dns_clock *c, int64_t now, char *buf, size_t len)
+{
+	char left[FORMAT_BUF];
+	int64_t at = dns_clock_ready_at(c);
+
+	if (!c->checked_at)
+		snprintf(buf, len, "not checked yet (`redirect check` checks it)");
+	else if (!strcmp(c->status, "old"))
+		snprintf(buf, len, "still names this host: %s", c->summary);
+	else if (!strcmp(c->status, "unknown"))
+		snprintf(buf, len, "could not be checked: %s", c->summary);
+	else if (at > now)
+		snprintf(buf, len, "clean; resolvers may keep an old answer for another %s",
+			 format_duration((uint64_t)(at - now), left, sizeof(left)));
+	else
+		snprintf(buf, len, "clean");
+}
+
+/* What the last check --domain (or enable --domain's first) found: no query here. */
+static void print_dns(struct printer *p, const struct snapshot *s)
+{
+	const struct dns_clock *c = &s->state.dns;
+	char words[DNS_SUMMARY_MAX + 80], ago[FORMAT_BUF];
+	unsigned int i;
+
+	if (!c->ndomains)
+		return;
+	print_object_begin(p, "dns");
+	print_array_begin(p, "domains");
+	print_text(p, "\nDNS (");
+	for (i = 0; i < c->ndomains; i++) {
+		print_str(p, NULL, PRINT_ARRAY_MEMBER, c->domains[i]);
+		print_text(p, i ? " %s" : "%s", c->domains[i]);
+	}
+	print_array_end(p);
+	if (c->checked_at) {
+		print_str(p, "status", NULL, c->status);
+		print_u64(p, "checked_seconds_ago", NULL, (uint64_t)(s->now > c->checked_at ?
+							     s->now - c->checked_at : 0));
+	} else {
+		print_null(p, "status", NULL);
+	}
+	if (c->clean_since)
+		print_u64(p, "clean_since", NULL, (uint64_t)c->clean_since);
+	dns_words(c, s->now, words, sizeof(words));
+	if (c->checked_at)
+		print_text(p, ", checked %s ago", format_duration((uint64_t)(s->now > c->checked_at ?
+				   s->now - c->checked_at : 0), ago, sizeof(ago)));
+	print_text(p, "): %s\n", words);
+	print_object_end(p);
+}
+
+/* "name": its PTR name, or null; in text after the services, when it has one. */
+static void print_source_name(struct printer *p, const struct name_cache *names,
+			      const struct address *a)
+{
+	const char *name;
+	bool known;
+
+	if (!names)
+		return;		/* --numeric */
+	name = names_get(names, a, &known);
+	if (name) {
+		print_str(p, "name", NULL, name);
+		print_text(p, "  %s", name);
+	} else {
+		print_null(p, "name", NULL);
+	}
+}
+
+static void print_sources(struct printer *p, const struct stats *st, uint64_t limit,
+			  const struct name_cache *names)
 {
 	char addr[ADDRESS_STRLEN], remember[FORMAT_BUF];
 	unsigned int i, shown = st->nsources < limit ? st->nsources : (unsigned int)limit;
@@ -326,6 +403,7 @@ static void print_sources(struct printer *p, const struct stats *st, uint64_t li
 		print_u64(p, "connections", " %11" PRIu64, src->connections);
 		print_last_seen(p, "last_seen_seconds", src->last_seen);
 		print_source_services(p, st, src);
+		print_source_name(p, names, &src->addr);
 		print_text(p, "\n");
 		print_object_end(p);
 	}
@@ -463,9 +541,10 @@ static int render(struct printer *p, const struct snapshot *s, const struct stat
 		print_style(p, STYLE_NONE);
 	}
 	rc = print_health(p, s);
+	print_dns(p, s);
 	print_services(p, &s->st, r);
 	print_sources(p, &s->st, a->sources_given ? a->sources :
-		      p->json ? UINT64_MAX : SOURCES_TEXT_DEFAULT);
+		      p->json ? UINT64_MAX : SOURCES_TEXT_DEFAULT, a->names);
 	print_object_end(p);
 	return s->tunnel_gone || rc ? EXIT_FAILED : EXIT_DONE;
 }
@@ -698,6 +777,7 @@ static void watch_line(FILE *f, const struct snapshot *s)
 
 struct stats_run {
 	struct stats_args args;
+	struct name_cache names;
 	struct session ss;
 	struct snapshot snap;
 	struct watch watch;
@@ -753,8 +833,40 @@ static int write_output(struct stats_run *r, int *status, struct errmsg *e)
 	return 0;
 }
 
+/* The names of the sources this look shows, a few at a time; the cache keeps them. */
+static void look_up_names(struct stats_run *r)
+{
+	static struct address addrs[NAMES_PER_LOOK];
+	const struct stats *st = &r->snap.st;
+	uint64_t limit = r->args.sources_given ? r->args.sources :
+			 r->args.json ? NAMES_PER_LOOK : SOURCES_TEXT_DEFAULT;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < st->nsources && i < limit && n < NAMES_PER_LOOK; i++)
+		addrs[n++] = st->sources[i].addr;
+	names_resolve(&r->names, addrs, n, r->snap.now);
+	names_save(&r->ss.dir, &r->names);
+}
+
+static int show(struct stats_run *r)
+{
+	struct errmsg e = { "" };
+	int rc;
+
+	if (!r->args.output)
+		return render_to(r, stdout);
+	if (write_output(r, &rc, &e))
+		return cli_fail(&command_stats, EXIT_FAILED, &e);
+	return rc;
+}
+
+/*
+ * Names before the one look of a plain run (within ~300 ms); in --watch,
+ * after each look, for the next: a refresh never waits for DNS.
+ */
 static int look(struct stats_run *r)
 {
+	bool names = !r->args.numeric && !r->args.prometheus;
 	struct errmsg e = { "" };
 	int rc;
 
@@ -765,10 +877,11 @@ static int look(struct stats_run *r)
 	snapshot_warn_unsaved(&r->snap, "stats");
 	if (r->args.watch)
 		watch_update(&r->watch, &r->snap.st, r->args.watch);
-	if (!r->args.output)
-		return render_to(r, stdout);
-	if (write_output(r, &rc, &e))
-		return cli_fail(&command_stats, EXIT_FAILED, &e);
+	if (names && !r->args.watch)
+		look_up_names(r);
+	rc = show(r);
+	if (names && r->args.watch)
+		look_up_names(r);
 	return rc;
 }
 
@@ -815,6 +928,10 @@ static int cmd_stats(int argc, char **argv)
 	if (session_begin_readonly(&r.ss, globals.state_dir, &e))
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
 	r.tty = isatty(STDOUT_FILENO);
+	if (!r.args.numeric) {
+		names_load(&r.ss.dir, &r.names, (int64_t)time(NULL));
+		r.args.names = &r.names;
+	}
 	rc = r.args.watch ? watch_loop(&r) : look(&r);
 	stats_free(&r.snap.st);
 	session_close(&r.ss);

@@ -271,6 +271,9 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 	if (!ss->state.enabled || !next->since) {
 		next->since = (int64_t)time(NULL);
 		memset(&next->history, 0, sizeof(next->history));	/* a new migration */
+		next->dns.clean_since = next->dns.checked_at = 0;	/* its own DNS clock */
+		next->dns.ttl = 0;
+		next->dns.status[0] = next->dns.summary[0] = '\0';
 	}
 	history_keep_services(&next->history, spec);
 	err = plan_forwarding(spec, next, &newly, r, e);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "dns.h"
 #include "state.h"
 
 #define STATE_TMP "state.tmp"
@@ -188,6 +189,25 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
+static int format_dns(const struct dns_clock *d, char *buf, size_t len, size_t *used)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < d->ndomains; i++)
+		err = put(buf, len, used, "domain %s\n", d->domains[i]);
+	if (!err && d->clean_since)
+		err = put(buf, len, used, "dns_clean_since %" PRId64 "\n", d->clean_since);
+	if (!err && d->ttl)
+		err = put(buf, len, used, "dns_ttl %u\n", d->ttl);
+	if (!err && d->checked_at)
+		err = put(buf, len, used, "dns_checked %" PRId64 " %s\n", d->checked_at,
+			  d->status[0] ? d->status : "unknown");
+	if (!err && d->summary[0])
+		err = put(buf, len, used, "dns_summary %s\n", d->summary);
+	return err;
+}
+
 int state_format(const struct state *st, char *buf, size_t len)
 {
 	const struct spec *s = &st->spec;
@@ -235,6 +255,8 @@ int state_format(const struct state *st, char *buf, size_t len)
 		err = put(buf, len, &used, "tunnel yes\n");
 	if (!err && st->reported[0])
 		err = put(buf, len, &used, "reported %s\n", st->reported);
+	if (!err)
+		err = format_dns(&st->dns, buf, len, &used);
 	for (i = 0; !err && i < st->sysctls.n; i++)
 		err = put(buf, len, &used, "sysctl %s %d %d\n", st->sysctls.r[i].path,
 			  st->sysctls.r[i].before, st->sysctls.r[i].after);
@@ -311,10 +333,69 @@ static int parse_observed(const char *v, struct history *h)
 	return parse_time(at, &h->observed_at);
 }
 
+/* ---- the DNS clock ---- */
+
+/* "dns_checked TIME STATUS" */
+static int parse_dns_checked(struct dns_clock *d, const char *v)
+{
+	char at[24], status[8], extra;
+
+	if (sscanf(v, "%23s %7s %c", at, status, &extra) != 2 ||
+	    (strcmp(status, "new") && strcmp(status, "old") && strcmp(status, "unknown")))
+		return -EINVAL;
+	snprintf(d->status, sizeof(d->status), "%s", status);
+	return parse_time(at, &d->checked_at);
+}
+
+/* Printable text on one line: what stats shows of the last DNS check. */
+static int parse_summary(struct dns_clock *d, const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n >= sizeof(d->summary))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < ' ' || v[i] == 0x7f)
+			return -EINVAL;
+	memcpy(d->summary, v, n + 1);
+	return 0;
+}
+
+/* 0: parsed; 1: not a key of the clock; -EINVAL: a bad value. */
+static int parse_dns(struct dns_clock *d, const char *key, const char *v, struct errmsg *e)
+{
+	uint64_t n;
+
+	if (!strcmp(key, "domain")) {
+		if (d->ndomains == STATE_DOMAINS_MAX || strlen(v) >= STATE_DOMAIN_LEN ||
+		    dns_name_check(v, d->domains[d->ndomains], e))
+			return -EINVAL;
+		d->ndomains++;
+		return 0;
+	}
+	if (!strcmp(key, "dns_clean_since"))
+		return parse_time(v, &d->clean_since);
+	if (!strcmp(key, "dns_ttl")) {
+		if (parse_u64(v, UINT32_MAX, &n))
+			return -EINVAL;
+		d->ttl = (uint32_t)n;
+		return 0;
+	}
+	if (!strcmp(key, "dns_checked"))
+		return parse_dns_checked(d, v);
+	if (!strcmp(key, "dns_summary"))
+		return parse_summary(d, v);
+	return 1;
+}
+
 static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 {
 	struct state *st = c->st;
 	uint16_t port;
+	int dns = parse_dns(&st->dns, key, v, c->e);
+
+	if (dns != 1)
+		return dns;	/* a key of the DNS clock, parsed (0) or not (-EINVAL) */
 
 	if (!strcmp(key, "generation"))
 		return parse_u64(v, UINT64_MAX / 2, &st->generation) ? -EINVAL : 0;

@@ -10,6 +10,7 @@
 
 #include "format.h"
 #include "tunnel.h"
+#include "dns_survey.h"
 #include "verdict.h"
 
 static int64_t at_least_zero(int64_t v)
@@ -344,4 +345,94 @@ void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f
 	}
 	explain(f, s);
 	add_warnings(f, s);
+}
+
+/* ---- DNS ---- */
+
+void dns_clock_note(struct dns_clock *c, const struct dns_look *look, int64_t now)
+{
+	static const char *const names[] = { "new", "old", "unknown" };
+
+	c->checked_at = now;
+	snprintf(c->status, sizeof(c->status), "%s", names[look->status]);
+	snprintf(c->summary, sizeof(c->summary), "%s", look->problem);
+	if (look->status == DNS_STATUS_OLD) {
+		c->clean_since = 0;
+		if (look->old_ttl > c->ttl)
+			c->ttl = look->old_ttl;
+	} else if (look->status == DNS_STATUS_NEW && !c->clean_since) {
+		c->clean_since = now;
+		if (!c->ttl)
+			c->ttl = look->answer_ttl;
+	}
+}
+
+int64_t dns_clock_ready_at(const struct dns_clock *c)
+{
+	return c->clean_since ? c->clean_since + (int64_t)c->ttl : 0;
+}
+
+static void append(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void append(struct finding *f, const char *fmt, ...)
+{
+	size_t n = strlen(f->why);
+	va_list ap;
+
+	if (n + 1 >= sizeof(f->why))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(f->why + n, sizeof(f->why) - n, fmt, ap);
+	va_end(ap);
+}
+
+static void not_ready(struct finding *f)
+{
+	static const char ready[] = "ready to retire this host: ";
+
+	if (f->v.status != VERDICT_READY)
+		return;
+	f->v.status = VERDICT_IN_USE;
+	/* "ready to retire this host: X" becomes "still in use: X, but ..." */
+	if (!strncmp(f->why, ready, sizeof(ready) - 1)) {
+		memmove(f->why + 14, f->why + sizeof(ready) - 1,
+			strlen(f->why) - (sizeof(ready) - 1) + 1);
+		memcpy(f->why, "still in use: ", 14);
+	}
+}
+
+void verdict_with_dns(struct finding *f, const struct dns_clock *c, const struct dns_look *look,
+		      int64_t now)
+{
+	char ttl[FORMAT_BUF], left[FORMAT_BUF];
+	int64_t at = dns_clock_ready_at(c);
+
+	f->dns_checked = true;
+	f->dns = *look;
+	f->dns_ready_at = at;
+	f->dns_clean_since = c->clean_since;
+	f->dns_ttl = c->ttl;
+	if (f->v.status == VERDICT_UNKNOWN)
+		return;
+	if (look->status == DNS_STATUS_OLD) {
+		not_ready(f);
+		append(f, "; DNS still names this host: %s", look->problem);
+	} else if (look->status == DNS_STATUS_UNKNOWN) {
+		if (f->v.status == VERDICT_READY) {
+			f->v.status = VERDICT_UNKNOWN;
+			f->trouble = true;
+		}
+		append(f, "; DNS could not be checked: %s", look->problem);
+	} else if (now < at) {
+		not_ready(f);
+		if (f->v.ready_in < at - now)
+			f->v.ready_in = at - now;
+		append(f, "; DNS is clean, but resolvers may keep an old answer for its TTL (%s): "
+		       "ready for DNS in %s", format_duration(c->ttl, ttl, sizeof(ttl)),
+		       format_duration((uint64_t)(at - now), left, sizeof(left)));
+	} else {
+		append(f, "; DNS clean for %s (its TTL %s)",
+		       format_duration((uint64_t)(now - c->clean_since), left, sizeof(left)),
+		       format_duration(c->ttl, ttl, sizeof(ttl)));
+	}
 }

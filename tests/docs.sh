@@ -36,7 +36,7 @@ grep -q '^As root' "$src/README" && ok "the README says the quick start runs as 
 	not_ok "the README says the quick start runs as root"
 if [ -r /usr/share/bash-completion/bash_completion ]; then
 	got=$(bash -c ". /usr/share/bash-completion/bash_completion; . '$src/scripts/redirect.bash-completion'
-		COMP_WORDS=('$redirect' enable --d); COMP_CWORD=2; COMP_LINE='redirect enable --d'; COMP_POINT=\${#COMP_LINE}
+		COMP_WORDS=('$redirect' enable --dr); COMP_CWORD=2; COMP_LINE='redirect enable --dr'; COMP_POINT=\${#COMP_LINE}
 		_redirect; echo \"\${COMPREPLY[*]}\"")
 	[ "$got" = "--dry-run" ] && ok "bash completion asks the tool for enable's options" ||
 		not_ok "bash completion asks the tool for enable's options" "got: $got"

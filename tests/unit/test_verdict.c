@@ -2,6 +2,7 @@
 /* When the old host can go, with the clock as an argument: no sleeps. */
 #include "unit.h"
 
+#include "dns_survey.h"
 #include "verdict.h"
 
 #define DAY 86400
@@ -289,6 +290,80 @@ static void warns_of_a_full_set(void **state)
 	assert_null(strstr(f.why, "full"));
 }
 
+/* ---- the resolvers' clock (check --domain) ---- */
+
+static struct dns_look look_of(int status, uint32_t old_ttl, uint32_t answer_ttl)
+{
+	struct dns_look l = { .status = status, .old_ttl = old_ttl, .answer_ttl = answer_ttl };
+
+	snprintf(l.problem, sizeof(l.problem), "%s", status == DNS_STATUS_OLD ?
+		 "ns2.example.org (192.0.2.54, serial 1) still answers mail.example.org A "
+		 "203.0.113.1" : "");
+	return l;
+}
+
+static void dns_clock(void **state)
+{
+	struct dns_clock c = { .ndomains = 1 };
+	struct dns_look l;
+
+	l = look_of(DNS_STATUS_OLD, 3600, 3600);
+	dns_clock_note(&c, &l, T0);
+	assert_int_equal(dns_clock_ready_at(&c), 0);		/* not clean: no end in sight */
+	l = look_of(DNS_STATUS_OLD, 600, 600);			/* a lower TTL later ... */
+	dns_clock_note(&c, &l, T0 + 100);
+	assert_int_equal(c.ttl, 3600);				/* ... the 1h answer may live on */
+	l = look_of(DNS_STATUS_NEW, 0, 300);
+	dns_clock_note(&c, &l, T0 + 200);
+	assert_int_equal(c.clean_since, T0 + 200);
+	assert_int_equal(dns_clock_ready_at(&c), T0 + 200 + 3600);
+	dns_clock_note(&c, &l, T0 + 900);			/* still clean: the clock keeps its start */
+	assert_int_equal(c.clean_since, T0 + 200);
+	l = look_of(DNS_STATUS_UNKNOWN, 0, 0);			/* a server silent: changes nothing */
+	dns_clock_note(&c, &l, T0 + 1000);
+	assert_int_equal(c.clean_since, T0 + 200);
+	assert_string_equal(c.status, "unknown");
+	l = look_of(DNS_STATUS_OLD, 60, 60);			/* old again: start over */
+	dns_clock_note(&c, &l, T0 + 2000);
+	assert_int_equal(c.clean_since, 0);
+	/* never seen old: the answers' own TTL stands in */
+	memset(&c, 0, sizeof(c));
+	l = look_of(DNS_STATUS_NEW, 0, 300);
+	dns_clock_note(&c, &l, T0);
+	assert_int_equal(dns_clock_ready_at(&c), T0 + 300);
+}
+
+static void says_dns_holds_it_back(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + 10 * DAY);
+	struct dns_clock c = { .ndomains = 1 };
+	struct dns_look l = look_of(DNS_STATUS_OLD, 600, 600);
+	struct finding f;
+
+	seen(s, "203.0.113.10", 25, 8 * DAY);
+	judged(s, &f);
+	dns_clock_note(&c, &l, s->now);
+	verdict_with_dns(&f, &c, &l, s->now);
+	assert_int_equal(f.v.status, VERDICT_IN_USE);
+	assert_string_equal(f.why, "still in use: nothing redirected for 8d (7d required); DNS "
+			    "still names this host: ns2.example.org (192.0.2.54, serial 1) still "
+			    "answers mail.example.org A 203.0.113.1");
+	/* clean for 4 minutes of a 10-minute TTL */
+	l = look_of(DNS_STATUS_NEW, 0, 600);
+	dns_clock_note(&c, &l, s->now - 240);
+	judged(s, &f);
+	verdict_with_dns(&f, &c, &l, s->now);
+	assert_int_equal(f.v.status, VERDICT_IN_USE);
+	assert_int_equal(f.v.ready_in, 360);
+	assert_non_null(strstr(f.why, "resolvers may keep an old answer for its TTL (10m): ready "
+				      "for DNS in 6m"));
+	/* counters ready, DNS not to be asked: cannot tell */
+	l = look_of(DNS_STATUS_UNKNOWN, 0, 0);
+	judged(s, &f);
+	verdict_with_dns(&f, &c, &l, s->now);
+	assert_int_equal(f.v.status, VERDICT_UNKNOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +381,8 @@ int main(void)
 		cmocka_unit_test(warns_of_one_client_unanswered),
 		cmocka_unit_test(says_forwarding_off),
 		cmocka_unit_test(warns_of_a_full_set),
+		cmocka_unit_test(dns_clock),
+		cmocka_unit_test(says_dns_holds_it_back),
 	};
 
 	return RUN_TAP(tests);
