@@ -15,8 +15,8 @@ struct nftnl_set_elem;
 struct nftnl_rule;
 struct nftnl_obj;
 
-/* Hook priorities, as nft names them: dstnat, srcnat, filter. */
-enum { PRIO_DSTNAT = -100, PRIO_SRCNAT = 100, PRIO_FILTER = 0 };
+/* Hook priorities, as nft names them: raw, dstnat, srcnat, filter. */
+enum { PRIO_RAW = -300, PRIO_DSTNAT = -100, PRIO_SRCNAT = 100, PRIO_FILTER = 0 };
 
 /* Objects of table inet TABLE_NAME, by name only: what a delete or a flush needs. */
 struct nftnl_table *table_new(void);

@@ -45,6 +45,8 @@ enum chain_id {
 	CHAIN_FORWARD,
 	CHAIN_INPUT,		/* the tunnel's UDP guard; NEW: what comes through it */
 	CHAIN_OUTPUT,		/* NEW: the bytes of replies */
+	CHAIN_RAW_PREROUTING,	/* the tunnel: its UDP from the other end untracked */
+	CHAIN_RAW_OUTPUT,	/* ... and to it */
 	CHAIN_COUNT
 };
 
@@ -118,6 +120,7 @@ struct table_view {
 	unsigned int nforeign;
 	struct foreign foreign[VIEW_MAX_FOREIGN];
 	bool overflow;			/* more foreign objects than these: replace the table */
+	uint64_t attempts;		/* what our attempt counters hold: 0, nothing redirected */
 };
 
 /* Our chains and sets as redirect makes them, for comparing their shapes (nft.c). */
@@ -159,6 +162,8 @@ enum rule_kind {
 	RULE_ARRIVE,		/* NEW: a new connection out of the tunnel */
 	RULE_COUNT,		/* NEW: count the attempt and mark it */
 	RULE_SKIP_PEER,		/* NEW: OLD's own probe through the tunnel is no client */
+	RULE_NOTRACK_IN,	/* the tunnel's UDP needs no conntrack entry (two per */
+	RULE_NOTRACK_OUT,	/* redirected connection otherwise, each never answered) */
 };
 
 struct planned_rule {

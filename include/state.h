@@ -65,6 +65,7 @@ struct state {
 	struct history history;
 	char reported[12];	/* what `check --quiet` last spoke of: a verdict or "disabled" */
 	bool tunnel;		/* a tunnel link of ours may exist: disable removes it */
+	bool restored;		/* put back after a flush: flows may predate its counters */
 	struct dns_clock dns;
 };
 

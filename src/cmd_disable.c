@@ -197,12 +197,25 @@ static int finish(struct session *ss)
 	return EXIT_DONE;
 }
 
+/*
+ * Whether a redirected session can be open: only if something was ever
+ * redirected. Our attempt counters say so, unless the table was put back
+ * after a flush (its flows are older than its counters) or the state lost.
+ * Saves walking the whole conntrack hash when nothing was (a large one on
+ * a busy host): disable costs what nft delete table does.
+ */
+static bool may_be_open(const struct session *ss)
+{
+	return ss->view.attempts || ss->state.restored || ss->state.draining ||
+	       ss->salvaged != SALVAGE_NONE || !ss->state.enabled;
+}
+
 static int disable(struct session *ss, const struct disable_args *a)
 {
 	struct errmsg e = { "" };
 	unsigned int open = 0;
 
-	if (!a->now && ss->view.exists && ct_count_open(&open, &e))
+	if (!a->now && ss->view.exists && may_be_open(ss) && ct_count_open(&open, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	if (!open)
 		return finish(ss);

@@ -411,6 +411,7 @@ int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
 	if (err || ss->dir.fd < 0)
 		return err;
 	ss->state.enabled = ss->state.pending = ss->state.draining = ss->state.tunnel = false;
+	ss->state.restored = false;
 	ss->state.since = 0;
 	return state_write(&ss->dir, &ss->state, e);
 }

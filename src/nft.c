@@ -557,6 +557,16 @@ static int set_view_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+static void note_counter(struct table_view *view, struct nftnl_obj *o)
+{
+	const char *name = NFT_STR(nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+	size_t n = strlen(name);
+
+	snprintf(view->counters[view->ncounters++], COUNTER_NAME_MAX, "%s", name);
+	if (n > 9 && !strcmp(name + n - 9, "_attempts"))
+		view->attempts += nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+}
+
 static int object_view_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct table_view *view = data;
@@ -573,8 +583,7 @@ static int object_view_cb(const struct nlmsghdr *nlh, void *data)
 		add_foreign(view, OP_OBJ, nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE),
 			    NFT_STR(nftnl_obj_get_str(o, NFTNL_OBJ_NAME)), false);
 	else if (view->ncounters < VIEW_MAX_COUNTERS)
-		snprintf(view->counters[view->ncounters++], COUNTER_NAME_MAX, "%s",
-			 NFT_STR(nftnl_obj_get_str(o, NFTNL_OBJ_NAME)));
+		note_counter(view, o);
 	else
 		view->overflow = true;
 	nftnl_obj_free(o);

@@ -30,6 +30,8 @@ const char *const chain_names[CHAIN_COUNT] = {
 	[CHAIN_FORWARD] = "forward",
 	[CHAIN_INPUT] = "input",
 	[CHAIN_OUTPUT] = "output",
+	[CHAIN_RAW_PREROUTING] = "raw_prerouting",
+	[CHAIN_RAW_OUTPUT] = "raw_output",
 };
 
 const char *const set_names[SET_COUNT] = {

@@ -17,6 +17,12 @@ static void tunnel_rule_text(const struct spec *spec, const struct planned_rule 
 	char addr[ADDRESS_STRLEN];
 
 	switch (p->kind) {
+	case RULE_NOTRACK_IN:
+	case RULE_NOTRACK_OUT:
+		snprintf(buf, len, "udp dport %d %s %s %s notrack", TUNNEL_PORT,
+			 peer->family == AF_INET ? "ip" : "ip6",
+			 p->kind == RULE_NOTRACK_IN ? "saddr" : "daddr", address_str(peer, addr));
+		break;
 	case RULE_VXLAN_GUARD:
 		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s saddr != %s counter drop",
 			 TUNNEL_PORT,
@@ -231,6 +237,10 @@ static const char *chain_header(enum chain_id id)
 		return "\t\ttype filter hook input priority filter; policy accept;\n";
 	case CHAIN_OUTPUT:
 		return "\t\ttype filter hook output priority filter; policy accept;\n";
+	case CHAIN_RAW_PREROUTING:
+		return "\t\ttype filter hook prerouting priority raw; policy accept;\n";
+	case CHAIN_RAW_OUTPUT:
+		return "\t\ttype filter hook output priority raw; policy accept;\n";
 	default:
 		return "";
 	}

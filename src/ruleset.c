@@ -51,6 +51,8 @@ unsigned int chains_needed(const struct spec *spec)
 		m |= 1U << CHAIN_POSTROUTING;
 	if (spec->keep_client_address)
 		m |= 1U << CHAIN_INPUT;
+	if (spec_tunnel(spec))
+		m |= 1U << CHAIN_RAW_PREROUTING | 1U << CHAIN_RAW_OUTPUT;
 	return m;
 }
 
@@ -100,6 +102,12 @@ struct nftnl_chain *ruleset_chain(enum chain_id id)
 		break;
 	case CHAIN_OUTPUT:
 		chain_hook(c, "filter", NF_INET_LOCAL_OUT, PRIO_FILTER);
+		break;
+	case CHAIN_RAW_PREROUTING:
+		chain_hook(c, "filter", NF_INET_PRE_ROUTING, PRIO_RAW);
+		break;
+	case CHAIN_RAW_OUTPUT:
+		chain_hook(c, "filter", NF_INET_LOCAL_OUT, PRIO_RAW);
 		break;
 	default:
 		break;
@@ -490,6 +498,33 @@ static struct nftnl_rule *vxlan_guard_rule(const struct spec *spec)
 	return r;
 }
 
+/*
+ * udp dport 4789 ip saddr PEER notrack (raw prerouting), ip daddr PEER
+ * (raw output): each redirected connection's outer UDP would make two
+ * conntrack entries, one per direction (each its own source port), never
+ * answered; the guard in input is stateless.
+ */
+static struct nftnl_rule *notrack_rule(const struct spec *spec, enum chain_id chain)
+{
+	const struct address *peer = tunnel_peer(spec);
+	const uint16_t port = htons(TUNNEL_PORT);
+	struct nftnl_rule *r = rule_new(chain);
+
+	e_meta(r, NFT_META_L4PROTO, NFT_REG_1);
+	e_cmp_u8(r, IPPROTO_UDP);
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	e_cmp(r, &port, sizeof(port));
+	match_nfproto(r, peer->family);
+	if (chain == CHAIN_RAW_PREROUTING)
+		load_saddr(r, peer->family);
+	else
+		e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, peer->family == AF_INET ? 16 : 24,
+			  peer->family == AF_INET ? 4 : 16, NFT_REG_1);
+	e_cmp(r, &peer->in, peer->family == AF_INET ? 4 : 16);
+	expr_add(r, "notrack");
+	return r;
+}
+
 /* iifname|oifname "TUNNEL" ct mark & BIT != BIT drop */
 static struct nftnl_rule *tunnel_guard_rule(uint32_t ifname_key)
 {
@@ -599,6 +634,8 @@ static struct nftnl_rule *rule_build(const struct spec *spec, const struct plann
 	case RULE_MASQUERADE: return masquerade_rule();
 	case RULE_TRAFFIC: return traffic_rule(p->chain);
 	case RULE_VXLAN_GUARD: return vxlan_guard_rule(spec);
+	case RULE_NOTRACK_IN: return notrack_rule(spec, CHAIN_RAW_PREROUTING);
+	case RULE_NOTRACK_OUT: return notrack_rule(spec, CHAIN_RAW_OUTPUT);
 	case RULE_TUNNEL_GUARD_IN: return tunnel_guard_rule(NFT_META_IIFNAME);
 	case RULE_TUNNEL_GUARD_OUT: return tunnel_guard_rule(NFT_META_OIFNAME);
 	case RULE_CLAMP_INTO: return clamp_into_rule();
@@ -670,8 +707,11 @@ static unsigned int plan_old(const struct spec *spec, struct planned_rule *out)
 				plan_push(out, &n, CHAIN_FORWARD, RULE_CLAMP_OUT, families[i]);
 	}
 	plan_counting(spec, CHAIN_FORWARD, CHAIN_FORWARD, out, &n);
-	if (spec->keep_client_address)
+	if (spec->keep_client_address) {
 		plan_push(out, &n, CHAIN_INPUT, RULE_VXLAN_GUARD, 0);
+		plan_push(out, &n, CHAIN_RAW_PREROUTING, RULE_NOTRACK_IN, 0);
+		plan_push(out, &n, CHAIN_RAW_OUTPUT, RULE_NOTRACK_OUT, 0);
+	}
 	return n;
 }
 
@@ -685,6 +725,8 @@ static unsigned int plan_new(const struct spec *spec, struct planned_rule *out)
 	unsigned int i, n = 0;
 
 	plan_push(out, &n, CHAIN_INPUT, RULE_VXLAN_GUARD, 0);
+	plan_push(out, &n, CHAIN_RAW_PREROUTING, RULE_NOTRACK_IN, 0);
+	plan_push(out, &n, CHAIN_RAW_OUTPUT, RULE_NOTRACK_OUT, 0);
 	plan_push(out, &n, CHAIN_INPUT, RULE_FAST, 0);
 	for (i = 0; i < 2; i++)
 		plan_push(out, &n, CHAIN_INPUT, RULE_ARRIVE, families[i]);

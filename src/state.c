@@ -253,6 +253,8 @@ int state_format(const struct state *st, char *buf, size_t len)
 			  st->history.observed_at, st->history.observed_connections);
 	if (!err && st->tunnel)
 		err = put(buf, len, &used, "tunnel yes\n");
+	if (!err && st->restored)
+		err = put(buf, len, &used, "restored yes\n");
 	if (!err && st->reported[0])
 		err = put(buf, len, &used, "reported %s\n", st->reported);
 	if (!err)
@@ -409,6 +411,8 @@ static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 		return parse_bool(v, &st->spec.masquerade);
 	if (!strcmp(key, "tunnel"))
 		return parse_bool(v, &st->tunnel);
+	if (!strcmp(key, "restored"))
+		return parse_bool(v, &st->restored);
 	if (!strcmp(key, "keep_client_address"))
 		return parse_bool(v, &st->spec.keep_client_address);
 	if (!strcmp(key, "max_sources")) {

@@ -79,12 +79,14 @@ redirect enable --to $NEW4 --no-probe >/dev/null
 table=$(our_table)
 cp "$STATE/state" "$WORK/state.good"
 printf 'version 1\nenabled yes\nto 127.0.0.1\n' >"$STATE/state"
-out=$(redirect disable 2>&1)
-is "a damaged state file stops disable (exit 1)" "$?" 1
+out=$(redirect stats 2>&1)
+is "a damaged state file stops stats (exit 1)" "$?" 1
 like "... with the file named and the line" "$out" "state file $STATE/state is damaged.*line 3"
 out=$(redirect enable --to $NEW4 --no-probe 2>&1)
 is "... and enable" "$?" 1
+out=$(redirect restore 2>&1)
+is "... and restore" "$?" 1
 is "... and the table is untouched" "$(our_table)" "$table"
 cp "$WORK/state.good" "$STATE/state"
 redirect disable >/dev/null
-is "with the state repaired, disable works" "$?" 0
+is "with the state repaired, disable works (damage.sh: and without)" "$?" 0

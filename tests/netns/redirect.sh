@@ -68,6 +68,19 @@ sleep 1
 out=$(redirect disable 2>&1)
 is "once it has closed, disable finishes: exit 0" "$?" 0
 
+# A session older than the table's counters (a flush, then restore): disable
+# still sees it and waits, though the counters say nothing was redirected.
+redirect enable --to $NEW4 --no-probe >/dev/null 2>&1
+session_open older $OLD4 587
+session_hear older >/dev/null
+in_old nft delete table inet mail_redirect
+redirect restore >/dev/null
+out=$(redirect disable --wait 1 2>&1)
+is "after a flush and restore, disable still waits for the older session (exit 4)" "$?" 4
+like "... naming it" "$out" "1 session is still open"
+session_close older
+redirect disable --now >/dev/null
+
 # Without masquerade NEW sees the client itself (and routes back via OLD).
 redirect enable --to $NEW4 --to $NEW6 --no-masquerade --no-probe >/dev/null
 is "--no-masquerade: NEW sees the IPv4 client" "$(banner $OLD4 25)" "220 new $CLIENT4"

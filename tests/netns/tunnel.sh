@@ -140,6 +140,11 @@ is "... from the client's own addresses" \
 json=$(redirect stats --json)
 is "OLD's stats say the client's address is kept" "$(jq '.keep_client_address' <<<"$json")" true
 is "... and the tunnel is up" "$(jq '.tunnel' <<<"$json")" true
+is "both tables are as redirect installs them (no drift)" \
+	"$(jq .drift <<<"$json") $(redirect_new stats --json | jq .drift)" "false false"
+is "the tunnel's UDP leaves no conntrack entry on OLD (notrack)" \
+	"$(in_old conntrack -L -p udp --dport 4789 2>/dev/null | wc -l)" 0
+is "... nor on NEW" "$(in_new conntrack -L -p udp --dport 4789 2>/dev/null | wc -l)" 0
 
 # ---- nothing else gets in through the tunnel ----
 # A VXLAN link of the client's own, claiming OLD's tunnel address.
