@@ -71,10 +71,10 @@ int nft_dump_elems(struct nft_sock *s, const char *set, nft_elem_cb cb, void *da
 		   struct errmsg *e);
 
 /* The rules of one chain (NULL: every chain) of any table (NULL: every one), in order. */
-struct nlmsghdr;
-typedef int (*nft_msg_cb)(const struct nlmsghdr *nlh, void *data);
+struct nftnl_rule;
+typedef void (*nft_rule_cb)(const struct nftnl_rule *r, void *data);
 int nft_dump_rules(struct nft_sock *s, uint32_t family, const char *table, const char *chain,
-		   nft_msg_cb cb, void *data, struct errmsg *e);
+		   nft_rule_cb cb, void *data, struct errmsg *e);
 
 /* Every chain of every table and family: for the forward-drop pre-flight. */
 typedef void (*nft_chain_cb)(struct nftnl_chain *c, void *data);

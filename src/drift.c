@@ -94,8 +94,9 @@ static void want_rule(struct rules *rs, const struct nftnl_rule *r)
 	rs->want[id][rs->nwant[id]++] = must(strdup(text));
 }
 
-static void compare_rule(struct rules *rs, const struct nftnl_rule *r)
+static void compare_rule(const struct nftnl_rule *r, void *data)
 {
+	struct rules *rs = data;
 	char text[RULE_TEXT_MAX];
 	const char *chain = NFT_STR(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
 	int id = index_of(chain_names, CHAIN_COUNT, chain);
@@ -110,26 +111,10 @@ static void compare_rule(struct rules *rs, const struct nftnl_rule *r)
 		      "installs", chain, n + 1, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE));
 }
 
-static int rule_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct rules *rs = data;
-	struct nftnl_rule *r;
-
-	if (!nft_is_reply(nlh, NFT_MSG_NEWRULE))
-		return 0;
-	r = nftnl_rule_alloc();
-	if (!r)
-		return -ENOMEM;
-	if (nftnl_rule_nlmsg_parse(nlh, r) == 0)
-		compare_rule(rs, r);
-	nftnl_rule_free(r);
-	return 0;
-}
-
 static int compare_rules(struct nft_sock *nft, struct rules *rs, struct errmsg *e)
 {
 	unsigned int id;
-	int err = nft_dump_rules(nft, NFPROTO_INET, TABLE_NAME, NULL, rule_cb, rs, e);
+	int err = nft_dump_rules(nft, NFPROTO_INET, TABLE_NAME, NULL, compare_rule, rs, e);
 
 	for (id = 0; !err && id < CHAIN_COUNT; id++)
 		if (rs->seen[id] < rs->nwant[id])

@@ -285,31 +285,22 @@ static void found_remedy(struct walk *w, const struct nftnl_rule *r, const struc
 }
 
 /* Rules come in order; the last one of the base chain decides drops_at_end. */
-static int look_at_rule(const struct nlmsghdr *nlh, void *data)
+static void look_at_rule(const struct nftnl_rule *r, void *data)
 {
 	struct walk *w = data;
 	struct rule_shape shape = { false };
-	struct nftnl_rule *r;
 
-	if (!nft_is_reply(nlh, NFT_MSG_NEWRULE))
-		return 0;
-	r = nftnl_rule_alloc();
-	if (!r)
-		return -ENOMEM;
-	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
-		nftnl_expr_foreach(r, look_at_expr, &shape);
-		w->lets_through |= lets_through(w, &shape);
-		w->xt |= shape.xt;
-		if (shape.jump[0])
-			follow(w, shape.jump);
-		found_remedy(w, r, &shape);
-		/* unconditional: nothing but counter, log and the verdict */
-		if (w->in_base)
-			w->drops_at_end = shape.drops && shape.others == 0 && shape.exprs <= 3 &&
-					  !shape.ct_mark && !shape.ct_dnat;
-	}
-	nftnl_rule_free(r);
-	return 0;
+	/* libnftnl takes the rule as not const, though it only reads it */
+	nftnl_expr_foreach((struct nftnl_rule *)r, look_at_expr, &shape);
+	w->lets_through |= lets_through(w, &shape);
+	w->xt |= shape.xt;
+	if (shape.jump[0])
+		follow(w, shape.jump);
+	found_remedy(w, r, &shape);
+	/* unconditional: nothing but counter, log and the verdict */
+	if (w->in_base)
+		w->drops_at_end = shape.drops && shape.others == 0 && shape.exprs <= 3 &&
+				  !shape.ct_mark && !shape.ct_dnat;
 }
 
 static int walk_chains(struct nft_sock *nft, struct walk *w, struct errmsg *e)
@@ -556,37 +547,26 @@ static int look_at_mark_expr(struct nftnl_expr *e, void *data)
 	return 0;
 }
 
-static int mark_writer_cb(const struct nlmsghdr *nlh, void *data)
+static void mark_writer_cb(const struct nftnl_rule *r, void *data)
 {
 	struct preflight *pf = data;
 	struct mark_write w = { false, false };
-	struct nftnl_rule *r;
-	uint32_t family;
-	const char *table;
+	uint32_t family = nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY);
+	const char *table = NFT_STR(nftnl_rule_get_str(r, NFTNL_RULE_TABLE));
 
-	if (!nft_is_reply(nlh, NFT_MSG_NEWRULE))
-		return 0;
-	r = nftnl_rule_alloc();
-	if (!r)
-		return -ENOMEM;
-	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
-		family = nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY);
-		table = NFT_STR(nftnl_rule_get_str(r, NFTNL_RULE_TABLE));
-		if (!(family == NFPROTO_INET && !strcmp(table, TABLE_NAME)))
-			nftnl_expr_foreach(r, look_at_mark_expr, &w);
-		if (w.touches_bit)
-			preflight_add(pf, PF_WARN, "table %s %s, chain %s (handle %" PRIu64 ") writes "
-				      "the conntrack mark's bits 0x%08x that redirect uses: the flows "
-				      "it marks would be masqueraded, or miscounted. Let it keep them "
-				      "(a mask without them: ct mark set ct mark and 0x%08x or ..., "
-				      "or CONNMARK --set-xmark VALUE/MASK with MASK outside 0x%08x)",
-				      family_name(family), table,
-				      NFT_STR(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)),
-				      nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE), CT_MARK_ALL,
-				      ~CT_MARK_ALL, CT_MARK_ALL);
-	}
-	nftnl_rule_free(r);
-	return 0;
+	if (family == NFPROTO_INET && !strcmp(table, TABLE_NAME))
+		return;		/* ours: it writes those bits on purpose */
+	nftnl_expr_foreach((struct nftnl_rule *)r, look_at_mark_expr, &w);
+	if (w.touches_bit)
+		preflight_add(pf, PF_WARN, "table %s %s, chain %s (handle %" PRIu64 ") writes "
+			      "the conntrack mark's bits 0x%08x that redirect uses: the flows "
+			      "it marks would be masqueraded, or miscounted. Let it keep them "
+			      "(a mask without them: ct mark set ct mark and 0x%08x or ..., "
+			      "or CONNMARK --set-xmark VALUE/MASK with MASK outside 0x%08x)",
+			      family_name(family), table,
+			      NFT_STR(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)),
+			      nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE), CT_MARK_ALL,
+			      ~CT_MARK_ALL, CT_MARK_ALL);
 }
 
 int firewall_mark_writers(struct nft_sock *nft, struct preflight *pf, struct errmsg *e)

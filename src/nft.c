@@ -809,10 +809,32 @@ int nft_dump_chains(struct nft_sock *s, nft_chain_cb cb, void *data, struct errm
 	return dump_chains_of(s, any_chain_cb, &ctx, NFPROTO_UNSPEC, e);
 }
 
+struct rule_ctx {
+	nft_rule_cb cb;
+	void *data;
+};
+
+static int any_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rule_ctx *ctx = data;
+	struct nftnl_rule *r;
+
+	if (!nft_is_reply(nlh, NFT_MSG_NEWRULE))
+		return 0;
+	r = nftnl_rule_alloc();
+	if (!r)
+		return -ENOMEM;
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0)
+		ctx->cb(r, ctx->data);
+	nftnl_rule_free(r);
+	return 0;
+}
+
 int nft_dump_rules(struct nft_sock *s, uint32_t family, const char *table, const char *chain,
-		   nft_msg_cb cb, void *data, struct errmsg *e)
+		   nft_rule_cb cb, void *data, struct errmsg *e)
 {
 	static char buf[REQ_BUF_SIZE];
+	struct rule_ctx ctx = { cb, data };
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)family,
 						     NLM_F_REQUEST | NLM_F_DUMP, s->seq++);
 
@@ -820,7 +842,7 @@ int nft_dump_rules(struct nft_sock *s, uint32_t family, const char *table, const
 		mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
 	if (chain)
 		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
-	return dump_checked(s, buf, nlh, cb, data, "rules", e);
+	return dump_checked(s, buf, nlh, any_rule_cb, &ctx, "rules", e);
 }
 
 /* Any reply of the view dumps, routed to its parser by message type. */
