@@ -82,6 +82,7 @@ struct finding {
 	struct health health;
 	bool broken;			/* in use, and the redirect does not work */
 	bool trouble;			/* unknown because something is wrong */
+	bool role_new;			/* judged on NEW (redirect accept): the old host is elsewhere */
 	char why[1536];			/* one sentence, without the final full stop */
 	bool dns_checked;		/* check --domain asked the servers */
 	struct dns_look dns;		/* ... and found this */

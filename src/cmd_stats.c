@@ -668,6 +668,9 @@ static int render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_f
 		return s->installed && !s->state.draining ? EXIT_FAILED : EXIT_DONE;
 	prom_gauge(f, "redirect_enabled_since_seconds",
 		   "When the redirect was enabled, as a Unix time.", s->state.since);
+	prom_gauge(f, "redirect_accepting",
+		   "Whether this is the new server, taking the tunnel (redirect accept): 1, "
+		   "or the old one: 0.", s->state.spec.role == ROLE_NEW);
 	if (s->st.last_seen >= 0)
 		prom_gauge(f, "redirect_quiet_seconds",
 			   "Seconds since the last redirected connection of any service.",

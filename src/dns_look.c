@@ -33,20 +33,24 @@ void dns_look_from(const struct dns_report *r, struct dns_look *look)
 int dns_look_at(const char *const *domains, unsigned int n, const struct spec *spec,
 		struct dns_look *look, struct errmsg *e)
 {
-	static struct address old[HOST_ADDRESSES_MAX];
-	struct address new_[2];
+	static struct address here[HOST_ADDRESSES_MAX];
+	struct address other[2];
+	unsigned int nhere = host_addresses(true, true, here, HOST_ADDRESSES_MAX), nother = 0;
+	bool on_new = spec->role == ROLE_NEW;
 	struct dns_options o;
 	struct dns_report r;
 	int err;
 
+	/* on OLD, answers naming this host are old; on NEW, those naming --from are */
+	if (on_new ? spec->has_from4 : spec->has_to4)
+		other[nother++] = on_new ? spec->from4 : spec->to4;
+	if (on_new ? spec->has_from6 : spec->has_to6)
+		other[nother++] = on_new ? spec->from6 : spec->to6;
 	dns_options_init(&o);
-	o.old = old;
-	o.nold = host_addresses(true, true, old, HOST_ADDRESSES_MAX);
-	o.new_ = new_;
-	if (spec->has_to4)
-		new_[o.nnew++] = spec->to4;
-	if (spec->has_to6)
-		new_[o.nnew++] = spec->to6;
+	o.old = on_new ? other : here;
+	o.nold = on_new ? nother : nhere;
+	o.new_ = on_new ? here : other;
+	o.nnew = on_new ? nhere : nother;
 	err = dns_survey(domains, n, &o, &r, e);
 	if (!err)
 		dns_look_from(&r, look);

@@ -85,6 +85,10 @@ static unsigned int recent_sources(const struct stats *st, int64_t window)
 	return n;
 }
 
+/* The words of a ready verdict: on OLD it is this host that can go, on NEW the other one. */
+#define READY_HERE "ready to retire this host: "
+#define READY_OLD "ready to retire the old host: "
+
 static void explain(struct finding *f, const struct snapshot *s)
 {
 	char quiet[FORMAT_BUF], req[FORMAT_BUF], ready[FORMAT_BUF], ago[FORMAT_BUF];
@@ -92,10 +96,16 @@ static void explain(struct finding *f, const struct snapshot *s)
 
 	format_duration((uint64_t)f->v.quiet, quiet, sizeof(quiet));
 	format_duration((uint64_t)f->v.required, req, sizeof(req));
-	if (f->v.status == VERDICT_READY) {
+	if (f->v.status == VERDICT_READY && s->state.spec.role == ROLE_NEW) {
+		/* never "this host": here is where the mail now goes */
 		snprintf(f->why, sizeof(f->why),
-			 "ready to retire this host: nothing redirected for %s (%s required)",
-			 quiet, req);
+			 "%snothing has come through the tunnel for %s (%s required)",
+			 READY_OLD, quiet, req);
+		return;
+	}
+	if (f->v.status == VERDICT_READY) {
+		snprintf(f->why, sizeof(f->why), "%snothing redirected for %s (%s required)",
+			 READY_HERE, quiet, req);
 		return;
 	}
 	if (f->last_seen != NEVER && f->last_seen < f->v.required)
@@ -314,6 +324,7 @@ void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f
 	int64_t last_at = s->state.history.last_seen;
 
 	memset(f, 0, sizeof(*f));
+	f->role_new = s->state.spec.role == ROLE_NEW;
 	if (!s->state.enabled) {
 		verdict_unknown(f, s->state.draining ?
 				"nothing is enabled (a disabled redirect is draining)" :
@@ -386,19 +397,25 @@ static void append(struct finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* "ready to retire ...: X" becomes "still in use: X", when @prefix starts @why */
+static void unready_words(char *why, const char *prefix)
+{
+	static const char in_use[] = "still in use: ";
+	size_t len = strlen(prefix);
+
+	if (strncmp(why, prefix, len))
+		return;
+	memmove(why + sizeof(in_use) - 1, why + len, strlen(why) - len + 1);
+	memcpy(why, in_use, sizeof(in_use) - 1);
+}
+
 static void not_ready(struct finding *f)
 {
-	static const char ready[] = "ready to retire this host: ";
-
 	if (f->v.status != VERDICT_READY)
 		return;
 	f->v.status = VERDICT_IN_USE;
-	/* "ready to retire this host: X" becomes "still in use: X, but ..." */
-	if (!strncmp(f->why, ready, sizeof(ready) - 1)) {
-		memmove(f->why + 14, f->why + sizeof(ready) - 1,
-			strlen(f->why) - (sizeof(ready) - 1) + 1);
-		memcpy(f->why, "still in use: ", 14);
-	}
+	unready_words(f->why, READY_HERE);
+	unready_words(f->why, READY_OLD);
 }
 
 void verdict_with_dns(struct finding *f, const struct dns_clock *c, const struct dns_look *look,
@@ -416,7 +433,8 @@ void verdict_with_dns(struct finding *f, const struct dns_clock *c, const struct
 		return;
 	if (look->status == DNS_STATUS_OLD) {
 		not_ready(f);
-		append(f, "; DNS still names this host: %s", look->problem);
+		append(f, "; DNS still names %s: %s",
+		       f->role_new ? "the old host" : "this host", look->problem);
 	} else if (look->status == DNS_STATUS_UNKNOWN) {
 		if (f->v.status == VERDICT_READY) {
 			f->v.status = VERDICT_UNKNOWN;

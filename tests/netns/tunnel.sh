@@ -145,6 +145,14 @@ is "both tables are as redirect installs them (no drift)" \
 is "the tunnel's UDP leaves no conntrack entry on OLD (notrack)" \
 	"$(in_old conntrack -L -p udp --dport 4789 2>/dev/null | wc -l)" 0
 is "... nor on NEW" "$(in_new conntrack -L -p udp --dport 4789 2>/dev/null | wc -l)" 0
+# NEW is where the mail goes now: its quiet means the old host can go, never NEW
+like "NEW's metrics say it is the new server" "$(redirect_new stats --prometheus)" \
+	"redirect_accepting 1"
+like "... OLD's that it is not" "$(redirect stats --prometheus)" "redirect_accepting 0"
+sleep 2
+like "NEW's check, once quiet, says the old host can go, not this one" \
+	"$(redirect_new check --quiet-for 1s 2>&1)" \
+	"ready to retire the old host: nothing has come through the tunnel for"
 
 # ---- nothing else gets in through the tunnel ----
 # A VXLAN link of the client's own, claiming OLD's tunnel address.

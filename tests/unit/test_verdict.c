@@ -364,6 +364,27 @@ static void says_dns_holds_it_back(void **state)
 	assert_int_equal(f.v.status, VERDICT_UNKNOWN);
 }
 
+/* On NEW (redirect accept) the quiet says the other host can go, never this one. */
+static void says_which_host_on_the_new_server(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + 10 * DAY);
+	struct dns_clock c = { .ndomains = 1 };
+	struct dns_look l = look_of(DNS_STATUS_OLD, 600, 600);
+	struct finding f;
+
+	s->state.spec.role = ROLE_NEW;
+	seen(s, "203.0.113.10", 25, 8 * DAY);
+	assert_string_equal(judged(s, &f), "ready to retire the old host: nothing has come "
+			    "through the tunnel for 8d (7d required)");
+	assert_int_equal(f.v.status, VERDICT_READY);
+	dns_clock_note(&c, &l, s->now);
+	verdict_with_dns(&f, &c, &l, s->now);
+	assert_int_equal(f.v.status, VERDICT_IN_USE);
+	assert_string_equal(f.why, "still in use: nothing has come through the tunnel for 8d (7d "
+			    "required); DNS still names the old host: ns2.example.org (192.0.2.54, "
+			    "serial 1) still answers mail.example.org A 203.0.113.1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +404,7 @@ int main(void)
 		cmocka_unit_test(warns_of_a_full_set),
 		cmocka_unit_test(dns_clock),
 		cmocka_unit_test(says_dns_holds_it_back),
+		cmocka_unit_test(says_which_host_on_the_new_server),
 	};
 
 	return RUN_TAP(tests);
