@@ -535,6 +535,9 @@ int state_parse(const char *text, size_t len, struct state *st, struct errmsg *e
 		return err;
 	if (!c.seen_version)
 		return errmsg_set(e, -EINVAL, "no \"version 1\" line");
+	/* enable writes the two together: the MSS clamp is made from the MTU */
+	if (st->spec.keep_client_address && !st->spec.tunnel_mtu)
+		return errmsg_set(e, -EINVAL, "keep_client_address without its tunnel_mtu");
 	if (st->enabled)
 		return spec_finalize(&st->spec, e);
 	return 0;

@@ -122,6 +122,8 @@ static void damage(void **state)
 	expect_damaged("version 1\nsysctl net/ipv6/conf/eth0/disable_ipv6 0 1\n", "not a setting");
 	expect_damaged("version 1\nenabled\n", "key value");
 	expect_damaged("version 1\n to 198.51.100.2\n", "key value");
+	/* found by fuzz_state: written back, the MTU would read 0, which is refused */
+	expect_damaged("version 1\nkeep_client_address yes\n", "without its tunnel_mtu");
 }
 
 static void damage_binary(void **state)
