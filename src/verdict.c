@@ -96,7 +96,7 @@ static void explain(struct finding *f, const struct snapshot *s)
 
 	format_duration((uint64_t)f->v.quiet, quiet, sizeof(quiet));
 	format_duration((uint64_t)f->v.required, req, sizeof(req));
-	if (f->v.status == VERDICT_READY && s->state.spec.role == ROLE_NEW) {
+	if (f->v.status == VERDICT_READY && f->role_new) {
 		/* never "this host": here is where the mail now goes */
 		snprintf(f->why, sizeof(f->why),
 			 "%snothing has come through the tunnel for %s (%s required)",
@@ -414,8 +414,7 @@ static void not_ready(struct finding *f)
 	if (f->v.status != VERDICT_READY)
 		return;
 	f->v.status = VERDICT_IN_USE;
-	unready_words(f->why, READY_HERE);
-	unready_words(f->why, READY_OLD);
+	unready_words(f->why, f->role_new ? READY_OLD : READY_HERE);
 }
 
 void verdict_with_dns(struct finding *f, const struct dns_clock *c, const struct dns_look *look,

@@ -26,6 +26,17 @@ dns_zone spf example.net <<-EOF
 	ns A 127.0.0.1
 	@ TXT "v=spf1 ip4:$CLIENT4 ip6:$CLIENT6 -all"
 EOF
+zone_org() {	# zone_org SERIAL MAIL_A: the migrating domain, its MX host at MAIL_A
+	cat <<-EOF
+	\$TTL 60
+	@ SOA ns.example.org. hostmaster.example.org. $1 3600 600 86400 60
+	@ NS ns.example.org.
+	ns A 127.0.0.1
+	@ MX 10 mail.example.org.
+	mail A $2
+	EOF
+}
+zone_org 1 $NEW4 | dns_zone spf example.org
 dns_start spf
 mail_client_start
 old_before=$(host_state "$NS_OLD")
@@ -84,6 +95,17 @@ like "Dovecot logs the client's own IPv4 address" "$dlog" "imap-login: Info: Log
 like "... and its own IPv6 address" "$dlog" "pop3-login: Info: Login: .*rip=$CLIENT6"
 unlike "... no login ever from OLD's (only OLD's probe, which logs in to nothing)" \
 	"$(grep 'Login:' <<<"$dlog")" "rip=($OLD4|$OLD6|169\\.254\\.|fd6d:)"
+
+# ---- check --domain on NEW: the old answers are those naming OLD, not NEW ----
+out=$(redirect_new check --quiet-for 1s --domain example.org 2>&1)
+like "NEW's check --domain: an MX host on NEW's address is the new answer" "$out" \
+	"DNS is clean"
+unlike "... and DNS does not hold it back for naming NEW" "$out" "DNS still names"
+zone_org 2 $OLD4 | dns_zone spf example.org
+dns_reload spf example.org 2
+like "an MX host still on OLD's address holds NEW's check back, named as the old host's" \
+	"$(redirect_new check --quiet-for 1s --domain example.org 2>&1)" \
+	"DNS still names the old host: .*mail.example.org A $OLD4"
 
 # ---- the end: both hosts as before ----
 check "disable on OLD" redirect disable
