@@ -19,10 +19,10 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/set.h>
 
-#include "ct.h"
-#include "nft.h"
-#include "observe.h"
-#include "stats.h"
+#include "kernel/conntrack.h"
+#include "nft/transport.h"
+#include "core/observe.h"
+#include "core/aggregate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
-#include "parse.h"
+#include "lib/format.h"
+#include "lib/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

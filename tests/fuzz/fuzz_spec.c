@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe.h"
-#include "render.h"
-#include "ruleset.h"
-#include "state.h"
+#include "core/probe.h"
+#include "nft/render.h"
+#include "nft/ruleset.h"
+#include "core/state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

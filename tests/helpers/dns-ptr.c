@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 
-#include "dns_survey.h"
+#include "dns/survey.h"
 
 #define MAX 64
 

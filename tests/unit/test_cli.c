@@ -2,7 +2,7 @@
 /* Option tables: exact names, values, repeats, --help. */
 #include "unit.h"
 
-#include "cli.h"
+#include "cli/cli.h"
 
 enum { OPT_NAME, OPT_FLAG, OPT_MANY };
 

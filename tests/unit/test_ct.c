@@ -14,8 +14,8 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
 
-#include "ct.h"
-#include "ruleset.h"
+#include "kernel/conntrack.h"
+#include "nft/ruleset.h"
 
 static struct ct_flow parsed_marked(uint8_t state, uint32_t timeout_left, uint8_t proto,
 				    uint32_t mark)

@@ -10,8 +10,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 
-#include "dns.h"
-#include "dns_survey.h"
+#include "dns/codec.h"
+#include "dns/survey.h"
 
 /* ---- names ---- */
 

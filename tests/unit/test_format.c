@@ -2,7 +2,7 @@
 /* Human units. */
 #include "unit.h"
 
-#include "format.h"
+#include "lib/format.h"
 
 static void durations(void **state)
 {

@@ -4,7 +4,7 @@
 
 #include <errno.h>
 
-#include "parse.h"
+#include "lib/parse.h"
 
 static void expect_address_error(const char *in, const char *needle)
 {

@@ -8,9 +8,9 @@
 
 #include <linux/netfilter/nf_tables.h>
 
-#include "range.h"
-#include "render.h"
-#include "ruleset.h"
+#include "nft/range.h"
+#include "nft/render.h"
+#include "nft/ruleset.h"
 
 static struct spec make_spec(const char *const *args)
 {

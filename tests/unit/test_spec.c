@@ -2,7 +2,7 @@
 /* What enable is asked for: targets, services, excludes, as a whole. */
 #include "unit.h"
 
-#include "spec.h"
+#include "lib/spec.h"
 
 static void targets(void **state)
 {

@@ -2,9 +2,9 @@
 /* Aggregation, the last-seen history with an injected clock, and printing. */
 #include "unit.h"
 
-#include "history.h"
-#include "print.h"
-#include "stats.h"
+#include "core/history.h"
+#include "cli/print.h"
+#include "core/aggregate.h"
 
 static struct spec two_services(void)
 {

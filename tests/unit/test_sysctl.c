@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sysctl.h"
+#include "kernel/sysctl.h"
 
 static char root[64];
 

@@ -2,8 +2,8 @@
 /* When the old host can go, with the clock as an argument: no sleeps. */
 #include "unit.h"
 
-#include "dns_survey.h"
-#include "verdict.h"
+#include "dns/survey.h"
+#include "core/verdict.h"
 
 #define DAY 86400
 static const int64_t T0 = 1795000000;	/* enable */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_CORE_OBSERVE_H
+#define REDIRECT_CORE_OBSERVE_H
+
+#include <stdbool.h>
+
+#include "nft/transport.h"
+#include "core/state.h"
+#include "core/aggregate.h"
+
+/*
+ * Reads what the kernel knows about the redirect into @st (initialised
+ * with stats_init): counters, stale sources, open flows; and our table
+ * into @view. Without our table there (view->exists and ->ours) @st stays
+ * empty.
+ */
+int observe(struct nft_sock *nft, struct stats *st, struct table_view *view, struct errmsg *e);
+
+/* One stale-source element into @st (for the fuzzer). */
+struct nftnl_set_elem;
+void observe_element(struct nftnl_set_elem *el, int family, uint64_t set_timeout_ms,
+		     struct stats *st);
+
+/* One look at state and kernel, as stats and check take it. */
+struct snapshot {
+	struct state state;
+	bool installed;
+	bool tunnel_gone;	/* the table is there, the tunnel it needs is not */
+	unsigned int forwarding_off;	/* 1 IPv4, 2 IPv6: a family redirected, not forwarded */
+	bool drift;		/* our table is not what redirect installs */
+	char drift_what[320];	/* ... the first difference, in words */
+	struct stats st;	/* totals and sources sorted, last-seen filled in */
+	int64_t now;
+	unsigned int draining;	/* open flows of a disabled redirect */
+	bool locked;		/* the state lock is held: the caller may write, then unlock */
+	char unsaved[512];	/* why the state could not be written (a full disk), or "" */
+};
+
+/*
+ * Reads state and kernel and records last-seen times in the state file
+ * when the lock is free (a waiting disable may hold it: then this look
+ * records nothing). Leaves the lock held when it got it.
+ */
+struct rtnl_sock;
+int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock *rtnl,
+		  struct snapshot *s, struct errmsg *e);
+void snapshot_release(struct state_dir *dir, struct snapshot *s);
+
+/* Writes the snapshot's state; a failure goes to s->unsaved, not to the caller. */
+void snapshot_save(struct state_dir *dir, struct snapshot *s);
+
+/* What could not be saved, as a warning on stderr for @command; nothing when all was. */
+void snapshot_warn_unsaved(const struct snapshot *s, const char *command);
+
+#endif

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_LIB_SPEC_H
+#define REDIRECT_LIB_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/parse.h"
+
+#define SPEC_MAX_SERVICES 32
+#define SPEC_MAX_EXCLUDES 64
+#define SERVICE_NAME_MAX 16		/* "port-65535" and every known name fit */
+#define REMEMBER_DEFAULT (7 * 86400)
+#define MAX_SOURCES_DEFAULT 65536
+#define MAX_SOURCES_LIMIT (16U << 20)
+
+/* A TCP port we redirect, with the name shown in stats and counters. */
+struct service {
+	char name[SERVICE_NAME_MAX];
+	uint16_t port;
+};
+
+/*
+ * Which end of a migration this host is: OLD runs `enable` and sends the
+ * connections on, NEW runs `accept` and takes them through the tunnel.
+ */
+enum spec_role { ROLE_OLD, ROLE_NEW };
+
+/*
+ * What the administrator asked for: the whole input of `enable` (or of
+ * `accept`), and what the state file records. Normalised by
+ * spec_finalize() so that two specs asking for the same thing compare
+ * equal.
+ */
+struct spec {
+	enum spec_role role;
+	bool has_to4, has_to6;		/* OLD: the new server */
+	struct address to4, to6;
+	bool has_from4, has_from6;	/* NEW: the old server's addresses */
+	struct address from4, from6;
+	unsigned int nservices;
+	struct service services[SPEC_MAX_SERVICES];	/* sorted by port */
+	unsigned int nexcludes;
+	struct prefix excludes[SPEC_MAX_EXCLUDES];	/* in the given order */
+	uint64_t remember;				/* seconds */
+	uint32_t max_sources;		/* stale-source set size, per family */
+	bool masquerade;
+	bool keep_client_address;	/* OLD: through the tunnel, no masquerade */
+	unsigned int tunnel_mtu;	/* OLD: of the tunnel as enable made it (for MSS) */
+};
+
+void spec_init(struct spec *s);
+
+/*
+ * Whether @s redirects @family (AF_INET, AF_INET6), and to where. NEW
+ * takes both families through the tunnel: OLD's --to decides which come.
+ */
+static inline bool spec_uses(const struct spec *s, int family)
+{
+	if (s->role == ROLE_NEW)
+		return true;
+	return family == AF_INET ? s->has_to4 : s->has_to6;
+}
+
+static inline const struct address *spec_target(const struct spec *s, int family)
+{
+	return family == AF_INET ? &s->to4 : &s->to6;
+}
+
+/* --to: an IP literal a mail server can be; at most one per family. */
+int spec_add_target(struct spec *s, const char *arg, struct errmsg *e);
+
+/* --max-sources: 1024 to MAX_SOURCES_LIMIT entries per stale-source set. */
+int spec_set_max_sources(struct spec *s, const char *arg, struct errmsg *e);
+
+/* accept --from: an address of OLD; at most one per family. */
+int spec_add_from(struct spec *s, const char *arg, struct errmsg *e);
+
+/* Whether connections travel through the tunnel: on OLD with --keep-client-address, on NEW. */
+static inline bool spec_tunnel(const struct spec *s)
+{
+	return s->role == ROLE_NEW || s->keep_client_address;
+}
+
+/* --service: a known name, an alias, or a port; a comma list of those. */
+int spec_add_services(struct spec *s, const char *arg, struct errmsg *e);
+
+/* --exclude: a prefix whose sources are never redirected. */
+int spec_add_exclude(struct spec *s, const char *arg, struct errmsg *e);
+
+/* Checks what only the whole spec can tell and fills in the defaults. */
+int spec_finalize(struct spec *s, struct errmsg *e);
+
+bool spec_equal(const struct spec *a, const struct spec *b);
+
+/* The known services, for --help and the man page. */
+struct known_service {
+	const char *name;
+	uint16_t port;
+	bool is_default;
+	bool tls;		/* implicit TLS: the probe only connects */
+	const char *alias;
+	const char *greeting;	/* how a line of the server's greeting starts */
+	const char *goodbye;	/* what the probe says before it leaves */
+};
+extern const struct known_service known_services[];
+extern const unsigned int known_services_count;
+
+/* The known service on @port, or NULL. */
+const struct known_service *known_service_by_port(uint16_t port);
+
+/* "smtp, pop3, ...": every known name, in the table's order. */
+const char *known_service_names(char *buf, size_t len);
+
+/* Fills @svc for @port: its known name or "port-N". */
+void service_for_port(uint16_t port, struct service *svc);
+
+#endif

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * redirect accept, on NEW: its end of the tunnel that brings the
+ * redirected connections with the clients' own addresses, the return path
+ * of the replies, and a table that lets the tunnel in only from OLD and
+ * counts what comes through it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "kernel/host.h"
+#include "core/install.h"
+#include "core/preflight.h"
+#include "nft/render.h"
+#include "core/tunnel.h"
+
+enum { OPT_FROM, OPT_SERVICE, OPT_REMEMBER, OPT_FORCE, OPT_DRY_RUN };
+
+static const struct option_def accept_options[] = {
+	[OPT_FROM] = { "from", "ADDRESS",
+		"the old mail server's address it sends from; at most one IPv4 and one IPv6",
+		true },
+	[OPT_SERVICE] = { "service", "NAME|PORT",
+		"count these services instead of the default set (as enable has them)", true },
+	[OPT_REMEMBER] = { "remember", "DURATION",
+		"how long a client stays in the list of sources stats shows (default 7d)",
+		false },
+	[OPT_FORCE] = { "force", NULL,
+		"go on even when the pre-flight checks fail (every warning is still printed)",
+		false },
+	[OPT_DRY_RUN] = { "dry-run", NULL,
+		"have the kernel check the table, print it and the tunnel, change nothing",
+		false },
+	{ NULL, NULL, NULL, false },
+};
+
+static int cmd_accept(int argc, char **argv);
+
+const struct command command_accept = {
+	.name = "accept",
+	.run = cmd_accept,
+	.synopsis = "--from ADDRESS [--from ADDRESS] [--service NAME|PORT]... [--remember DURATION]\n"
+		    "                       [--force] [--dry-run]",
+	.summary = "on the new server: take redirected connections with their clients' addresses",
+	.description =
+		"Run on the new server before `redirect enable --keep-client-address` on the\n"
+		"old one. Makes this end of the tunnel (a VXLAN link to --from, UDP 4789), the\n"
+		"route that sends the replies back through it, and a table that lets the\n"
+		"tunnel in from --from only and counts what arrives per service. The mail\n"
+		"servers here see each client's own address. Nothing else on this host\n"
+		"changes its routes. `redirect disable` removes it all.",
+	.options = accept_options,
+};
+
+struct accept_args {
+	struct spec spec;
+	bool dry_run, force;
+};
+
+static int on_option(int index, const char *value, void *data, struct errmsg *e)
+{
+	struct accept_args *a = data;
+	int err = 0;
+
+	switch (index) {
+	case OPT_FROM: err = spec_add_from(&a->spec, value, e); break;
+	case OPT_SERVICE: err = spec_add_services(&a->spec, value, e); break;
+	case OPT_REMEMBER: err = parse_duration(value, &a->spec.remember, e); break;
+	case OPT_FORCE: a->force = true; break;
+	case OPT_DRY_RUN: a->dry_run = true; break;
+	}
+	if (err)
+		errmsg_prefix(e, "--%s", accept_options[index].name);
+	return err;
+}
+
+/* --from names the other host: one of ours would be a loop. */
+static int check_from_not_local(const struct spec *spec, struct errmsg *e)
+{
+	const struct address *from[2] = {
+		spec->has_from4 ? &spec->from4 : NULL, spec->has_from6 ? &spec->from6 : NULL,
+	};
+	char addr[ADDRESS_STRLEN];
+	int which, err = host_local_address(from, 2, &which);
+
+	if (err)
+		return errmsg_set(e, err, "cannot list this host's addresses: %s", strerror(-err));
+	if (which >= 0)
+		return errmsg_set(e, -EINVAL,
+				  "--from '%s' is an address of this host; give the old server's "
+				  "address (run accept on the new server)",
+				  address_str(from[which], addr));
+	return 0;
+}
+
+/* One end per host: a host that redirects is not also the end that accepts. */
+static int check_role(const struct session *ss, struct errmsg *e)
+{
+	if (ss->state.enabled && ss->state.spec.role == ROLE_OLD)
+		return errmsg_set(e, -EBUSY, "this host redirects its own mail connections "
+				  "(`redirect enable`); accept is for the new server. Run "
+				  "`redirect disable` here first if this host is now the new one");
+	return 0;
+}
+
+static void print_accepting(const struct spec *spec, const struct install_report *r,
+			    const struct tunnel *t)
+{
+	char local[ADDRESS_STRLEN], remote[ADDRESS_STRLEN], a4[ADDRESS_STRLEN],
+	     a6[ADDRESS_STRLEN];
+
+	printf("redirect: %s. The connections the old server %s redirects\n"
+	       "  arrive through the tunnel %s at %s and %s,\n"
+	       "  with each client's own address; the replies go back the same way.\n"
+	       "  This host's other traffic keeps its routes.\n",
+	       r->replaced ? "accepting, with new settings" : "accepting",
+	       address_str(&t->remote, remote), TUNNEL_IFNAME,
+	       address_str(tunnel_target(AF_INET), a4), address_str(tunnel_target(AF_INET6), a6));
+	printf("On the old server: redirect enable --to %s --keep-client-address\n",
+	       address_str(&t->local, local));
+	cli_report_mended(r);
+	printf("Watch what arrives with `redirect stats`; `redirect disable` removes it all.\n");
+	(void)spec;
+}
+
+static bool look_before_leaping(struct session *ss, const struct accept_args *a, FILE *info)
+{
+	static struct preflight pf;
+	struct errmsg e = { "" };
+
+	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, false, &pf, &e)) {
+		cli_fail(&command_accept, EXIT_FAILED, &e);
+		return false;
+	}
+	return cli_report_preflight(&command_accept, &pf, a->force, info);
+}
+
+static int dry_run(struct session *ss, const struct accept_args *a, const struct tunnel *t)
+{
+	struct errmsg e = { "" };
+	bool go = look_before_leaping(ss, a, stderr);
+
+	if (install_dry_run(ss, &a->spec, &e))
+		return cli_fail(&command_accept, EXIT_FAILED, &e);
+	printf("# redirect accept --dry-run: the kernel accepted this; nothing was changed.\n");
+	if (!go)
+		printf("# The pre-flight checks refused it (see above): accept would stop there.\n");
+	render_table(&a->spec, stdout);
+	tunnel_render(t, stdout);
+	return go ? EXIT_DONE : EXIT_FAILED;
+}
+
+static int accept_now(struct session *ss, const struct accept_args *a, const struct tunnel *t)
+{
+	struct install_report report;
+	struct errmsg e = { "" };
+
+	if (install_in_place(ss, &a->spec)) {
+		printf("redirect: already accepting with these settings; nothing changed.\n");
+		return EXIT_DONE;
+	}
+	if (!look_before_leaping(ss, a, stdout))
+		return EXIT_FAILED;
+	if (install_spec(ss, &a->spec, &report, &e))
+		return cli_fail(&command_accept, EXIT_FAILED, &e);
+	print_accepting(&a->spec, &report, t);
+	return EXIT_DONE;
+}
+
+static int run(struct session *ss, const struct accept_args *a)
+{
+	struct errmsg e = { "" };
+	struct tunnel t;
+
+	if (check_role(ss, &e) || tunnel_plan(&ss->rtnl, &a->spec, &t, &e))
+		return cli_fail(&command_accept, EXIT_FAILED, &e);
+	return a->dry_run ? dry_run(ss, a, &t) : accept_now(ss, a, &t);
+}
+
+static int cmd_accept(int argc, char **argv)
+{
+	struct accept_args a = { .dry_run = false };
+	struct errmsg e = { "" };
+	struct session ss;
+	int rc;
+
+	spec_init(&a.spec);
+	a.spec.role = ROLE_NEW;
+	rc = cli_parse(&command_accept, argc, argv, on_option, &a, &e);
+	if (rc)
+		return cli_parse_status(&command_accept, rc, &e);
+	if (spec_finalize(&a.spec, &e))
+		return cli_fail(&command_accept, EXIT_USAGE, &e);
+	rc = check_from_not_local(&a.spec, &e);
+	if (rc)
+		return cli_fail(&command_accept, rc == -EINVAL ? EXIT_USAGE : EXIT_FAILED, &e);
+	if (session_begin(&ss, globals.state_dir, a.dry_run ? 0 : SESSION_CREATE | SESSION_LOCK,
+			  cli_say_waiting, &command_accept, &e))
+		return cli_fail(&command_accept, EXIT_FAILED, &e);
+	rc = run(&ss, &a);
+	session_close(&ss);
+	return rc;
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * redirect check: can the old host go? For cron, systemd timers and
+ * monitoring. Exit 0 ready, 1 still in use, 2 usage error, 3 unknown.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "dns/codec.h"
+#include "core/dns_look.h"
+#include "lib/format.h"
+#include "core/observe.h"
+#include "cli/print.h"
+#include "core/session.h"
+#include "core/verdict.h"
+
+#define QUIET_FOR_DEFAULT (7 * 86400)
+
+enum { OPT_QUIET_FOR, OPT_DOMAIN, OPT_JSON, OPT_NAGIOS, OPT_QUIET };
+
+static const struct option_def check_options[] = {
+	[OPT_QUIET_FOR] = { "quiet-for", "DURATION",
+		"how long nothing must have been redirected (default 7d)", false },
+	[OPT_DOMAIN] = { "domain", "DOMAIN",
+		"also wait until no authoritative server of DOMAIN names this host, and its old "
+		"answers' TTL has passed (besides those enable --domain remembers); repeatable",
+		true },
+	[OPT_JSON] = { "json", NULL, "print one JSON object", false },
+	[OPT_NAGIOS] = { "nagios", NULL,
+		"print one line in the Nagios plugin format (OK ready, WARNING in use)", false },
+	[OPT_QUIET] = { "quiet", NULL,
+		"print only when the verdict changed since the last --quiet run, or on trouble",
+		false },
+	{ NULL, NULL, NULL, false },
+};
+
+static int cmd_check(int argc, char **argv);
+
+const struct command command_check = {
+	.name = "check",
+	.run = cmd_check,
+	.synopsis = "[--quiet-for DURATION] [--domain DOMAIN]... [--json | --nagios] [--quiet]",
+	.summary = "say whether the old host can be retired (for cron and monitoring)",
+	.description =
+		"Ready (exit 0) when no connection has been redirected for --quiet-for, the\n"
+		"redirect has been on at least that long, and no redirected session is open.\n"
+		"Otherwise in use (exit 1), with when the last connection came, from how many\n"
+		"sources, for which services, and the earliest it can be ready. Unknown (exit 3)\n"
+		"when nothing is enabled, the table is gone, or the kernel cannot be asked.\n"
+		"With domains (--domain, enable --domain), also not ready while an\n"
+		"authoritative server names this host, nor until the TTL of its old answers\n"
+		"has passed since DNS was first seen clean; unknown when DNS cannot be asked.",
+	.options = check_options,
+};
+
+struct check_args {
+	uint64_t quiet_for;
+	bool json, nagios, quiet;
+	char domains[STATE_DOMAINS_MAX][STATE_DOMAIN_LEN];
+	unsigned int ndomains;
+};
+
+static int add_domain(struct check_args *a, const char *value, struct errmsg *e)
+{
+	if (a->ndomains == STATE_DOMAINS_MAX)
+		return errmsg_set(e, -E2BIG, "more than %d domains", STATE_DOMAINS_MAX);
+	if (strlen(value) >= STATE_DOMAIN_LEN || dns_name_check(value, a->domains[a->ndomains], e))
+		return errmsg_set(e, -EINVAL, "--domain '%.60s' is no domain name", value);
+	a->ndomains++;
+	return 0;
+}
+
+static int on_option(int index, const char *value, void *data, struct errmsg *e)
+{
+	struct check_args *a = data;
+	int err = 0;
+
+	switch (index) {
+	case OPT_QUIET_FOR:
+		if ((err = parse_duration(value, &a->quiet_for, e)))
+			errmsg_prefix(e, "--quiet-for");
+		break;
+	case OPT_DOMAIN: err = add_domain(a, value, e); break;
+	case OPT_JSON: a->json = true; break;
+	case OPT_NAGIOS: a->nagios = true; break;
+	case OPT_QUIET: a->quiet = true; break;
+	}
+	return err;
+}
+
+/* ---- output ---- */
+
+static void print_dns_json(struct printer *p, const struct finding *f, int64_t now)
+{
+	static const char *const names[] = { "new", "old", "unknown" };
+
+	print_object_begin(p, "dns");
+	print_str(p, "status", NULL, names[f->dns.status]);
+	print_u64(p, "old_answers", NULL, f->dns.old_answers);
+	print_u64(p, "ttl_seconds", NULL, f->dns_ttl);
+	if (f->dns_clean_since)
+		print_u64(p, "clean_since", NULL, (uint64_t)f->dns_clean_since);
+	else
+		print_null(p, "clean_since", NULL);
+	print_u64(p, "ready_in_seconds", NULL, f->dns_ready_at > now ?
+		  (uint64_t)(f->dns_ready_at - now) : 0);
+	if (f->dns.problem[0])
+		print_str(p, "problem", NULL, f->dns.problem);
+	else
+		print_null(p, "problem", NULL);
+	print_object_end(p);
+}
+
+static void print_json(const struct finding *f, const struct snapshot *s)
+{
+	struct printer p;
+
+	printer_init(&p, stdout, true, false);
+	print_object_begin(&p, NULL);
+	print_str(&p, "status", NULL, verdict_name(f->v.status));
+	print_u64(&p, "quiet_seconds", NULL, (uint64_t)f->v.quiet);
+	print_u64(&p, "required_seconds", NULL, (uint64_t)f->v.required);
+	if (f->v.status != VERDICT_UNKNOWN) {
+		print_u64(&p, "ready_in_seconds", NULL, (uint64_t)f->v.ready_in);
+		print_ago(&p, "last_seen_seconds", NULL, f->last_seen);
+		print_u64(&p, "since", NULL, (uint64_t)s->state.since);
+		print_u64(&p, "sources", NULL, f->sources);
+		print_u64(&p, "open", NULL, f->v.open);
+		print_u64(&p, "connections", NULL, f->connections);
+		print_u64(&p, "attempts", NULL, s->st.attempts);
+		print_u64(&p, "answered", NULL, s->st.answered);
+		print_bool(&p, "broken", NULL, f->broken);
+	}
+	if (f->dns_checked)
+		print_dns_json(&p, f, s->now);
+	print_str(&p, "message", NULL, f->why);
+	print_object_end(&p);
+}
+
+/*
+ * Nagios: the exit statuses already mean OK, WARNING and UNKNOWN; a broken
+ * redirect is CRITICAL (2), which only --nagios says (elsewhere 2 is a
+ * usage error).
+ */
+static void print_nagios(const struct finding *f, const struct snapshot *s)
+{
+	static const char *const words[] = {
+		[VERDICT_READY] = "OK", [VERDICT_IN_USE] = "WARNING", [VERDICT_UNKNOWN] = "UNKNOWN",
+	};
+
+	printf("REDIRECT %s - %s", f->broken ? "CRITICAL" : words[f->v.status], f->why);
+	if (f->v.status != VERDICT_UNKNOWN)
+		printf(" | connections=%" PRIu64 ";; quiet_seconds=%" PRId64 ";%" PRId64 "; "
+		       "sources=%u;; open=%" PRIu64 ";; attempts=%" PRIu64 ";; answered=%" PRIu64
+		       ";;", f->connections, f->v.quiet, f->v.required, f->sources, f->v.open,
+		       s->st.attempts, s->st.answered);
+	if (f->v.status != VERDICT_UNKNOWN && f->dns_checked)
+		printf(" dns_old_answers=%u;;", f->dns.old_answers);
+	printf("\n");
+}
+
+enum { NAGIOS_CRITICAL = 2 };
+
+static int status_exit(const struct finding *f, bool nagios)
+{
+	if (f->broken)
+		return nagios ? NAGIOS_CRITICAL : EXIT_FAILED;
+	if (f->v.status == VERDICT_READY)
+		return EXIT_DONE;
+	return f->v.status == VERDICT_IN_USE ? EXIT_FAILED : EXIT_UNKNOWN;
+}
+
+/*
+ * --quiet: say it only when the verdict changed since the last --quiet run
+ * (so cron mails the news, once), and always when something is wrong.
+ */
+static bool worth_saying(struct snapshot *s, struct state_dir *dir, const struct finding *f)
+{
+	/* finer than the status: "nothing enabled" is news after trouble */
+	const char *now = f->v.status == VERDICT_UNKNOWN && !f->trouble ? "disabled" :
+			  verdict_name(f->v.status);
+	bool changed = strcmp(s->state.reported, now) != 0;
+
+	if (changed && s->locked) {
+		snprintf(s->state.reported, sizeof(s->state.reported), "%s", now);
+		snapshot_save(dir, s);
+	}
+	return changed || f->trouble || f->broken;
+}
+
+static int report(const struct check_args *a, struct finding *f, struct snapshot *s,
+		  struct state_dir *dir)
+{
+	if (a->json)
+		print_json(f, s);
+	else if (a->nagios)
+		print_nagios(f, s);
+	else if (!a->quiet || worth_saying(s, dir, f))
+		printf("redirect: %s.\n", f->why);
+	return status_exit(f, a->nagios);
+}
+
+/* The state's domains and this run's, each once. */
+static unsigned int all_domains(const struct check_args *a, const struct dns_clock *c,
+				const char **out)
+{
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < c->ndomains; i++)
+		out[n++] = c->domains[i];
+	for (i = 0; i < a->ndomains && n < 2 * STATE_DOMAINS_MAX; i++) {
+		for (j = 0; j < n && !dns_name_equal(out[j], a->domains[i]); j++)
+			;
+		if (j == n)
+			out[n++] = a->domains[i];
+	}
+	return n;
+}
+
+/*
+ * DNS as well as the counters: the clock moves only with the lock (so cron
+ * runs build it); a run without it judges on a copy.
+ */
+static void check_dns(const struct check_args *a, struct snapshot *s, struct state_dir *dir,
+		      struct finding *f)
+{
+	const char *domains[2 * STATE_DOMAINS_MAX];
+	struct dns_clock clock = s->state.dns;
+	unsigned int n = all_domains(a, &s->state.dns, domains);
+	struct errmsg e = { "" };
+	struct dns_look look;
+
+	if (!n || f->v.status == VERDICT_UNKNOWN)
+		return;
+	if (dns_look_at(domains, n > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : n, &s->state.spec,
+			&look, &e)) {
+		memset(&look, 0, sizeof(look));
+		look.status = DNS_STATUS_UNKNOWN;
+		snprintf(look.problem, sizeof(look.problem), "%s", e.text);
+	}
+	dns_clock_note(&clock, &look, s->now);
+	if (s->locked) {
+		s->state.dns = clock;
+		snapshot_save(dir, s);
+	}
+	verdict_with_dns(f, &clock, &look, s->now);
+}
+
+static int run(const struct check_args *a, struct finding *f, struct snapshot *s)
+{
+	struct errmsg e = { "" };
+	struct session ss;
+	int rc;
+
+	if (session_begin_readonly(&ss, globals.state_dir, &e) ||
+	    snapshot_take(&ss.dir, &ss.nft, &ss.rtnl, s, &e)) {
+		verdict_unknown(f, e.text, true);
+	} else {
+		verdict_judge(s, (int64_t)a->quiet_for, f);
+		check_dns(a, s, &ss.dir, f);
+	}
+	f->v.required = (int64_t)a->quiet_for;
+	rc = report(a, f, s, &ss.dir);
+	snapshot_warn_unsaved(s, "check");
+	snapshot_release(&ss.dir, s);
+	stats_free(&s->st);
+	session_close(&ss);
+	return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	static struct snapshot snap;
+	static struct finding f;
+	struct check_args a = { .quiet_for = QUIET_FOR_DEFAULT };
+	struct errmsg e = { "" };
+	int rc = cli_parse(&command_check, argc, argv, on_option, &a, &e);
+
+	if (rc)
+		return cli_parse_status(&command_check, rc, &e);
+	if (a.json && a.nagios) {
+		errmsg_set(&e, -EINVAL, "--json and --nagios exclude each other");
+		return cli_fail(&command_check, EXIT_USAGE, &e);
+	}
+	return run(&a, &f, &snap);
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * redirect disable: remove everything enable installed, without cutting
+ * the sessions it redirected. While some are open, new connections stop
+ * being redirected at once but the open ones keep their NAT; the table
+ * goes when they have closed (waiting up to --wait), or with --now.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/netfilter.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "nft/firewall.h"
+#include "core/install.h"
+#include "kernel/conntrack.h"
+
+#define WAIT_DEFAULT 30
+#define POLL_MS 200
+
+enum { OPT_WAIT, OPT_NOW };
+
+static const struct option_def disable_options[] = {
+	[OPT_WAIT] = { "wait", "DURATION",
+		"how long to wait for redirected sessions to close (default 30s)", false },
+	[OPT_NOW] = { "now", NULL,
+		"remove everything at once, cutting redirected sessions still open", false },
+	{ NULL, NULL, NULL, false },
+};
+
+static int cmd_disable(int argc, char **argv);
+
+const struct command command_disable = {
+	.name = "disable",
+	.run = cmd_disable,
+	.synopsis = "[--wait DURATION | --now]",
+	.summary = "remove the redirect and put forwarding back",
+	.description =
+		"Deletes the table inet mail_redirect in one transaction and puts IP forwarding\n"
+		"and the settings that came with it back as they were. Redirected sessions\n"
+		"still open are not cut: new connections stop being redirected at once, the\n"
+		"open ones keep their NAT until they close (up to --wait), then the table goes.\n"
+		"Nothing enabled is not an error.",
+	.options = disable_options,
+};
+
+struct disable_args {
+	uint64_t wait;
+	bool wait_given, now;
+};
+
+static int on_option(int index, const char *value, void *data, struct errmsg *e)
+{
+	struct disable_args *a = data;
+	int err = 0;
+
+	if (index == OPT_NOW)
+		a->now = true;
+	else if ((err = parse_duration(value, &a->wait, e)))
+		errmsg_prefix(e, "--wait");
+	else
+		a->wait_given = true;
+	return err;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Polls conntrack until no redirected flow is open or @seconds pass. */
+static int wait_for_close(uint64_t seconds, unsigned int *open, struct errmsg *e)
+{
+	const struct timespec pause = { 0, POLL_MS * 1000000L };
+	double deadline = now_seconds() + (double)seconds;
+	int err;
+
+	while (!(err = ct_count_open(open, e)) && *open && now_seconds() < deadline)
+		nanosleep(&pause, NULL);
+	return err;
+}
+
+/* Each setting of @left as "name = now", then the one sysctl(8) call that puts them back. */
+static void print_settings(const struct sysctl_log *left)
+{
+	char name[SYSCTL_PATH_MAX];
+	unsigned int i;
+
+	for (i = 0; i < left->n; i++) {
+		sysctl_name(left->r[i].path, name, sizeof(name));
+		printf("    %s = %d\n", name, left->r[i].after);
+	}
+	printf("  This puts them back:\n    sysctl -w");
+	for (i = 0; i < left->n; i++) {
+		sysctl_name(left->r[i].path, name, sizeof(name));
+		printf(" %s=%d", name, left->r[i].before);
+	}
+	printf("\n");
+}
+
+/* "As before" only when each setting reads what it did before enable. */
+static void report_settings(const struct session *ss, const struct sysctl_log *recorded,
+			    bool was_installed)
+{
+	static struct sysctl_log left;
+	const char *table = was_installed ? "the table is gone" : "the table was gone already";
+
+	if (ss->salvaged == SALVAGE_BLIND) {
+		sysctl_maybe_switched(&left);
+		if (!left.n) {
+			printf("redirect: disabled; %s, and no forwarding setting is on.\n", table);
+			return;
+		}
+		printf("redirect: disabled; %s. With no record of the settings before enable,\n"
+		       "  these are left as they are (enable may have switched them):\n", table);
+		print_settings(&left);
+		return;
+	}
+	sysctl_not_as_before(recorded, &left);
+	if (!left.n) {
+		printf("redirect: disabled; %s, the forwarding settings are back as before.\n",
+		       table);
+		return;
+	}
+	printf("redirect: disabled; %s, but these settings are not as they were before\n"
+	       "  enable (changed since by someone else, so left alone):\n", table);
+	print_settings(&left);
+}
+
+/* Says what became of a damaged state before going on without it. */
+static int set_damage_aside(struct session *ss, struct errmsg *e)
+{
+	int moved;
+
+	if (ss->salvaged == SALVAGE_NONE)
+		return 0;
+	moved = state_set_aside(&ss->dir, e);
+	if (moved < 0)
+		return moved;
+	fprintf(stderr, "redirect disable: %s\n", ss->damage);
+	fprintf(stderr, "redirect disable: %s%s%s%s.\n",
+		ss->salvaged == SALVAGE_LAST_GOOD ?
+		"going on with the last good state, " STATE_LAST_GOOD_FILE :
+		"there is no good copy either: removing the table and naming what is left",
+		moved ? "; the damaged one is kept as " : "", moved ? ss->dir.path : "",
+		moved ? "/" STATE_DAMAGED_FILE : "");
+	if (ss->salvaged == SALVAGE_BLIND)
+		ss->state.tunnel = true;	/* ours goes if it is there; nothing else does */
+	return 0;
+}
+
+/* A rule the admin added so the redirect passes their firewall: nothing needs it now. */
+static void remind_of(const struct remedy *r, void *data)
+{
+	const char *fam = r->family == NFPROTO_IPV4 ? "ip" : r->family == NFPROTO_IPV6 ? "ip6" :
+			  r->family == NFPROTO_INET ? "inet" : "?";
+
+	(void)data;
+	printf("  The rule that let the redirect through table %s %s, chain %s, is still there;\n"
+	       "  nothing needs it now. This removes it:\n", fam, r->table, r->chain);
+	if (r->iptables)
+		printf("    %s -D %s -m connmark --mark 0x%x/0x%x -j ACCEPT\n",
+		       r->family == NFPROTO_IPV6 ? "ip6tables" : "iptables", r->chain, CT_MARK_BIT,
+		       CT_MARK_BIT);
+	else
+		printf("    nft delete rule %s %s %s handle %" PRIu64 "\n", fam, r->table, r->chain,
+		       r->handle);
+	if (!strncmp(r->chain, "ufw", 3))
+		printf("  and its line in /etc/ufw/before%s.rules.\n",
+		       r->family == NFPROTO_IPV6 ? "6" : "");
+}
+
+static int finish(struct session *ss)
+{
+	static struct sysctl_log recorded;
+	bool anything = state_records_anything(&ss->state) || ss->salvaged != SALVAGE_NONE;
+	struct errmsg e = { "" };
+	bool was_installed;
+
+	if (set_damage_aside(ss, &e))
+		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	recorded = ss->state.sysctls;
+	if (uninstall(ss, &was_installed, &e))
+		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	if (!was_installed && !anything) {
+		printf("redirect: nothing was enabled; nothing changed.\n");
+		return EXIT_DONE;
+	}
+	report_settings(ss, &recorded, was_installed);
+	firewall_remedies(&ss->nft, remind_of, NULL, &e);	/* a reminder: no failure */
+	return EXIT_DONE;
+}
+
+/*
+ * Whether a redirected session can be open: only if something was ever
+ * redirected. Our attempt counters say so, unless the table was put back
+ * after a flush (its flows are older than its counters) or the state lost.
+ * Saves walking the whole conntrack hash when nothing was (a large one on
+ * a busy host): disable costs what nft delete table does.
+ */
+static bool may_be_open(const struct session *ss)
+{
+	return ss->view.attempts || ss->state.restored || ss->state.draining ||
+	       ss->salvaged != SALVAGE_NONE || !ss->state.enabled;
+}
+
+static int disable(struct session *ss, const struct disable_args *a)
+{
+	struct errmsg e = { "" };
+	unsigned int open = 0;
+
+	if (!a->now && ss->view.exists && may_be_open(ss) && ct_count_open(&open, &e))
+		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	if (!open)
+		return finish(ss);
+	if (ss->state.spec.role == ROLE_NEW) {	/* NEW: nothing to drain, the tunnel stays */
+		printf("redirect: %u session%s through the tunnel still open;\n"
+		       "  waiting up to %llus for %s to close (--now cuts them)...\n",
+		       open, open == 1 ? " is" : "s are", (unsigned long long)a->wait,
+		       open == 1 ? "it" : "them");
+	} else {
+		if (!ss->state.draining && drain(ss, &e))
+			return cli_fail(&command_disable, EXIT_FAILED, &e);
+		printf("redirect: new connections are no longer redirected. %u redirected "
+		       "session%s still open;\n"
+		       "  waiting up to %llus for %s to close (--now cuts them)...\n",
+		       open, open == 1 ? " is" : "s are", (unsigned long long)a->wait,
+		       open == 1 ? "it" : "them");
+	}
+	fflush(stdout);
+	if (wait_for_close(a->wait, &open, &e))
+		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	if (!open)
+		return finish(ss);
+	printf("redirect: not finished: %u session%s still open and keep%s working; new\n"
+	       "  connections are no longer redirected. The redirect is gone once `redirect "
+	       "disable`\n  runs again after they have closed, or `redirect disable --now` "
+	       "cuts them.\n", open, open == 1 ? " is" : "s are", open == 1 ? "s" : "");
+	return EXIT_DRAINING;
+}
+
+static int cmd_disable(int argc, char **argv)
+{
+	struct disable_args a = { .wait = WAIT_DEFAULT };
+	struct errmsg e = { "" };
+	struct session ss;
+	int rc = cli_parse(&command_disable, argc, argv, on_option, &a, &e);
+
+	if (rc)
+		return cli_parse_status(&command_disable, rc, &e);
+	if (a.now && a.wait_given) {
+		errmsg_set(&e, -EINVAL, "--wait and --now exclude each other");
+		return cli_fail(&command_disable, EXIT_USAGE, &e);
+	}
+	if (session_begin(&ss, globals.state_dir, SESSION_LOCK | SESSION_SALVAGE, cli_say_waiting,
+			  &command_disable, &e))
+		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	rc = disable(&ss, &a);
+	session_close(&ss);
+	return rc;
+}

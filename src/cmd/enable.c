@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* redirect enable: send new mail connections to the new server. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "dns/codec.h"
+#include "core/install.h"
+#include "kernel/host.h"
+#include "core/preflight.h"
+#include "nft/render.h"
+#include "nft/ruleset.h"
+#include "core/tunnel.h"
+#include "core/verdict.h"
+
+enum {
+	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_MAX_SOURCES, OPT_KEEP_CLIENT_ADDRESS,
+	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN,
+};
+
+static const struct option_def enable_options[] = {
+	[OPT_TO] = { "to", "ADDRESS",
+		"the new mail server, an IP address; at most one IPv4 and one IPv6", true },
+	[OPT_SERVICE] = { "service", "NAME|PORT",
+		"redirect this service instead of the default set; repeatable, or a comma list",
+		true },
+	[OPT_EXCLUDE] = { "exclude", "PREFIX",
+		"never redirect connections from these sources; repeatable", true },
+	[OPT_REMEMBER] = { "remember", "DURATION",
+		"how long a client stays in the list of stale sources (default 7d)", false },
+	[OPT_MAX_SOURCES] = { "max-sources", "N",
+		"how many (client, port) pairs the stale-source list holds, per family "
+		"(default 65536)", false },
+	[OPT_KEEP_CLIENT_ADDRESS] = { "keep-client-address", NULL,
+		"send the connections through a tunnel, so NEW sees the client's own address "
+		"(NEW must run `redirect accept --from` this host first)", false },
+	[OPT_NO_MASQUERADE] = { "no-masquerade", NULL,
+		"keep the client's address without a tunnel: works only when NEW routes its "
+		"replies back through this host", false },
+	[OPT_NO_PROBE] = { "no-probe", NULL,
+		"do not check the new server's mail ports before enabling", false },
+	[OPT_FORCE] = { "force", NULL,
+		"enable even when the pre-flight checks fail (every warning is still printed)",
+		false },
+	[OPT_DRY_RUN] = { "dry-run", NULL,
+		"have the kernel check everything, print the ruleset, change nothing", false },
+	[OPT_DOMAIN] = { "domain", "DOMAIN",
+		"the mail domain moving: check then also waits for its DNS (see `redirect dns`); "
+		"repeatable", true },
+	{ NULL, NULL, NULL, false },
+};
+
+static int cmd_enable(int argc, char **argv);
+static void services_help(FILE *f);
+
+const struct command command_enable = {
+	.name = "enable",
+	.run = cmd_enable,
+	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
+		    "                       [--remember DURATION] [--max-sources N] [--no-probe] [--force]\n"
+		    "                       [--dry-run] [--keep-client-address | --no-masquerade]\n"
+		    "                       [--domain DOMAIN]...",
+	.summary = "forward new mail connections to the new server",
+	.description =
+		"Forwards every new connection to this host's mail ports (the services below)\n"
+		"to the new server, in the kernel, in one atomic change. Running it again\n"
+		"with the same options changes nothing; with other options it switches\n"
+		"atomically, keeping the counters and stale sources.",
+	.options = enable_options,
+	.more_help = services_help,
+};
+
+/* From the table spec.c matches names against: bash completion reads it too. */
+static void services_help(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "\nServices (--service NAME; the default set unless it is given):\n");
+	for (i = 0; i < known_services_count; i++) {
+		const struct known_service *k = &known_services[i];
+
+		fprintf(f, "  %-12s %5u%s", k->name, k->port,
+			k->is_default ? "" : "  not by default");
+		if (k->alias)
+			fprintf(f, "  (also %s)", k->alias);
+		fputc('\n', f);
+	}
+}
+
+struct enable_args {
+	struct spec spec;
+	bool dry_run, no_probe, force, no_masquerade;
+	struct dns_clock dns;	/* --domain: only its domains */
+};
+
+static int add_domain(struct dns_clock *c, const char *value, struct errmsg *e)
+{
+	if (c->ndomains == STATE_DOMAINS_MAX)
+		return errmsg_set(e, -E2BIG, "more than %d domains", STATE_DOMAINS_MAX);
+	if (strlen(value) >= STATE_DOMAIN_LEN || dns_name_check(value, c->domains[c->ndomains], e))
+		return errmsg_set(e, -EINVAL, "--domain '%.60s' is no domain name", value);
+	c->ndomains++;
+	return 0;
+}
+
+static bool same_domains(const struct dns_clock *a, const struct dns_clock *b)
+{
+	unsigned int i, j;
+
+	if (a->ndomains != b->ndomains)
+		return false;
+	for (i = 0; i < a->ndomains; i++) {
+		for (j = 0; j < b->ndomains && !dns_name_equal(a->domains[i], b->domains[j]); j++)
+			;
+		if (j == b->ndomains)
+			return false;
+	}
+	return true;
+}
+
+/* --domain given: the state keeps those domains, with a new clock when they changed. */
+static int remember_domains(struct session *ss, const struct enable_args *a, struct errmsg *e)
+{
+	unsigned int i;
+
+	if (!a->dns.ndomains || same_domains(&a->dns, &ss->state.dns))
+		return 0;
+	ss->state.dns = a->dns;
+	printf("  check also waits for the DNS of");
+	for (i = 0; i < a->dns.ndomains; i++)
+		printf(" %s", a->dns.domains[i]);
+	printf(".\n");
+	return state_write(&ss->dir, &ss->state, e);
+}
+
+static int on_option(int index, const char *value, void *data, struct errmsg *e)
+{
+	struct enable_args *a = data;
+	int err = 0;
+
+	switch (index) {
+	case OPT_TO: err = spec_add_target(&a->spec, value, e); break;
+	case OPT_SERVICE: err = spec_add_services(&a->spec, value, e); break;
+	case OPT_EXCLUDE: err = spec_add_exclude(&a->spec, value, e); break;
+	case OPT_REMEMBER: err = parse_duration(value, &a->spec.remember, e); break;
+	case OPT_MAX_SOURCES: err = spec_set_max_sources(&a->spec, value, e); break;
+	case OPT_NO_MASQUERADE: a->spec.masquerade = false; a->no_masquerade = true; break;
+	case OPT_KEEP_CLIENT_ADDRESS: a->spec.keep_client_address = true; break;
+	case OPT_NO_PROBE: a->no_probe = true; break;
+	case OPT_DOMAIN: err = add_domain(&a->dns, value, e); break;
+	case OPT_FORCE: a->force = true; break;
+	case OPT_DRY_RUN: a->dry_run = true; break;
+	}
+	if (err)
+		errmsg_prefix(e, "--%s", enable_options[index].name);
+	return err;
+}
+
+/* Redirecting to ourselves would loop: refuse it as bad input. */
+/* A directed broadcast (or a subnet's network address) of this host's is no server. */
+static int check_not_subnet_edge(const struct address *to4, struct errmsg *e)
+{
+	char addr[ADDRESS_STRLEN], subnet[64];
+	bool edge, broadcast;
+	int err;
+
+	if (!to4)
+		return 0;
+	err = host_subnet_edge(to4, &edge, &broadcast, subnet, sizeof(subnet));
+	if (err)
+		return errmsg_set(e, err, "cannot list this host's addresses: %s", strerror(-err));
+	if (edge)
+		return errmsg_set(e, -EINVAL, "--to '%s' is the %s address of this host's subnet "
+				  "%s; give the new server's address", address_str(to4, addr),
+				  broadcast ? "broadcast" : "network", subnet);
+	return 0;
+}
+
+static int check_not_local(const struct spec *spec, struct errmsg *e)
+{
+	const struct address *targets[2] = {
+		spec->has_to4 ? &spec->to4 : NULL, spec->has_to6 ? &spec->to6 : NULL,
+	};
+	char addr[ADDRESS_STRLEN];
+	int which, err = host_local_address(targets, 2, &which);
+
+	if (err)
+		return errmsg_set(e, err, "cannot list this host's addresses: %s", strerror(-err));
+	if (which >= 0)
+		return errmsg_set(e, -EINVAL,
+				  "--to '%s' is an address of this host; give the new server's "
+				  "address",
+				  address_str(targets[which], addr));
+	return check_not_subnet_edge(spec->has_to4 ? &spec->to4 : NULL, e);
+}
+
+static void print_services(const struct spec *spec, FILE *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < spec->nservices; i++)
+		fprintf(f, "%s%s %u", i ? ", " : "", spec->services[i].name,
+			spec->services[i].port);
+}
+
+static void print_targets(const struct spec *spec, FILE *f)
+{
+	char a[ADDRESS_STRLEN], b[ADDRESS_STRLEN];
+
+	if (spec->has_to4 && spec->has_to6)
+		fprintf(f, "%s and %s", address_str(&spec->to4, a), address_str(&spec->to6, b));
+	else
+		fprintf(f, "%s", address_str(spec->has_to4 ? &spec->to4 : &spec->to6, a));
+}
+
+static void print_enabled(const struct spec *spec, const struct install_report *r,
+			  const struct tunnel *t)
+{
+	char local[ADDRESS_STRLEN], remote[ADDRESS_STRLEN];
+
+	printf("redirect: %s. New connections to this host's ",
+	       r->replaced ? "switched" : "enabled");
+	print_services(spec, stdout);
+	printf("\n  now go to ");
+	print_targets(spec, stdout);
+	printf(".\n");
+	if (spec->keep_client_address)
+		printf("  They travel through the tunnel %s (VXLAN from %s to %s, MTU %u): the new\n"
+		       "  server sees each client's own address.\n", TUNNEL_IFNAME,
+		       address_str(&t->local, local), address_str(&t->remote, remote), t->mtu);
+	if (!spec->has_to4 || !spec->has_to6)
+		printf("  Only %s clients are redirected (no %s --to given).\n",
+		       spec->has_to4 ? "IPv4" : "IPv6", spec->has_to4 ? "IPv6" : "IPv4");
+	if (r->forwarding_on & 1)
+		printf("  IPv4 forwarding switched on; disable puts it back.\n");
+	if (r->forwarding_on & 2)
+		printf("  IPv6 forwarding switched on; disable puts it back.\n");
+	if (r->ra_kept[0])
+		printf("  accept_ra 1 -> 2 on %s, so this host keeps taking router "
+		       "advertisements.\n",
+		       r->ra_kept);
+	if (r->forwarding_off)
+		printf("  Forwarding put back for the family no longer redirected.\n");
+	cli_report_mended(r);
+	printf("Watch it with `redirect stats`; `redirect check` says when this host can go.\n");
+}
+
+static void count_element(struct nftnl_set_elem *el, void *data)
+{
+	(void)el;
+	(*(unsigned int *)data)++;
+}
+
+/*
+ * A stale-source list kept from before, over FILL_WARN_PERCENT full: new
+ * clients would go unrecorded. Only a table that was there already can be
+ * (a new one starts empty), so a first enable pays nothing for this.
+ */
+static void warn_of_full_sources(struct session *ss, const struct spec *spec, bool existed)
+{
+	static const enum set_id sets[] = { SET_SOURCES_IPV4, SET_SOURCES_IPV6 };
+	struct errmsg ignored;
+	unsigned int i, n;
+
+	for (i = 0; existed && i < 2; i++) {
+		n = 0;
+		if (!spec_uses(spec, i ? AF_INET6 : AF_INET) ||
+		    nft_dump_elems(&ss->nft, set_names[sets[i]], count_element, &n, &ignored) ||
+		    (uint64_t)n * 100 <= (uint64_t)spec->max_sources * FILL_WARN_PERCENT)
+			continue;
+		fprintf(stderr, "redirect enable: warning: the %s stale-source list is %u%% full "
+			"(%u of %u): new clients will go unrecorded; a larger --max-sources (or "
+			"a shorter --remember) makes room.\n", i ? "IPv6" : "IPv4",
+			(unsigned int)((uint64_t)n * 100 / spec->max_sources), n,
+			spec->max_sources);
+	}
+}
+
+/* The local pre-flight (and the public probe); false when enable must stop. */
+static bool look_before_leaping(struct session *ss, const struct enable_args *a, FILE *info)
+{
+	static struct preflight pf;
+	struct errmsg e = { "" };
+
+	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, !a->no_probe, &pf, &e)) {
+		cli_fail(&command_enable, EXIT_FAILED, &e);
+		return false;
+	}
+	return cli_report_preflight(&command_enable, &pf, a->force, info);
+}
+
+/*
+ * --keep-client-address: the tunnel comes up first and NEW is probed
+ * through it, which says exactly what is missing at NEW's end. When
+ * enable stops here the tunnel goes again (unless it was there before).
+ */
+static bool probe_through_tunnel(struct session *ss, const struct enable_args *a,
+				 const struct tunnel *t)
+{
+	static struct preflight pf;
+	struct tunnel_undo undo;
+	struct errmsg e = { "" };
+	bool go;
+
+	if (install_tunnel_first(ss, &a->spec, &undo, &e)) {
+		cli_fail(&command_enable, EXIT_FAILED, &e);
+		install_tunnel_abandon(ss, &undo);
+		return false;
+	}
+	memset(&pf, 0, sizeof(pf));
+	preflight_probe_tunnel(&a->spec, &t->local, &pf);
+	go = cli_report_preflight(&command_enable, &pf, a->force, stdout);
+	if (!go)
+		install_tunnel_abandon(ss, &undo);
+	return go;
+}
+
+static int dry_run(struct session *ss, const struct enable_args *a, const struct tunnel *t)
+{
+	struct errmsg e = { "" };
+	bool go = look_before_leaping(ss, a, stderr);
+	int err = install_dry_run(ss, &a->spec, &e);
+
+	if (err)
+		return cli_fail(&command_enable, EXIT_FAILED, &e);
+	printf("# redirect enable --dry-run: the kernel accepted this; nothing was changed.\n");
+	if (!go)
+		printf("# The pre-flight checks refused it (see above): "
+		       "enable would stop there.\n");
+	if (a->spec.keep_client_address)
+		printf("# The probe of the new server through the tunnel runs at enable: a dry run\n"
+		       "# makes no tunnel.\n");
+	render_table(&a->spec, stdout);
+	if (a->spec.keep_client_address)
+		tunnel_render(t, stdout);
+	return go ? EXIT_DONE : EXIT_FAILED;
+}
+
+static int enable(struct session *ss, const struct enable_args *a, const struct tunnel *t)
+{
+	struct install_report report;
+	struct errmsg e = { "" };
+	bool existed = ss->view.exists;
+
+	if (install_in_place(ss, &a->spec)) {
+		printf("redirect: already enabled with these settings; nothing changed.\n");
+		warn_of_full_sources(ss, &a->spec, existed);
+		return remember_domains(ss, a, &e) ? cli_fail(&command_enable, EXIT_FAILED, &e) :
+		       EXIT_DONE;
+	}
+	if (!look_before_leaping(ss, a, stdout))
+		return EXIT_FAILED;
+	if (a->spec.keep_client_address && !a->no_probe && !probe_through_tunnel(ss, a, t))
+		return EXIT_FAILED;
+	if (install_spec(ss, &a->spec, &report, &e))
+		return cli_fail(&command_enable, EXIT_FAILED, &e);
+	print_enabled(&a->spec, &report, t);
+	warn_of_full_sources(ss, &a->spec, existed);
+	if (remember_domains(ss, a, &e))
+		return cli_fail(&command_enable, EXIT_FAILED, &e);
+	return EXIT_DONE;
+}
+
+/* One end per host: the new server, which accepts, does not also redirect. */
+static int check_role(const struct session *ss, struct errmsg *e)
+{
+	if (ss->state.enabled && ss->state.spec.role == ROLE_NEW)
+		return errmsg_set(e, -EBUSY, "this host accepts redirected connections (`redirect "
+				  "accept`): it is the new server. Run `redirect disable` here first "
+				  "if it is now the old one");
+	return 0;
+}
+
+/* The tunnel's ends and MTU, which the ruleset's MSS clamp needs. */
+static int plan_tunnel(struct session *ss, struct enable_args *a, struct tunnel *t,
+		       struct errmsg *e)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if (!a->spec.keep_client_address)
+		return 0;
+	err = tunnel_plan(&ss->rtnl, &a->spec, t, e);
+	a->spec.tunnel_mtu = t->mtu;
+	return err;
+}
+
+/* An exclude of a family that is not redirected does nothing: a typo, or a --to missing. */
+static void note_idle_excludes(const struct spec *spec)
+{
+	char text[ADDRESS_STRLEN];
+	unsigned int i;
+
+	for (i = 0; i < spec->nexcludes; i++) {
+		const struct prefix *p = &spec->excludes[i];
+		bool v6 = p->addr.family == AF_INET6;
+
+		if (v6 ? spec->has_to6 : spec->has_to4)
+			continue;
+		fprintf(stderr, "redirect enable: note: --exclude %s does nothing: %s clients are "
+			"not redirected (no %s --to).\n", prefix_str(p, text), v6 ? "IPv6" : "IPv4",
+			v6 ? "IPv6" : "IPv4");
+	}
+}
+
+static int cmd_enable(int argc, char **argv)
+{
+	struct enable_args a = { .dry_run = false };
+	struct errmsg e = { "" };
+	struct session ss;
+	struct tunnel t;
+	int rc;
+
+	spec_init(&a.spec);
+	rc = cli_parse(&command_enable, argc, argv, on_option, &a, &e);
+	if (rc)
+		return cli_parse_status(&command_enable, rc, &e);
+	if (a.spec.keep_client_address && a.no_masquerade) {
+		errmsg_set(&e, -EINVAL, "--keep-client-address and --no-masquerade exclude each "
+			   "other (the tunnel keeps the client's address; --no-masquerade is for a "
+			   "new server that routes through this host)");
+		return cli_fail(&command_enable, EXIT_USAGE, &e);
+	}
+	if (spec_finalize(&a.spec, &e))
+		return cli_fail(&command_enable, EXIT_USAGE, &e);
+	if (a.spec.role == ROLE_OLD)
+		note_idle_excludes(&a.spec);
+	rc = check_not_local(&a.spec, &e);
+	if (rc)	/* a target of this host is bad input; failing to look is not */
+		return cli_fail(&command_enable, rc == -EINVAL ? EXIT_USAGE : EXIT_FAILED, &e);
+	if (session_begin(&ss, globals.state_dir, a.dry_run ? 0 : SESSION_CREATE | SESSION_LOCK,
+			  cli_say_waiting, &command_enable, &e))
+		return cli_fail(&command_enable, EXIT_FAILED, &e);
+	if (check_role(&ss, &e) || plan_tunnel(&ss, &a, &t, &e))
+		rc = cli_fail(&command_enable, EXIT_FAILED, &e);
+	else
+		rc = a.dry_run ? dry_run(&ss, &a, &t) : enable(&ss, &a, &t);
+	session_close(&ss);
+	return rc;
+}

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What check --domain needs of a DNS survey: the status, the TTLs, the first problem. */
+#include <string.h>
+
+#include "core/dns_look.h"
+#include "kernel/host.h"
+
+static void largest_ttls(const struct dns_report *r, struct dns_look *look)
+{
+	unsigned int d, s, i;
+
+	for (d = 0; d < r->ndomains; d++)
+		for (s = 0; s < r->domains[d].nservers; s++) {
+			const struct dns_server *sv = &r->domains[d].servers[s];
+
+			for (i = 0; i < sv->nrecords; i++) {
+				if (sv->records[i].ttl > look->answer_ttl)
+					look->answer_ttl = sv->records[i].ttl;
+				look->old_answers += sv->records[i].points_to == DNS_POINTS_OLD;
+			}
+		}
+}
+
+void dns_look_from(const struct dns_report *r, struct dns_look *look)
+{
+	memset(look, 0, sizeof(*look));
+	look->status = (int)r->status;
+	look->old_ttl = dns_report_old_ttl(r, NULL, NULL);
+	largest_ttls(r, look);
+	dns_report_first_problem(r, look->problem, sizeof(look->problem));
+}
+
+int dns_look_at(const char *const *domains, unsigned int n, const struct spec *spec,
+		struct dns_look *look, struct errmsg *e)
+{
+	static struct address here[HOST_ADDRESSES_MAX];
+	struct address other[2];
+	unsigned int nhere = host_addresses(true, true, here, HOST_ADDRESSES_MAX), nother = 0;
+	bool on_new = spec->role == ROLE_NEW;
+	struct dns_options o;
+	struct dns_report r;
+	int err;
+
+	/* on OLD, answers naming this host are old; on NEW, those naming --from are */
+	if (on_new ? spec->has_from4 : spec->has_to4)
+		other[nother++] = on_new ? spec->from4 : spec->to4;
+	if (on_new ? spec->has_from6 : spec->has_to6)
+		other[nother++] = on_new ? spec->from6 : spec->to6;
+	dns_options_init(&o);
+	o.old = on_new ? other : here;
+	o.nold = on_new ? nother : nhere;
+	o.new_ = on_new ? here : other;
+	o.nnew = on_new ? nhere : nother;
+	err = dns_survey(domains, n, &o, &r, e);
+	if (!err)
+		dns_look_from(&r, look);
+	dns_report_free(&r);
+	return err;
+}

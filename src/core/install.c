@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The order of enable and restore, chosen so that a run killed at any
+ * moment leaves something the next run can finish or undo: the ruleset
+ * changes in one transaction (all or nothing); the state file says what
+ * is about to happen before it happens ("pending"), including the
+ * settings to put back, and is marked done after.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "core/history.h"
+#include "core/install.h"
+#include "nft/ruleset.h"
+#include "core/tunnel.h"
+
+#ifndef ERESTART
+#define ERESTART 85
+#endif
+#define COMMIT_TRIES 3
+
+static const int families[] = { AF_INET, AF_INET6 };
+
+/* OLD forwards the families it redirects; NEW forwards nothing. */
+static bool forwards(const struct spec *spec, int family)
+{
+	return spec->role == ROLE_OLD && spec_uses(spec, family);
+}
+
+static unsigned int bit(int family)
+{
+	return family == AF_INET ? 1U : 2U;
+}
+
+static int commit(struct session *ss, const struct spec *spec, bool dry_run, struct errmsg *e)
+{
+	struct ops ops;
+	int err = 0, tries;
+
+	for (tries = 0; tries < COMMIT_TRIES; tries++) {
+		ruleset_build(spec, &ss->view, &ops);
+		err = nft_commit(&ss->nft, &ops, ss->genid, dry_run, e);
+		ops_free(&ops);
+		if (err != -ERESTART)
+			break;
+		/* someone changed the ruleset since we read it: read again */
+		err = nft_read_view(&ss->nft, &ss->view, &ss->genid, e);
+		if (err)
+			break;
+		err = -ERESTART;
+	}
+	return err;
+}
+
+int install_dry_run(struct session *ss, const struct spec *spec, struct errmsg *e)
+{
+	return commit(ss, spec, true, e);
+}
+
+static void note_ra(const struct sysctl_log *log, unsigned int from, struct install_report *r)
+{
+	unsigned int i;
+	size_t used = strlen(r->ra_kept);
+
+	for (i = from; i < log->n && used + 20 < sizeof(r->ra_kept); i++) {
+		const char *p = log->r[i].path, *slash;
+
+		if (strncmp(p, "net/ipv6/conf/", 14) || log->r[i].after != 2)
+			continue;
+		slash = strchr(p + 14, '/');
+		if (!slash || strcmp(slash, "/accept_ra"))
+			continue;
+		used += (size_t)snprintf(r->ra_kept + used, sizeof(r->ra_kept) - used, "%s%.*s",
+					 used ? ", " : "", (int)(slash - (p + 14)), p + 14);
+	}
+}
+
+static int plan_forwarding(const struct spec *spec, struct state *next, unsigned int *newly,
+			   struct install_report *r, struct errmsg *e)
+{
+	unsigned int i;
+	int err;
+
+	*newly = 0;
+	for (i = 0; i < 2; i++) {
+		unsigned int before = next->sysctls.n;
+
+		if (!forwards(spec, families[i]) ||
+		    forwarding_recorded(&next->sysctls, families[i]))
+			continue;
+		err = forwarding_plan(families[i], &next->sysctls, e);
+		if (err)
+			return err;
+		if (forwarding_recorded(&next->sysctls, families[i])) {
+			*newly |= bit(families[i]);
+			note_ra(&next->sysctls, before, r);
+		}
+	}
+	return 0;
+}
+
+/* Forwarding on for the families in use; @switched says where it was off. */
+static int apply_forwarding(const struct spec *spec, const struct state *next,
+			    unsigned int *switched, struct errmsg *e)
+{
+	unsigned int i;
+	int rc;
+
+	*switched = 0;
+	for (i = 0; i < 2; i++) {
+		if (!forwards(spec, families[i]))
+			continue;
+		rc = forwarding_apply(families[i], &next->sysctls, e);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			*switched |= bit(families[i]);
+	}
+	return 0;
+}
+
+/*
+ * Undo what this run switched on (@families) and the tunnel it built (one
+ * the state did not know of before), and put the old state file back.
+ */
+static void roll_back(struct session *ss, struct state *next, unsigned int switched_on)
+{
+	struct errmsg ignored;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (switched_on & bit(families[i]))
+			forwarding_restore(families[i], &next->sysctls, true, &ignored);
+	if (next->tunnel && !ss->state.tunnel && tunnel_down(&ss->rtnl, &ignored))
+		ss->state.tunnel = true;	/* still there: disable must know of it */
+	state_write(&ss->dir, &ss->state, &ignored);
+}
+
+/* @resume: the previous run stopped half-way (see forwarding_restore). */
+static int restore_unused(const struct spec *spec, struct state *next, bool resume,
+			  struct install_report *r, struct errmsg *e)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < 2; i++) {
+		if (forwards(spec, families[i]) ||
+		    !forwarding_recorded(&next->sysctls, families[i]))
+			continue;
+		err = forwarding_restore(families[i], &next->sysctls, resume, e);
+		if (err)
+			return err;
+		r->forwarding_off |= bit(families[i]);
+	}
+	return 0;
+}
+
+/* ---- the tunnel (--keep-client-address on OLD, accept on NEW) ---- */
+
+int install_tunnel_first(struct session *ss, const struct spec *spec,
+			 struct tunnel_undo *undo, struct errmsg *e)
+{
+	struct tunnel t;
+	int err = tunnel_plan(&ss->rtnl, spec, &t, e);
+
+	undo->was_there = ss->state.tunnel;
+	undo->pending = ss->state.pending;
+	if (err)
+		return err;
+	if (!ss->state.tunnel) {
+		ss->state.tunnel = ss->state.pending = true;
+		err = state_write_intent(&ss->dir, &ss->state, e);
+	}
+	return err ? err : tunnel_up(&ss->rtnl, &t, e);
+}
+
+void install_tunnel_abandon(struct session *ss, const struct tunnel_undo *undo)
+{
+	struct errmsg ignored;
+
+	if (undo->was_there || tunnel_down(&ss->rtnl, &ignored))
+		return;
+	ss->state.tunnel = false;
+	ss->state.pending = undo->pending;
+	state_write(&ss->dir, &ss->state, &ignored);
+}
+
+/*
+ * The tunnel @spec needs, up, or (@spec needing none) left for disable to
+ * remove: sessions open through it when an enable switches to masquerade
+ * must not be cut.
+ */
+static int tunnel_for(struct session *ss, const struct spec *spec, struct errmsg *e)
+{
+	struct tunnel t;
+	int err;
+
+	if (!spec_tunnel(spec))
+		return 0;
+	err = tunnel_plan(&ss->rtnl, spec, &t, e);
+	return err ? err : tunnel_up(&ss->rtnl, &t, e);
+}
+
+/* Forwarding is on for every family @spec forwards (config management may switch it off). */
+static bool forwarding_in_place(const struct spec *spec)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (forwards(spec, families[i]) && !forwarding_is_on(families[i]))
+			return false;
+	return true;
+}
+
+/* The table as redirect installs it; a kernel that cannot be read is no proof. */
+static bool table_in_place(struct session *ss, const struct spec *spec)
+{
+	struct errmsg ignored;
+
+	return drift_find(&ss->nft, spec, &ss->view, &ss->drift, &ignored) == 0 &&
+	       !ss->drift.found;
+}
+
+bool install_in_place(struct session *ss, const struct spec *spec)
+{
+	memset(&ss->drift, 0, sizeof(ss->drift));
+	return session_is_installed(ss, spec) && forwarding_in_place(spec) &&
+	       tunnel_ready_for(&ss->rtnl, spec) && table_in_place(ss, spec);
+}
+
+/* A dynamic set whose shape others changed goes, and its history with it. */
+static bool resets_sources(const struct table_view *view)
+{
+	unsigned int i;
+
+	for (i = 0; i < view->nforeign; i++)
+		if (view->foreign[i].kind == OP_SET && view->foreign[i].reshaped &&
+		    (!strncmp(view->foreign[i].name, "sources_", 8) ||
+		     !strncmp(view->foreign[i].name, "last_", 5)))
+			return true;
+	return view->overflow;
+}
+
+static void report_mended(const struct session *ss, struct install_report *r)
+{
+	if (!ss->drift.found)
+		return;
+	snprintf(r->mended, sizeof(r->mended), "%s", ss->drift.what);
+	r->reset_counters = ss->view.overflow;
+	r->reset_sources = resets_sources(&ss->view);
+}
+
+int install_spec(struct session *ss, const struct spec *spec, struct install_report *r,
+		 struct errmsg *e)
+{
+	static struct state next_state;	/* large: keep it off the stack */
+	struct state *next = &next_state;
+	unsigned int newly, switched;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	report_mended(ss, r);
+	*next = ss->state;
+	r->replaced = ss->state.enabled && !spec_equal(&ss->state.spec, spec);
+	next->enabled = next->pending = true;
+	next->draining = false;
+	next->spec = *spec;
+	next->tunnel |= spec_tunnel(spec);
+	if (!ss->state.enabled || !next->since) {
+		next->since = (int64_t)time(NULL);
+		memset(&next->history, 0, sizeof(next->history));	/* a new migration */
+		next->dns.clean_since = next->dns.checked_at = 0;	/* its own DNS clock */
+		next->dns.ttl = 0;
+		next->dns.status[0] = next->dns.summary[0] = '\0';
+	}
+	history_keep_services(&next->history, spec);
+	err = plan_forwarding(spec, next, &newly, r, e);
+	if (!err)
+		err = state_write_intent(&ss->dir, next, e);
+	if (err)
+		return err;
+	err = apply_forwarding(spec, next, &switched, e);
+	if (!err)
+		err = tunnel_for(ss, spec, e);
+	if (!err)
+		err = commit(ss, spec, false, e);
+	if (err) {
+		/* switched: recorded by an interrupted run, switched on by this one */
+		roll_back(ss, next, newly | switched);
+		return err;
+	}
+	r->forwarding_on = newly | switched;
+	err = restore_unused(spec, next, ss->state.pending, r, e);
+	next->pending = false;
+	if (!err)
+		err = state_write(&ss->dir, next, e);
+	if (!err)
+		ss->state = *next;
+	return err;
+}
+
+/*
+ * The state says "draining" before the commit: killed after it, a state
+ * still saying "enabled" would call the drained table installed, and
+ * enable and restore would find nothing to do. "pending" is left as it
+ * was: an interrupted change is still for the final uninstall to finish.
+ */
+int drain(struct session *ss, struct errmsg *e)
+{
+	bool stateful = ss->dir.fd >= 0;
+	struct errmsg ignored;
+	struct ops ops;
+	int err;
+
+	ss->state.enabled = false;
+	ss->state.draining = true;
+	if (stateful && (err = state_write_intent(&ss->dir, &ss->state, e)))
+		return err;
+	ruleset_build_drain(&ss->view, &ops);
+	err = nft_commit(&ss->nft, &ops, ss->genid, false, e);
+	ops_free(&ops);
+	if (!err)
+		return stateful ? state_write(&ss->dir, &ss->state, e) : 0;
+	ss->state.enabled = true;	/* the table is as it was: so is the state */
+	ss->state.draining = false;
+	if (stateful)
+		state_write(&ss->dir, &ss->state, &ignored);
+	return err;
+}
+
+/*
+ * The state says "being removed" (not enabled, pending) before anything
+ * goes: killed half-way, restore must not bring the redirect back, and
+ * the next disable finishes the job, resuming where settings went back
+ * one write at a time (@resume: an earlier run was interrupted too).
+ */
+static int mark_removing(struct session *ss, bool *resume, struct errmsg *e)
+{
+	struct state *st = &ss->state;
+
+	*resume = st->pending;
+	if (ss->dir.fd < 0 || !state_records_anything(st))
+		return 0;
+	st->enabled = st->draining = false;
+	st->pending = true;
+	return state_write_intent(&ss->dir, st, e);
+}
+
+/* Each family's settings, the state saying after each which are left. */
+static int restore_forwarding(struct session *ss, bool resume, struct errmsg *e)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < 2; i++) {
+		if (!forwarding_recorded(&ss->state.sysctls, families[i]))
+			continue;
+		err = forwarding_restore(families[i], &ss->state.sysctls, resume, e);
+		if (!err && ss->dir.fd >= 0)
+			err = state_write_intent(&ss->dir, &ss->state, e);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* What mark_removing changes, to put back when the table cannot go. */
+struct state_flags {
+	bool enabled, draining, pending;
+};
+
+/* One transaction deleting the table; on failure the state is as it was. */
+static int delete_table(struct session *ss, const struct state_flags *before,
+			struct errmsg *e)
+{
+	struct errmsg ignored;
+	struct ops ops;
+	int err;
+
+	ruleset_build_delete(&ops);
+	err = nft_commit(&ss->nft, &ops, 0, false, e);
+	ops_free(&ops);
+	if (err == -ENOENT)	/* gone meanwhile: what we wanted */
+		return 0;
+	if (err && ss->dir.fd >= 0) {
+		ss->state.enabled = before->enabled;
+		ss->state.draining = before->draining;
+		ss->state.pending = before->pending;
+		state_write(&ss->dir, &ss->state, &ignored);
+	}
+	return err;
+}
+
+int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
+{
+	const struct state_flags before = { ss->state.enabled, ss->state.draining,
+					    ss->state.pending };
+	bool resume;
+	int err;
+
+	*was_installed = ss->view.exists;
+	err = mark_removing(ss, &resume, e);
+	if (!err && ss->view.exists)
+		err = delete_table(ss, &before, e);
+	if (!err)
+		err = restore_forwarding(ss, resume, e);
+	if (!err && ss->state.tunnel)	/* after the table: nothing routes into it any more */
+		err = tunnel_down(&ss->rtnl, e);
+	if (err || ss->dir.fd < 0)
+		return err;
+	ss->state.enabled = ss->state.pending = ss->state.draining = ss->state.tunnel = false;
+	ss->state.restored = false;
+	ss->state.since = 0;
+	return state_write(&ss->dir, &ss->state, e);
+}

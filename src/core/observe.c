@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * One look at the kernel for stats and check: our table (one round trip),
+ * its sets' timeouts, its counters, each stale-source set, and conntrack
+ * filtered by our mark. Six round trips however much traffic there was.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libnftnl/expr.h>
+#include <libnftnl/set.h>
+
+#include <time.h>
+
+#include "kernel/conntrack.h"
+#include "nft/drift.h"
+#include "core/history.h"
+#include "core/observe.h"
+#include "kernel/sysctl.h"
+#include "core/tunnel.h"
+
+struct elem_ctx {
+	struct stats *st;
+	int family;
+	enum service_event event;
+	uint64_t set_timeout_ms;
+	int err;
+};
+
+static int counter_expr(struct nftnl_expr *expr, void *data)
+{
+	const char *name = NFT_STR(nftnl_expr_get_str(expr, NFTNL_EXPR_NAME));
+
+	if (!strcmp(name, "counter"))
+		*(uint64_t *)data = nftnl_expr_get_u64(expr, NFTNL_EXPR_CTR_PACKETS);
+	return 0;
+}
+
+/* How long ago (milliseconds) an element of a set with @timeout_ms was last refreshed. */
+static int64_t element_age_ms(struct nftnl_set_elem *el, uint64_t timeout_ms)
+{
+	uint64_t timeout = timeout_ms, expiration = 0;
+
+	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT))
+		timeout = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT);
+	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_EXPIRATION))
+		expiration = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_EXPIRATION);
+	return expiration < timeout ? (int64_t)(timeout - expiration) : 0;
+}
+
+static int64_t element_age(struct nftnl_set_elem *el, uint64_t timeout_ms)
+{
+	return element_age_ms(el, timeout_ms) / 1000;
+}
+
+/*
+ * An element's key is (address . port), each field in a 32-bit register;
+ * its expiry counts down from the timeout, refreshed at every connection:
+ * timeout - expiration is how long ago the last one came.
+ */
+static void add_element_to(struct nftnl_set_elem *el, struct elem_ctx *ctx)
+{
+	uint32_t key_len = 0, alen = ctx->family == AF_INET ? 4 : 16;
+	const uint8_t *key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &key_len);
+	struct address client = { .family = ctx->family };
+	uint64_t packets = 0;
+	uint16_t port;
+
+	if (!key || key_len < alen + 2)
+		return;
+	memcpy(&client.in, key, alen);
+	memcpy(&port, key + alen, sizeof(port));
+	nftnl_set_elem_expr_foreach(el, counter_expr, &packets);
+	if (stats_add_source(ctx->st, &client, ntohs(port), packets,
+			     element_age(el, ctx->set_timeout_ms)))
+		ctx->err = -ENOMEM;
+}
+
+static void add_element(struct nftnl_set_elem *el, void *data)
+{
+	add_element_to(el, data);
+}
+
+void observe_element(struct nftnl_set_elem *el, int family, uint64_t set_timeout_ms,
+		     struct stats *st)
+{
+	struct elem_ctx ctx = { .st = st, .family = family, .set_timeout_ms = set_timeout_ms };
+
+	add_element_to(el, &ctx);
+}
+
+static void add_counter(const char *name, uint64_t packets, uint64_t bytes, void *data)
+{
+	stats_add_counter(data, name, packets, bytes);
+}
+
+static void add_flow(const struct ct_flow *flow, void *data)
+{
+	struct stats *st = data;
+
+	if (flow->open)
+		stats_add_active(st, flow->port);
+	if (flow->unanswered)
+		stats_add_unanswered(st, &flow->client, flow->port, flow->waiting);
+}
+
+/* An element of a port-time set: a service's port, refreshed at each event. */
+static void add_service_time(struct nftnl_set_elem *el, void *data)
+{
+	struct elem_ctx *ctx = data;
+	uint32_t len = 0;
+	const uint8_t *key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
+	uint16_t port;
+
+	if (!key || len < 2)
+		return;
+	memcpy(&port, key, sizeof(port));
+	stats_add_service_time(ctx->st, ntohs(port), ctx->event,
+			       element_age_ms(el, ctx->set_timeout_ms));
+}
+
+/* When each service last had a connection, an attempt, an answer. */
+static int read_port_times(struct nft_sock *nft, const struct table_view *view,
+			   struct stats *st, struct errmsg *e)
+{
+	static const enum set_id sets[] = {
+		[EVENT_CONNECTION] = SET_LAST_SEEN,
+		[EVENT_ATTEMPT] = SET_LAST_ATTEMPT,
+		[EVENT_ANSWER] = SET_LAST_ANSWER,
+	};
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]) && !err; i++) {
+		struct elem_ctx ctx = {
+			.st = st, .event = (enum service_event)i,
+			.set_timeout_ms = view->dynamic[sets[i]].timeout_ms,
+		};
+
+		if (view->sets & 1U << sets[i])
+			err = nft_dump_elems(nft, set_names[sets[i]], add_service_time, &ctx, e);
+	}
+	return err;
+}
+
+static int read_sources(struct nft_sock *nft, const struct table_view *view, struct stats *st,
+			struct errmsg *e)
+{
+	static const enum set_id sets[] = { SET_SOURCES_IPV4, SET_SOURCES_IPV6 };
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < 2; i++) {
+		struct elem_ctx ctx = {
+			.st = st, .family = i ? AF_INET6 : AF_INET,
+			.set_timeout_ms = view->dynamic[sets[i]].timeout_ms,
+		};
+
+		if (!(view->sets & 1U << sets[i]))
+			continue;
+		err = nft_dump_elems(nft, set_names[sets[i]], add_element, &ctx, e);
+		if (!err && ctx.err)
+			err = errmsg_set(e, ctx.err, "out of memory for the stale sources");
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int observe(struct nft_sock *nft, struct stats *st, struct table_view *view, struct errmsg *e)
+{
+	uint32_t genid;
+	int err = nft_read_view(nft, view, &genid, e);
+
+	if (err || !view->exists || !view->ours)
+		return err;
+	st->set_size[0] = view->dynamic[SET_SOURCES_IPV4].size;
+	st->set_size[1] = view->dynamic[SET_SOURCES_IPV6].size;
+	err = nft_dump_counters(nft, add_counter, st, e);
+	if (!err)
+		err = read_sources(nft, view, st, e);
+	if (!err)
+		err = read_port_times(nft, view, st, e);
+	if (!err)
+		err = ct_dump_redirected(add_flow, st, e);
+	return err;
+}
+
+/*
+ * The families OLD redirects but does not forward: set behind our back
+ * (sysctl --system, configuration management), every redirected
+ * connection goes nowhere.
+ */
+static unsigned int forwarding_missing(const struct spec *spec)
+{
+	unsigned int off = 0;
+
+	if (spec->role != ROLE_OLD)
+		return 0;
+	if (spec->has_to4 && !forwarding_is_on(AF_INET))
+		off |= 1;
+	if (spec->has_to6 && !forwarding_is_on(AF_INET6))
+		off |= 2;
+	return off;
+}
+
+/*
+ * A full disk must not blind monitoring: the figures stand, and what could
+ * not be saved is said (s->unsaved) for stats and check to warn of.
+ */
+void snapshot_save(struct state_dir *dir, struct snapshot *s)
+{
+	struct errmsg e = { "" };
+
+	if (state_write(dir, &s->state, &e))
+		snprintf(s->unsaved, sizeof(s->unsaved), "%s", e.text);
+}
+
+int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock *rtnl,
+		  struct snapshot *s, struct errmsg *e)
+{
+	static struct table_view view;
+	struct drift drift = { .found = false };
+	long holder;
+	int err;
+
+	stats_free(&s->st);
+	s->locked = dir->fd >= 0 && state_lock_existing(dir, &holder, e) == 0;
+	err = state_read(dir, &s->state, e);
+	s->now = (int64_t)time(NULL);
+	s->draining = 0;
+	stats_init(&s->st, &s->state.spec);
+	if (!err)
+		err = observe(nft, &s->st, &view, e);
+	s->installed = !err && view.exists && view.ours;
+	if (!err)
+		stats_finish(&s->st);
+	s->drift = false;
+	if (!err && s->installed && s->state.enabled)
+		err = drift_find(nft, &s->state.spec, &view, &drift, e);
+	if (!err && drift.found) {
+		s->drift = true;
+		snprintf(s->drift_what, sizeof(s->drift_what), "%s", drift.what);
+	}
+	s->tunnel_gone = !err && s->installed && s->state.enabled &&
+			 !tunnel_ready_for(rtnl, &s->state.spec);
+	s->forwarding_off = s->state.enabled ? forwarding_missing(&s->state.spec) : 0;
+	if (!err && s->state.draining)
+		err = ct_count_open(&s->draining, e);
+	s->unsaved[0] = '\0';
+	if (!err && s->state.enabled &&
+	    history_observe(&s->state.history, &s->st, s->now) && s->installed && s->locked)
+		snapshot_save(dir, s);
+	return err;
+}
+
+void snapshot_warn_unsaved(const struct snapshot *s, const char *command)
+{
+	if (s->unsaved[0])
+		fprintf(stderr, "redirect %s: warning: the time of the last redirected connection "
+			"could not be saved (%s); the figures are right, but after a flush or a "
+			"reboot the quiet clock may restart from an older time.\n", command,
+			s->unsaved);
+}
+
+void snapshot_release(struct state_dir *dir, struct snapshot *s)
+{
+	if (s->locked)
+		state_unlock(dir);
+	s->locked = false;
+}

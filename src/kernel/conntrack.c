@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Conntrack: the redirected flows open now. libnetfilter_conntrack builds
+ * the request and parses the replies, libmnl does the I/O (as
+ * conntrack-tools does); the dump is filtered by our mark in the kernel.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
+
+#include "kernel/conntrack.h"
+#include "nft/ruleset.h"
+
+#define CT_RECV_SIZE (64 * 1024)
+
+struct timeouts {
+	uint32_t established;	/* what an established flow gets back at each packet */
+	uint32_t unacknowledged; /* what it gets while data is in flight */
+	uint32_t syn_sent;	/* what a SYN gets while no answer comes */
+};
+
+struct dump_ctx {
+	struct timeouts timeouts;
+	ct_flow_cb cb;
+	void *data;
+};
+
+/* Half-open (SYN_SENT, SYN_RECV) or closed down (TIME_WAIT, CLOSE): not in use. */
+static bool state_open(uint8_t state)
+{
+	return state == TCP_CONNTRACK_ESTABLISHED || state == TCP_CONNTRACK_FIN_WAIT ||
+	       state == TCP_CONNTRACK_CLOSE_WAIT || state == TCP_CONNTRACK_LAST_ACK;
+}
+
+static uint32_t read_timeout(const char *name, uint32_t fallback)
+{
+	char path[128];
+	unsigned int v = fallback;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_%s", name);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = fallback;
+		fclose(f);
+	}
+	return v;
+}
+
+static struct timeouts read_timeouts(void)
+{
+	struct timeouts t = {
+		.established = read_timeout("established", 432000),
+		.unacknowledged = read_timeout("unacknowledged", 300),
+		.syn_sent = read_timeout("syn_sent", 120),
+	};
+
+	return t;
+}
+
+/*
+ * How long an established flow has been silent, from the timeout it has
+ * left: each packet resets it to the established timeout. While data is
+ * in flight the kernel uses the short unacknowledged timeout instead:
+ * that flow is busy right now, not idle for days.
+ */
+static uint32_t idle_seconds(uint32_t left, const struct timeouts *t)
+{
+	if (left <= t->unacknowledged || left >= t->established)
+		return 0;
+	return t->established - left;
+}
+
+/*
+ * The replies are parsed here with libmnl's checked attribute walk, not
+ * with nfct_nlmsg_parse(): that one exit()s the process on an attribute it
+ * finds malformed ("ctnetlink kernel ABI is broken"), which a tool that
+ * may be in the middle of a change must not do. Only what stats needs is
+ * read: the original tuple, the TCP state, the timeout, the byte counters.
+ */
+struct attrs {
+	const struct nlattr *tb[CTA_MAX + 1];
+	unsigned int max;
+};
+
+static int keep_attr(const struct nlattr *attr, void *data)
+{
+	struct attrs *a = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= a->max)
+		a->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static bool nested(const struct nlattr *attr, unsigned int max, struct attrs *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->max = max;
+	return attr && mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0 &&
+	       mnl_attr_parse_nested(attr, keep_attr, out) == MNL_CB_OK;
+}
+
+static bool fixed(const struct nlattr *attr, size_t len)
+{
+	return attr && mnl_attr_validate2(attr, MNL_TYPE_UNSPEC, len) == 0;
+}
+
+static bool parse_tuple(const struct nlattr *tuple, int family, struct ct_flow *f, uint8_t *proto)
+{
+	struct attrs t, ip, pr;
+
+	if (!nested(tuple, CTA_TUPLE_MAX, &t) || !nested(t.tb[CTA_TUPLE_IP], CTA_IP_MAX, &ip) ||
+	    !nested(t.tb[CTA_TUPLE_PROTO], CTA_PROTO_MAX, &pr) || !fixed(pr.tb[CTA_PROTO_NUM], 1))
+		return false;
+	*proto = mnl_attr_get_u8(pr.tb[CTA_PROTO_NUM]);
+	f->client.family = family;
+	if (family == AF_INET && fixed(ip.tb[CTA_IP_V4_SRC], 4))
+		memcpy(&f->client.in.v4, mnl_attr_get_payload(ip.tb[CTA_IP_V4_SRC]), 4);
+	else if (family == AF_INET6 && fixed(ip.tb[CTA_IP_V6_SRC], 16))
+		memcpy(&f->client.in.v6, mnl_attr_get_payload(ip.tb[CTA_IP_V6_SRC]), 16);
+	else
+		return false;
+	if (!fixed(pr.tb[CTA_PROTO_DST_PORT], 2))
+		return false;
+	f->port = ntohs(mnl_attr_get_u16(pr.tb[CTA_PROTO_DST_PORT]));
+	return true;
+}
+
+static uint8_t tcp_state(const struct nlattr *protoinfo)
+{
+	struct attrs info, tcp;
+
+	if (!nested(protoinfo, CTA_PROTOINFO_MAX, &info) ||
+	    !nested(info.tb[CTA_PROTOINFO_TCP], CTA_PROTOINFO_TCP_MAX, &tcp) ||
+	    !fixed(tcp.tb[CTA_PROTOINFO_TCP_STATE], 1))
+		return TCP_CONNTRACK_NONE;
+	return mnl_attr_get_u8(tcp.tb[CTA_PROTOINFO_TCP_STATE]);
+}
+
+static uint64_t counter_bytes(const struct nlattr *counters)
+{
+	struct attrs c;
+
+	if (!nested(counters, CTA_COUNTERS_MAX, &c) || !fixed(c.tb[CTA_COUNTERS_BYTES], 8))
+		return 0;
+	return be64toh(mnl_attr_get_u64(c.tb[CTA_COUNTERS_BYTES]));
+}
+
+/* A SYN NEW has not answered: each (re)sent SYN gives it the syn_sent timeout again. */
+static void note_waiting(struct ct_flow *f, uint32_t left, const struct timeouts *timeouts)
+{
+	f->waiting = left < timeouts->syn_sent ? timeouts->syn_sent - left : 0;
+	f->unanswered = f->waiting >= UNANSWERED_AFTER;
+}
+
+static bool parse_entry(const struct nlmsghdr *nlh, const struct timeouts *timeouts,
+			struct ct_flow *f)
+{
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	struct attrs a = { .max = CTA_MAX };
+	uint8_t proto = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (nlh->nlmsg_type != (NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW) ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg) ||
+	    mnl_attr_parse(nlh, sizeof(*nfg), keep_attr, &a) != MNL_CB_OK ||
+	    !parse_tuple(a.tb[CTA_TUPLE_ORIG], nfg->nfgen_family, f, &proto) ||
+	    proto != IPPROTO_TCP)
+		return false;
+	f->tcp_state = tcp_state(a.tb[CTA_PROTOINFO]);
+	if (fixed(a.tb[CTA_MARK], 4))
+		f->mark = ntohl(mnl_attr_get_u32(a.tb[CTA_MARK]));
+	if (f->tcp_state == TCP_CONNTRACK_ESTABLISHED && fixed(a.tb[CTA_TIMEOUT], 4))
+		f->idle = idle_seconds(ntohl(mnl_attr_get_u32(a.tb[CTA_TIMEOUT])), timeouts);
+	f->open = (f->mark & CT_MARK_ESTABLISHED) && state_open(f->tcp_state) &&
+		  f->idle < IDLE_LIMIT;
+	if (f->tcp_state == TCP_CONNTRACK_SYN_SENT && !(f->mark & CT_MARK_ANSWERED) &&
+	    fixed(a.tb[CTA_TIMEOUT], 4))
+		note_waiting(f, ntohl(mnl_attr_get_u32(a.tb[CTA_TIMEOUT])), timeouts);
+	f->bytes = counter_bytes(a.tb[CTA_COUNTERS_ORIG]) + counter_bytes(a.tb[CTA_COUNTERS_REPLY]);
+	return true;
+}
+
+static int entry_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_ctx *ctx = data;
+	struct ct_flow flow;
+
+	if (parse_entry(nlh, &ctx->timeouts, &flow))
+		ctx->cb(&flow, ctx->data);
+	return MNL_CB_OK;
+}
+
+int ct_flow_from_msg(const struct nlmsghdr *nlh, struct ct_flow *flow)
+{
+	const struct timeouts defaults = { 432000, 300, 120 };
+
+	return parse_entry(nlh, &defaults, flow) ? 0 : -EINVAL;
+}
+
+static struct nlmsghdr *dump_request(char *buf, uint32_t seq)
+{
+	struct nfct_filter_dump_mark mark = { .val = CT_MARK_BIT, .mask = CT_MARK_BIT };
+	struct nfct_filter_dump *filter = nfct_filter_dump_create();
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	if (!filter)
+		return NULL;
+	nfct_filter_dump_set_attr(filter, NFCT_FILTER_DUMP_MARK, &mark);
+	nfct_nlmsg_build_filter(nlh, filter);
+	nfct_filter_dump_destroy(filter);
+	return nlh;
+}
+
+static int run_dump(struct mnl_socket *nl, struct dump_ctx *ctx)
+{
+	static char buf[CT_RECV_SIZE];
+	uint32_t seq = (uint32_t)time(NULL), portid = mnl_socket_get_portid(nl);
+	struct nlmsghdr *nlh = dump_request(buf, seq);
+	ssize_t n;
+	int rc;
+
+	if (!nlh)
+		return -ENOMEM;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		rc = mnl_cb_run(buf, (size_t)n, seq, portid, entry_cb, ctx);
+	} while (rc > MNL_CB_STOP);
+	return rc < 0 ? -errno : 0;
+}
+
+int ct_dump_redirected(ct_flow_cb cb, void *data, struct errmsg *e)
+{
+	struct dump_ctx ctx = { .cb = cb, .data = data, .timeouts = read_timeouts() };
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	int err;
+
+	if (!nl)
+		return errmsg_set(e, -errno, "cannot open a conntrack socket: %s", strerror(errno));
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		err = -errno;
+	else
+		err = run_dump(nl, &ctx);
+	mnl_socket_close(nl);
+	/* no conntrack in this namespace yet: nothing has been tracked */
+	if (err == -ENOENT || err == -EAFNOSUPPORT)
+		err = 0;
+	if (err)
+		return errmsg_set(e, err, "cannot read the conntrack table: %s",
+				  err == -EPERM ? "permission denied (needs CAP_NET_ADMIN)" :
+				  strerror(-err));
+	return 0;
+}
+
+static void count_open(const struct ct_flow *flow, void *data)
+{
+	if (flow->open)
+		(*(unsigned int *)data)++;
+}
+
+int ct_count_open(unsigned int *open, struct errmsg *e)
+{
+	*open = 0;
+	return ct_dump_redirected(count_open, open, e);
+}

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The table in nft syntax, from the same plan the netlink builder uses. */
+#include <string.h>
+
+#include "lib/format.h"
+#include "nft/range.h"
+#include "nft/render.h"
+#include "nft/ruleset.h"
+#include "core/tunnel.h"
+
+/* The rules of the tunnel, which only --keep-client-address and accept have. */
+static void tunnel_rule_text(const struct spec *spec, const struct planned_rule *p,
+			     char *buf, size_t len)
+{
+	const struct address *peer = tunnel_peer(spec);
+	const char *nfproto = p->family == AF_INET ? "ipv4" : "ipv6";
+	char addr[ADDRESS_STRLEN];
+
+	switch (p->kind) {
+	case RULE_NOTRACK_IN:
+	case RULE_NOTRACK_OUT:
+		snprintf(buf, len, "udp dport %d %s %s %s notrack", TUNNEL_PORT,
+			 peer->family == AF_INET ? "ip" : "ip6",
+			 p->kind == RULE_NOTRACK_IN ? "saddr" : "daddr", address_str(peer, addr));
+		break;
+	case RULE_VXLAN_GUARD:
+		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s saddr != %s counter drop",
+			 TUNNEL_PORT,
+			 TUNNEL_VNI, peer->family == AF_INET ? "ip" : "ip6",
+			 address_str(peer, addr));
+		break;
+	case RULE_TUNNEL_GUARD_IN:
+	case RULE_TUNNEL_GUARD_OUT:
+		snprintf(buf, len, "%s \"%s\" ct mark & 0x%08x != 0x%08x counter drop",
+			 p->kind == RULE_TUNNEL_GUARD_IN ? "iifname" : "oifname", TUNNEL_IFNAME,
+			 CT_MARK_BIT, CT_MARK_BIT);
+		break;
+	case RULE_CLAMP_INTO:
+		snprintf(buf, len, "oifname \"%s\" tcp flags syn / syn,rst "
+			 "tcp option maxseg size set rt mtu", TUNNEL_IFNAME);
+		break;
+	case RULE_CLAMP_OUT:
+		snprintf(buf, len, "iifname \"%s\" meta nfproto %s tcp flags syn / syn,rst "
+			 "tcp option maxseg size set %u", TUNNEL_IFNAME, nfproto,
+			 tunnel_mss(spec->tunnel_mtu, p->family));
+		break;
+	case RULE_SKIP_PEER: {
+		struct prefix old;
+
+		tunnel_address(p->family, ROLE_OLD, &old);
+		snprintf(buf, len, "%s saddr %s return", p->family == AF_INET ? "ip" : "ip6",
+			 address_str(&old.addr, addr));
+		break;
+	}
+	case RULE_ARRIVE:
+		snprintf(buf, len, "iifname \"%s\" meta nfproto %s tcp flags syn / fin,syn,rst,ack "
+			 "tcp dport @%s jump %s", TUNNEL_IFNAME, nfproto, set_names[SET_PORTS],
+			 chain_names[redirect_chain(p->family)]);
+		break;
+	default:
+		buf[0] = '\0';
+		break;
+	}
+}
+
+void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf, size_t len)
+{
+	const char *ip = p->family == AF_INET ? "ip" : "ip6";
+	const char *nfproto = p->family == AF_INET ? "ipv4" : "ipv6";
+	char addr[ADDRESS_STRLEN];
+
+	switch (p->kind) {
+	case RULE_DISPATCH:
+		snprintf(buf, len,
+			 "meta nfproto %s tcp flags syn / fin,syn,rst,ack tcp dport @%s fib "
+			 "daddr type local jump %s",
+			 nfproto, set_names[SET_PORTS], chain_names[redirect_chain(p->family)]);
+		break;
+	case RULE_EXCLUDE:
+		snprintf(buf, len, "%s saddr @%s return", ip, set_names[exclude_set(p->family)]);
+		break;
+	case RULE_DNAT:
+		snprintf(buf, len, "counter name tcp dport map @%s update @%s { tcp dport } ct mark "
+				   "set ct mark | 0x%08x dnat %s to %s",
+			 set_names[SET_ATTEMPTS], set_names[SET_LAST_ATTEMPT], CT_MARK_BIT, ip,
+			 address_str(dnat_target(spec, p->family), addr));
+		break;
+	case RULE_COUNT:
+		snprintf(buf, len, "counter name tcp dport map @%s update @%s { tcp dport } ct mark "
+				   "set ct mark | 0x%08x",
+			 set_names[SET_ATTEMPTS], set_names[SET_LAST_ATTEMPT], CT_MARK_BIT);
+		break;
+	case RULE_FAST:
+		snprintf(buf, len, "meta l4proto tcp ct mark & 0x%08x == 0x%08x counter name ct "
+			 "original proto-dst map @%s accept", CT_MARK_ALL, CT_MARK_ALL,
+			 set_names[SET_TRAFFIC]);
+		break;
+	case RULE_ANSWERED:
+		snprintf(buf, len, "ct direction reply ct mark & 0x%08x == 0x%08x tcp flags syn,ack / "
+			 "fin,syn,rst,ack ct mark set ct mark | 0x%08x counter name ct original "
+			 "proto-dst map @%s update @%s { ct original proto-dst }",
+			 CT_MARK_BIT | CT_MARK_ANSWERED, CT_MARK_BIT, CT_MARK_ANSWERED,
+			 set_names[SET_ANSWERED], set_names[SET_LAST_ANSWER]);
+		break;
+	case RULE_ESTABLISHED:
+		snprintf(buf, len, "meta nfproto %s meta l4proto tcp ct direction original ct mark & "
+			 "0x%08x == 0x%08x ct status assured ct mark set ct mark | 0x%08x counter "
+			 "name ct original proto-dst map @%s update @%s { ct original proto-dst } "
+			 "update @%s { %s saddr . ct original proto-dst }", nfproto,
+			 CT_MARK_BIT | CT_MARK_ESTABLISHED, CT_MARK_BIT, CT_MARK_ESTABLISHED,
+			 set_names[SET_CONNECTIONS], set_names[SET_LAST_SEEN],
+			 set_names[sources_set(p->family)], ip);
+		break;
+	case RULE_MASQUERADE:
+		snprintf(buf, len, "ct mark & 0x%08x == 0x%08x masquerade", CT_MARK_BIT,
+			 CT_MARK_BIT);
+		break;
+	case RULE_TRAFFIC:
+		snprintf(buf, len,
+			 "meta l4proto tcp ct mark & 0x%08x == 0x%08x counter name ct original "
+			 "proto-dst map @%s",
+			 CT_MARK_BIT, CT_MARK_BIT, set_names[SET_TRAFFIC]);
+		break;
+	default:
+		tunnel_rule_text(spec, p, buf, len);
+		break;
+	}
+}
+
+
+static void render_counters(const struct spec *spec, FILE *f)
+{
+	char name[COUNTER_NAME_MAX], comment[64];
+	unsigned int i, m;
+
+	for (i = 0; i < spec->nservices; i++) {
+		for (m = 0; m < COUNTER_MAPS; m++) {
+			counter_name(&spec->services[i], counter_maps[m], name, sizeof(name));
+			counter_comment(&spec->services[i], counter_maps[m], comment,
+					sizeof(comment));
+			fprintf(f, "\tcounter %s {\n\t\tcomment \"%s\"\n\t}\n\n", name, comment);
+		}
+	}
+}
+
+static void render_ports(const struct spec *spec, FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "\tset %s {\n\t\ttype inet_service\n\t\telements = { ", set_names[SET_PORTS]);
+	for (i = 0; i < spec->nservices; i++)
+		fprintf(f, "%s%u", i ? ", " : "", spec->services[i].port);
+	fprintf(f, " }\n\t}\n\n");
+}
+
+static void render_counter_map(const struct spec *spec, enum set_id id, FILE *f)
+{
+	char name[COUNTER_NAME_MAX];
+	unsigned int i;
+
+	fprintf(f, "\tmap %s {\n\t\ttype inet_service : counter\n\t\telements = { ", set_names[id]);
+	for (i = 0; i < spec->nservices; i++) {
+		const struct service *svc = &spec->services[i];
+
+		counter_name(svc, id, name, sizeof(name));
+		fprintf(f, "%s%u : \"%s\"", i ? ", " : "", svc->port, name);
+	}
+	fprintf(f, " }\n\t}\n\n");
+}
+
+/* A merged range as nft lists it: a prefix where it is one, else a-b. */
+static void render_range(const struct range *r, int family, FILE *f)
+{
+	char buf[ADDRESS_STRLEN];
+	struct prefix p;
+	struct address last;
+
+	if (range_prefix(r, family, &p)) {
+		fputs(prefix_str(&p, buf), f);
+		return;
+	}
+	fputs(address_str(&p.addr, buf), f);
+	range_last(r, family, &last);
+	fprintf(f, "-%s", address_str(&last, buf));
+}
+
+static void render_exclude(const struct spec *spec, int family, FILE *f)
+{
+	struct range ranges[RANGES_MAX];
+	unsigned int i, n = exclude_ranges(spec, family, ranges);
+
+	fprintf(f, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n\t\telements = { ",
+		set_names[family == AF_INET ? SET_EXCLUDE_IPV4 : SET_EXCLUDE_IPV6],
+		family == AF_INET ? "ipv4_addr" : "ipv6_addr");
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", f);
+		render_range(&ranges[i], family, f);
+	}
+	fprintf(f, " }\n\t}\n\n");
+}
+
+static void render_port_times(const struct spec *spec, FILE *f)
+{
+	static const enum set_id sets[] = { SET_LAST_SEEN, SET_LAST_ATTEMPT, SET_LAST_ANSWER };
+	char timeout[FORMAT_BUF];
+	unsigned int i;
+
+	format_duration_exact(spec->remember, timeout, sizeof(timeout));
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		fprintf(f, "\tset %s {\n\t\ttype inet_service\n\t\tsize %u\n"
+			"\t\tflags dynamic,timeout\n\t\ttimeout %s\n\t}\n\n",
+			set_names[sets[i]], PORT_TIME_SET_SIZE, timeout);
+}
+
+static void render_sources(const struct spec *spec, int family, FILE *f)
+{
+	char timeout[FORMAT_BUF];
+
+	fprintf(f, "\tset %s {\n\t\ttype %s . inet_service\n\t\tsize %u\n"
+		"\t\tflags dynamic,timeout\n\t\tcounter\n\t\ttimeout %s\n\t}\n\n",
+		set_names[family == AF_INET ? SET_SOURCES_IPV4 : SET_SOURCES_IPV6],
+		family == AF_INET ? "ipv4_addr" : "ipv6_addr", spec->max_sources,
+		format_duration_exact(spec->remember, timeout, sizeof(timeout)));
+}
+
+static const char *chain_header(enum chain_id id)
+{
+	switch (id) {
+	case CHAIN_PREROUTING:
+		return "\t\ttype nat hook prerouting priority dstnat; policy accept;\n";
+	case CHAIN_POSTROUTING:
+		return "\t\ttype nat hook postrouting priority srcnat; policy accept;\n";
+	case CHAIN_FORWARD:
+		return "\t\ttype filter hook forward priority filter; policy accept;\n";
+	case CHAIN_INPUT:
+		return "\t\ttype filter hook input priority filter; policy accept;\n";
+	case CHAIN_OUTPUT:
+		return "\t\ttype filter hook output priority filter; policy accept;\n";
+	case CHAIN_RAW_PREROUTING:
+		return "\t\ttype filter hook prerouting priority raw; policy accept;\n";
+	case CHAIN_RAW_OUTPUT:
+		return "\t\ttype filter hook output priority raw; policy accept;\n";
+	default:
+		return "";
+	}
+}
+
+static void render_chains(const struct spec *spec, FILE *f)
+{
+	struct planned_rule plan[PLAN_MAX];
+	unsigned int n = ruleset_plan(spec, plan), needed = chains_needed(spec), id, i;
+	char text[512];
+	bool first = true;
+
+	for (id = 0; id < CHAIN_COUNT; id++) {
+		if (!(needed & 1U << id))
+			continue;
+		fprintf(f, "%s\tchain %s {\n%s", first ? "" : "\n", chain_names[id],
+			chain_header(id));
+		first = false;
+		for (i = 0; i < n; i++) {
+			if (plan[i].chain != id)
+				continue;
+			rule_text(spec, &plan[i], text, sizeof(text));
+			fprintf(f, "\t\t%s\n", text);
+		}
+		fprintf(f, "\t}\n");
+	}
+}
+
+void render_table(const struct spec *spec, FILE *f)
+{
+	unsigned int sets = sets_needed(spec);
+
+	fprintf(f, "table inet %s {\n\tcomment \"%s\"\n", TABLE_NAME, TABLE_COMMENT);
+	render_counters(spec, f);
+	render_ports(spec, f);
+	render_counter_map(spec, SET_CONNECTIONS, f);
+	render_counter_map(spec, SET_ATTEMPTS, f);
+	render_counter_map(spec, SET_ANSWERED, f);
+	render_counter_map(spec, SET_TRAFFIC, f);
+	render_port_times(spec, f);
+
+	if (sets & 1U << SET_EXCLUDE_IPV4)
+		render_exclude(spec, AF_INET, f);
+	if (sets & 1U << SET_EXCLUDE_IPV6)
+		render_exclude(spec, AF_INET6, f);
+	if (sets & 1U << SET_SOURCES_IPV4)
+		render_sources(spec, AF_INET, f);
+	if (sets & 1U << SET_SOURCES_IPV6)
+		render_sources(spec, AF_INET6, f);
+	render_chains(spec, f);
+	fprintf(f, "}\n");
+}
