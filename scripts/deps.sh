@@ -18,7 +18,7 @@ TEST_PACKAGES=(
 # Real mail servers for the rehearsal (tests/netns/mail.sh and scripts/demo),
 # Debian's SPF policy for NEW, and real DNS servers (tests/netns/dns.sh).
 MAIL_PACKAGES=(postfix dovecot-imapd dovecot-pop3d curl openssl postfix-policyd-spf-python)
-DNS_PACKAGES=(nsd dnsutils)
+DNS_PACKAGES=(nsd dnsutils bind9-utils)
 # Building and checking the Debian package (tests/package.sh, tests/debian.sh).
 PACKAGE_PACKAGES=(debhelper dpkg-dev lintian devscripts man-db)
 # Fuzzing, sanitizers and the leak check.
