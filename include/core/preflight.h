@@ -49,4 +49,10 @@ int preflight_run(const struct spec *spec, struct nft_sock *nft, struct rtnl_soc
 void preflight_probe_tunnel(const struct spec *spec, const struct address *local,
 			    struct preflight *pf);
 
+/* One listening TCP socket: its address and port. */
+typedef void (*listener_cb)(const struct address *a, uint16_t port, void *data);
+
+/* Every TCP socket of @family listening on this host (sock_diag, as ss asks). */
+void preflight_each_listener(int family, listener_cb cb, void *data);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/identity.h"
 #include "lib/errmsg.h"
 #include "lib/spec.h"
 #include "kernel/sysctl.h"
@@ -67,6 +68,7 @@ struct state {
 	bool tunnel;		/* a tunnel link of ours may exist: disable removes it */
 	bool restored;		/* put back after a flush: flows may predate its counters */
 	struct dns_clock dns;
+	struct id_memory tls;		/* the TLS identity (identity.h) */
 };
 
 struct state_dir {

@@ -50,7 +50,7 @@ struct tls_target {
 	/* asked */
 	struct address addr;
 	uint16_t port;
-	char name[TLS_NAME_BUF];		/* SNI, and the name checked */
+	char name[TLS_NAME_BUF];		/* SNI, and the name checked; "": none */
 	const struct tls_tlsa *tlsa;		/* the RRset of _PORT._tcp.NAME; may be none */
 	unsigned int ntlsa;
 	/* found */

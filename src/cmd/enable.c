@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "dns/codec.h"
+#include "core/identity.h"
 #include "core/install.h"
 #include "kernel/host.h"
 #include "core/preflight.h"
@@ -16,7 +18,7 @@
 
 enum {
 	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_MAX_SOURCES, OPT_KEEP_CLIENT_ADDRESS,
-	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN,
+	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN, OPT_NAME,
 };
 
 static const struct option_def enable_options[] = {
@@ -48,6 +50,10 @@ static const struct option_def enable_options[] = {
 	[OPT_DOMAIN] = { "domain", "DOMAIN",
 		"the mail domain moving: check then also waits for its DNS (see `redirect dns`); "
 		"repeatable", true },
+	[OPT_NAME] = { "name", "HOST",
+		"a name clients and senders use for this host: the new server's certificate "
+		"must cover it on every port, checked with TLS before enabling; repeatable, "
+		"remembered", true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -60,13 +66,16 @@ const struct command command_enable = {
 	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
 		    "                       [--remember DURATION] [--max-sources N] [--no-probe] [--force]\n"
 		    "                       [--dry-run] [--keep-client-address | --no-masquerade]\n"
-		    "                       [--domain DOMAIN]...",
+		    "                       [--domain DOMAIN]... [--name HOST]...",
 	.summary = "forward new mail connections to the new server",
 	.description =
 		"Forwards every new connection to this host's mail ports (the services below)\n"
 		"to the new server, in the kernel, in one atomic change. Running it again\n"
 		"with the same options changes nothing; with other options it switches\n"
-		"atomically, keeping the counters and stale sources.",
+		"atomically, keeping the counters and stale sources. Before it does, it checks\n"
+		"that the new server presents, on every redirected TLS port, a certificate\n"
+		"for each name clients use (--name, the old server's own certificate) that\n"
+		"the published TLSA records match.",
 	.options = enable_options,
 	.more_help = services_help,
 };
@@ -92,7 +101,21 @@ struct enable_args {
 	struct spec spec;
 	bool dry_run, no_probe, force, no_masquerade;
 	struct dns_clock dns;	/* --domain: only its domains */
+	unsigned int nnames;	/* --name */
+	char names[ID_NAMES_MAX][TLS_NAME_BUF];
 };
+
+static int add_name(struct enable_args *a, const char *value, struct errmsg *e)
+{
+	char name[DNS_NAME_BUF];
+
+	if (a->nnames == ID_NAMES_MAX)
+		return errmsg_set(e, -E2BIG, "more than %d names", ID_NAMES_MAX);
+	if (dns_name_check(value, name, e))
+		return errmsg_set(e, -EINVAL, "'%.60s' is no host name", value);
+	snprintf(a->names[a->nnames++], TLS_NAME_BUF, "%s", name);
+	return 0;
+}
 
 static int add_domain(struct dns_clock *c, const char *value, struct errmsg *e)
 {
@@ -149,6 +172,7 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_KEEP_CLIENT_ADDRESS: a->spec.keep_client_address = true; break;
 	case OPT_NO_PROBE: a->no_probe = true; break;
 	case OPT_DOMAIN: err = add_domain(&a->dns, value, e); break;
+	case OPT_NAME: err = add_name(a, value, e); break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
 	}
@@ -277,16 +301,99 @@ static void warn_of_full_sources(struct session *ss, const struct spec *spec, bo
 	}
 }
 
+/* ---- the TLS identity ---- */
+
+#define TLS_WINDOW (7 * 86400)	/* check's default --quiet-for: OLD stays that long */
+
+static bool spec_has_tls(const struct spec *spec)
+{
+	unsigned int i;
+
+	for (i = 0; i < spec->nservices; i++)
+		if (identity_port_checked(spec->services[i].port))
+			return true;
+	return false;
+}
+
+/*
+ * While the old server's daemons still run here, what they present is
+ * recorded: those names must go on with the new server. Written at once
+ * (the lock is held), whatever enable decides after.
+ */
+static void learn_old_identity(struct session *ss, const struct enable_args *a,
+			       struct preflight *pf)
+{
+	struct id_memory *mem = &ss->state.tls;
+	struct errmsg e = { "" };
+	struct id_old old;
+	int n = identity_probe_old(&a->spec, a->nnames ? a->names[0] :
+				   mem->nnames ? mem->names[0] : "", &old, &e);
+
+	if (n <= 0 || !memcmp(&old, &mem->old, sizeof(old)))
+		return;
+	mem->old = old;
+	preflight_add(pf, PF_INFO, "recorded what this host's own servers present on %d TLS "
+		      "port%s (names and keys): the new server must present the same names", n,
+		      n == 1 ? "" : "s");
+	if (ss->dir.lock_fd >= 0 && state_write(&ss->dir, &ss->state, &e))
+		preflight_add(pf, PF_WARN, "%s", e.text);
+}
+
+/* The new server's identity at @at4, @at6 (the redirect's own path). */
+static void check_identity(struct session *ss, const struct enable_args *a,
+			   const struct address *at4, const struct address *at6,
+			   struct preflight *pf)
+{
+	static struct identity id;
+	struct id_memory mem = ss->state.tls;
+	struct errmsg e = { "" };
+	struct tls_options o;
+	unsigned int i;
+
+	if (a->nnames) {
+		mem.nnames = a->nnames;
+		for (i = 0; i < a->nnames; i++)
+			memcpy(mem.names[i], a->names[i], TLS_NAME_BUF);
+	}
+	memset(&id, 0, sizeof(id));
+	if (identity_plan(&id, &a->spec, &mem) < 0)
+		preflight_add(pf, PF_WARN, "more than %d names and ports to check with TLS: only "
+			      "the first are checked", ID_SERVICES_MAX);
+	if (!id.nsvc) {
+		if (spec_has_tls(&a->spec))
+			preflight_add(pf, PF_INFO, "TLS identity not checked: no name that clients "
+				      "use for this host is known (give --name, or run enable "
+				      "--dry-run while this host's own mail servers still run)");
+		return;
+	}
+	tls_options_init(&o);
+	if (identity_run(&id, at4, at6, &o, &e)) {
+		preflight_add(pf, PF_WARN, "cannot check TLS: %s", e.text);
+		return;
+	}
+	identity_judge(&id, &mem.old, time(NULL), TLS_WINDOW, pf);
+	identity_remember(&id, time(NULL), &mem);
+	if (!a->dry_run)
+		ss->state.tls = mem;	/* with the names; written with the rest */
+	identity_free(&id);
+}
+
 /* The local pre-flight (and the public probe); false when enable must stop. */
 static bool look_before_leaping(struct session *ss, const struct enable_args *a, FILE *info)
 {
 	static struct preflight pf;
 	struct errmsg e = { "" };
+	bool tunnel_later = a->spec.keep_client_address && !a->dry_run;
 
 	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, !a->no_probe, &pf, &e)) {
 		cli_fail(&command_enable, EXIT_FAILED, &e);
 		return false;
 	}
+	if (!a->no_probe)
+		learn_old_identity(ss, a, &pf);
+	if (!a->no_probe && !tunnel_later)
+		check_identity(ss, a, a->spec.has_to4 ? &a->spec.to4 : NULL,
+			       a->spec.has_to6 ? &a->spec.to6 : NULL, &pf);
 	return cli_report_preflight(&command_enable, &pf, a->force, info);
 }
 
@@ -310,6 +417,8 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 	}
 	memset(&pf, 0, sizeof(pf));
 	preflight_probe_tunnel(&a->spec, &t->local, &pf);
+	check_identity(ss, a, a->spec.has_to4 ? tunnel_target(AF_INET) : NULL,
+		       a->spec.has_to6 ? tunnel_target(AF_INET6) : NULL, &pf);
 	go = cli_report_preflight(&command_enable, &pf, a->force, stdout);
 	if (!go)
 		install_tunnel_abandon(ss, &undo);
@@ -337,6 +446,22 @@ static int dry_run(struct session *ss, const struct enable_args *a, const struct
 	return go ? EXIT_DONE : EXIT_FAILED;
 }
 
+/* --name given: the state keeps those names (written with the rest, or now). */
+static bool remember_names(struct session *ss, const struct enable_args *a)
+{
+	struct id_memory *mem = &ss->state.tls;
+	bool same = mem->nnames == a->nnames;
+	unsigned int i;
+
+	for (i = 0; same && i < a->nnames; i++)
+		same = !strcmp(mem->names[i], a->names[i]);
+	if (!a->nnames || same)
+		return false;
+	mem->nnames = a->nnames;
+	memcpy(mem->names, a->names, sizeof(a->names));
+	return true;
+}
+
 static int enable(struct session *ss, const struct enable_args *a, const struct tunnel *t)
 {
 	struct install_report report;
@@ -346,6 +471,8 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 	if (install_in_place(ss, &a->spec)) {
 		printf("redirect: already enabled with these settings; nothing changed.\n");
 		warn_of_full_sources(ss, &a->spec, existed);
+		if (remember_names(ss, a) && state_write(&ss->dir, &ss->state, &e))
+			return cli_fail(&command_enable, EXIT_FAILED, &e);
 		return remember_domains(ss, a, &e) ? cli_fail(&command_enable, EXIT_FAILED, &e) :
 		       EXIT_DONE;
 	}
@@ -353,6 +480,7 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 		return EXIT_FAILED;
 	if (a->spec.keep_client_address && !a->no_probe && !probe_through_tunnel(ss, a, t))
 		return EXIT_FAILED;
+	remember_names(ss, a);
 	if (install_spec(ss, &a->spec, &report, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	print_enabled(&a->spec, &report, t);
@@ -429,7 +557,9 @@ static int cmd_enable(int argc, char **argv)
 	rc = check_not_local(&a.spec, &e);
 	if (rc)	/* a target of this host is bad input; failing to look is not */
 		return cli_fail(&command_enable, rc == -EINVAL ? EXIT_USAGE : EXIT_FAILED, &e);
-	if (session_begin(&ss, globals.state_dir, a.dry_run ? 0 : SESSION_CREATE | SESSION_LOCK,
+	/* a dry run that probes may record what the old server presents */
+	if (session_begin(&ss, globals.state_dir, a.dry_run && a.no_probe ? 0 :
+			  SESSION_CREATE | SESSION_LOCK,
 			  cli_say_waiting, &command_enable, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	if (check_role(&ss, &e) || plan_tunnel(&ss, &a, &t, &e))

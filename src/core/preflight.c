@@ -162,9 +162,6 @@ static bool loopback(const struct address *a)
 				      IN6_IS_ADDR_LOOPBACK(&a->in.v6);
 }
 
-/* One listening TCP socket: its address and port. */
-typedef void (*listener_cb)(const struct address *a, uint16_t port, void *data);
-
 struct listen_walk {
 	int family;
 	listener_cb cb;
@@ -189,7 +186,7 @@ static int listener_msg(const struct nlmsghdr *nlh, void *data)
  * them: only the listening hash is walked, where /proc/net/tcp walks every
  * socket of every namespace.
  */
-static void for_each_listener(int family, listener_cb cb, void *data)
+void preflight_each_listener(int family, listener_cb cb, void *data)
 {
 	struct listen_walk w = { family, cb, data };
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
@@ -242,8 +239,8 @@ static void check_local_daemons(const struct spec *spec, struct preflight *pf)
 {
 	struct still_listening l = { spec, "" };
 
-	for_each_listener(AF_INET, note_old_listener, &l);
-	for_each_listener(AF_INET6, note_old_listener, &l);
+	preflight_each_listener(AF_INET, note_old_listener, &l);
+	preflight_each_listener(AF_INET6, note_old_listener, &l);
 	if (l.out[0])
 		preflight_add(pf, PF_INFO, "something on this host still listens on %s: once enabled "
 		    "it gets no new connections from outside (stop the old daemons after the "
@@ -290,8 +287,8 @@ static void check_new_listeners(const struct spec *spec, struct preflight *pf)
 	char addr[ADDRESS_STRLEN], tunnel[ADDRESS_STRLEN];
 	unsigned int i;
 
-	for_each_listener(AF_INET, note_new_listener, &l);
-	for_each_listener(AF_INET6, note_new_listener, &l);
+	preflight_each_listener(AF_INET, note_new_listener, &l);
+	preflight_each_listener(AF_INET6, note_new_listener, &l);
 	for (i = 0; i < spec->nservices; i++) {
 		const struct service *svc = &spec->services[i];
 

@@ -5,6 +5,7 @@
  * fsynced and renamed, so a crash leaves the old file or the new one. The
  * parser is strict (a damaged file is named, not guessed at) and fuzzed.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -208,6 +209,41 @@ static int format_dns(const struct dns_clock *d, char *buf, size_t len, size_t *
 	return err;
 }
 
+/* "tls_old PORT SPKI NAME,NAME": one port of the old server's identity. */
+static int format_old_port(const struct id_old_port *p, char *buf, size_t len, size_t *used)
+{
+	char hex[TLS_SPKI_HEX], names[LINE_MAX_LEN / 2] = "";
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < p->nnames; i++) {
+		if (n + strlen(p->names[i]) + 2 >= sizeof(names))
+			break;		/* the line stays within what the parser reads */
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? "," : "",
+				      p->names[i]);
+	}
+	return put(buf, len, used, "tls_old %u %s %s\n", p->port, tls_spki_hex(p->spki, hex),
+		   n ? names : "-");
+}
+
+static int format_tls(const struct id_memory *t, char *buf, size_t len, size_t *used)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < t->nnames; i++)
+		err = put(buf, len, used, "name %s\n", t->names[i]);
+	for (i = 0; !err && i < t->old.n; i++)
+		if (t->old.ports[i].tls)
+			err = format_old_port(&t->old.ports[i], buf, len, used);
+	if (!err && t->checked_at)
+		err = put(buf, len, used, "tls_checked %" PRId64 "\n", t->checked_at);
+	for (i = 0; !err && i < t->nresults; i++)
+		err = put(buf, len, used, "tls_result %u %s %s %" PRId64 "\n", t->results[i].port,
+			  t->results[i].name, yes_no(t->results[i].ok), t->results[i].expiry);
+	return err;
+}
+
 int state_format(const struct state *st, char *buf, size_t len)
 {
 	const struct spec *s = &st->spec;
@@ -259,6 +295,8 @@ int state_format(const struct state *st, char *buf, size_t len)
 		err = put(buf, len, &used, "reported %s\n", st->reported);
 	if (!err)
 		err = format_dns(&st->dns, buf, len, &used);
+	if (!err)
+		err = format_tls(&st->tls, buf, len, &used);
 	for (i = 0; !err && i < st->sysctls.n; i++)
 		err = put(buf, len, &used, "sysctl %s %d %d\n", st->sysctls.r[i].path,
 			  st->sysctls.r[i].before, st->sysctls.r[i].after);
@@ -390,14 +428,104 @@ static int parse_dns(struct dns_clock *d, const char *key, const char *v, struct
 	return 1;
 }
 
+/* ---- the TLS identity ---- */
+
+/* A name as a certificate or DNS has it: letters, digits, '-', '.', '_', a leading "*." */
+static int parse_host(const char *v, char *out)
+{
+	size_t i, n = strlen(v);
+
+	if (!n || n >= TLS_NAME_BUF)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)v[i]) || strchr("-._", v[i]) || (!i && v[i] == '*')))
+			return -EINVAL;
+	memcpy(out, v, n + 1);
+	return 0;
+}
+
+static int parse_old_names(struct id_old_port *p, char *names)
+{
+	char *save = NULL, *name;
+
+	if (!strcmp(names, "-"))
+		return 0;
+	for (name = strtok_r(names, ",", &save); name; name = strtok_r(NULL, ",", &save))
+		if (p->nnames == ID_OLD_NAMES_MAX || parse_host(name, p->names[p->nnames++]))
+			return -EINVAL;
+	return 0;
+}
+
+/* "tls_old PORT SPKI NAMES" */
+static int parse_tls_old(struct id_old *old, const char *v)
+{
+	char port[8], spki[TLS_SPKI_HEX + 1], names[LINE_MAX_LEN], extra;
+	struct id_old_port *p;
+	struct errmsg ignored;
+
+	if (old->n == ID_OLD_PORTS_MAX)
+		return -EINVAL;
+	p = &old->ports[old->n];
+	memset(p, 0, sizeof(*p));
+	if (sscanf(v, "%7s %65s %511s %c", port, spki, names, &extra) != 3 ||
+	    parse_port(port, &p->port, &ignored) || tls_spki_parse(spki, p->spki) ||
+	    parse_old_names(p, names))
+		return -EINVAL;
+	p->tls = true;
+	old->n++;
+	return 0;
+}
+
+/* "tls_result PORT NAME yes|no EXPIRY" */
+static int parse_tls_result(struct id_memory *t, const char *v)
+{
+	char port[8], name[TLS_NAME_BUF], ok[4], expiry[24], extra;
+	struct id_result *r;
+	struct errmsg ignored;
+	bool good;
+
+	if (t->nresults == ID_SERVICES_MAX)
+		return -EINVAL;
+	r = &t->results[t->nresults];
+	memset(r, 0, sizeof(*r));
+	if (sscanf(v, "%7s %255s %3s %23s %c", port, name, ok, expiry, &extra) != 4 ||
+	    parse_port(port, &r->port, &ignored) || parse_host(name, r->name) ||
+	    parse_bool(ok, &good) || parse_time(expiry, &r->expiry))
+		return -EINVAL;
+	r->ok = good;
+	t->nresults++;
+	return 0;
+}
+
+/* 0: parsed; 1: not a key of the TLS identity; -EINVAL: a bad value. */
+static int parse_tls(struct id_memory *t, const char *key, const char *v)
+{
+	if (!strcmp(key, "name")) {
+		if (t->nnames == ID_NAMES_MAX || parse_host(v, t->names[t->nnames]))
+			return -EINVAL;
+		t->nnames++;
+		return 0;
+	}
+	if (!strcmp(key, "tls_old"))
+		return parse_tls_old(&t->old, v);
+	if (!strcmp(key, "tls_checked"))
+		return parse_time(v, &t->checked_at);
+	if (!strcmp(key, "tls_result"))
+		return parse_tls_result(t, v);
+	return 1;
+}
+
 static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 {
 	struct state *st = c->st;
 	uint16_t port;
-	int dns = parse_dns(&st->dns, key, v, c->e);
+	int dns = parse_dns(&st->dns, key, v, c->e), tls;
 
 	if (dns != 1)
 		return dns;	/* a key of the DNS clock, parsed (0) or not (-EINVAL) */
+	tls = parse_tls(&st->tls, key, v);
+	if (tls != 1)
+		return tls;
 
 	if (!strcmp(key, "generation"))
 		return parse_u64(v, UINT64_MAX / 2, &st->generation) ? -EINVAL : 0;

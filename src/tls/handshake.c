@@ -149,7 +149,7 @@ static void begin_tls(struct engine *g, unsigned int i)
 
 	c->ssl = SSL_new(g->ctx);
 	if (!c->ssl || !SSL_set_fd(c->ssl, c->fd) ||
-	    !SSL_set_tlsext_host_name(c->ssl, t->name)) {
+	    (t->name[0] && !SSL_set_tlsext_host_name(c->ssl, t->name))) {
 		give_up(t, c, TLS_FAILED, "cannot set up TLS: out of memory");
 		return;
 	}
@@ -169,7 +169,7 @@ static void inspect(struct engine *g, struct tls_target *t, SSL *ssl)
 	if (leaf) {
 		tls_cert_verify(SSL_CTX_get_cert_store(g->ctx), leaf, SSL_get_peer_cert_chain(ssl),
 				&t->cert);
-		t->covers = tls_cert_covers(leaf, t->name);
+		t->covers = t->name[0] && tls_cert_covers(leaf, t->name);
 	}
 	X509_free(leaf);
 	if (t->dane != TLS_DANE_NONE) {
