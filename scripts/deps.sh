@@ -8,7 +8,7 @@
 # The packages for building and for the whole test suite.
 BUILD_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
-	libnftnl-dev libmnl-dev libnetfilter-conntrack-dev libcap-ng-dev libcmocka-dev
+	libnftnl-dev libmnl-dev libnetfilter-conntrack-dev libcap-ng-dev libcmocka-dev libssl-dev
 )
 TEST_PACKAGES=(
 	nftables conntrack iproute2 socat util-linux procps coreutils jq prometheus systemd
