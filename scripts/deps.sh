@@ -8,8 +8,7 @@
 # The packages for building and for the whole test suite.
 BUILD_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
-	libnftnl-dev libmnl-dev libnetfilter-conntrack-dev libcap-ng-dev libcmocka-dev
-	libssl-dev
+	libnftnl-dev libmnl-dev libnetfilter-conntrack-dev libcap-ng-dev libcmocka-dev libssl-dev
 )
 TEST_PACKAGES=(
 	nftables conntrack iproute2 socat util-linux procps coreutils jq prometheus systemd
@@ -18,7 +17,7 @@ TEST_PACKAGES=(
 # Real mail servers for the rehearsal (tests/netns/mail.sh and scripts/demo),
 # Debian's SPF policy for NEW, and real DNS servers (tests/netns/dns.sh).
 MAIL_PACKAGES=(postfix dovecot-imapd dovecot-pop3d curl openssl postfix-policyd-spf-python)
-DNS_PACKAGES=(nsd dnsutils bind9-utils)
+DNS_PACKAGES=(nsd dnsutils bind9-utils unbound)
 # Building and checking the Debian package (tests/package.sh, tests/debian.sh).
 PACKAGE_PACKAGES=(debhelper dpkg-dev lintian devscripts man-db)
 # Fuzzing, sanitizers and the leak check.
@@ -68,6 +67,7 @@ disable_services() {	# disable_services PACKAGE...
 		dovecot-*) unit=dovecot ;;
 		prometheus) unit=prometheus ;;
 		nsd) unit=nsd ;;
+		unbound) unit=unbound ;;
 		haproxy) unit=haproxy ;;
 		rinetd) unit=rinetd ;;
 		*) continue ;;

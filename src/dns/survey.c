@@ -122,7 +122,7 @@ static void fault(struct dns_server *srv, enum dns_fault f, int code, const stru
 			 dns_type_name(q->type));
 }
 
-static enum dns_fault fault_of_errno(int err)
+enum dns_fault dns_fault_of_errno(int err)
 {
 	if (err == -ETIMEDOUT)
 		return DNS_FAULT_TIMEOUT;
@@ -146,7 +146,7 @@ static bool read_reply(struct survey *s, struct dns_server *srv, int idx, enum r
 		return false;
 	q = dns_engine_query(&s->en, (unsigned int)idx);
 	if (q->err) {
-		fault(srv, fault_of_errno(q->err), -q->err, q);
+		fault(srv, dns_fault_of_errno(q->err), -q->err, q);
 		return false;
 	}
 	if (dns_parse(q->answer, q->answer_len, q->name, q->type, &s->ans)) {
@@ -386,6 +386,44 @@ static void read_soa(struct survey *s, unsigned int d, unsigned int i)
 	srv->serial = s->ans.serial;
 }
 
+/* Arrays grow to 8, 16, 32, ... entries: room is needed at 0 and at each power of two. */
+static void *grow(void *array, unsigned int n, size_t size)
+{
+	if (n && (n < 8 || (n & (n - 1))))
+		return array;
+	return realloc(array, (n ? n * 2 : 8) * size);
+}
+
+/* A service the server names, once per name and port. */
+static void add_service(struct survey *s, struct dns_server *srv, const char *name,
+			uint16_t port, const char *via)
+{
+	struct dns_service *svc;
+	unsigned int i;
+
+	for (i = 0; i < srv->nservices; i++)
+		if (srv->services[i].port == port && dns_name_equal(srv->services[i].name, name))
+			return;
+	svc = grow(srv->services, srv->nservices, sizeof(*svc));
+	if (!svc) {
+		s->err = -ENOMEM;
+		return;
+	}
+	srv->services = svc;
+	svc = &svc[srv->nservices++];
+	snprintf(svc->name, sizeof(svc->name), "%s", name);
+	svc->port = port;
+	svc->via = via;
+}
+
+/* A mail host: its addresses are checked, and it is a service on @port. */
+static void add_host(struct survey *s, unsigned int d, unsigned int i, const char *name,
+		     uint16_t port, const char *via)
+{
+	add_target(s, d, &s->w[d].servers[i], name, via);
+	add_service(s, &s->r->domains[d].servers[i], name, port, via);
+}
+
 /* MX hosts; without any MX, mail goes to the domain's own address (RFC 5321, 5). */
 static void read_mx(struct survey *s, unsigned int d, unsigned int i)
 {
@@ -397,9 +435,9 @@ static void read_mx(struct survey *s, unsigned int d, unsigned int i)
 		return;
 	for (k = 0; k < s->ans.n; k++)
 		if (s->ans.items[k].target[0])	/* "." is a null MX: no mail at all */
-			add_target(s, d, a, s->ans.items[k].target, via_mx);
+			add_host(s, d, i, s->ans.items[k].target, 25, via_mx);
 	if (!s->ans.n && !s->ans.skipped && s->ans.rcode == DNS_RCODE_NOERROR)
-		add_target(s, d, a, s->r->domains[d].name, via_implicit);
+		add_host(s, d, i, s->r->domains[d].name, 25, via_implicit);
 }
 
 static void read_srv(struct survey *s, unsigned int d, unsigned int i)
@@ -413,19 +451,12 @@ static void read_srv(struct survey *s, unsigned int d, unsigned int i)
 			continue;
 		for (j = 0; j < s->ans.n; j++)
 			if (s->ans.items[j].target[0])	/* "." : not offered */
-				add_target(s, d, a, s->ans.items[j].target, srv_names[k]);
+				add_host(s, d, i, s->ans.items[j].target, s->ans.items[j].port,
+					 srv_names[k]);
 	}
 }
 
 /* ---- 4, 5: the addresses of the names ---- */
-
-/* Arrays grow to 8, 16, 32, ... entries: room is needed at 0 and at each power of two. */
-static void *grow(void *array, unsigned int n, size_t size)
-{
-	if (n && (n < 8 || (n & (n - 1))))
-		return array;
-	return realloc(array, (n ? n * 2 : 8) * size);
-}
 
 static struct dns_record *new_record(struct survey *s, struct dns_server *srv)
 {
@@ -779,6 +810,7 @@ static void free_server(struct dns_server *srv)
 {
 	free(srv->records);
 	free(srv->missing);
+	free(srv->services);
 }
 
 void dns_report_free(struct dns_report *r)
