@@ -27,11 +27,7 @@ struct id_service {
 	char name[TLS_NAME_BUF];
 	uint16_t port;
 	const char *via;		/* why it is checked: "--name", "MX", ... (static) */
-	bool tlsa_known;		/* the TLSA records were asked for */
-	bool tlsa_signed;		/* ... and came signed: senders act on them */
-	uint32_t tlsa_ttl;
-	const struct tls_tlsa *tlsa;	/* ... the RRset (the caller's); may be none */
-	unsigned int ntlsa;
+	const struct tlsa_rrset *tlsa;	/* the RRset published (the caller's), or NULL */
 };
 
 /* What the old server presented on one port, as the state keeps it. */

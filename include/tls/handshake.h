@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lib/errmsg.h"
+#include "lib/tlsa.h"
 #include "lib/parse.h"
 #include "tls/cert.h"
 #include "tls/starttls.h"
@@ -23,19 +24,6 @@
 
 #define TLS_TIMEOUT_MS 5000
 
-/* A TLSA record (RFC 6698) as the engine takes it: the caller owns @data. */
-struct tls_tlsa {
-	uint8_t usage, selector, mtype;
-	const uint8_t *data;
-	size_t len;
-};
-
-/* TLSA usages a mail sender acts on (RFC 7672 3.1): DANE-TA(2) and DANE-EE(3). */
-static inline bool tls_tlsa_usable(const struct tls_tlsa *t)
-{
-	return (t->usage == 2 || t->usage == 3) && t->selector <= 1 && t->mtype <= 2;
-}
-
 enum tls_outcome {
 	TLS_HANDSHAKEN,		/* the handshake completed: the certificate is read */
 	TLS_NO_CONNECTION,	/* refused, unreachable, or no answer in time */
@@ -51,8 +39,7 @@ struct tls_target {
 	struct address addr;
 	uint16_t port;
 	char name[TLS_NAME_BUF];		/* SNI, and the name checked; "": none */
-	const struct tls_tlsa *tlsa;		/* the RRset of _PORT._tcp.NAME; may be none */
-	unsigned int ntlsa;
+	const struct tlsa_rrset *tlsa;		/* the RRset of _PORT._tcp.NAME, or NULL */
 	/* found */
 	enum tls_outcome outcome;
 	char why[240];				/* what went wrong, in words */

@@ -7,7 +7,7 @@
 
 #include "cli/cli.h"
 #include "dns/codec.h"
-#include "core/identity.h"
+#include "core/identity_dns.h"
 #include "core/install.h"
 #include "kernel/host.h"
 #include "core/preflight.h"
@@ -305,16 +305,6 @@ static void warn_of_full_sources(struct session *ss, const struct spec *spec, bo
 
 #define TLS_WINDOW (7 * 86400)	/* check's default --quiet-for: OLD stays that long */
 
-static bool spec_has_tls(const struct spec *spec)
-{
-	unsigned int i;
-
-	for (i = 0; i < spec->nservices; i++)
-		if (identity_port_checked(spec->services[i].port))
-			return true;
-	return false;
-}
-
 /*
  * While the old server's daemons still run here, what they present is
  * recorded: those names must go on with the new server. Written at once
@@ -345,37 +335,32 @@ static void check_identity(struct session *ss, const struct enable_args *a,
 			   struct preflight *pf)
 {
 	static struct identity id;
-	struct id_memory mem = ss->state.tls;
+	static struct id_memory mem;
+	const struct dns_clock *dns = a->dns.ndomains ? &a->dns : &ss->state.dns;
+	const char *domains[STATE_DOMAINS_MAX];
+	struct id_request r = {
+		.spec = &a->spec, .mem = &mem, .domains = domains, .ndomains = dns->ndomains,
+		.at4 = at4, .at6 = at6, .now = time(NULL), .window = TLS_WINDOW,
+	};
 	struct errmsg e = { "" };
-	struct tls_options o;
+	struct id_dns d;
 	unsigned int i;
 
+	mem = ss->state.tls;
 	if (a->nnames) {
 		mem.nnames = a->nnames;
-		for (i = 0; i < a->nnames; i++)
-			memcpy(mem.names[i], a->names[i], TLS_NAME_BUF);
+		memcpy(mem.names, a->names, sizeof(a->names));
 	}
-	memset(&id, 0, sizeof(id));
-	if (identity_plan(&id, &a->spec, &mem) < 0)
-		preflight_add(pf, PF_WARN, "more than %d names and ports to check with TLS: only "
-			      "the first are checked", ID_SERVICES_MAX);
-	if (!id.nsvc) {
-		if (spec_has_tls(&a->spec))
-			preflight_add(pf, PF_INFO, "TLS identity not checked: no name that clients "
-				      "use for this host is known (give --name, or run enable "
-				      "--dry-run while this host's own mail servers still run)");
-		return;
-	}
-	tls_options_init(&o);
-	if (identity_run(&id, at4, at6, &o, &e)) {
-		preflight_add(pf, PF_WARN, "cannot check TLS: %s", e.text);
-		return;
-	}
-	identity_judge(&id, &mem.old, time(NULL), TLS_WINDOW, pf);
-	identity_remember(&id, time(NULL), &mem);
+	for (i = 0; i < dns->ndomains; i++)
+		domains[i] = dns->domains[i];
+	if (identity_check(&r, &id, &d, pf, &e))
+		preflight_add(pf, PF_WARN, "cannot check the TLS identity: %s", e.text);
+	else if (id.nt)
+		identity_remember(&id, r.now, &mem);
 	if (!a->dry_run)
 		ss->state.tls = mem;	/* with the names; written with the rest */
 	identity_free(&id);
+	identity_dns_free(&d);
 }
 
 /* The local pre-flight (and the public probe); false when enable must stop. */

@@ -92,7 +92,6 @@ static void plan_target(struct identity *id, unsigned int s, const struct addres
 	t->port = id->svc[s].port;
 	snprintf(t->name, sizeof(t->name), "%s", id->svc[s].name);
 	t->tlsa = id->svc[s].tlsa;
-	t->ntlsa = id->svc[s].ntlsa;
 	id->svc_of[id->nt++] = s;
 }
 
@@ -144,8 +143,8 @@ static bool has_problem(const struct identity *id, unsigned int i, enum problem 
 	case PR_NO_TLS: return !shook;
 	case PR_EXPIRED: return shook && t->cert.not_after < now;
 	case PR_NAME: return shook && !t->covers;
-	case PR_DANE: return shook && t->dane == TLS_DANE_NO_MATCH && s->tlsa_signed;
-	case PR_DANE_UNSIGNED: return shook && t->dane == TLS_DANE_NO_MATCH && !s->tlsa_signed;
+	case PR_DANE: return shook && t->dane == TLS_DANE_NO_MATCH && s->tlsa->is_signed;
+	case PR_DANE_UNSIGNED: return shook && t->dane == TLS_DANE_NO_MATCH && !s->tlsa->is_signed;
 	case PR_EXPIRING:
 		return shook && t->cert.not_after >= now && t->cert.not_after < now + window;
 	case PR_TRUST: return shook && !t->cert.trusted && t->cert.not_after >= now;
@@ -264,7 +263,7 @@ static void say_dane(const struct judging *j, bool is_signed)
 	char hex[TLS_SPKI_HEX], ttl[FORMAT_BUF];
 	const struct id_service *s = j->s;
 
-	format_duration(2ULL * s->tlsa_ttl, ttl, sizeof(ttl));
+	format_duration(2ULL * s->tlsa->ttl, ttl, sizeof(ttl));
 	preflight_add(j->pf, is_signed ? PF_REFUSE : PF_WARN, "the TLSA records of _%u._tcp.%s "
 		      "%s match nothing the new server presents at %s (%s; its key is 3 1 1 %s): "
 		      "%s. Publish the new server's key beside the old one, "
@@ -339,7 +338,7 @@ static void say_verified(const struct identity *id, struct preflight *pf)
 	for (i = 0; i < id->nt; i++)
 		matched += id->t[i].dane == TLS_DANE_MATCH;
 	for (s = 0; s < id->nsvc && du < sizeof(dane); s++)
-		if (id->svc[s].ntlsa)
+		if (id->svc[s].tlsa && tlsa_count_usable(id->svc[s].tlsa))
 			du += (size_t)snprintf(dane + du, sizeof(dane) - du, "%s_%u._tcp.%s",
 					       du ? ", " : "", id->svc[s].port, id->svc[s].name);
 	preflight_add(pf, PF_INFO, "TLS identity verified in %u handshakes with the new server: "

@@ -129,13 +129,15 @@ static void handshake(struct engine *g, unsigned int i);
 /* The TLSA records a sender acts on, given to OpenSSL's DANE for this connection. */
 static void dane_setup(struct tls_target *t, SSL *ssl)
 {
+	const struct tlsa_record *r;
 	unsigned int i, added = 0;
 
-	for (i = 0; i < t->ntlsa; i++)
-		if (tls_tlsa_usable(&t->tlsa[i]) && (added || SSL_dane_enable(ssl, t->name) > 0) &&
-		    SSL_dane_tlsa_add(ssl, t->tlsa[i].usage, t->tlsa[i].selector,
-				      t->tlsa[i].mtype, t->tlsa[i].data, t->tlsa[i].len) > 0)
+	for (i = 0; t->tlsa && i < t->tlsa->n; i++) {
+		r = &t->tlsa->rec[i];
+		if (tlsa_usable(r) == TLSA_USABLE && (added || SSL_dane_enable(ssl, t->name) > 0) &&
+		    SSL_dane_tlsa_add(ssl, r->usage, r->selector, r->mtype, r->data, r->len) > 0)
 			added++;
+	}
 	if (added)	/* RFC 7672 3.1.1: DANE-EE binds the key, not the names */
 		SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
 	t->dane = added ? TLS_DANE_NO_MATCH : TLS_DANE_NONE;

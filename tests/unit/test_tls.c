@@ -348,23 +348,6 @@ static void cert_trust(void **state)
 	EVP_PKEY_free(ca_key);
 }
 
-static void tlsa_usages(void **state)
-{
-	static const uint8_t d[32];
-	struct tls_tlsa t = { 3, 1, 1, d, 32 };
-
-	assert_true(tls_tlsa_usable(&t));
-	t.usage = 2;
-	assert_true(tls_tlsa_usable(&t));
-	t.usage = 1;	/* PKIX-EE: unusable for SMTP (RFC 7672 3.1.3) */
-	assert_false(tls_tlsa_usable(&t));
-	t.usage = 0;
-	assert_false(tls_tlsa_usable(&t));
-	t.usage = 3;
-	t.mtype = 3;
-	assert_false(tls_tlsa_usable(&t));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,7 +363,6 @@ int main(void)
 		cmocka_unit_test(cert_names_and_key),
 		cmocka_unit_test(cert_cn_only),
 		cmocka_unit_test(cert_trust),
-		cmocka_unit_test(tlsa_usages),
 	};
 
 	return RUN_TAP(tests);
