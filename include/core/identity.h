@@ -50,6 +50,7 @@ struct identity {
 	unsigned int nt;
 	struct tls_target *t;		/* malloc'd: each service at each address */
 	unsigned int *svc_of;		/* ... which service each target checks */
+	int *points;			/* ... (dns) enum dns_points of its address */
 };
 
 /* Whether @port is one the engine can check (a known mail port with TLS). */

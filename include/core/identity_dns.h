@@ -68,4 +68,18 @@ struct id_request {
 int identity_check(const struct id_request *r, struct identity *id, struct id_dns *d,
 		   struct preflight *pf, struct errmsg *e);
 
+/*
+ * For `redirect dns`: each service of @id at every address its name has
+ * at any server of @r, and at @targets (the redirect's: new), each
+ * target's address classified in id->points. All handshakes at once.
+ */
+int identity_run_published(struct identity *id, const struct dns_report *r,
+			   const struct address *targets, unsigned int ntargets, struct errmsg *e);
+
+/*
+ * Whether a signed TLSA of @id's service @s matches nothing that answers
+ * at an address that is not this host's: DANE senders defer mail there.
+ */
+bool identity_dane_broken(const struct identity *id, unsigned int s);
+
 #endif

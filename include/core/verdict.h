@@ -89,6 +89,9 @@ struct finding {
 	int64_t dns_ready_at;		/* ... and so the earliest DNS allows, or 0 */
 	int64_t dns_clean_since;	/* ... the clock: clean since (0: not clean) */
 	uint32_t dns_ttl;		/* ... for how long old answers may live on */
+	bool tls_checked;		/* the new server's TLS identity was checked */
+	bool tls_broken;		/* ... and mail or clients are refused (CRITICAL) */
+	unsigned int tls_problems;	/* ... refusals and warnings found */
 	unsigned int sources;		/* seen within the quiet window */
 	char services[256];		/* seen within the quiet window, most recent first */
 	int64_t last_seen;		/* seconds ago, or NEVER */
@@ -108,6 +111,15 @@ void verdict_with_dns(struct finding *f, const struct dns_clock *c, const struct
 		      int64_t now);
 
 void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f);
+
+/*
+ * The verdict with the new server's TLS identity (@pf: what identity_check
+ * found): a refusal (a signed TLSA matching nothing it presents, a name
+ * its certificate lacks, an expired certificate) makes the redirect
+ * broken, never ready; a warning is told. Call after verdict_judge.
+ */
+struct preflight;
+void verdict_with_tls(struct finding *f, const struct preflight *pf);
 
 /* Unknown: @why says what is missing; @trouble when something is wrong. */
 void verdict_unknown(struct finding *f, const char *why, bool trouble);

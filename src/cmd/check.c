@@ -12,6 +12,8 @@
 #include "cli/cli.h"
 #include "dns/codec.h"
 #include "core/dns_look.h"
+#include "core/identity_dns.h"
+#include "core/tunnel.h"
 #include "lib/format.h"
 #include "core/observe.h"
 #include "cli/print.h"
@@ -115,7 +117,23 @@ static void print_dns_json(struct printer *p, const struct finding *f, int64_t n
 	print_object_end(p);
 }
 
-static void print_json(const struct finding *f, const struct snapshot *s)
+static void print_tls_json(struct printer *p, const struct finding *f,
+			   const struct preflight *tls)
+{
+	unsigned int i;
+
+	print_object_begin(p, "tls");
+	print_bool(p, "ok", NULL, !f->tls_broken);
+	print_array_begin(p, "problems");
+	for (i = 0; i < tls->n; i++)
+		if (tls->items[i].level != PF_INFO)
+			print_str(p, NULL, PRINT_ARRAY_MEMBER, tls->items[i].text);
+	print_array_end(p);
+	print_object_end(p);
+}
+
+static void print_json(const struct finding *f, const struct snapshot *s,
+		       const struct preflight *tls)
 {
 	struct printer p;
 
@@ -137,6 +155,8 @@ static void print_json(const struct finding *f, const struct snapshot *s)
 	}
 	if (f->dns_checked)
 		print_dns_json(&p, f, s->now);
+	if (f->tls_checked)
+		print_tls_json(&p, f, tls);
 	print_str(&p, "message", NULL, f->why);
 	print_object_end(&p);
 }
@@ -160,6 +180,8 @@ static void print_nagios(const struct finding *f, const struct snapshot *s)
 		       s->st.attempts, s->st.answered);
 	if (f->v.status != VERDICT_UNKNOWN && f->dns_checked)
 		printf(" dns_old_answers=%u;;", f->dns.old_answers);
+	if (f->v.status != VERDICT_UNKNOWN && f->tls_checked)
+		printf(" tls_problems=%u;;", f->tls_problems);
 	printf("\n");
 }
 
@@ -193,10 +215,10 @@ static bool worth_saying(struct snapshot *s, struct state_dir *dir, const struct
 }
 
 static int report(const struct check_args *a, struct finding *f, struct snapshot *s,
-		  struct state_dir *dir)
+		  struct state_dir *dir, const struct preflight *tls)
 {
 	if (a->json)
-		print_json(f, s);
+		print_json(f, s, tls);
 	else if (a->nagios)
 		print_nagios(f, s);
 	else if (!a->quiet || worth_saying(s, dir, f))
@@ -250,8 +272,47 @@ static void check_dns(const struct check_args *a, struct snapshot *s, struct sta
 	verdict_with_dns(f, &clock, &look, s->now);
 }
 
+/*
+ * The new server's TLS identity, through the redirect's own path, every
+ * day: a renewal that changed its key while TLSA pins the old one is the
+ * classic outage. What it found is kept for stats --prometheus.
+ */
+static void check_tls(const struct check_args *a, struct snapshot *s, struct state_dir *dir,
+		      struct finding *f, struct preflight *pf)
+{
+	static struct identity id;
+	const struct spec *spec = &s->state.spec;
+	const char *domains[2 * STATE_DOMAINS_MAX];
+	bool tunnel = spec->keep_client_address;
+	struct id_request r = {
+		.spec = spec, .mem = &s->state.tls, .domains = domains,
+		.ndomains = all_domains(a, &s->state.dns, domains), .now = s->now,
+		.window = (int64_t)a->quiet_for,
+	};
+	struct errmsg e = { "" };
+	struct id_dns d;
+
+	if (f->v.status == VERDICT_UNKNOWN || spec->role != ROLE_OLD || !s->state.enabled)
+		return;
+	r.ndomains = r.ndomains > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : r.ndomains;
+	r.at4 = spec->has_to4 ? (tunnel ? tunnel_target(AF_INET) : &spec->to4) : NULL;
+	r.at6 = spec->has_to6 ? (tunnel ? tunnel_target(AF_INET6) : &spec->to6) : NULL;
+	memset(pf, 0, sizeof(*pf));
+	if (identity_check(&r, &id, &d, pf, &e))
+		preflight_add(pf, PF_WARN, "cannot check the TLS identity: %s", e.text);
+	if (id.nt) {
+		identity_remember(&id, s->now, &s->state.tls);
+		if (s->locked)
+			snapshot_save(dir, s);
+		verdict_with_tls(f, pf);
+	}
+	identity_free(&id);
+	identity_dns_free(&d);
+}
+
 static int run(const struct check_args *a, struct finding *f, struct snapshot *s)
 {
+	static struct preflight tls;
 	struct errmsg e = { "" };
 	struct session ss;
 	int rc;
@@ -262,9 +323,10 @@ static int run(const struct check_args *a, struct finding *f, struct snapshot *s
 	} else {
 		verdict_judge(s, (int64_t)a->quiet_for, f);
 		check_dns(a, s, &ss.dir, f);
+		check_tls(a, s, &ss.dir, f, &tls);
 	}
 	f->v.required = (int64_t)a->quiet_for;
-	rc = report(a, f, s, &ss.dir);
+	rc = report(a, f, s, &ss.dir, &tls);
 	snapshot_warn_unsaved(s, "check");
 	snapshot_release(&ss.dir, s);
 	stats_free(&s->st);

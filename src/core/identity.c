@@ -120,8 +120,10 @@ void identity_free(struct identity *id)
 {
 	free(id->t);
 	free(id->svc_of);
+	free(id->points);
 	id->t = NULL;
 	id->svc_of = NULL;
+	id->points = NULL;
 	id->nt = 0;
 }
 

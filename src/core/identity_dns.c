@@ -261,3 +261,90 @@ int identity_check(const struct id_request *r, struct identity *id, struct id_dn
 			      "server's were checked", d->differ, d->differ == 1 ? "" : "s");
 	return 0;
 }
+
+/* ---- redirect dns: every published address ---- */
+
+static bool planned(const struct identity *id, unsigned int s, const struct address *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < id->nt; i++)
+		if (id->svc_of[i] == s && address_equal(&id->t[i].addr, a))
+			return true;
+	return false;
+}
+
+static void plan_at(struct identity *id, unsigned int s, const struct address *a, int points)
+{
+	struct tls_target *t = &id->t[id->nt];
+
+	if (planned(id, s, a))
+		return;
+	memset(t, 0, sizeof(*t));
+	t->addr = *a;
+	t->port = id->svc[s].port;
+	snprintf(t->name, sizeof(t->name), "%s", id->svc[s].name);
+	t->tlsa = id->svc[s].tlsa;
+	id->svc_of[id->nt] = s;
+	id->points[id->nt++] = points;
+}
+
+static void plan_published(struct identity *id, unsigned int s, const struct dns_report *r)
+{
+	unsigned int d, v, k;
+
+	for (d = 0; d < r->ndomains; d++)
+		for (v = 0; v < r->domains[d].nservers; v++) {
+			const struct dns_server *srv = &r->domains[d].servers[v];
+
+			for (k = 0; k < srv->nrecords; k++)
+				if (!strcasecmp(srv->records[k].name, id->svc[s].name))
+					plan_at(id, s, &srv->records[k].addr,
+						(int)srv->records[k].points_to);
+		}
+}
+
+static unsigned int record_count(const struct dns_report *r)
+{
+	unsigned int d, v, n = 0;
+
+	for (d = 0; d < r->ndomains; d++)
+		for (v = 0; v < r->domains[d].nservers; v++)
+			n += r->domains[d].servers[v].nrecords;
+	return n;
+}
+
+int identity_run_published(struct identity *id, const struct dns_report *r,
+			   const struct address *targets, unsigned int ntargets, struct errmsg *e)
+{
+	unsigned int s, i, max = id->nsvc * (record_count(r) + ntargets);
+	struct tls_options o;
+
+	identity_free(id);
+	id->t = calloc(max ? max : 1, sizeof(*id->t));
+	id->svc_of = calloc(max ? max : 1, sizeof(*id->svc_of));
+	id->points = calloc(max ? max : 1, sizeof(*id->points));
+	if (!id->t || !id->svc_of || !id->points) {
+		identity_free(id);
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	}
+	for (s = 0; s < id->nsvc; s++) {
+		plan_published(id, s, r);
+		for (i = 0; i < ntargets; i++)
+			plan_at(id, s, &targets[i], DNS_POINTS_NEW);
+	}
+	tls_options_init(&o);
+	return tls_run(id->t, id->nt, &o, e);
+}
+
+bool identity_dane_broken(const struct identity *id, unsigned int s)
+{
+	unsigned int i;
+
+	for (i = 0; i < id->nt; i++)
+		if (id->svc_of[i] == s && id->svc[s].tlsa && id->svc[s].tlsa->is_signed &&
+		    (!id->points || id->points[i] != DNS_POINTS_OLD) &&
+		    id->t[i].outcome == TLS_HANDSHAKEN && id->t[i].dane == TLS_DANE_NO_MATCH)
+			return true;
+	return false;
+}

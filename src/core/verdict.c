@@ -11,6 +11,7 @@
 #include "lib/format.h"
 #include "core/tunnel.h"
 #include "dns/survey.h"
+#include "core/preflight.h"
 #include "core/verdict.h"
 
 static int64_t at_least_zero(int64_t v)
@@ -451,5 +452,29 @@ void verdict_with_dns(struct finding *f, const struct dns_clock *c, const struct
 		append(f, "; DNS clean for %s (its TTL %s)",
 		       format_duration((uint64_t)(now - c->clean_since), left, sizeof(left)),
 		       format_duration(c->ttl, ttl, sizeof(ttl)));
+	}
+}
+
+void verdict_with_tls(struct finding *f, const struct preflight *pf)
+{
+	const char *first = NULL, *warning = NULL;
+	unsigned int i;
+
+	f->tls_checked = true;
+	for (i = 0; i < pf->n; i++) {
+		if (pf->items[i].level == PF_REFUSE && !first)
+			first = pf->items[i].text;
+		if (pf->items[i].level == PF_WARN && !warning)
+			warning = pf->items[i].text;
+		f->tls_problems += pf->items[i].level != PF_INFO;
+	}
+	if (f->v.status == VERDICT_UNKNOWN)
+		return;
+	if (first) {
+		f->tls_broken = f->broken = true;
+		not_ready(f);
+		append(f, "; TLS: %s", first);
+	} else if (warning) {
+		append(f, "; TLS: %s", warning);
 	}
 }
