@@ -5,18 +5,22 @@
  * of the replies, and a table that lets the tunnel in only from OLD and
  * counts what comes through it.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
+#include "dns/codec.h"
+#include "core/identity_dns.h"
 #include "kernel/host.h"
 #include "core/install.h"
 #include "core/preflight.h"
 #include "nft/render.h"
 #include "core/tunnel.h"
 
-enum { OPT_FROM, OPT_SERVICE, OPT_REMEMBER, OPT_FORCE, OPT_DRY_RUN };
+enum { OPT_FROM, OPT_SERVICE, OPT_REMEMBER, OPT_FORCE, OPT_DRY_RUN, OPT_NAME, OPT_DOMAIN };
 
 static const struct option_def accept_options[] = {
 	[OPT_FROM] = { "from", "ADDRESS",
@@ -33,6 +37,12 @@ static const struct option_def accept_options[] = {
 	[OPT_DRY_RUN] = { "dry-run", NULL,
 		"have the kernel check the table, print it and the tunnel, change nothing",
 		false },
+	[OPT_NAME] = { "name", "HOST",
+		"a name clients use for the old host: this host's own servers must present a "
+		"certificate for it on every port, checked with TLS first; repeatable", true },
+	[OPT_DOMAIN] = { "domain", "DOMAIN",
+		"the mail domain moving: its MX hosts and SRV targets checked the same way, with "
+		"their TLSA records and MTA-STS policy; repeatable", true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -42,7 +52,7 @@ const struct command command_accept = {
 	.name = "accept",
 	.run = cmd_accept,
 	.synopsis = "--from ADDRESS [--from ADDRESS] [--service NAME|PORT]... [--remember DURATION]\n"
-		    "                       [--force] [--dry-run]",
+		    "                       [--name HOST]... [--domain DOMAIN]... [--force] [--dry-run]",
 	.summary = "on the new server: take redirected connections with their clients' addresses",
 	.description =
 		"Run on the new server before `redirect enable --keep-client-address` on the\n"
@@ -50,14 +60,34 @@ const struct command command_accept = {
 		"route that sends the replies back through it, and a table that lets the\n"
 		"tunnel in from --from only and counts what arrives per service. The mail\n"
 		"servers here see each client's own address. Nothing else on this host\n"
-		"changes its routes. `redirect disable` removes it all.",
+		"changes its routes. `redirect disable` removes it all. With --name or\n"
+		"--domain, this host's own servers are checked first with TLS for the names\n"
+		"and keys clients and senders expect of the old host.",
 	.options = accept_options,
 };
 
 struct accept_args {
 	struct spec spec;
 	bool dry_run, force;
+	struct id_memory names;		/* --name */
+	unsigned int ndomains;		/* --domain */
+	char domains[DNS_DOMAINS_MAX][DNS_NAME_BUF];
 };
+
+/* --name, --domain: names checked now, so that a bad one is a usage error. */
+static int add_name(char *out, unsigned int *n, unsigned int max, const char *value,
+		    struct errmsg *e)
+{
+	char name[DNS_NAME_BUF];
+
+	if (*n == max)
+		return errmsg_set(e, -E2BIG, "at most %u", max);
+	if (dns_name_check(value, name, e))
+		return errmsg_set(e, -EINVAL, "'%.60s' is no host name", value);
+	snprintf(out, TLS_NAME_BUF, "%s", name);
+	(*n)++;
+	return 0;
+}
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
@@ -70,6 +100,14 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_REMEMBER: err = parse_duration(value, &a->spec.remember, e); break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
+	case OPT_NAME:
+		err = add_name(a->names.names[a->names.nnames % ID_NAMES_MAX], &a->names.nnames,
+			       ID_NAMES_MAX, value, e);
+		break;
+	case OPT_DOMAIN:
+		err = add_name(a->domains[a->ndomains % DNS_DOMAINS_MAX], &a->ndomains,
+			       DNS_DOMAINS_MAX, value, e);
+		break;
 	}
 	if (err)
 		errmsg_prefix(e, "--%s", accept_options[index].name);
@@ -125,6 +163,34 @@ static void print_accepting(const struct spec *spec, const struct install_report
 	(void)spec;
 }
 
+/*
+ * This host's own servers, for the names the old host is known by, before
+ * the tunnel brings them anyone: at loopback, where servers listening on
+ * every address (as the tunnel needs them) answer as they do there.
+ */
+static void check_identity(const struct accept_args *a, struct preflight *pf)
+{
+	static struct identity id;
+	struct address lo4 = { .family = AF_INET }, lo6 = { .family = AF_INET6 };
+	const char *domains[DNS_DOMAINS_MAX];
+	struct id_request r = {
+		.spec = &a->spec, .mem = &a->names, .domains = domains, .ndomains = a->ndomains,
+		.at4 = &lo4, .at6 = &lo6, .now = time(NULL), .window = 7 * 86400,
+	};
+	struct errmsg e = { "" };
+	struct id_dns d;
+	unsigned int i;
+
+	lo4.in.v4.s_addr = htonl(INADDR_LOOPBACK);
+	lo6.in.v6 = in6addr_loopback;
+	for (i = 0; i < a->ndomains; i++)
+		domains[i] = a->domains[i];
+	if (identity_check(&r, &id, &d, pf, &e))
+		preflight_add(pf, PF_WARN, "cannot check the TLS identity: %s", e.text);
+	identity_free(&id);
+	identity_dns_free(&d);
+}
+
 static bool look_before_leaping(struct session *ss, const struct accept_args *a, FILE *info)
 {
 	static struct preflight pf;
@@ -134,6 +200,8 @@ static bool look_before_leaping(struct session *ss, const struct accept_args *a,
 		cli_fail(&command_accept, EXIT_FAILED, &e);
 		return false;
 	}
+	if (a->names.nnames || a->ndomains)
+		check_identity(a, &pf);
 	return cli_report_preflight(&command_accept, &pf, a->force, info);
 }
 

@@ -267,3 +267,24 @@ like "... and stats --prometheus says redirect_tls_ok 0, without a handshake" \
 
 check "disable" redirect disable
 is "OLD is as it was" "$(host_state "$NS_OLD")" "$old_before"
+
+# ---- accept on NEW checks its own servers; enable checks through the tunnel ----
+publish $OLD4 "$TLSA_OLD" "$TLSA_NEW"
+new_with new-short
+new_before=$(host_state "$NS_NEW")
+out=$(redirect_new accept --from $OLD4 --name mail.example.org 2>&1)
+is "accept --name on NEW refuses when its own certificate lacks the name" "$?" 1
+like "... saying which" "$(flat <<<"$out")" "is for new.example.org, not for mail.example.org"
+is "... nothing changed on NEW" "$(host_state "$NS_NEW")" "$new_before"
+new_with new
+out=$(redirect_new accept --from $OLD4 --name mail.example.org 2>&1)
+is "accept --name with the right certificate" "$?" 0 || echo "$out" | sed 's/^/#   /'
+like "... says what it verified" "$(flat <<<"$out")" "TLS identity verified in [0-9]+ handshakes"
+out=$(redirect enable --to $NEW4 --keep-client-address 2>&1)
+is "enable --keep-client-address: the TLS check through the tunnel passes" "$?" 0 ||
+	echo "$out" | sed 's/^/#   /'
+like "... and says what it verified" "$(flat <<<"$out")" "TLS identity verified in [0-9]+ handshakes"
+check "disable on OLD" redirect disable
+check "disable on NEW" redirect_new disable
+is "OLD is as it was again" "$(host_state "$NS_OLD")" "$old_before"
+is "NEW is as it was" "$(host_state "$NS_NEW")" "$new_before"
