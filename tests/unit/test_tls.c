@@ -14,6 +14,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "core/identity.h"
+#include "core/preflight.h"
+#include "core/state.h"
+#include "core/verdict.h"
 #include "tls/cert.h"
 #include "tls/handshake.h"
 #include "tls/starttls.h"
@@ -348,6 +352,207 @@ static void cert_trust(void **state)
 	EVP_PKEY_free(ca_key);
 }
 
+/* ---- the identity's plan and judging ---- */
+
+static void plan_names_and_ports(void **state)
+{
+	static struct identity id;
+	struct spec spec;
+	struct id_old old = { 0 };
+	struct errmsg e;
+
+	spec_init(&spec);
+	assert_int_equal(spec_add_services(&spec, "smtp,imaps,2525", &e), 0);
+	assert_int_equal(identity_add_all_ports(&id, &spec, "mail.example.org", "--name"), 0);
+	assert_int_equal(id.nsvc, 2);	/* 2525 speaks nothing the engine knows */
+	assert_int_equal(identity_add(&id, "MAIL.example.org", 25, "MX"), 1);	/* once */
+	old.n = 2;
+	old.ports[0].port = 993;
+	old.ports[0].tls = true;
+	old.ports[0].nnames = 2;
+	strcpy(old.ports[0].names[0], "*.example.org");	/* no name to dial */
+	strcpy(old.ports[0].names[1], "imap.example.org");
+	old.ports[1].port = 110;	/* not redirected */
+	old.ports[1].tls = true;
+	old.ports[1].nnames = 1;
+	strcpy(old.ports[1].names[0], "pop.example.org");
+	assert_int_equal(identity_add_old(&id, &spec, &old), 0);
+	assert_int_equal(id.nsvc, 3);
+	assert_string_equal(id.svc[2].name, "imap.example.org");
+	assert_int_equal(id.svc[2].port, 993);
+	assert_string_equal(id.svc[2].via, "the old server's certificate");
+}
+
+#define NOW 1800000000LL
+
+/* One service checked at one address, its target as a handshake left it. */
+static void one_target(struct identity *id, struct tls_target *t, unsigned int *svc_of,
+		       const struct tlsa_rrset *tlsa)
+{
+	struct errmsg e;
+
+	memset(id, 0, sizeof(*id));
+	memset(t, 0, sizeof(*t));
+	identity_add(id, "mail.example.org", 25, "MX");
+	id->svc[0].tlsa = tlsa;
+	id->t = t;
+	id->svc_of = svc_of;
+	svc_of[0] = 0;
+	id->nt = 1;
+	parse_address("192.0.2.2", &t->addr, &e);
+	t->port = 25;
+	strcpy(t->name, "mail.example.org");
+	t->outcome = TLS_HANDSHAKEN;
+	t->cert.present = true;
+	t->cert.nnames = 1;
+	strcpy(t->cert.names[0], "mail.example.org");
+	t->cert.not_after = NOW + 90 * 86400;
+	t->cert.trusted = true;
+	t->covers = true;
+	memset(t->cert.spki, 0xab, sizeof(t->cert.spki));
+}
+
+static const char *judged(const struct identity *id, const struct id_old *old,
+			  enum preflight_level *level)
+{
+	static struct preflight pf;
+
+	memset(&pf, 0, sizeof(pf));
+	identity_judge(id, old, NOW, 7 * 86400, &pf);
+	assert_int_equal(pf.n, 1);
+	*level = pf.items[0].level;
+	return pf.items[0].text;
+}
+
+static void judge_dane(void **state)
+{
+	static const uint8_t digest[32];
+	struct tlsa_record rec = { 3, 1, 1, 32, (uint8_t *)digest };
+	struct tlsa_rrset set = { .ttl = 300, .is_signed = true, .n = 1 };
+	static struct identity id;
+	struct tls_target t;
+	unsigned int svc_of[1];
+	enum preflight_level level;
+	const char *text;
+
+	set.rec[0] = rec;
+	one_target(&id, &t, svc_of, &set);
+	t.dane = TLS_DANE_NO_MATCH;
+	strcpy(t.dane_error, "no matching DANE TLSA records");
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, PF_REFUSE);
+	assert_non_null(strstr(text, "the TLSA records of _25._tcp.mail.example.org (signed"));
+	assert_non_null(strstr(text, "_25._tcp.mail.example.org. IN TLSA 3 1 1 abababab"));
+	assert_non_null(strstr(text, "wait two TTLs (10m, RFC 7671)"));
+	set.is_signed = false;	/* senders ignore it: told, not refused */
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, PF_WARN);
+	assert_non_null(strstr(text, "unsigned zone"));
+	t.dane = TLS_DANE_MATCH;
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, PF_INFO);
+	assert_non_null(strstr(text, "TLS identity verified in 1 handshakes"));
+	assert_non_null(strstr(text, "keys the TLSA records of _25._tcp.mail.example.org match"));
+}
+
+static void judge_names_and_dates(void **state)
+{
+	static struct identity id;
+	struct tls_target t;
+	unsigned int svc_of[1];
+	enum preflight_level level;
+	struct id_old old = { .n = 1 };
+	const char *text;
+
+	one_target(&id, &t, svc_of, NULL);
+	t.covers = false;
+	strcpy(t.cert.names[0], "new.example.org");
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, PF_REFUSE);
+	assert_non_null(strstr(text, "is for new.example.org, not for mail.example.org, which "
+			       "sending servers use for this host (MX)"));
+	one_target(&id, &t, svc_of, NULL);
+	t.cert.not_after = NOW - 1;
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, PF_REFUSE);
+	assert_non_null(strstr(text, "expired on 2027-01-15"));
+	one_target(&id, &t, svc_of, NULL);
+	t.cert.not_after = NOW + 86400;
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, PF_WARN);
+	assert_non_null(strstr(text, "expires on 2027-01-16 08:00 UTC, within 7d"));
+	one_target(&id, &t, svc_of, NULL);
+	t.outcome = TLS_NO_STARTTLS;
+	t.cert.present = false;
+	strcpy(t.why, "does not offer STARTTLS");
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, PF_WARN);	/* nobody had TLS here before */
+	old.ports[0].port = 25;
+	old.ports[0].tls = true;
+	text = judged(&id, &old, &level);
+	assert_int_equal(level, PF_REFUSE);
+	assert_non_null(strstr(text, "(the old server offered it) get none"));
+}
+
+static void results_and_verdict(void **state)
+{
+	static struct identity id;
+	static struct preflight pf;
+	static struct finding f;
+	struct tls_target t;
+	unsigned int svc_of[1];
+	struct id_result r[1];
+
+	one_target(&id, &t, svc_of, NULL);
+	assert_int_equal(identity_results(&id, NOW, r), 1);
+	assert_true(r[0].ok);
+	assert_int_equal(r[0].expiry, NOW + 90 * 86400);
+	t.covers = false;
+	identity_results(&id, NOW, r);
+	assert_false(r[0].ok);
+	identity_judge(&id, NULL, NOW, 0, &pf);
+	f.v.status = VERDICT_READY;
+	strcpy(f.why, "ready to retire this host: nothing redirected for 7d");
+	verdict_with_tls(&f, &pf);
+	assert_true(f.broken);
+	assert_int_equal(f.v.status, VERDICT_IN_USE);
+	assert_non_null(strstr(f.why, "; TLS: the certificate the new server presents"));
+}
+
+static void state_keeps_identity(void **state)
+{
+	static struct state a, b;
+	static char text[STATE_TEXT_MAX];
+	struct errmsg e = { "" };
+	int len;
+
+	state_init(&a);
+	a.tls.nnames = 1;
+	strcpy(a.tls.names[0], "imap.example.org");
+	a.tls.old.n = 1;
+	a.tls.old.ports[0].port = 993;
+	a.tls.old.ports[0].tls = true;
+	a.tls.old.ports[0].nnames = 2;
+	strcpy(a.tls.old.ports[0].names[0], "mail.example.org");
+	strcpy(a.tls.old.ports[0].names[1], "*.example.org");
+	memset(a.tls.old.ports[0].spki, 0x5a, TLS_SPKI_LEN);
+	a.tls.checked_at = NOW;
+	a.tls.nresults = 1;
+	a.tls.results[0].port = 25;
+	strcpy(a.tls.results[0].name, "mail.example.org");
+	a.tls.results[0].expiry = NOW + 1;
+	len = state_format(&a, text, sizeof(text));
+	assert_true(len > 0);
+	assert_non_null(strstr(text, "tls_old 993 5a5a"));
+	assert_non_null(strstr(text, " mail.example.org,*.example.org\n"));
+	assert_non_null(strstr(text, "tls_result 25 mail.example.org no 1800000001\n"));
+	assert_int_equal(state_parse(text, (size_t)len, &b, &e), 0);
+	assert_memory_equal(&a.tls, &b.tls, sizeof(a.tls));
+	assert_int_not_equal(state_parse("version 1\ntls_old 993 00 x\n", 27, &b, &e), 0);
+	assert_int_not_equal(state_parse("version 1\nname a b\n", 19, &b, &e), 0);
+	assert_int_not_equal(state_parse("version 1\ntls_result 25 x maybe 1\n", 35, &b, &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +568,11 @@ int main(void)
 		cmocka_unit_test(cert_names_and_key),
 		cmocka_unit_test(cert_cn_only),
 		cmocka_unit_test(cert_trust),
+		cmocka_unit_test(plan_names_and_ports),
+		cmocka_unit_test(judge_dane),
+		cmocka_unit_test(judge_names_and_dates),
+		cmocka_unit_test(results_and_verdict),
+		cmocka_unit_test(state_keeps_identity),
 	};
 
 	return RUN_TAP(tests);
