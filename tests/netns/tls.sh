@@ -7,7 +7,8 @@
 #           smtp_dns_support_level = dnssec), unbound validating with
 #           example.org's key as trust anchor; curl checking names
 #   router  NSD at 192.0.2.53 serving example.org, DNSSEC-signed: MX
-#           mail.example.org, its A, and _25._tcp.mail TLSA records
+#           mail.example.org, its A, and _25._tcp.mail TLSA records;
+#           the MTA-STS policy at 192.0.2.80 (openssl s_server -WWW)
 #   old     its own Postfix and Dovecot with OLD's key (until the switch)
 #   new     Postfix (25 and 587 STARTTLS, 465) and Dovecot with NEW's key
 #
@@ -26,8 +27,9 @@ mail_require
 dns_require
 dns_sign_require
 command -v unbound >/dev/null || bail "unbound is missing (scripts/test installs it)"
-NS_ADDR=192.0.2.53
+NS_ADDR=192.0.2.53 STS_ADDR=192.0.2.80
 in_router ip addr add $NS_ADDR/32 dev lo || bail "cannot add $NS_ADDR"
+in_router ip addr add $STS_ADDR/32 dev lo || bail "cannot add $STS_ADDR"
 
 # ---- certificates: a lab CA, OLD's key, NEW's key ----
 CA=$WORK/ca
@@ -56,6 +58,7 @@ cert old - mail.example.org			# OLD's own key
 cert new - mail.example.org new.example.org	# NEW's key, the right names
 cert new-short new new.example.org		# NEW's key, without OLD's name
 cert new-renewed - mail.example.org new.example.org	# a renewal with a new key
+cert mta-sts - mta-sts.example.org
 TLSA_OLD=$(dns_tlsa "$CA/old/leaf.pem")
 TLSA_NEW=$(dns_tlsa "$CA/new/leaf.pem")
 
@@ -78,6 +81,8 @@ zone() {	# zone SERIAL MAIL_A TLSA...: example.org
 	echo "@ MX 10 mail.example.org."
 	echo "mail A $a"
 	echo "_imaps._tcp SRV 0 1 993 mail.example.org."
+	echo "_mta-sts TXT \"v=STSv1; id=1\""
+	echo "mta-sts A $STS_ADDR"
 	for t in "$@"; do
 		echo "_25._tcp.mail TLSA $t"
 	done
@@ -133,6 +138,17 @@ EOF
 spawn "$NS_CLIENT" unbound -d -c "$UB/unbound.conf"
 validated() { in_client dig +time=1 +tries=1 @127.0.0.1 example.org SOA | grep -q 'flags:.* ad'; }
 mail_wait 10 validated || bail "unbound does not validate example.org: $(tail -n 5 "$UB/unbound.log")"
+
+# The MTA-STS policy of example.org, over HTTPS with the lab CA's certificate.
+STS=$WORK/sts
+mkdir -p "$STS/.well-known"
+sts_policy() {	# sts_policy MX: mode enforce, that one mx pattern
+	printf 'version: STSv1\r\nmode: enforce\r\nmx: %s\r\nmax_age: 86400\r\n' "$1" \
+		>"$STS/.well-known/mta-sts.txt"
+}
+sts_policy mail.example.org
+spawn "$NS_ROUTER" sh -c "cd '$STS' && exec openssl s_server -quiet -WWW \
+	-accept $STS_ADDR:443 -cert '$CA/mta-sts/cert.pem' -key '$CA/mta-sts/key.pem'"
 
 # ---- mail servers ----
 MAIL_TLS_DIRS[old]=$CA/old
@@ -229,8 +245,25 @@ like "... naming the name, the port and the fix" "$(flat <<<"$out")" \
 unlike "... not a TLSA finding (DANE-EE ignores names)" "$out" "TLSA records"
 is "... nothing changed on OLD" "$(host_state "$NS_OLD")" "$old_before"
 
-# ---- dns: TLSA pinning OLD's key only while the A record names NEW ----
+# ---- MTA-STS: an enforce policy without the MX host ----
 new_with new
+sts_policy mx.example.net
+out=$(redirect enable --to $NEW4 --to $NEW6 --domain example.org 2>&1)
+is "enable --domain refuses an MTA-STS enforce policy whose mx patterns miss the MX host" "$?" 1
+like "... saying which and how to fix it" "$(flat <<<"$out")" \
+	"refused: the MTA-STS policy of example.org \(mode enforce\) has no mx pattern matching mail.example.org, .* Add \"mx: mail.example.org\""
+sts_policy mail.example.org
+out=$(redirect enable --to $NEW4 --to $NEW6 --domain example.org 2>&1)
+is "with the MX host in the policy, enable --domain succeeds" "$?" 0 || echo "$out" | sed 's/^/#   /'
+like "... reporting the policy's mode and max_age" "$(flat <<<"$out")" \
+	"MTA-STS policy of example.org: mode enforce, max_age 86400s"
+unlike "... the TLS probes leave Postfix no client that vanished" \
+	"$(cat "$MAIL_DIR/new/postfix.log")" "lost connection after (STARTTLS|EHLO)"
+like "... every probe said QUIT over TLS" "$(cat "$MAIL_DIR/new/postfix.log")" \
+	"disconnect from .* ehlo=1 starttls=1 quit=1 commands=3"
+redirect disable >/dev/null 2>&1 || bail "disable"
+
+# ---- dns: TLSA pinning OLD's key only while the A record names NEW ----
 publish $NEW4 "$TLSA_OLD"
 out=$(redirect dns example.org 2>&1)
 is "dns: the A record names NEW, the TLSA pins OLD's key only: exit 1" "$?" 1
