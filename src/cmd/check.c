@@ -178,10 +178,10 @@ static void print_nagios(const struct finding *f, const struct snapshot *s)
 		       "sources=%u;; open=%" PRIu64 ";; attempts=%" PRIu64 ";; answered=%" PRIu64
 		       ";;", f->connections, f->v.quiet, f->v.required, f->sources, f->v.open,
 		       s->st.attempts, s->st.answered);
-	if (f->v.status != VERDICT_UNKNOWN && f->dns_checked)
-		printf(" dns_old_answers=%u;;", f->dns.old_answers);
 	if (f->v.status != VERDICT_UNKNOWN && f->tls_checked)
 		printf(" tls_problems=%u;;", f->tls_problems);
+	if (f->v.status != VERDICT_UNKNOWN && f->dns_checked)
+		printf(" dns_old_answers=%u;;", f->dns.old_answers);
 	printf("\n");
 }
 

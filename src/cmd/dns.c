@@ -24,7 +24,7 @@
 #include "core/state.h"
 
 
-enum { OPT_NAME, OPT_SERVER, OPT_JSON };
+enum { OPT_NAME, OPT_SERVER, OPT_JSON, OPT_NO_TLS };
 
 static const struct option_def dns_options[] = {
 	[OPT_NAME] = { "name", "HOST",
@@ -33,6 +33,8 @@ static const struct option_def dns_options[] = {
 	[OPT_SERVER] = { "server", "ADDRESS",
 		"ask the server at this IP address instead of the domain's NS hosts", true },
 	[OPT_JSON] = { "json", NULL, "print one JSON object", false },
+	[OPT_NO_TLS] = { "no-tls", NULL,
+		"leave out the TLS section: no TLSA lookups, no handshakes", false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -41,7 +43,7 @@ static int cmd_dns(int argc, char **argv);
 const struct command command_dns = {
 	.name = "dns",
 	.run = cmd_dns,
-	.synopsis = "DOMAIN... [--name HOST]... [--server ADDRESS]... [--json]",
+	.synopsis = "DOMAIN... [--name HOST]... [--server ADDRESS]... [--json] [--no-tls]",
 	.summary = "say which authoritative DNS servers still name this host",
 	.description =
 		"Asks every authoritative server of each DOMAIN (the hosts of its NS records,\n"
@@ -68,7 +70,7 @@ struct dns_args {
 	unsigned int nnames;
 	struct address servers[DNS_SERVERS_MAX];
 	unsigned int nservers;
-	bool json;
+	bool json, no_tls;
 };
 
 /* A domain or --name: checked now, so that a bad one is a usage error. */
@@ -134,6 +136,9 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 		return add_server(a, value, e);
 	case OPT_JSON:
 		a->json = true;
+		return 0;
+	case OPT_NO_TLS:
+		a->no_tls = true;
 		return 0;
 	}
 	return 0;
@@ -702,7 +707,7 @@ static int cmd_dns(int argc, char **argv)
 		dns_report_free(&r);
 		return cli_fail(&command_dns, EXIT_UNKNOWN, &e);
 	}
-	v = look_at_tls(&r, targets, ntargets);
+	v = a.no_tls ? NULL : look_at_tls(&r, targets, ntargets);
 	printer_init(&p, stdout, a.json, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	print_report(&p, &r, v);
 	rc = exit_status(r.status);
