@@ -5,6 +5,7 @@
  * found, judged into sentences that say what to fix.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -405,6 +406,32 @@ static struct id_old_port *old_port(struct id_old *out, uint16_t port)
 	return &out->ports[out->n++];
 }
 
+/*
+ * A name a client can dial: labels of letters, digits and hyphens, at least
+ * two of them, or a leading "*." wildcard. A CN like "Dovecot mail server"
+ * or an address is no such name (and could not be kept in the state).
+ */
+static bool host_name(const char *name)
+{
+	const char *p = name[0] == '*' && name[1] == '.' ? name + 2 : name;
+	size_t label = 0;
+	bool dot = false;
+
+	for (; *p; p++) {
+		if (*p == '.') {
+			if (!label)
+				return false;
+			label = 0;
+			dot = true;
+		} else if (isalnum((unsigned char)*p) || *p == '-' || *p == '_') {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return dot && label && !isdigit((unsigned char)p[-1]);
+}
+
 void identity_old_from(const struct tls_target *targets, unsigned int n, struct id_old *out)
 {
 	unsigned int i, j;
@@ -420,7 +447,9 @@ void identity_old_from(const struct tls_target *targets, unsigned int n, struct 
 		p->tls = true;
 		memcpy(p->spki, t->cert.spki, sizeof(p->spki));
 		for (j = 0; j < t->cert.nnames && p->nnames < ID_OLD_NAMES_MAX; j++)
-			snprintf(p->names[p->nnames++], TLS_NAME_BUF, "%s", t->cert.names[j]);
+			if (host_name(t->cert.names[j]))
+				snprintf(p->names[p->nnames++], TLS_NAME_BUF, "%s",
+					 t->cert.names[j]);
 	}
 }
 

@@ -494,6 +494,31 @@ static void judge_names_and_dates(void **state)
 	assert_non_null(strstr(text, "(the old server offered it) get none"));
 }
 
+static void old_names_kept(void **state)
+{
+	static struct tls_target t[2];
+	static struct id_old old;
+
+	memset(t, 0, sizeof(t));
+	t[0].port = t[1].port = 993;
+	t[0].outcome = TLS_HANDSHAKEN;
+	t[0].cert.present = true;
+	t[0].cert.nnames = 5;
+	strcpy(t[0].cert.names[0], "mail.example.org");
+	strcpy(t[0].cert.names[1], "Dovecot mail server");	/* a CN, no name */
+	strcpy(t[0].cert.names[2], "192.0.2.1");
+	strcpy(t[0].cert.names[3], "*.example.org");
+	strcpy(t[0].cert.names[4], "localhost");
+	t[1] = t[0];		/* the same port again: the first counts */
+	strcpy(t[1].cert.names[0], "other.example.org");
+	identity_old_from(t, 2, &old);
+	assert_int_equal(old.n, 1);
+	assert_true(old.ports[0].tls);
+	assert_int_equal(old.ports[0].nnames, 2);
+	assert_string_equal(old.ports[0].names[0], "mail.example.org");
+	assert_string_equal(old.ports[0].names[1], "*.example.org");
+}
+
 static void results_and_verdict(void **state)
 {
 	static struct identity id;
@@ -571,6 +596,7 @@ int main(void)
 		cmocka_unit_test(plan_names_and_ports),
 		cmocka_unit_test(judge_dane),
 		cmocka_unit_test(judge_names_and_dates),
+		cmocka_unit_test(old_names_kept),
 		cmocka_unit_test(results_and_verdict),
 		cmocka_unit_test(state_keeps_identity),
 	};
