@@ -45,6 +45,7 @@ struct id_old {
 };
 
 struct identity {
+	bool full;			/* more services than fit: the first are checked */
 	unsigned int nsvc;
 	struct id_service svc[ID_SERVICES_MAX];
 	unsigned int nt;

@@ -69,6 +69,19 @@ int identity_check(const struct id_request *r, struct identity *id, struct id_dn
 		   struct preflight *pf, struct errmsg *e);
 
 /*
+ * The same in two halves, so that a caller can look at the plan (its
+ * ports) before the handshakes: identity_prepare makes the plan and asks
+ * DNS, identity_finish makes the handshakes and judges.
+ */
+int identity_prepare(const struct id_request *r, struct identity *id, struct id_dns *d,
+		     struct errmsg *e);
+int identity_finish(const struct id_request *r, struct identity *id, struct id_dns *d,
+		    struct preflight *pf, struct errmsg *e);
+
+/* Whether the plan checks @port (then the banner probe need not). */
+bool identity_covers_port(const struct identity *id, uint16_t port);
+
+/*
  * For `redirect dns`: each service of @id at every address its name has
  * at any server of @r, and at @targets (the redirect's: new), each
  * target's address classified in id->points. All handshakes at once.

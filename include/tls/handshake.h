@@ -42,6 +42,9 @@ struct tls_target {
 	const struct tlsa_rrset *tlsa;		/* the RRset of _PORT._tcp.NAME, or NULL */
 	/* found */
 	enum tls_outcome outcome;
+	bool connected;				/* the TCP connection was taken */
+	bool greeted;				/* ... and the server greeted like a mail server
+						   (implicit TLS: connected) */
 	char why[240];				/* what went wrong, in words */
 	struct tls_cert cert;
 	bool covers;				/* the certificate is valid for @name */

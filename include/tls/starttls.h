@@ -40,6 +40,7 @@ struct starttls {
 	uint16_t port;
 	int phase;
 	bool offered;			/* EHLO or the sieve capabilities named STARTTLS */
+	bool greeted;			/* the server greeted as its protocol does */
 	bool secure;			/* the handshake is done: bytes fed are decrypted */
 	char buf[STARTTLS_LINE_MAX];	/* an unfinished line */
 	size_t len;
@@ -62,6 +63,9 @@ enum starttls_step starttls_begin(struct starttls *s, uint16_t port, const char 
  * call again with 0, for a server may have sent more than one.
  */
 enum starttls_step starttls_feed(struct starttls *s, const char *data, size_t n);
+
+/* Whether the server greeted as its protocol does (implicit TLS: no greeting yet). */
+bool starttls_greeted(const struct starttls *s);
 
 /*
  * The handshake is done. STARTTLS_SAY: the goodbye, at once (after

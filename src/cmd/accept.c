@@ -196,7 +196,7 @@ static bool look_before_leaping(struct session *ss, const struct accept_args *a,
 	static struct preflight pf;
 	struct errmsg e = { "" };
 
-	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, false, &pf, &e)) {
+	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, NULL, &pf, &e)) {
 		cli_fail(&command_accept, EXIT_FAILED, &e);
 		return false;
 	}

@@ -308,77 +308,117 @@ static void warn_of_full_sources(struct session *ss, const struct spec *spec, bo
 /*
  * While the old server's daemons still run here, what they present is
  * recorded: those names must go on with the new server. Written at once
- * (the lock is held), whatever enable decides after.
+ * (the lock is held), whatever enable decides after. Returns how many
+ * ports it recorded (0: none, or nothing new).
  */
-static void learn_old_identity(struct session *ss, const struct enable_args *a,
-			       struct preflight *pf)
+static int learn_old_identity(struct session *ss, const struct enable_args *a,
+			      struct errmsg *e)
 {
 	struct id_memory *mem = &ss->state.tls;
-	struct errmsg e = { "" };
 	struct id_old old;
 	int n = identity_probe_old(&a->spec, a->nnames ? a->names[0] :
-				   mem->nnames ? mem->names[0] : "", &old, &e);
+				   mem->nnames ? mem->names[0] : "", &old, e);
 
 	if (n <= 0 || !memcmp(&old, &mem->old, sizeof(old)))
-		return;
+		return 0;
 	mem->old = old;
-	preflight_add(pf, PF_INFO, "recorded what this host's own servers present on %d TLS "
-		      "port%s (names and keys): the new server must present the same names", n,
-		      n == 1 ? "" : "s");
-	if (ss->dir.lock_fd >= 0 && state_write(&ss->dir, &ss->state, &e))
-		preflight_add(pf, PF_WARN, "%s", e.text);
+	if (ss->dir.lock_fd >= 0 && state_write(&ss->dir, &ss->state, e))
+		return -EIO;
+	return n;
 }
 
-/* The new server's identity at @at4, @at6 (the redirect's own path). */
-static void check_identity(struct session *ss, const struct enable_args *a,
-			   const struct address *at4, const struct address *at6,
-			   struct preflight *pf)
-{
-	static struct identity id;
-	static struct id_memory mem;
-	const struct dns_clock *dns = a->dns.ndomains ? &a->dns : &ss->state.dns;
-	const char *domains[STATE_DOMAINS_MAX];
-	struct id_request r = {
-		.spec = &a->spec, .mem = &mem, .domains = domains, .ndomains = dns->ndomains,
-		.at4 = at4, .at6 = at6, .now = time(NULL), .window = TLS_WINDOW,
-	};
-	struct errmsg e = { "" };
+/* One look at the new server's identity, in two halves around the banner probe. */
+struct tls_look {
+	struct identity id;
 	struct id_dns d;
+	struct id_memory mem;
+	const char *domains[STATE_DOMAINS_MAX];
+	struct id_request r;
+	int err;
+	struct errmsg e;
+};
+
+/* The plan (names, DNS, TLSA) of a check at @at4, @at6 (the redirect's own path). */
+static void tls_prepare(struct session *ss, const struct enable_args *a, struct tls_look *l,
+			const struct address *at4, const struct address *at6)
+{
+	const struct dns_clock *dns = a->dns.ndomains ? &a->dns : &ss->state.dns;
 	unsigned int i;
 
-	mem = ss->state.tls;
+	l->mem = ss->state.tls;
 	if (a->nnames) {
-		mem.nnames = a->nnames;
-		memcpy(mem.names, a->names, sizeof(a->names));
+		l->mem.nnames = a->nnames;
+		memcpy(l->mem.names, a->names, sizeof(a->names));
 	}
 	for (i = 0; i < dns->ndomains; i++)
-		domains[i] = dns->domains[i];
-	if (identity_check(&r, &id, &d, pf, &e))
-		preflight_add(pf, PF_WARN, "cannot check the TLS identity: %s", e.text);
-	else if (id.nt)
-		identity_remember(&id, r.now, &mem);
+		l->domains[i] = dns->domains[i];
+	l->r = (struct id_request){
+		.spec = &a->spec, .mem = &l->mem, .domains = l->domains,
+		.ndomains = dns->ndomains, .at4 = at4, .at6 = at6, .now = time(NULL),
+		.window = TLS_WINDOW,
+	};
+	l->err = identity_prepare(&l->r, &l->id, &l->d, &l->e);
+}
+
+/* The handshakes and what they found, into @pf. */
+static void tls_finish(struct session *ss, const struct enable_args *a, struct tls_look *l,
+		       struct preflight *pf)
+{
+	if (!l->err)
+		l->err = identity_finish(&l->r, &l->id, &l->d, pf, &l->e);
+	if (l->err)
+		preflight_add(pf, PF_WARN, "cannot check the TLS identity: %s", l->e.text);
+	else if (l->id.nt)
+		identity_remember(&l->id, l->r.now, &l->mem);
 	if (!a->dry_run)
-		ss->state.tls = mem;	/* with the names; written with the rest */
-	identity_free(&id);
-	identity_dns_free(&d);
+		ss->state.tls = l->mem;	/* with the names; written with the rest */
+	identity_free(&l->id);
+	identity_dns_free(&l->d);
+}
+
+/*
+ * The ports the banner probe still needs: those the TLS check covers are
+ * greeted there already (one connection fewer per port and family).
+ */
+static const struct spec *probe_spec(const struct spec *spec, const struct identity *id)
+{
+	static struct spec probe;
+	unsigned int i;
+
+	probe = *spec;
+	probe.nservices = 0;
+	for (i = 0; i < spec->nservices; i++)
+		if (!identity_covers_port(id, spec->services[i].port))
+			probe.services[probe.nservices++] = spec->services[i];
+	return &probe;
 }
 
 /* The local pre-flight (and the public probe); false when enable must stop. */
 static bool look_before_leaping(struct session *ss, const struct enable_args *a, FILE *info)
 {
 	static struct preflight pf;
+	static struct tls_look look;
 	struct errmsg e = { "" };
-	bool tunnel_later = a->spec.keep_client_address && !a->dry_run;
+	bool tls_now = !a->no_probe && !(a->spec.keep_client_address && !a->dry_run);
+	int learned = a->no_probe ? 0 : learn_old_identity(ss, a, &e);
 
-	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, !a->no_probe, &pf, &e)) {
+	memset(&look, 0, sizeof(look));
+	if (tls_now)
+		tls_prepare(ss, a, &look, a->spec.has_to4 ? &a->spec.to4 : NULL,
+			    a->spec.has_to6 ? &a->spec.to6 : NULL);
+	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, a->no_probe ? NULL :
+			  probe_spec(&a->spec, &look.id), &pf, &e)) {
 		cli_fail(&command_enable, EXIT_FAILED, &e);
 		return false;
 	}
-	if (!a->no_probe)
-		learn_old_identity(ss, a, &pf);
-	if (!a->no_probe && !tunnel_later)
-		check_identity(ss, a, a->spec.has_to4 ? &a->spec.to4 : NULL,
-			       a->spec.has_to6 ? &a->spec.to6 : NULL, &pf);
+	if (learned > 0)
+		preflight_add(&pf, PF_INFO, "recorded what this host's own servers present on %d "
+			      "TLS port%s (names and keys): the new server must present the same "
+			      "names", learned, learned == 1 ? "" : "s");
+	else if (learned < 0)
+		preflight_add(&pf, PF_WARN, "%s", e.text);
+	if (tls_now)
+		tls_finish(ss, a, &look, &pf);
 	return cli_report_preflight(&command_enable, &pf, a->force, info);
 }
 
@@ -391,6 +431,7 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 				 const struct tunnel *t)
 {
 	static struct preflight pf;
+	static struct tls_look look;
 	struct tunnel_undo undo;
 	struct errmsg e = { "" };
 	bool go;
@@ -401,9 +442,12 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 		return false;
 	}
 	memset(&pf, 0, sizeof(pf));
+	memset(&look, 0, sizeof(look));
+	/* all of the probe: its silence says what the tunnel lacks */
 	preflight_probe_tunnel(&a->spec, &t->local, &pf);
-	check_identity(ss, a, a->spec.has_to4 ? tunnel_target(AF_INET) : NULL,
-		       a->spec.has_to6 ? tunnel_target(AF_INET6) : NULL, &pf);
+	tls_prepare(ss, a, &look, a->spec.has_to4 ? tunnel_target(AF_INET) : NULL,
+		    a->spec.has_to6 ? tunnel_target(AF_INET6) : NULL);
+	tls_finish(ss, a, &look, &pf);
 	go = cli_report_preflight(&command_enable, &pf, a->force, stdout);
 	if (!go)
 		install_tunnel_abandon(ss, &undo);

@@ -229,13 +229,20 @@ struct judging {
 static void say_no_tls(const struct judging *j)
 {
 	const struct id_service *s = j->s;
+	const char *proto = tls_dialogue_name(tls_dialogue_for_port(s->port), s->port);
 	bool had = old_had_tls(j->old, s->port);
 
+	/* what the banner probe would say: its ports checked here are not probed twice */
+	if (!j->t->connected || !j->t->greeted) {
+		preflight_add(j->pf, PF_REFUSE, "the new server %s, port %u (%s): %s%s", j->at,
+			      s->port, proto, j->t->why, j->t->connected ?
+			      " (not like a mail server)" : "");
+		return;
+	}
 	preflight_add(j->pf, had ? PF_REFUSE : PF_WARN, "the new server at %s, port %u (%s), "
 		      "gives no TLS for %s: %s. %s that used TLS with this host %s there; "
 		      "set up TLS on that port (Postfix: smtpd_tls_security_level = may and "
-		      "smtpd_tls_chain_files; Dovecot: ssl = yes)", j->at, s->port,
-		      tls_dialogue_name(tls_dialogue_for_port(s->port), s->port), s->name,
+		      "smtpd_tls_chain_files; Dovecot: ssl = yes)", j->at, s->port, proto, s->name,
 		      j->t->why, s->port == 25 ? "Senders" : "Mail clients",
 		      had ? "(the old server offered it) get none" : "would get none");
 }

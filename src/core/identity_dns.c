@@ -227,19 +227,28 @@ static void check_sts(const struct id_request *r, const struct identity *id,
 	free(looks);
 }
 
-int identity_check(const struct id_request *r, struct identity *id, struct id_dns *d,
-		   struct preflight *pf, struct errmsg *e)
+int identity_prepare(const struct id_request *r, struct identity *id, struct id_dns *d,
+		     struct errmsg *e)
 {
-	struct tls_options o;
-	int err = 0;
+	int err;
 
 	memset(id, 0, sizeof(*id));
 	memset(d, 0, sizeof(*d));
-	if (identity_plan(id, r->spec, r->mem) < 0)
-		preflight_add(pf, PF_WARN, "more than %d names and ports to check with TLS: only "
-			      "the first are checked", ID_SERVICES_MAX);
+	id->full = identity_plan(id, r->spec, r->mem) < 0;
 	if (r->ndomains && (err = identity_dns_names(id, r->spec, r->domains, r->ndomains, d, e)))
 		return err;
+	return id->nsvc ? identity_dns_tlsa(id, d, e) : 0;
+}
+
+int identity_finish(const struct id_request *r, struct identity *id, struct id_dns *d,
+		    struct preflight *pf, struct errmsg *e)
+{
+	struct tls_options o;
+	int err;
+
+	if (id->full)
+		preflight_add(pf, PF_WARN, "more than %d names and ports to check with TLS: only "
+			      "the first are checked", ID_SERVICES_MAX);
 	if (!id->nsvc) {
 		if (spec_has_tls(r->spec))
 			preflight_add(pf, PF_INFO, "TLS identity not checked: no name that clients "
@@ -247,8 +256,6 @@ int identity_check(const struct id_request *r, struct identity *id, struct id_dn
 				      "enable --dry-run while this host's own mail servers still run)");
 		return 0;
 	}
-	if ((err = identity_dns_tlsa(id, d, e)))
-		return err;
 	tls_options_init(&o);
 	if ((err = identity_run(id, r->at4, r->at6, &o, e)))
 		return err;
@@ -260,6 +267,24 @@ int identity_check(const struct id_request *r, struct identity *id, struct id_dn
 			      "for %u name%s (one lags behind): senders may get either; the first "
 			      "server's were checked", d->differ, d->differ == 1 ? "" : "s");
 	return 0;
+}
+
+int identity_check(const struct id_request *r, struct identity *id, struct id_dns *d,
+		   struct preflight *pf, struct errmsg *e)
+{
+	int err = identity_prepare(r, id, d, e);
+
+	return err ? err : identity_finish(r, id, d, pf, e);
+}
+
+bool identity_covers_port(const struct identity *id, uint16_t port)
+{
+	unsigned int s;
+
+	for (s = 0; s < id->nsvc; s++)
+		if (id->svc[s].port == port)
+			return true;
+	return false;
 }
 
 /* ---- redirect dns: every published address ---- */

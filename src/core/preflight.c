@@ -50,6 +50,8 @@ static void check_probe(const struct spec *spec, struct preflight *pf)
 	unsigned int i, n = probe_plan(spec, probes), good = 0;
 	char addr[ADDRESS_STRLEN];
 
+	if (!n)
+		return;
 	probe_run(probes, n, PROBE_TIMEOUT_MS);
 	for (i = 0; i < n; i++) {
 		if (probes[i].ok) {
@@ -393,7 +395,7 @@ static void explain_tunnel_probe(const struct probe *probes, unsigned int n,
 			preflight_add(pf, PF_REFUSE, "the new server, through the tunnel at %s, port %u (%s): %s",
 			    addr, probes[i].svc.port, probes[i].svc.name, probes[i].got);
 	}
-	if (!pf->refused)
+	if (!pf->refused && n)
 		preflight_add(pf, PF_INFO, "the new server answers like a mail server through the tunnel "
 		    "on all %u ports probed", n);
 }
@@ -411,7 +413,7 @@ void preflight_probe_tunnel(const struct spec *spec, const struct address *local
 
 /* ---- all of it ---- */
 
-static void check_old(const struct spec *spec, struct rtnl_sock *rtnl, bool probe,
+static void check_old(const struct spec *spec, struct rtnl_sock *rtnl, const struct spec *probe,
 		      struct preflight *out)
 {
 	if (spec->has_to4)
@@ -419,7 +421,7 @@ static void check_old(const struct spec *spec, struct rtnl_sock *rtnl, bool prob
 	if (spec->has_to6)
 		check_route(rtnl, &spec->to6, "new", out);
 	if (probe && !spec->keep_client_address)	/* that one goes through the tunnel */
-		check_probe(spec, out);
+		check_probe(probe, out);
 	check_local_daemons(spec, out);
 	explain_masquerade(spec, out);
 }
@@ -432,7 +434,7 @@ static void check_new(const struct spec *spec, struct rtnl_sock *rtnl, struct pr
 }
 
 int preflight_run(const struct spec *spec, struct nft_sock *nft, struct rtnl_sock *rtnl,
-		  bool probe, struct preflight *out, struct errmsg *e)
+		  const struct spec *probe, struct preflight *out, struct errmsg *e)
 {
 	int err = 0;
 

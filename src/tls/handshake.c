@@ -323,6 +323,7 @@ static void plain_read(struct engine *g, unsigned int i)
 	/* read straight into the dialogue's buffer: fed as 0 new bytes */
 	c->st.len += (size_t)n;
 	plain_step(g, i, starttls_feed(&c->st, NULL, 0));
+	g->t[i].greeted = starttls_greeted(&c->st);
 }
 
 static void connected(struct engine *g, unsigned int i)
@@ -338,8 +339,10 @@ static void connected(struct engine *g, unsigned int i)
 		return;
 	}
 	t->outcome = TLS_NO_STARTTLS;
+	t->connected = true;
 	c->phase = C_PLAIN;
 	plain_step(g, i, starttls_begin(&c->st, t->port, g->ehlo));
+	t->greeted = starttls_greeted(&c->st);
 }
 
 /* ---- the loop ---- */
@@ -446,7 +449,7 @@ static void run_loop(struct engine *g, int timeout_ms, struct pollfd *pfd, unsig
 	for (i = 0; i < g->n; i++) {
 		memset(&g->t[i].cert, 0, sizeof(g->t[i].cert));
 		g->t[i].why[0] = g->t[i].dane_error[0] = g->t[i].protocol[0] = '\0';
-		g->t[i].covers = g->t[i].polite = false;
+		g->t[i].covers = g->t[i].polite = g->t[i].connected = g->t[i].greeted = false;
 		g->t[i].dane = TLS_DANE_NONE;
 		start(&g->t[i], &g->c[i]);
 	}

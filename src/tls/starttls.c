@@ -55,6 +55,8 @@ static enum starttls_step say(struct starttls *s, enum phase next, const char *f
 	va_start(ap, fmt);
 	vsnprintf(s->say, sizeof(s->say), fmt, ap);
 	va_end(ap);
+	if (s->phase == P_GREETING)	/* answered only a greeting that was one */
+		s->greeted = true;
 	s->phase = next;
 	return STARTTLS_SAY;
 }
@@ -306,6 +308,11 @@ enum starttls_step starttls_feed(struct starttls *s, const char *data, size_t n)
 	if (step == STARTTLS_HANDSHAKE && s->len)
 		return fail(s, false, "sent more after its STARTTLS answer, before the handshake");
 	return step;
+}
+
+bool starttls_greeted(const struct starttls *s)
+{
+	return s->d == TLS_IMPLICIT || s->greeted;
 }
 
 enum starttls_step starttls_secured(struct starttls *s)

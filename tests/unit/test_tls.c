@@ -403,6 +403,7 @@ static void one_target(struct identity *id, struct tls_target *t, unsigned int *
 	t->port = 25;
 	strcpy(t->name, "mail.example.org");
 	t->outcome = TLS_HANDSHAKEN;
+	t->connected = t->greeted = true;
 	t->cert.present = true;
 	t->cert.nnames = 1;
 	strcpy(t->cert.names[0], "mail.example.org");
@@ -492,6 +493,11 @@ static void judge_names_and_dates(void **state)
 	text = judged(&id, &old, &level);
 	assert_int_equal(level, PF_REFUSE);
 	assert_non_null(strstr(text, "(the old server offered it) get none"));
+	t.connected = false;	/* nothing answers: refused as the banner probe refuses */
+	strcpy(t.why, "Connection refused");
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, PF_REFUSE);
+	assert_string_equal(text, "the new server 192.0.2.2, port 25 (SMTP): Connection refused");
 }
 
 static void old_names_kept(void **state)
