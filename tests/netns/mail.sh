@@ -101,8 +101,9 @@ _mail_netns() {		# _mail_netns NS: resolv.conf and hosts of its own
 # its own: MAIL_TLS_DIRS[ROLE]=DIR with key.pem and cert.pem (the chain).
 MAIL_TLS_DIR=$MAIL_DIR/tls
 declare -gA MAIL_TLS_DIRS
-# Lines a test adds to a role's main.cf (the last setting of a name wins).
-declare -gA MAIL_CF
+# Lines a test adds to a role's main.cf (the last setting of a name wins),
+# and to its dovecot.conf.
+declare -gA MAIL_CF MAIL_DOVECOT_CONF
 _mail_tls_dir() { echo "${MAIL_TLS_DIRS[$1]:-$MAIL_TLS_DIR}"; }	# ROLE
 _mail_tls() {
 	local d=$MAIL_TLS_DIR
@@ -357,6 +358,7 @@ _mail_dovecot_start() {		# _mail_dovecot_start ROLE NS
 	  }
 	}
 	EOF
+	[ -n "${MAIL_DOVECOT_CONF[$role]:-}" ] && echo "${MAIL_DOVECOT_CONF[$role]}" >>"$d/dovecot.conf"
 	spawn "$ns" dovecot -F -c "$d/dovecot.conf"
 	MAIL_PID[$role/dovecot]=${PIDS[-1]}
 	for port in 143 110; do
