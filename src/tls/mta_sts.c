@@ -443,7 +443,7 @@ static int status_line(struct span l, struct mta_sts_http *out)
 	if (l.len > 12 && l.p[12] != ' ')
 		return -EBADMSG;
 	out->status = (l.p[9] - '0') * 100 + (l.p[10] - '0') * 10 + (l.p[11] - '0');
-	return 0;
+	return out->status >= 100 && out->status < 600 ? 0 : -EBADMSG;	/* RFC 9110, 15 */
 }
 
 static bool name_is(struct span n, const char *name)
