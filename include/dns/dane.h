@@ -16,8 +16,7 @@
  * the DO bit so that the RRSIGs come too (TCP when the reply is
  * truncated). What each server said is kept apart: while a server lags,
  * senders may get either answer. Validation is the senders' business;
- * what is reported is whether the records came signed. dns_survey()
- * with dns_options.tlsa calls this itself, into the report's tlsa.
+ * what is reported is whether the records came signed.
  */
 
 #define DNS_TLSA_OWNERS_MAX 256

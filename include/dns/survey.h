@@ -108,15 +108,10 @@ struct dns_domain {
 	struct dns_server outside;	/* names not under the domain, asked of the resolver */
 };
 
-struct dns_tlsa_report;		/* dns/dane.h */
-
 struct dns_report {
 	enum dns_status status;
 	struct dns_domain *domains;
 	unsigned int ndomains;
-	struct dns_tlsa_report *tlsa;	/* with dns_options.tlsa: the TLSA records of every
-					   service the servers named and of .services; NULL
-					   without (dns/dane.h) */
 };
 
 struct dns_options {
@@ -130,9 +125,6 @@ struct dns_options {
 	unsigned int nnew;
 	unsigned int timeout_ms;	/* per try; DNS_TIMEOUT_MS */
 	unsigned int retries;		/* DNS_RETRIES */
-	bool tlsa;			/* ask for TLSA records too, into the report's tlsa */
-	const struct dns_service *services;	/* with tlsa: more names and ports to ask */
-	unsigned int nservices;
 };
 
 void dns_options_init(struct dns_options *o);
@@ -140,10 +132,8 @@ void dns_options_init(struct dns_options *o);
 /*
  * Asks the servers of each of @domains (checked here: -EINVAL naming a bad
  * one) what they answer, all in parallel, and fills @out (free it with
- * dns_report_free, whatever this returns). With @opt->tlsa, then the
- * TLSA records of every service (dns_tlsa_survey() of dns_report_services()
- * and @opt->services) into out->tlsa. What the servers did or did not
- * answer is in the report; the return is an error only when this host
+ * dns_report_free, whatever this returns). What the servers did or did
+ * not answer is in the report; the return is an error only when this host
  * cannot ask at all (no resolv.conf, no memory): -errno with @e.
  */
 int dns_survey(const char *const *domains, unsigned int n, const struct dns_options *opt,

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dns/dane.h"
 #include "dns/query.h"
 #include "dns/survey.h"
 
@@ -782,29 +781,6 @@ static void free_work(struct survey *s)
 	free(s);
 }
 
-/* 6: the TLSA records of the services found and of those given. */
-static int survey_tlsa(struct dns_report *r, const struct dns_options *opt, struct errmsg *e)
-{
-	struct dns_service *all, *more;
-	unsigned int n;
-	int err;
-
-	r->tlsa = calloc(1, sizeof(*r->tlsa));
-	if (!r->tlsa || dns_report_services(r, &all, &n))
-		return errmsg_set(e, -ENOMEM, "out of memory");
-	more = realloc(all, (n + opt->nservices + 1) * sizeof(*more));
-	if (!more) {
-		free(all);
-		return errmsg_set(e, -ENOMEM, "out of memory");
-	}
-	if (opt->nservices)
-		memcpy(more + n, opt->services, opt->nservices * sizeof(*more));
-	err = dns_tlsa_survey(r, more, n + opt->nservices, opt->timeout_ms, opt->retries,
-			      r->tlsa, e);
-	free(more);
-	return err;
-}
-
 int dns_survey(const char *const *domains, unsigned int n, const struct dns_options *opt,
 	       struct dns_report *out, struct errmsg *e)
 {
@@ -825,8 +801,6 @@ int dns_survey(const char *const *domains, unsigned int n, const struct dns_opti
 	if (!err)
 		err = target_rounds(s, e);
 	free_work(s);
-	if (!err && opt->tlsa)
-		err = survey_tlsa(out, opt, e);
 	if (!err)
 		dns_report_finish(out);
 	return err;
@@ -850,9 +824,6 @@ void dns_report_free(struct dns_report *r)
 		free(r->domains[d].servers);
 	}
 	free(r->domains);
-	if (r->tlsa)
-		dns_tlsa_report_free(r->tlsa);
-	free(r->tlsa);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -5,9 +5,9 @@
  * will make:
  *
  *   tls-data tlsa [--server ADDRESS]... [--service NAME:PORT]... DOMAIN...
- *	dns_survey() of the domains with dns_options.tlsa: the TLSA of the
- *	services their servers name and of the --services. With no DOMAIN,
- *	dns_tlsa_survey() asks the resolver for the --services.
+ *	dns_survey() of the domains, then dns_tlsa_survey() of the services
+ *	their servers name (dns_report_services()) and of the --services.
+ *	With no DOMAIN, the --services are asked of the resolver.
  *   tls-data mta-sts [--timeout MS] [--mx NAME]... DOMAIN...
  *	sts_look_at(): the TXT record, then the policy over HTTPS; with
  *	--mx, whether each name matches the policy.
@@ -130,32 +130,50 @@ static void print_tlsa(const struct dns_tlsa_report *t)
 	}
 }
 
-/* With domains, the survey asks for TLSA itself; without, the resolver is asked. */
+/* The services the report names, then those of --service. */
+static int services_of(const struct dns_report *r, const struct args *a,
+		       struct dns_service **all, unsigned int *n)
+{
+	struct dns_service *more;
+
+	if (dns_report_services(r, all, n))
+		return -ENOMEM;
+	more = realloc(*all, (*n + a->nservices + 1) * sizeof(*more));
+	if (!more)
+		return -ENOMEM;
+	memcpy(more + *n, a->services, a->nservices * sizeof(*more));
+	*all = more;
+	*n += a->nservices;
+	return 0;
+}
+
 static int run_tlsa(const struct args *a)
 {
 	struct dns_report r = { .ndomains = 0 };
-	struct dns_tlsa_report t = { .n = 0 };
+	struct dns_tlsa_report t;
+	struct dns_service *all = NULL;
 	struct dns_options opt;
+	unsigned int n = 0;
 	struct errmsg e;
-	int err;
+	int err = 0;
 
 	dns_options_init(&opt);
 	opt.servers = a->servers;
 	opt.nservers = a->nservers;
-	opt.tlsa = true;
-	opt.services = a->services;
-	opt.nservices = a->nservices;
 	if (a->ndomains)
 		err = dns_survey(a->domains, a->ndomains, &opt, &r, &e);
-	else
-		err = dns_tlsa_survey(NULL, a->services, a->nservices, opt.timeout_ms,
-				      opt.retries, &t, &e);
+	if (!err && services_of(&r, a, &all, &n))
+		err = errmsg_set(&e, -ENOMEM, "out of memory");
 	if (!err)
-		print_tlsa(a->ndomains ? r.tlsa : &t);
+		err = dns_tlsa_survey(a->ndomains ? &r : NULL, all, n, opt.timeout_ms, opt.retries,
+				      &t, &e);
+	if (!err)
+		print_tlsa(&t);
 	else
 		fprintf(stderr, "tls-data: %s\n", e.text);
 	dns_tlsa_report_free(&t);
 	dns_report_free(&r);
+	free(all);
 	return err ? 1 : 0;
 }
 
