@@ -7,34 +7,12 @@
 #include <stdio.h>
 
 #include "nft/ops.h"
+#include "lib/owned.h"
 #include "lib/spec.h"
-
-/*
- * Everything redirect installs lives in this one table. ("redirect" itself
- * is an nft keyword, so the table cannot carry the tool's bare name.)
- */
-#define TABLE_NAME	"mail_redirect"
-#define TABLE_MARKER	"managed by redirect(8)"
-#define TABLE_COMMENT	TABLE_MARKER "; remove with: redirect disable"
-
-/*
- * The conntrack mark bits of a redirected flow, under a mask, so other
- * users of ct mark keep theirs. The first SYN gets REDIRECTED (postrouting
- * masquerades on it, stats asks conntrack for it); NEW's first SYN-ACK
- * adds ANSWERED; the client's ACK that completes the handshake with NEW
- * (conntrack's "assured") adds ESTABLISHED. Only then is it a connection:
- * a scanner's or a spoofed SYN is an attempt, no more.
- */
-#define CT_MARK_BIT		0x10000000U	/* redirected */
-#define CT_MARK_ESTABLISHED	0x20000000U	/* its handshake with NEW completed */
-#define CT_MARK_ANSWERED	0x40000000U	/* NEW answered the SYN */
-#define CT_MARK_ALL		(CT_MARK_BIT | CT_MARK_ESTABLISHED | CT_MARK_ANSWERED)
 
 /* The one rule of a drained table (see ruleset_build_drain). */
 #define DRAIN_COMMENT "keeps conntrack and NAT for the redirected sessions still open"
 
-/* Stale-source sets hold this many (address, port) pairs per family, unless --max-sources. */
-#define SOURCES_SET_SIZE 65536
 #define PORT_TIME_SET_SIZE 64	/* more than the services a spec can have */
 
 enum chain_id {
@@ -177,9 +155,6 @@ unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out);
 
 /* Where enable DNATs @family to: NEW's public or tunnel address. */
 const struct address *dnat_target(const struct spec *spec, int family);
-
-/* The address the tunnel's packets come from: NEW's (on OLD), OLD's (on NEW). */
-const struct address *tunnel_peer(const struct spec *spec);
 
 /* Which chains and sets @spec needs, as bit masks. */
 unsigned int chains_needed(const struct spec *spec);

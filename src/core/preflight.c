@@ -429,7 +429,7 @@ static void check_old(const struct spec *spec, struct rtnl_sock *rtnl, bool prob
 
 static void check_new(const struct spec *spec, struct rtnl_sock *rtnl, struct preflight *out)
 {
-	check_route(rtnl, tunnel_peer(spec), "old", out);
+	check_route(rtnl, spec_peer(spec), "old", out);
 	check_route_table(rtnl, out);
 	check_new_listeners(spec, out);
 }

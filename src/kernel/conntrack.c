@@ -18,7 +18,7 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
 
 #include "kernel/conntrack.h"
-#include "nft/ruleset.h"
+#include "lib/owned.h"
 
 #define CT_RECV_SIZE (64 * 1024)
 

@@ -3,11 +3,12 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "kernel/host.h"
-#include "core/tunnel.h"
+#include "lib/owned.h"
 
 static bool same(const struct sockaddr *sa, const struct address *a)
 {

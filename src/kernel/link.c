@@ -20,6 +20,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "lib/owned.h"
 #include "kernel/link.h"
 #include "kernel/netlink.h"
 

@@ -27,7 +27,7 @@
 
 #include "nft/firewall.h"
 #include "nft/ruleset.h"
-#include "core/tunnel.h"
+#include "lib/owned.h"
 
 #define BASE_MAX 16
 #define TABLES_MAX 16
@@ -407,7 +407,7 @@ static void report_forward_drop(struct preflight *pf, const struct chain_ref *b,
 static void report_input_drop(struct preflight *pf, const struct spec *spec,
 			      const struct chain_ref *b, const struct table_note *n, enum owner owner)
 {
-	const struct address *peer = tunnel_peer(spec);
+	const struct address *peer = spec_peer(spec);
 	const char *fam = family_name(b->family);
 	char addr[ADDRESS_STRLEN], how[256];
 
@@ -449,7 +449,7 @@ int firewall_check(const struct spec *spec, struct nft_sock *nft, uint32_t hook,
 	int err;
 
 	if (hook == NF_INET_LOCAL_IN)	/* the tunnel: the underlay's family */
-		families = tunnel_peer(spec)->family == AF_INET ? 1 : 2;
+		families = spec_peer(spec)->family == AF_INET ? 1 : 2;
 	err = dump_base_chains(nft, &ctx, hook, families, e);
 	for (i = 0; !err && i < ctx.nbase; i++) {
 		static struct walk w;

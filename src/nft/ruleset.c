@@ -32,7 +32,7 @@
 #include "nft/range.h"
 #include "nft/render.h"
 #include "nft/ruleset.h"
-#include "core/tunnel.h"
+#include "lib/owned.h"
 
 static const int families[] = { AF_INET, AF_INET6 };
 
@@ -464,14 +464,6 @@ static struct nftnl_rule *dnat_rule(const struct spec *spec, int family)
 	return r;
 }
 
-/* The other end of the tunnel, whose address the tunnel's packets carry. */
-const struct address *tunnel_peer(const struct spec *spec)
-{
-	if (spec->role == ROLE_OLD)
-		return spec->has_to4 ? &spec->to4 : &spec->to6;
-	return spec->has_from4 ? &spec->from4 : &spec->from6;
-}
-
 /*
  * udp dport 4789 @th,96,24 VNI ip saddr != PEER drop: the VXLAN socket
  * takes our VNI from anyone, so this table lets it in only from the
@@ -479,7 +471,7 @@ const struct address *tunnel_peer(const struct spec *spec)
  */
 static struct nftnl_rule *vxlan_guard_rule(const struct spec *spec)
 {
-	const struct address *peer = tunnel_peer(spec);
+	const struct address *peer = spec_peer(spec);
 	const uint16_t port = htons(TUNNEL_PORT);
 	const uint8_t vni[3] = { TUNNEL_VNI >> 16, (TUNNEL_VNI >> 8) & 0xff, TUNNEL_VNI & 0xff };
 	struct nftnl_rule *r = rule_new(CHAIN_INPUT);
@@ -506,7 +498,7 @@ static struct nftnl_rule *vxlan_guard_rule(const struct spec *spec)
  */
 static struct nftnl_rule *notrack_rule(const struct spec *spec, enum chain_id chain)
 {
-	const struct address *peer = tunnel_peer(spec);
+	const struct address *peer = spec_peer(spec);
 	const uint16_t port = htons(TUNNEL_PORT);
 	struct nftnl_rule *r = rule_new(chain);
 
