@@ -91,18 +91,6 @@ int cli_no_option(int index, const char *value, void *data, struct errmsg *e);
  */
 int cli_parse_status(const struct command *cmd, int rc, const struct errmsg *e);
 
-/*
- * Prints what a pre-flight found (notes to @info, warnings and refusals to
- * stderr); false when the command must stop there (refused, no @force).
- */
-struct preflight;
-/* After an install that mended a table changed by hand: what was wrong, what was kept. */
-struct install_report;
-void cli_report_mended(const struct install_report *r);
-
-bool cli_report_preflight(const struct command *cmd, const struct preflight *pf, bool force,
-			  FILE *info);
-
 /* Every command, `help` included, in the order --help lists them; ends with NULL. */
 extern const struct command *const commands[];
 extern const struct command command_enable, command_disable, command_restore,

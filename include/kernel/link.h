@@ -18,6 +18,7 @@
 struct rtnl_sock {
 	struct mnl_socket *nl;
 	uint32_t seq;
+	char *buf;			/* where replies are received */
 };
 
 int rtnl_open(struct rtnl_sock *s, struct errmsg *e);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "kernel/host.h"
 #include "core/install.h"
 #include "core/preflight.h"
@@ -127,14 +128,14 @@ static void print_accepting(const struct spec *spec, const struct install_report
 
 static bool look_before_leaping(struct session *ss, const struct accept_args *a, FILE *info)
 {
-	static struct preflight pf;
+	struct findings pf;
 	struct errmsg e = { "" };
 
 	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, false, &pf, &e)) {
 		cli_fail(&command_accept, EXIT_FAILED, &e);
 		return false;
 	}
-	return cli_report_preflight(&command_accept, &pf, a->force, info);
+	return cli_report_findings(&command_accept, &pf, a->force, info);
 }
 
 static int dry_run(struct session *ss, const struct accept_args *a, const struct tunnel *t)

@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "dns/codec.h"
 #include "core/dns_look.h"
 #include "lib/format.h"
@@ -265,19 +267,19 @@ static int run(const struct check_args *a, struct finding *f, struct snapshot *s
 	}
 	f->v.required = (int64_t)a->quiet_for;
 	rc = report(a, f, s, &ss.dir);
-	snapshot_warn_unsaved(s, "check");
+	cli_warn_unsaved(&command_check, s);
 	snapshot_release(&ss.dir, s);
-	stats_free(&s->st);
+	snapshot_free(s);
 	session_close(&ss);
 	return rc;
 }
 
 static int cmd_check(int argc, char **argv)
 {
-	static struct snapshot snap;
-	static struct finding f;
 	struct check_args a = { .quiet_for = QUIET_FOR_DEFAULT };
 	struct errmsg e = { "" };
+	struct snapshot *snap;
+	struct finding *f;
 	int rc = cli_parse(&command_check, argc, argv, on_option, &a, &e);
 
 	if (rc)
@@ -286,5 +288,15 @@ static int cmd_check(int argc, char **argv)
 		errmsg_set(&e, -EINVAL, "--json and --nagios exclude each other");
 		return cli_fail(&command_check, EXIT_USAGE, &e);
 	}
-	return run(&a, &f, &snap);
+	snap = calloc(1, sizeof(*snap));	/* large: off the stack */
+	f = calloc(1, sizeof(*f));
+	if (!snap || !f) {
+		errmsg_set(&e, -ENOMEM, "out of memory");
+		rc = cli_fail(&command_check, EXIT_UNKNOWN, &e);
+	} else {
+		rc = run(&a, f, snap);
+	}
+	free(snap);
+	free(f);
+	return rc;
 }

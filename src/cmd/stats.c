@@ -18,14 +18,13 @@
 
 #include "lib/atomic_file.h"
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "lib/format.h"
-#include "kernel/host.h"
 #include "dns/ptr_cache.h"
 #include "core/observe.h"
 #include "cli/print.h"
 #include "core/session.h"
 #include "core/state.h"
-#include "kernel/sysctl.h"
 #include "core/tunnel.h"
 #include "core/verdict.h"
 
@@ -190,22 +189,21 @@ static void print_sender(struct printer *p, const struct spec *spec)
 	print_u64(p, "remember_seconds", NULL, spec->remember);
 }
 
-/* The addresses of this host the redirect catches connections to. */
-static void print_matched(struct printer *p, const struct spec *spec)
+/* The addresses of this host the redirect catches connections to: every one. */
+static void print_matched(struct printer *p, const struct address_list *here)
 {
-	struct address addrs[16];
 	char a[ADDRESS_STRLEN];
-	unsigned int i, n = host_addresses(spec->has_to4, spec->has_to6, addrs, 16);
+	unsigned int i;
 
 	print_array_begin(p, "addresses");
 	print_text(p, "  for connections to this host's");
-	for (i = 0; i < n; i++) {
-		address_str(&addrs[i], a);
+	for (i = 0; i < here->n; i++) {
+		address_str(&here->v[i], a);
 		print_str(p, NULL, PRINT_ARRAY_MEMBER, a);
 		print_text(p, "%s %s", i ? "," : "", a);
 	}
 	print_array_end(p);
-	print_text(p, "%s\n", n ? "" : " addresses");
+	print_text(p, "%s\n", here->n ? "" : " addresses");
 }
 
 static void print_header(struct printer *p, const struct snapshot *s)
@@ -222,7 +220,7 @@ static void print_header(struct printer *p, const struct snapshot *s)
 		print_sender(p, &s->state.spec);
 		return;
 	}
-	print_matched(p, &s->state.spec);
+	print_matched(p, &s->here);
 	print_targets(p, &s->state.spec);
 }
 
@@ -643,16 +641,14 @@ static void prom_health(FILE *f, const struct snapshot *s, const struct health *
 			"How many entries a stale-source set holds, per family.", sets, capacity);
 }
 
-static void prom_conntrack(FILE *f)
+static void prom_conntrack(FILE *f, const struct snapshot *s)
 {
-	int count, max;
-
-	if (sysctl_read("net/netfilter/nf_conntrack_count", &count) == 0)
+	if (s->conntrack_count >= 0)
 		prom_gauge(f, "redirect_conntrack_entries", "Entries in the conntrack table now.",
-			   count);
-	if (sysctl_read("net/netfilter/nf_conntrack_max", &max) == 0)
+			   s->conntrack_count);
+	if (s->conntrack_max >= 0)
 		prom_gauge(f, "redirect_conntrack_max", "How many entries the conntrack table holds.",
-			   max);
+			   s->conntrack_max);
 }
 
 static int render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_for)
@@ -679,7 +675,7 @@ static int render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_f
 		prom_gauge(f, "redirect_required_quiet_seconds",
 			   "The quiet time required before the old host can go (--quiet-for).",
 			   (int64_t)quiet_for);
-	prom_conntrack(f);
+	prom_conntrack(f, s);
 	if (gone)
 		return EXIT_FAILED;
 	if (spec_tunnel(&s->state.spec))
@@ -839,7 +835,7 @@ static int write_output(struct stats_run *r, int *status, struct errmsg *e)
 /* The names of the sources this look shows, a few at a time; the cache keeps them. */
 static void look_up_names(struct stats_run *r)
 {
-	static struct address addrs[NAMES_PER_LOOK];
+	struct address addrs[NAMES_PER_LOOK];
 	const struct stats *st = &r->snap.st;
 	uint64_t limit = r->args.sources_given ? r->args.sources :
 			 r->args.json ? NAMES_PER_LOOK : SOURCES_TEXT_DEFAULT;
@@ -848,7 +844,7 @@ static void look_up_names(struct stats_run *r)
 	for (i = 0; i < st->nsources && i < limit && n < NAMES_PER_LOOK; i++)
 		addrs[n++] = st->sources[i].addr;
 	names_resolve(&r->names, addrs, n, r->snap.now);
-	names_save(&r->ss.dir, &r->names);
+	names_save(r->ss.dir.fd, &r->names);
 }
 
 static int show(struct stats_run *r)
@@ -877,7 +873,7 @@ static int look(struct stats_run *r)
 	snapshot_release(&r->ss.dir, &r->snap);
 	if (rc)
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
-	snapshot_warn_unsaved(&r->snap, "stats");
+	cli_warn_unsaved(&command_stats, &r->snap);
 	if (r->args.watch)
 		watch_update(&r->watch, &r->snap.st, r->args.watch);
 	if (names && !r->args.watch)
@@ -918,25 +914,41 @@ static int check_args(const struct stats_args *a, struct errmsg *e)
 	return 0;
 }
 
+static int run(struct stats_run *r)
+{
+	struct errmsg e = { "" };
+	int rc;
+
+	if (session_begin_readonly(&r->ss, globals.state_dir, &e))
+		return cli_fail(&command_stats, EXIT_FAILED, &e);
+	r->tty = isatty(STDOUT_FILENO);
+	if (!r->args.numeric) {
+		names_load(r->ss.dir.fd, &r->names, (int64_t)time(NULL));
+		r->args.names = &r->names;
+	}
+	rc = r->args.watch ? watch_loop(r) : look(r);
+	snapshot_free(&r->snap);
+	session_close(&r->ss);
+	return rc;
+}
+
 static int cmd_stats(int argc, char **argv)
 {
-	static struct stats_run r;
+	struct stats_run *r = calloc(1, sizeof(*r));	/* large: off the stack */
 	struct errmsg e = { "" };
-	int rc = cli_parse(&command_stats, argc, argv, on_option, &r.args, &e);
+	int rc;
 
-	if (rc)
-		return cli_parse_status(&command_stats, rc, &e);
-	if (check_args(&r.args, &e))
-		return cli_fail(&command_stats, EXIT_USAGE, &e);
-	if (session_begin_readonly(&r.ss, globals.state_dir, &e))
+	if (!r) {
+		errmsg_set(&e, -ENOMEM, "out of memory");
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
-	r.tty = isatty(STDOUT_FILENO);
-	if (!r.args.numeric) {
-		names_load(&r.ss.dir, &r.names, (int64_t)time(NULL));
-		r.args.names = &r.names;
 	}
-	rc = r.args.watch ? watch_loop(&r) : look(&r);
-	stats_free(&r.snap.st);
-	session_close(&r.ss);
+	rc = cli_parse(&command_stats, argc, argv, on_option, &r->args, &e);
+	if (rc)
+		rc = cli_parse_status(&command_stats, rc, &e);
+	else if (check_args(&r->args, &e))
+		rc = cli_fail(&command_stats, EXIT_USAGE, &e);
+	else
+		rc = run(r);
+	free(r);
 	return rc;
 }

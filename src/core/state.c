@@ -555,13 +555,11 @@ static int read_all(int fd, char *buf, size_t cap, size_t *len)
 	return n < 0 ? -errno : 0;
 }
 
-/* Reads and parses one file of the directory; -ENOENT when it is missing. */
-static int read_state_file(struct state_dir *d, const char *name, struct state *st,
-			   struct errmsg *e)
+/* One file of the directory into @buf (STATE_TEXT_MAX + 1); -ENOENT when it is missing. */
+static int read_text(struct state_dir *d, const char *name, char *buf, size_t *len,
+		     struct errmsg *e)
 {
-	static char buf[STATE_TEXT_MAX + 1];
 	struct stat sb;
-	size_t len = 0;
 	int fd, err;
 
 	fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -572,12 +570,26 @@ static int read_state_file(struct state_dir *d, const char *name, struct state *
 				  strerror(errno));
 	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
 		err = errmsg_set(e, -EINVAL, "%s/%s is not a regular file", d->path, name);
-	else if ((err = read_all(fd, buf, sizeof(buf), &len)))
+	else if ((err = read_all(fd, buf, STATE_TEXT_MAX + 1, len)))
 		errmsg_set(e, err, "cannot read %s/%s: %s", d->path, name, strerror(-err));
 	close(fd);
-	if (err)
+	return err;
+}
+
+/* Reads and parses one file of the directory; -ENOENT when it is missing. */
+static int read_state_file(struct state_dir *d, const char *name, struct state *st,
+			   struct errmsg *e)
+{
+	char *buf = malloc(STATE_TEXT_MAX + 1);
+	size_t len = 0;
+	int err = buf ? read_text(d, name, buf, &len, e) : errmsg_set(e, -ENOMEM, "out of memory");
+
+	if (err) {
+		free(buf);
 		return err;
+	}
 	err = state_parse(buf, len, st, e);
+	free(buf);
 	if (err == -EPROTONOSUPPORT)
 		errmsg_prefix(e, "state file %s/%s", d->path, name);
 	else if (err)
@@ -603,7 +615,7 @@ int state_read_last_good(struct state_dir *d, struct state *st, struct errmsg *e
 
 int state_read(struct state_dir *d, struct state *st, struct errmsg *e)
 {
-	static struct state pending;	/* large: keep it off the stack */
+	struct state *pending;
 	struct errmsg ignored;
 	int err;
 
@@ -613,26 +625,27 @@ int state_read(struct state_dir *d, struct state *st, struct errmsg *e)
 	err = read_state_file(d, STATE_FILE, st, e);
 	if (err && err != -ENOENT)
 		return err;
+	pending = malloc(sizeof(*pending));	/* large: off the stack */
+	if (!pending)
+		return errmsg_set(e, -ENOMEM, "out of memory");
 	/* a damaged pending record is what a power cut leaves: not newer */
-	if (!read_state_file(d, STATE_PENDING_FILE, &pending, &ignored) &&
-	    pending.generation > st->generation)
-		*st = pending;
+	if (!read_state_file(d, STATE_PENDING_FILE, pending, &ignored) &&
+	    pending->generation > st->generation)
+		*st = *pending;
+	free(pending);
 	return 0;
 }
 
-static int write_state(struct state_dir *d, struct state *st, bool durable, struct errmsg *e)
+/* @len bytes of @buf as STATE_FILE (@durable) or STATE_PENDING_FILE. */
+static int write_text(struct state_dir *d, const char *buf, size_t len, bool durable,
+		      struct errmsg *e)
 {
-	static char buf[STATE_TEXT_MAX];
 	const char *name = durable ? STATE_FILE : STATE_PENDING_FILE;
-	int len, err;
+	int err;
 
-	st->generation++;
-	len = state_format(st, buf, sizeof(buf));
-	if (len < 0)
-		return errmsg_set(e, len, "the state does not fit in %d bytes", STATE_TEXT_MAX);
 	if (d->fd < 0)
 		return errmsg_set(e, -ENOENT, "no state directory");
-	err = atomic_file_write(d->fd, name, STATE_TMP, buf, (size_t)len, 0600, durable);
+	err = atomic_file_write(d->fd, name, STATE_TMP, buf, len, 0600, durable);
 	if (err)
 		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, name, strerror(-err));
 	if (!durable)
@@ -642,9 +655,25 @@ static int write_state(struct state_dir *d, struct state *st, bool durable, stru
 	 * A copy, for when hands or a disk damage the state: disable can then
 	 * still put the settings back. No fsync: the state itself is durable.
 	 */
-	atomic_file_write(d->fd, STATE_LAST_GOOD_FILE, STATE_LAST_GOOD_TMP, buf, (size_t)len,
-			  0600, false);
+	atomic_file_write(d->fd, STATE_LAST_GOOD_FILE, STATE_LAST_GOOD_TMP, buf, len, 0600, false);
 	return 0;
+}
+
+static int write_state(struct state_dir *d, struct state *st, bool durable, struct errmsg *e)
+{
+	char *buf = malloc(STATE_TEXT_MAX);
+	int len, err;
+
+	if (!buf)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	st->generation++;
+	len = state_format(st, buf, STATE_TEXT_MAX);
+	if (len < 0)
+		err = errmsg_set(e, len, "the state does not fit in %d bytes", STATE_TEXT_MAX);
+	else
+		err = write_text(d, buf, (size_t)len, durable, e);
+	free(buf);
+	return err;
 }
 
 int state_write(struct state_dir *d, struct state *st, struct errmsg *e)

@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include "lib/format.h"
+#include "lib/owned.h"
+#include "nft/plan.h"
 #include "nft/range.h"
 #include "nft/render.h"
-#include "nft/ruleset.h"
-#include "lib/owned.h"
 
 /* The rules of the tunnel, which only --keep-client-address and accept have. */
 static void tunnel_rule_text(const struct spec *spec, const struct planned_rule *p,
