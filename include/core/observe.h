@@ -6,7 +6,7 @@
 
 #include "nft/table.h"
 #include "nft/transport.h"
-#include "core/state.h"
+#include "core/state_dir.h"
 #include "core/aggregate.h"
 #include "kernel/host.h"
 

@@ -8,7 +8,7 @@
 #include "kernel/link.h"
 #include "nft/drift.h"
 #include "nft/transport.h"
-#include "core/state.h"
+#include "core/state_dir.h"
 
 /*
  * One invocation's hold on the state directory, its lock and the netlink

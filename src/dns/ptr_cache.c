@@ -10,7 +10,7 @@
 
 #include "lib/atomic_file.h"
 #include "dns/codec.h"
-#include "dns/survey.h"
+#include "dns/ptr.h"
 #include "dns/ptr_cache.h"
 
 #define NAMES_FILE "names"
