@@ -26,8 +26,7 @@ static const struct option_def accept_options[] = {
 	[OPT_SERVICE] = { "service", "NAME|PORT",
 		"count these services instead of the default set (as enable has them)", true },
 	[OPT_REMEMBER] = { "remember", "DURATION",
-		"how long a client stays in the list of sources stats shows (default 7d)",
-		false },
+		"how long a client stays in the list of sources stats shows", false },
 	[OPT_FORCE] = { "force", NULL,
 		"go on even when the pre-flight checks fail (every warning is still printed)",
 		false },
@@ -38,6 +37,11 @@ static const struct option_def accept_options[] = {
 };
 
 static int cmd_accept(int argc, char **argv);
+
+static const char *default_of(int index, char *buf, size_t len)
+{
+	return index == OPT_REMEMBER ? cli_default_duration(REMEMBER_DEFAULT, buf, len) : NULL;
+}
 
 const struct command command_accept = {
 	.name = "accept",
@@ -53,6 +57,7 @@ const struct command command_accept = {
 		"servers here see each client's own address. Nothing else on this host\n"
 		"changes its routes. `redirect disable` removes it all.",
 	.options = accept_options,
+	.default_of = default_of,
 };
 
 struct accept_args {

@@ -26,7 +26,7 @@ enum { OPT_QUIET_FOR, OPT_DOMAIN, OPT_JSON, OPT_NAGIOS, OPT_QUIET };
 
 static const struct option_def check_options[] = {
 	[OPT_QUIET_FOR] = { "quiet-for", "DURATION",
-		"how long nothing must have been redirected (default 7d)", false },
+		"how long nothing must have been redirected", false },
 	[OPT_DOMAIN] = { "domain", "DOMAIN",
 		"also wait until no authoritative server of DOMAIN names this host, and its old "
 		"answers' TTL has passed (besides those enable --domain remembers); repeatable",
@@ -41,6 +41,11 @@ static const struct option_def check_options[] = {
 };
 
 static int cmd_check(int argc, char **argv);
+
+static const char *default_of(int index, char *buf, size_t len)
+{
+	return index == OPT_QUIET_FOR ? cli_default_duration(QUIET_FOR_DEFAULT, buf, len) : NULL;
+}
 
 const struct command command_check = {
 	.name = "check",
@@ -57,6 +62,7 @@ const struct command command_check = {
 		"authoritative server names this host, nor until the TTL of its old answers\n"
 		"has passed since DNS was first seen clean; unknown when DNS cannot be asked.",
 	.options = check_options,
+	.default_of = default_of,
 };
 
 struct check_args {

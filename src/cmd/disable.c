@@ -25,13 +25,18 @@ enum { OPT_WAIT, OPT_NOW };
 
 static const struct option_def disable_options[] = {
 	[OPT_WAIT] = { "wait", "DURATION",
-		"how long to wait for redirected sessions to close (default 30s)", false },
+		"how long to wait for redirected sessions to close", false },
 	[OPT_NOW] = { "now", NULL,
 		"remove everything at once, cutting redirected sessions still open", false },
 	{ NULL, NULL, NULL, false },
 };
 
 static int cmd_disable(int argc, char **argv);
+
+static const char *default_of(int index, char *buf, size_t len)
+{
+	return index == OPT_WAIT ? cli_default_duration(WAIT_DEFAULT, buf, len) : NULL;
+}
 
 const struct command command_disable = {
 	.name = "disable",
@@ -45,6 +50,7 @@ const struct command command_disable = {
 		"open ones keep their NAT until they close (up to --wait), then the table goes.\n"
 		"Nothing enabled is not an error.",
 	.options = disable_options,
+	.default_of = default_of,
 };
 
 struct disable_args {

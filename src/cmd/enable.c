@@ -29,10 +29,9 @@ static const struct option_def enable_options[] = {
 	[OPT_EXCLUDE] = { "exclude", "PREFIX",
 		"never redirect connections from these sources; repeatable", true },
 	[OPT_REMEMBER] = { "remember", "DURATION",
-		"how long a client stays in the list of stale sources (default 7d)", false },
+		"how long a client stays in the list of stale sources", false },
 	[OPT_MAX_SOURCES] = { "max-sources", "N",
-		"how many (client, port) pairs the stale-source list holds, per family "
-		"(default 65536)", false },
+		"how many (client, port) pairs the stale-source list holds, per family", false },
 	[OPT_KEEP_CLIENT_ADDRESS] = { "keep-client-address", NULL,
 		"send the connections through a tunnel, so NEW sees the client's own address "
 		"(NEW must run `redirect accept --from` this host first)", false },
@@ -55,6 +54,16 @@ static const struct option_def enable_options[] = {
 static int cmd_enable(int argc, char **argv);
 static void services_help(FILE *f);
 
+static const char *default_of(int index, char *buf, size_t len)
+{
+	if (index == OPT_REMEMBER)
+		return cli_default_duration(REMEMBER_DEFAULT, buf, len);
+	if (index != OPT_MAX_SOURCES)
+		return NULL;
+	snprintf(buf, len, "%u", MAX_SOURCES_DEFAULT);
+	return buf;
+}
+
 const struct command command_enable = {
 	.name = "enable",
 	.run = cmd_enable,
@@ -70,6 +79,7 @@ const struct command command_enable = {
 		"atomically, keeping the counters and stale sources.",
 	.options = enable_options,
 	.more_help = services_help,
+	.default_of = default_of,
 };
 
 /* From the table spec.c matches names against: bash completion reads it too. */

@@ -38,7 +38,7 @@ static const struct option_def stats_options[] = {
 		"refresh every SECONDS (in place on a terminal, a line each time otherwise)",
 		false },
 	[OPT_SOURCES] = { "sources", "N",
-		"list at most N stale sources (text default 10, JSON default all)", false },
+		"list at most N stale sources", false },
 	[OPT_NUMERIC] = { "numeric", NULL,
 		"show the stale sources' addresses only, without their PTR names", false },
 	[OPT_OUTPUT] = { "output", "FILE",
@@ -51,6 +51,14 @@ static const struct option_def stats_options[] = {
 };
 
 static int cmd_stats(int argc, char **argv);
+
+static const char *default_of(int index, char *buf, size_t len)
+{
+	if (index != OPT_SOURCES)
+		return NULL;
+	snprintf(buf, len, "%d in text, all in JSON", SOURCES_TEXT_DEFAULT);
+	return buf;
+}
 
 const struct command command_stats = {
 	.name = "stats",
@@ -65,6 +73,7 @@ const struct command command_stats = {
 		"Exit status 1 when the state says enabled but the kernel has lost the table\n"
 		"(run `redirect restore`).",
 	.options = stats_options,
+	.default_of = default_of,
 };
 
 struct stats_args {
