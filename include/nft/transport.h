@@ -62,7 +62,7 @@ struct nft_handlers {
  * The ruleset's generation (to @h->gen) and the inet table @table (to
  * @h->table, when it exists: absent is no error), in one round trip.
  */
-int nft_read_table(struct nft_sock *s, const char *table, const struct nft_handlers *h,
+int nft_get_table(struct nft_sock *s, const char *table, const struct nft_handlers *h,
 		   struct errmsg *e);
 
 /* Every chain of every table of @family (NFPROTO_UNSPEC: every family). */

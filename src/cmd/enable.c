@@ -82,7 +82,7 @@ const struct command command_enable = {
 	.default_of = default_of,
 };
 
-/* From the table spec.c matches names against: bash completion reads it too. */
+/* From the table lib/spec.c matches names against: bash completion reads it too. */
 static void services_help(FILE *f)
 {
 	unsigned int i;

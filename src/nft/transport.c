@@ -512,7 +512,7 @@ static struct nlmsghdr *table_get(char *buf, const char *table, uint32_t seq)
 }
 
 /* GETGEN and GETTABLE travel together: one round trip. */
-int nft_read_table(struct nft_sock *s, const char *table, const struct nft_handlers *h,
+int nft_get_table(struct nft_sock *s, const char *table, const struct nft_handlers *h,
 		   struct errmsg *e)
 {
 	char buf[2 * REQ_BUF_SIZE] = { 0 };

@@ -168,7 +168,7 @@ int view_read(struct nft_sock *s, struct table_view *view, uint32_t *genid,
 	int err;
 
 	memset(view, 0, sizeof(*view));
-	err = nft_read_table(s, TABLE_NAME, &h, e);
+	err = nft_get_table(s, TABLE_NAME, &h, e);
 	*genid = ctx.genid;
 	if (err || !view->exists || !view->ours)
 		return err;
