@@ -112,7 +112,7 @@ struct id_memory {
  * when nothing is wrong. @old may be NULL. Pure.
  */
 void identity_judge(const struct identity *id, const struct id_old *old, int64_t now,
-		    int64_t window, struct preflight *pf);
+		    int64_t window, struct findings *pf);
 
 /* One result per service, into @out (room for id->nsvc). Pure. */
 unsigned int identity_results(const struct identity *id, int64_t now, struct id_result *out);
@@ -122,6 +122,17 @@ unsigned int identity_results(const struct identity *id, int64_t now, struct id_
  * (handshaken against its own addresses) found them. Pure.
  */
 void identity_old_from(const struct tls_target *targets, unsigned int n, struct id_old *out);
+
+/*
+ * The state's lines of the identity, pure: "PORT SPKI NAME,NAME" for a
+ * port of the old server ("-" for no names), "PORT NAME yes|no EXPIRY" for
+ * a result, a name as a certificate or DNS has it. Each parser fills its
+ * output only when the value is whole (-EINVAL otherwise).
+ */
+int identity_old_port_format(const struct id_old_port *p, char *buf, size_t len);
+int identity_old_port_parse(const char *value, struct id_old_port *p);
+int identity_result_parse(const char *value, struct id_result *r);
+int identity_name_parse(const char *value, char name[TLS_NAME_BUF]);
 
 /*
  * What the old server's own daemons present now, on @spec's ports where

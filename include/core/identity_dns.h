@@ -46,7 +46,7 @@ void identity_dns_free(struct id_dns *d);
  * already made.
  */
 void identity_judge_sts(const struct identity *id, const struct id_dns *d,
-			const struct sts_look *looks, unsigned int n, struct preflight *pf);
+			const struct sts_look *looks, unsigned int n, struct findings *pf);
 
 /* Everything one check of the identity needs. */
 struct id_request {
@@ -66,7 +66,7 @@ struct id_request {
  * could be checked.
  */
 int identity_check(const struct id_request *r, struct identity *id, struct id_dns *d,
-		   struct preflight *pf, struct errmsg *e);
+		   struct findings *pf, struct errmsg *e);
 
 /*
  * The same in two halves, so that a caller can look at the plan (its
@@ -76,7 +76,7 @@ int identity_check(const struct id_request *r, struct identity *id, struct id_dn
 int identity_prepare(const struct id_request *r, struct identity *id, struct id_dns *d,
 		     struct errmsg *e);
 int identity_finish(const struct id_request *r, struct identity *id, struct id_dns *d,
-		    struct preflight *pf, struct errmsg *e);
+		    struct findings *pf, struct errmsg *e);
 
 /* Whether the plan checks @port (then the banner probe need not). */
 bool identity_covers_port(const struct identity *id, uint16_t port);

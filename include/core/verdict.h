@@ -118,8 +118,8 @@ void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f
  * its certificate lacks, an expired certificate) makes the redirect
  * broken, never ready; a warning is told. Call after verdict_judge.
  */
-struct preflight;
-void verdict_with_tls(struct finding *f, const struct preflight *pf);
+struct findings;
+void verdict_with_tls(struct finding *f, const struct findings *pf);
 
 /* Unknown: @why says what is missing; @trouble when something is wrong. */
 void verdict_unknown(struct finding *f, const char *why, bool trouble);

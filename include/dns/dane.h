@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dns/survey.h"
+#include "dns/report.h"
 #include "lib/errmsg.h"
 #include "lib/tlsa.h"
 

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "dns/codec.h"
 #include "core/identity_dns.h"
+#include "cli/report.h"
 #include "kernel/host.h"
 #include "core/install.h"
 #include "core/preflight.h"
@@ -29,8 +30,7 @@ static const struct option_def accept_options[] = {
 	[OPT_SERVICE] = { "service", "NAME|PORT",
 		"count these services instead of the default set (as enable has them)", true },
 	[OPT_REMEMBER] = { "remember", "DURATION",
-		"how long a client stays in the list of sources stats shows (default 7d)",
-		false },
+		"how long a client stays in the list of sources stats shows", false },
 	[OPT_FORCE] = { "force", NULL,
 		"go on even when the pre-flight checks fail (every warning is still printed)",
 		false },
@@ -48,6 +48,11 @@ static const struct option_def accept_options[] = {
 
 static int cmd_accept(int argc, char **argv);
 
+static const char *default_of(int index, char *buf, size_t len)
+{
+	return index == OPT_REMEMBER ? cli_default_duration(REMEMBER_DEFAULT, buf, len) : NULL;
+}
+
 const struct command command_accept = {
 	.name = "accept",
 	.run = cmd_accept,
@@ -64,6 +69,7 @@ const struct command command_accept = {
 		"--domain, this host's own servers are checked first with TLS for the names\n"
 		"and keys clients and senders expect of the old host.",
 	.options = accept_options,
+	.default_of = default_of,
 };
 
 struct accept_args {
@@ -168,7 +174,7 @@ static void print_accepting(const struct spec *spec, const struct install_report
  * the tunnel brings them anyone: at loopback, where servers listening on
  * every address (as the tunnel needs them) answer as they do there.
  */
-static void check_identity(const struct accept_args *a, struct preflight *pf)
+static void check_identity(const struct accept_args *a, struct findings *pf)
 {
 	static struct identity id;
 	struct address lo4 = { .family = AF_INET }, lo6 = { .family = AF_INET6 };
@@ -186,14 +192,14 @@ static void check_identity(const struct accept_args *a, struct preflight *pf)
 	for (i = 0; i < a->ndomains; i++)
 		domains[i] = a->domains[i];
 	if (identity_check(&r, &id, &d, pf, &e))
-		preflight_add(pf, PF_WARN, "cannot check the TLS identity: %s", e.text);
+		findings_add(pf, FINDING_WARN, "cannot check the TLS identity: %s", e.text);
 	identity_free(&id);
 	identity_dns_free(&d);
 }
 
 static bool look_before_leaping(struct session *ss, const struct accept_args *a, FILE *info)
 {
-	static struct preflight pf;
+	struct findings pf;
 	struct errmsg e = { "" };
 
 	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, NULL, &pf, &e)) {
@@ -202,7 +208,7 @@ static bool look_before_leaping(struct session *ss, const struct accept_args *a,
 	}
 	if (a->names.nnames || a->ndomains)
 		check_identity(a, &pf);
-	return cli_report_preflight(&command_accept, &pf, a->force, info);
+	return cli_report_findings(&command_accept, &pf, a->force, info);
 }
 
 static int dry_run(struct session *ss, const struct accept_args *a, const struct tunnel *t)

@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "dns/codec.h"
 #include "core/dns_look.h"
 #include "core/identity_dns.h"
@@ -26,7 +28,7 @@ enum { OPT_QUIET_FOR, OPT_DOMAIN, OPT_JSON, OPT_NAGIOS, OPT_QUIET };
 
 static const struct option_def check_options[] = {
 	[OPT_QUIET_FOR] = { "quiet-for", "DURATION",
-		"how long nothing must have been redirected (default 7d)", false },
+		"how long nothing must have been redirected", false },
 	[OPT_DOMAIN] = { "domain", "DOMAIN",
 		"also wait until no authoritative server of DOMAIN names this host, and its old "
 		"answers' TTL has passed (besides those enable --domain remembers); repeatable",
@@ -41,6 +43,11 @@ static const struct option_def check_options[] = {
 };
 
 static int cmd_check(int argc, char **argv);
+
+static const char *default_of(int index, char *buf, size_t len)
+{
+	return index == OPT_QUIET_FOR ? cli_default_duration(QUIET_FOR_DEFAULT, buf, len) : NULL;
+}
 
 const struct command command_check = {
 	.name = "check",
@@ -57,6 +64,7 @@ const struct command command_check = {
 		"authoritative server names this host, nor until the TTL of its old answers\n"
 		"has passed since DNS was first seen clean; unknown when DNS cannot be asked.",
 	.options = check_options,
+	.default_of = default_of,
 };
 
 struct check_args {
@@ -118,7 +126,7 @@ static void print_dns_json(struct printer *p, const struct finding *f, int64_t n
 }
 
 static void print_tls_json(struct printer *p, const struct finding *f,
-			   const struct preflight *tls)
+			   const struct findings *tls)
 {
 	unsigned int i;
 
@@ -126,14 +134,14 @@ static void print_tls_json(struct printer *p, const struct finding *f,
 	print_bool(p, "ok", NULL, !f->tls_broken);
 	print_array_begin(p, "problems");
 	for (i = 0; i < tls->n; i++)
-		if (tls->items[i].level != PF_INFO)
+		if (tls->items[i].level != FINDING_INFO)
 			print_str(p, NULL, PRINT_ARRAY_MEMBER, tls->items[i].text);
 	print_array_end(p);
 	print_object_end(p);
 }
 
 static void print_json(const struct finding *f, const struct snapshot *s,
-		       const struct preflight *tls)
+		       const struct findings *tls)
 {
 	struct printer p;
 
@@ -215,7 +223,7 @@ static bool worth_saying(struct snapshot *s, struct state_dir *dir, const struct
 }
 
 static int report(const struct check_args *a, struct finding *f, struct snapshot *s,
-		  struct state_dir *dir, const struct preflight *tls)
+		  struct state_dir *dir, const struct findings *tls)
 {
 	if (a->json)
 		print_json(f, s, tls);
@@ -278,7 +286,7 @@ static void check_dns(const struct check_args *a, struct snapshot *s, struct sta
  * classic outage. What it found is kept for stats --prometheus.
  */
 static void check_tls(const struct check_args *a, struct snapshot *s, struct state_dir *dir,
-		      struct finding *f, struct preflight *pf)
+		      struct finding *f, struct findings *pf)
 {
 	static struct identity id;
 	const struct spec *spec = &s->state.spec;
@@ -299,7 +307,7 @@ static void check_tls(const struct check_args *a, struct snapshot *s, struct sta
 	r.at6 = spec->has_to6 ? (tunnel ? tunnel_target(AF_INET6) : &spec->to6) : NULL;
 	memset(pf, 0, sizeof(*pf));
 	if (identity_check(&r, &id, &d, pf, &e))
-		preflight_add(pf, PF_WARN, "cannot check the TLS identity: %s", e.text);
+		findings_add(pf, FINDING_WARN, "cannot check the TLS identity: %s", e.text);
 	if (id.nt) {
 		identity_remember(&id, s->now, &s->state.tls);
 		if (s->locked)
@@ -312,7 +320,7 @@ static void check_tls(const struct check_args *a, struct snapshot *s, struct sta
 
 static int run(const struct check_args *a, struct finding *f, struct snapshot *s)
 {
-	static struct preflight tls;
+	static struct findings tls;
 	struct errmsg e = { "" };
 	struct session ss;
 	int rc;
@@ -327,19 +335,19 @@ static int run(const struct check_args *a, struct finding *f, struct snapshot *s
 	}
 	f->v.required = (int64_t)a->quiet_for;
 	rc = report(a, f, s, &ss.dir, &tls);
-	snapshot_warn_unsaved(s, "check");
+	cli_warn_unsaved(&command_check, s);
 	snapshot_release(&ss.dir, s);
-	stats_free(&s->st);
+	snapshot_free(s);
 	session_close(&ss);
 	return rc;
 }
 
 static int cmd_check(int argc, char **argv)
 {
-	static struct snapshot snap;
-	static struct finding f;
 	struct check_args a = { .quiet_for = QUIET_FOR_DEFAULT };
 	struct errmsg e = { "" };
+	struct snapshot *snap;
+	struct finding *f;
 	int rc = cli_parse(&command_check, argc, argv, on_option, &a, &e);
 
 	if (rc)
@@ -348,5 +356,15 @@ static int cmd_check(int argc, char **argv)
 		errmsg_set(&e, -EINVAL, "--json and --nagios exclude each other");
 		return cli_fail(&command_check, EXIT_USAGE, &e);
 	}
-	return run(&a, &f, &snap);
+	snap = calloc(1, sizeof(*snap));	/* large: off the stack */
+	f = calloc(1, sizeof(*f));
+	if (!snap || !f) {
+		errmsg_set(&e, -ENOMEM, "out of memory");
+		rc = cli_fail(&command_check, EXIT_UNKNOWN, &e);
+	} else {
+		rc = run(&a, f, snap);
+	}
+	free(snap);
+	free(f);
+	return rc;
 }

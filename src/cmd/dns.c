@@ -20,7 +20,8 @@
 #include "lib/format.h"
 #include "kernel/host.h"
 #include "cli/print.h"
-#include "core/identity_dns.h"
+#include "cmd/dns_tls.h"
+#include "core/session.h"
 #include "core/state.h"
 
 
@@ -153,26 +154,22 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
  */
 static unsigned int new_addresses(struct address *out)
 {
-	static struct state st;
-	struct state_dir dir;
+	struct state *st = malloc(sizeof(*st));	/* large: off the stack */
 	struct errmsg e = { "" };
 	unsigned int n = 0;
-	int err = state_dir_open(&dir, state_dir_path(globals.state_dir), false, &e);
+	int err = st ? session_read_state(globals.state_dir, st, &e) :
+		  errmsg_set(&e, -ENOMEM, "out of memory");
 
-	if (!err)
-		err = state_read(&dir, &st, &e);
-	state_dir_close(&dir);
-	if (err) {
+	if (err)
 		fprintf(stderr, "redirect dns: note: %s; the new server's addresses show as "
 			"\"other\"\n", e.text);
-		return 0;
+	if (!err && st->enabled && st->spec.role == ROLE_OLD) {
+		if (st->spec.has_to4)
+			out[n++] = st->spec.to4;
+		if (st->spec.has_to6)
+			out[n++] = st->spec.to6;
 	}
-	if (!st.enabled || st.spec.role != ROLE_OLD)
-		return 0;
-	if (st.spec.has_to4)
-		out[n++] = st.spec.to4;
-	if (st.spec.has_to6)
-		out[n++] = st.spec.to6;
+	free(st);
 	return n;
 }
 
@@ -346,148 +343,6 @@ static void print_problem(const char *sentence, void *data)
 	fputs(".\n", p->f);
 }
 
-/* ---- the TLS section: each MX host and SRV target ---- */
-
-struct tls_view {
-	struct identity id;
-	struct id_dns d;
-	bool broken;			/* a signed TLSA matches nothing outside this host */
-};
-
-static const struct dns_tlsa_answer *tlsa_answer(const struct tls_view *v, unsigned int s)
-{
-	const struct id_service *svc = &v->id.svc[s];
-	unsigned int i, j;
-
-	for (i = 0; i < v->d.tlsa.n; i++) {
-		const struct dns_tlsa_owner *o = &v->d.tlsa.owners[i];
-
-		if (o->svc.port != svc->port || strcasecmp(o->svc.name, svc->name))
-			continue;
-		for (j = 0; j < o->nanswers; j++)
-			if (o->answers[j].status != DNS_TLSA_FAILED)
-				return &o->answers[j];
-		return o->nanswers ? &o->answers[0] : NULL;
-	}
-	return NULL;
-}
-
-static const char *tlsa_state(const struct dns_tlsa_answer *a)
-{
-	if (!a || a->status == DNS_TLSA_FAILED)
-		return "unknown";
-	if (a->status != DNS_TLSA_FOUND)
-		return "none";
-	return a->set.is_signed ? "signed" : "unsigned";
-}
-
-static void print_tlsa(struct printer *p, const struct tls_view *v, unsigned int s)
-{
-	const struct dns_tlsa_answer *a = tlsa_answer(v, s);
-	const char *state = tlsa_state(a);
-	char text[96];
-	unsigned int i;
-
-	print_str(p, "tlsa", NULL, state);
-	if (!strcmp(state, "none"))
-		print_text(p, "no TLSA records\n");
-	else if (!strcmp(state, "unknown"))
-		print_text(p, "TLSA records unknown (%s)\n", a ? dns_tlsa_status_name(a->status) :
-			   "not asked");
-	else
-		print_text(p, "TLSA %s, ttl %u%s\n", state, a->set.ttl,
-			   a->set.is_signed ? "" : " (senders ignore TLSA in an unsigned zone)");
-	print_array_begin(p, "records");
-	for (i = 0; a && a->status == DNS_TLSA_FOUND && i < a->set.n; i++) {
-		tlsa_text(&a->set.rec[i], text, sizeof(text));
-		print_str(p, NULL, PRINT_ARRAY_MEMBER, text);
-		print_text(p, "      %s\n", text);
-	}
-	print_array_end(p);
-}
-
-static const char *dane_words(const struct tls_target *t)
-{
-	if (t->outcome != TLS_HANDSHAKEN)
-		return "no TLS";
-	if (t->dane == TLS_DANE_MATCH)
-		return "TLSA matches";
-	if (t->dane == TLS_DANE_NO_MATCH)
-		return "NO TLSA RECORD MATCHES";
-	return "TLS, no TLSA record to match";
-}
-
-static void print_tls_target(struct printer *p, const struct tls_view *v, unsigned int i)
-{
-	const struct tls_target *t = &v->id.t[i];
-	char addr[ADDRESS_STRLEN], hex[TLS_SPKI_HEX];
-	bool bad = t->dane == TLS_DANE_NO_MATCH && v->id.points[i] != DNS_POINTS_OLD;
-
-	print_object_begin(p, NULL);
-	print_str(p, "address", "    %-24s", address_str(&t->addr, addr));
-	print_str(p, "points_to", " %-6s", dns_points_name((enum dns_points)v->id.points[i]));
-	print_bool(p, "tls", NULL, t->outcome == TLS_HANDSHAKEN);
-	if (t->dane == TLS_DANE_NONE)
-		print_null(p, "tlsa_match", NULL);
-	else
-		print_bool(p, "tlsa_match", NULL, t->dane == TLS_DANE_MATCH);
-	if (bad)
-		print_style(p, STYLE_BAD);
-	print_text(p, " %s", dane_words(t));
-	print_style(p, STYLE_NONE);
-	print_bool(p, "name_covered", t->outcome == TLS_HANDSHAKEN && !t->covers ?
-		   ", the certificate lacks the name" : NULL, t->covers);
-	if (t->cert.present)
-		print_str(p, "key", NULL, tls_spki_hex(t->cert.spki, hex));
-	else
-		print_null(p, "key", NULL);
-	print_str(p, "error", t->why[0] ? " (%s)" : NULL, t->why);
-	print_text(p, "\n");
-	print_object_end(p);
-}
-
-static void print_tls_service(struct printer *p, const struct tls_view *v, unsigned int s)
-{
-	const struct id_service *svc = &v->id.svc[s];
-	unsigned int i;
-
-	print_object_begin(p, NULL);
-	print_str(p, "name", "  TLS %s", svc->name);
-	print_u64(p, "port", " port %" PRIu64, svc->port);
-	print_str(p, "via", " (%s): ", svc->via);
-	print_tlsa(p, v, s);
-	print_array_begin(p, "addresses");
-	for (i = 0; i < v->id.nt; i++)
-		if (v->id.svc_of[i] == s)
-			print_tls_target(p, v, i);
-	print_array_end(p);
-	print_object_end(p);
-}
-
-/* Whether one of @d's servers names @svc (an MX host on 25, an SRV target on its port). */
-static bool domain_names(const struct dns_domain *d, const struct id_service *svc)
-{
-	unsigned int v, k;
-
-	for (v = 0; v < d->nservers; v++)
-		for (k = 0; k < d->servers[v].nservices; k++)
-			if (d->servers[v].services[k].port == svc->port &&
-			    !strcasecmp(d->servers[v].services[k].name, svc->name))
-				return true;
-	return false;
-}
-
-static void print_tls(struct printer *p, const struct tls_view *v, const struct dns_domain *d)
-{
-	unsigned int s;
-
-	print_array_begin(p, "tls");
-	for (s = 0; v && s < v->id.nsvc; s++)
-		if (domain_names(d, &v->id.svc[s]))
-			print_tls_service(p, v, s);
-	print_array_end(p);
-}
-
 static void print_domain(struct printer *p, const struct dns_domain *d, const struct tls_view *v)
 {
 	unsigned int i;
@@ -503,34 +358,13 @@ static void print_domain(struct printer *p, const struct dns_domain *d, const st
 	}
 	print_array_end(p);
 	print_outside(p, d);
-	print_tls(p, v, d);
+	dns_print_tls(p, v, d);
 	if (dns_domain_problems(d, NULL, NULL))
 		print_text(p, "  To fix:\n");
 	print_array_begin(p, "problems");
 	dns_domain_problems(d, print_problem, p);
 	print_array_end(p);
 	print_object_end(p);
-}
-
-/* What the TLS section says must be fixed. */
-static void print_tls_summary(struct printer *p, const struct tls_view *v)
-{
-	char hex[TLS_SPKI_HEX], addr[ADDRESS_STRLEN];
-	unsigned int s, i;
-
-	for (s = 0; v && s < v->id.nsvc; s++) {
-		if (!identity_dane_broken(&v->id, s))
-			continue;
-		for (i = 0; i < v->id.nt && (v->id.svc_of[i] != s ||
-					     v->id.t[i].dane != TLS_DANE_NO_MATCH); i++)
-			;
-		print_text(p, "\nredirect dns: the signed TLSA records of _%u._tcp.%s match "
-			   "nothing the server\n  at %s presents: DANE senders defer its mail "
-			   "(4.7.5). Publish\n  _%u._tcp.%s. IN TLSA 3 1 1 %s\n  beside "
-			   "the old record and wait two TTLs (RFC 7671).\n", v->id.svc[s].port,
-			   v->id.svc[s].name, address_str(&v->id.t[i].addr, addr), v->id.svc[s].port,
-			   v->id.svc[s].name, tls_spki_hex(v->id.t[i].cert.spki, hex));
-	}
 }
 
 static void print_summary(struct printer *p, const struct dns_report *r)
@@ -569,7 +403,7 @@ static void print_report(struct printer *p, const struct dns_report *r, const st
 	print_array_end(p);
 	print_summary(p, r);
 	print_bool(p, "tls_broken", NULL, v && v->broken);
-	print_tls_summary(p, v);
+	dns_print_tls_summary(p, v);
 	print_object_end(p);
 }
 
@@ -582,65 +416,26 @@ static int exit_status(enum dns_status s)
 	return s == DNS_STATUS_OLD ? EXIT_FAILED : EXIT_UNKNOWN;
 }
 
-/*
- * The TLS section: each MX host and SRV target, its TLSA records, and a
- * handshake at every address it has and at the redirect's targets.
- * NULL when it cannot be made (a note says why).
- */
-static struct tls_view *look_at_tls(const struct dns_report *r, const struct address *targets,
-				    unsigned int ntargets)
-{
-	static struct tls_view v;
-	struct dns_service *svc = NULL;
-	struct errmsg e = { "" };
-	unsigned int i, n = 0;
-	int err;
-
-	memset(&v, 0, sizeof(v));
-	v.d.report = *r;	/* borrowed: freed by the caller, not here */
-	err = dns_report_services(r, &svc, &n) ? errmsg_set(&e, -ENOMEM, "out of memory") : 0;
-	for (i = 0; !err && i < n; i++)
-		if (identity_add(&v.id, svc[i].name, svc[i].port, svc[i].via) == -E2BIG)
-			break;
-	free(svc);
-	if (!err)
-		err = identity_dns_tlsa(&v.id, &v.d, &e);
-	if (!err)
-		err = identity_run_published(&v.id, r, targets, ntargets, &e);
-	for (i = 0; !err && i < v.id.nsvc; i++)
-		v.broken |= identity_dane_broken(&v.id, i);
-	if (!err)
-		return &v;
-	fprintf(stderr, "redirect dns: note: no TLS section: %s\n", e.text);
-	dns_tlsa_report_free(&v.d.tlsa);
-	identity_free(&v.id);
-	return NULL;
-}
-
-static void tls_view_free(struct tls_view *v)
-{
-	if (!v)
-		return;
-	dns_tlsa_report_free(&v->d.tlsa);
-	identity_free(&v->id);
-}
-
 static int survey(const struct dns_args *a, struct dns_report *r, struct address *new_,
 		  unsigned int *nnew, struct errmsg *e)
 {
-	static struct address old[HOST_ADDRESSES_MAX];
+	struct address_list old = { 0 };
 	struct dns_options o;
+	int err;
 
+	host_addresses(true, true, &old);	/* none known: every answer counts as other */
 	dns_options_init(&o);
 	o.names = a->names;
 	o.nnames = a->nnames;
 	o.servers = a->servers;
 	o.nservers = a->nservers;
-	o.old = old;
-	o.nold = host_addresses(true, true, old, HOST_ADDRESSES_MAX);
+	o.old = old.v;
+	o.nold = old.n;
 	o.new_ = new_;
 	o.nnew = *nnew = new_addresses(new_);
-	return dns_survey(a->domains, a->ndomains, &o, r, e);
+	err = dns_survey(a->domains, a->ndomains, &o, r, e);
+	address_list_free(&old);
+	return err;
 }
 
 /* Whether this run asked every domain enable --domain remembers, and no other servers. */
@@ -664,23 +459,29 @@ static bool covers(const struct dns_args *a, const struct dns_clock *c)
  * stats shows: when the state is there and its lock free (a cache of
  * check's, so a failure is no error).
  */
+struct run {
+	const struct dns_args *args;
+	const struct dns_report *report;
+};
+
+static bool note_clock(struct state *st, void *data)
+{
+	const struct run *run = data;
+	struct dns_look look;
+
+	if (!st->enabled || !covers(run->args, &st->dns))
+		return false;
+	dns_look_from(run->report, &look);
+	dns_clock_note(&st->dns, &look, (int64_t)time(NULL));
+	return true;
+}
+
 static void note_in_state(const struct dns_args *a, const struct dns_report *r)
 {
-	static struct state st;
-	struct state_dir dir;
+	const struct run run = { a, r };
 	struct errmsg ignored;
-	struct dns_look look;
-	long holder;
 
-	if (state_dir_open(&dir, state_dir_path(globals.state_dir), false, &ignored))
-		return;
-	if (!state_lock_existing(&dir, &holder, &ignored) && !state_read(&dir, &st, &ignored) &&
-	    st.enabled && covers(a, &st.dns)) {
-		dns_look_from(r, &look);
-		dns_clock_note(&st.dns, &look, (int64_t)time(NULL));
-		state_write(&dir, &st, &ignored);
-	}
-	state_dir_close(&dir);
+	session_update_state(globals.state_dir, note_clock, (void *)&run, &ignored);
 }
 
 static int cmd_dns(int argc, char **argv)
@@ -707,7 +508,7 @@ static int cmd_dns(int argc, char **argv)
 		dns_report_free(&r);
 		return cli_fail(&command_dns, EXIT_UNKNOWN, &e);
 	}
-	v = a.no_tls ? NULL : look_at_tls(&r, targets, ntargets);
+	v = a.no_tls ? NULL : dns_look_at_tls(&r, targets, ntargets);
 	printer_init(&p, stdout, a.json, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	print_report(&p, &r, v);
 	rc = exit_status(r.status);
@@ -715,7 +516,7 @@ static int cmd_dns(int argc, char **argv)
 	if (rc == EXIT_DONE && v && v->broken)
 		rc = EXIT_FAILED;
 	note_in_state(&a, &r);
-	tls_view_free(v);
+	dns_tls_free(v);
 	dns_report_free(&r);
 	return rc;
 }

@@ -6,13 +6,14 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "dns/codec.h"
 #include "core/identity_dns.h"
 #include "core/install.h"
 #include "kernel/host.h"
 #include "core/preflight.h"
+#include "core/observe.h"
 #include "nft/render.h"
-#include "nft/ruleset.h"
 #include "core/tunnel.h"
 #include "core/verdict.h"
 
@@ -30,10 +31,9 @@ static const struct option_def enable_options[] = {
 	[OPT_EXCLUDE] = { "exclude", "PREFIX",
 		"never redirect connections from these sources; repeatable", true },
 	[OPT_REMEMBER] = { "remember", "DURATION",
-		"how long a client stays in the list of stale sources (default 7d)", false },
+		"how long a client stays in the list of stale sources", false },
 	[OPT_MAX_SOURCES] = { "max-sources", "N",
-		"how many (client, port) pairs the stale-source list holds, per family "
-		"(default 65536)", false },
+		"how many (client, port) pairs the stale-source list holds, per family", false },
 	[OPT_KEEP_CLIENT_ADDRESS] = { "keep-client-address", NULL,
 		"send the connections through a tunnel, so NEW sees the client's own address "
 		"(NEW must run `redirect accept --from` this host first)", false },
@@ -60,6 +60,16 @@ static const struct option_def enable_options[] = {
 static int cmd_enable(int argc, char **argv);
 static void services_help(FILE *f);
 
+static const char *default_of(int index, char *buf, size_t len)
+{
+	if (index == OPT_REMEMBER)
+		return cli_default_duration(REMEMBER_DEFAULT, buf, len);
+	if (index != OPT_MAX_SOURCES)
+		return NULL;
+	snprintf(buf, len, "%u", MAX_SOURCES_DEFAULT);
+	return buf;
+}
+
 const struct command command_enable = {
 	.name = "enable",
 	.run = cmd_enable,
@@ -78,9 +88,10 @@ const struct command command_enable = {
 		"the published TLSA records match.",
 	.options = enable_options,
 	.more_help = services_help,
+	.default_of = default_of,
 };
 
-/* From the table spec.c matches names against: bash completion reads it too. */
+/* From the table lib/spec.c matches names against: bash completion reads it too. */
 static void services_help(FILE *f)
 {
 	unsigned int i;
@@ -270,12 +281,6 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 	printf("Watch it with `redirect stats`; `redirect check` says when this host can go.\n");
 }
 
-static void count_element(struct nftnl_set_elem *el, void *data)
-{
-	(void)el;
-	(*(unsigned int *)data)++;
-}
-
 /*
  * A stale-source list kept from before, over FILL_WARN_PERCENT full: new
  * clients would go unrecorded. Only a table that was there already can be
@@ -283,20 +288,18 @@ static void count_element(struct nftnl_set_elem *el, void *data)
  */
 static void warn_of_full_sources(struct session *ss, const struct spec *spec, bool existed)
 {
-	static const enum set_id sets[] = { SET_SOURCES_IPV4, SET_SOURCES_IPV6 };
 	struct errmsg ignored;
-	unsigned int i, n;
+	unsigned int i, n[2];
 
-	for (i = 0; existed && i < 2; i++) {
-		n = 0;
-		if (!spec_uses(spec, i ? AF_INET6 : AF_INET) ||
-		    nft_dump_elems(&ss->nft, set_names[sets[i]], count_element, &n, &ignored) ||
-		    (uint64_t)n * 100 <= (uint64_t)spec->max_sources * FILL_WARN_PERCENT)
+	if (!existed || observe_sources_count(&ss->nft, spec, n, &ignored))
+		return;
+	for (i = 0; i < 2; i++) {
+		if ((uint64_t)n[i] * 100 <= (uint64_t)spec->max_sources * FILL_WARN_PERCENT)
 			continue;
 		fprintf(stderr, "redirect enable: warning: the %s stale-source list is %u%% full "
 			"(%u of %u): new clients will go unrecorded; a larger --max-sources (or "
 			"a shorter --remember) makes room.\n", i ? "IPv6" : "IPv4",
-			(unsigned int)((uint64_t)n * 100 / spec->max_sources), n,
+			(unsigned int)((uint64_t)n[i] * 100 / spec->max_sources), n[i],
 			spec->max_sources);
 	}
 }
@@ -362,12 +365,12 @@ static void tls_prepare(struct session *ss, const struct enable_args *a, struct 
 
 /* The handshakes and what they found, into @pf. */
 static void tls_finish(struct session *ss, const struct enable_args *a, struct tls_look *l,
-		       struct preflight *pf)
+		       struct findings *pf)
 {
 	if (!l->err)
 		l->err = identity_finish(&l->r, &l->id, &l->d, pf, &l->e);
 	if (l->err)
-		preflight_add(pf, PF_WARN, "cannot check the TLS identity: %s", l->e.text);
+		findings_add(pf, FINDING_WARN, "cannot check the TLS identity: %s", l->e.text);
 	else if (l->id.nt)
 		identity_remember(&l->id, l->r.now, &l->mem);
 	if (!a->dry_run)
@@ -396,7 +399,7 @@ static const struct spec *probe_spec(const struct spec *spec, const struct ident
 /* The local pre-flight (and the public probe); false when enable must stop. */
 static bool look_before_leaping(struct session *ss, const struct enable_args *a, FILE *info)
 {
-	static struct preflight pf;
+	struct findings pf;
 	static struct tls_look look;
 	struct errmsg e = { "" };
 	bool tls_now = !a->no_probe && !(a->spec.keep_client_address && !a->dry_run);
@@ -412,14 +415,14 @@ static bool look_before_leaping(struct session *ss, const struct enable_args *a,
 		return false;
 	}
 	if (learned > 0)
-		preflight_add(&pf, PF_INFO, "recorded what this host's own servers present on %d "
+		findings_add(&pf, FINDING_INFO, "recorded what this host's own servers present on %d "
 			      "TLS port%s (names and keys): the new server must present the same "
 			      "names", learned, learned == 1 ? "" : "s");
 	else if (learned < 0)
-		preflight_add(&pf, PF_WARN, "%s", e.text);
+		findings_add(&pf, FINDING_WARN, "%s", e.text);
 	if (tls_now)
 		tls_finish(ss, a, &look, &pf);
-	return cli_report_preflight(&command_enable, &pf, a->force, info);
+	return cli_report_findings(&command_enable, &pf, a->force, info);
 }
 
 /*
@@ -430,7 +433,7 @@ static bool look_before_leaping(struct session *ss, const struct enable_args *a,
 static bool probe_through_tunnel(struct session *ss, const struct enable_args *a,
 				 const struct tunnel *t)
 {
-	static struct preflight pf;
+	struct findings pf;
 	static struct tls_look look;
 	struct tunnel_undo undo;
 	struct errmsg e = { "" };
@@ -448,7 +451,7 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 	tls_prepare(ss, a, &look, a->spec.has_to4 ? tunnel_target(AF_INET) : NULL,
 		    a->spec.has_to6 ? tunnel_target(AF_INET6) : NULL);
 	tls_finish(ss, a, &look, &pf);
-	go = cli_report_preflight(&command_enable, &pf, a->force, stdout);
+	go = cli_report_findings(&command_enable, &pf, a->force, stdout);
 	if (!go)
 		install_tunnel_abandon(ss, &undo);
 	return go;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/identity.h"
+#include "kernel/sock_diag.h"
 #include "lib/format.h"
 
 bool identity_port_checked(uint16_t port)
@@ -219,7 +220,7 @@ static bool old_had_tls(const struct id_old *old, uint16_t port)
 struct judging {
 	const struct identity *id;
 	const struct id_old *old;
-	struct preflight *pf;
+	struct findings *pf;
 	const struct id_service *s;
 	const struct tls_target *t;	/* the first target with the problem */
 	char at[2 * ADDRESS_STRLEN + 8];	/* ... and every address that has it */
@@ -234,12 +235,12 @@ static void say_no_tls(const struct judging *j)
 
 	/* what the banner probe would say: its ports checked here are not probed twice */
 	if (!j->t->connected || !j->t->greeted) {
-		preflight_add(j->pf, PF_REFUSE, "the new server %s, port %u (%s): %s%s", j->at,
+		findings_add(j->pf, FINDING_REFUSE, "the new server %s, port %u (%s): %s%s", j->at,
 			      s->port, proto, j->t->why, j->t->connected ?
 			      " (not like a mail server)" : "");
 		return;
 	}
-	preflight_add(j->pf, had ? PF_REFUSE : PF_WARN, "the new server at %s, port %u (%s), "
+	findings_add(j->pf, had ? FINDING_REFUSE : FINDING_WARN, "the new server at %s, port %u (%s), "
 		      "gives no TLS for %s: %s. %s that used TLS with this host %s there; "
 		      "set up TLS on that port (Postfix: smtpd_tls_security_level = may and "
 		      "smtpd_tls_chain_files; Dovecot: ssl = yes)", j->at, s->port, proto, s->name,
@@ -251,7 +252,7 @@ static void say_expired(const struct judging *j)
 {
 	char when[40];
 
-	preflight_add(j->pf, PF_REFUSE, "the certificate the new server presents at %s, port %u, "
+	findings_add(j->pf, FINDING_REFUSE, "the certificate the new server presents at %s, port %u, "
 		      "for %s expired on %s: %s refuse it. Renew it before the switch", j->at,
 		      j->s->port, j->s->name, day(j->t->cert.not_after, when, sizeof(when)),
 		      who(j->s->port));
@@ -262,7 +263,7 @@ static void say_name(const struct judging *j)
 	char names[512];
 
 	cert_names(&j->t->cert, names, sizeof(names));
-	preflight_add(j->pf, PF_REFUSE, "the certificate the new server presents at %s, port %u, "
+	findings_add(j->pf, FINDING_REFUSE, "the certificate the new server presents at %s, port %u, "
 		      "is for %s, not for %s, which %s use for this host (%s): they refuse it. "
 		      "Put %s on the new server's certificate, as the old one has it", j->at,
 		      j->s->port, names, j->s->name, who(j->s->port), j->s->via, j->s->name);
@@ -274,7 +275,7 @@ static void say_dane(const struct judging *j, bool is_signed)
 	const struct id_service *s = j->s;
 
 	format_duration(2ULL * s->tlsa->ttl, ttl, sizeof(ttl));
-	preflight_add(j->pf, is_signed ? PF_REFUSE : PF_WARN, "the TLSA records of _%u._tcp.%s "
+	findings_add(j->pf, is_signed ? FINDING_REFUSE : FINDING_WARN, "the TLSA records of _%u._tcp.%s "
 		      "%s match nothing the new server presents at %s (%s; its key is 3 1 1 %s): "
 		      "%s. Publish the new server's key beside the old one, "
 		      "_%u._tcp.%s. IN TLSA 3 1 1 %s, and wait two TTLs (%s, RFC 7671) before "
@@ -293,7 +294,7 @@ static void say_expiring(const struct judging *j)
 {
 	char when[40], window[FORMAT_BUF];
 
-	preflight_add(j->pf, PF_WARN, "the certificate the new server presents at %s, port %u, "
+	findings_add(j->pf, FINDING_WARN, "the certificate the new server presents at %s, port %u, "
 		      "for %s expires on %s, within %s: renew it (and if the key changes, "
 		      "publish its TLSA record two TTLs before)", j->at, j->s->port, j->s->name,
 		      day(j->t->cert.not_after, when, sizeof(when)),
@@ -302,7 +303,7 @@ static void say_expiring(const struct judging *j)
 
 static void say_trust(const struct judging *j)
 {
-	preflight_add(j->pf, PF_WARN, "the certificate the new server presents at %s, port %u, "
+	findings_add(j->pf, FINDING_WARN, "the certificate the new server presents at %s, port %u, "
 		      "for %s does not chain to this host's trust store (%s): %s, and senders "
 		      "enforcing MTA-STS refuse it", j->at, j->s->port, j->s->name,
 		      j->t->cert.trust_error, j->s->port == 25 ? "senders checking it refuse it" :
@@ -332,7 +333,7 @@ static void judge_service(struct judging *j, unsigned int s, int64_t now)
 }
 
 /* The one line that says what was verified, when nothing is wrong. */
-static void say_verified(const struct identity *id, struct preflight *pf)
+static void say_verified(const struct identity *id, struct findings *pf)
 {
 	char names[256] = "", dane[256] = "";
 	size_t nu = 0, du = 0;
@@ -351,14 +352,14 @@ static void say_verified(const struct identity *id, struct preflight *pf)
 		if (id->svc[s].tlsa && tlsa_count_usable(id->svc[s].tlsa))
 			du += (size_t)snprintf(dane + du, sizeof(dane) - du, "%s_%u._tcp.%s",
 					       du ? ", " : "", id->svc[s].port, id->svc[s].name);
-	preflight_add(pf, PF_INFO, "TLS identity verified in %u handshakes with the new server: "
+	findings_add(pf, FINDING_INFO, "TLS identity verified in %u handshakes with the new server: "
 		      "valid certificates for %s on every port clients use them%s%s%s", id->nt,
 		      names, matched ? ", and keys the TLSA records of " : "", dane,
 		      matched ? " match" : "");
 }
 
 void identity_judge(const struct identity *id, const struct id_old *old, int64_t now,
-		    int64_t window, struct preflight *pf)
+		    int64_t window, struct findings *pf)
 {
 	struct judging j = { .id = id, .old = old, .pf = pf, .window = window };
 	unsigned int s, before = pf->n;
@@ -367,7 +368,7 @@ void identity_judge(const struct identity *id, const struct id_old *old, int64_t
 	for (s = 0; s < id->nsvc; s++)
 		judge_service(&j, s, now);
 	for (s = before; s < pf->n; s++)
-		worry |= pf->items[s].level != PF_INFO;
+		worry |= pf->items[s].level != FINDING_INFO;
 	if (!worry && id->nt)
 		say_verified(id, pf);
 }
@@ -510,8 +511,8 @@ int identity_probe_old(const struct spec *spec, const char *sni, struct id_old *
 	l.t = calloc(SPEC_MAX_SERVICES, sizeof(*l.t));
 	if (!l.t)
 		return errmsg_set(e, -ENOMEM, "out of memory");
-	preflight_each_listener(AF_INET, note_listener, &l);
-	preflight_each_listener(AF_INET6, note_listener, &l);
+	tcp_listeners(AF_INET, note_listener, &l);
+	tcp_listeners(AF_INET6, note_listener, &l);
 	tls_options_init(&o);
 	err = l.n ? tls_run(l.t, l.n, &o, e) : 0;
 	if (!err)
@@ -536,4 +537,79 @@ void identity_remember(const struct identity *id, int64_t now, struct id_memory 
 {
 	mem->nresults = identity_results(id, now, mem->results);
 	mem->checked_at = now;
+}
+
+/* ---- the state's lines ---- */
+
+int identity_name_parse(const char *v, char name[TLS_NAME_BUF])
+{
+	size_t i, n = strlen(v);
+
+	if (!n || n >= TLS_NAME_BUF)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)v[i]) || strchr("-._", v[i]) || (!i && v[i] == '*')))
+			return -EINVAL;
+	memcpy(name, v, n + 1);
+	return 0;
+}
+
+int identity_old_port_format(const struct id_old_port *p, char *buf, size_t len)
+{
+	char hex[TLS_SPKI_HEX], names[256] = "";
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < p->nnames; i++) {
+		if (n + strlen(p->names[i]) + 2 >= sizeof(names))
+			break;		/* the line stays within what a parser reads */
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? "," : "",
+				      p->names[i]);
+	}
+	return snprintf(buf, len, "%u %s %s", p->port, tls_spki_hex(p->spki, hex),
+			n ? names : "-");
+}
+
+static int old_names_parse(struct id_old_port *p, char *names)
+{
+	char *save = NULL, *name;
+
+	if (!strcmp(names, "-"))
+		return 0;
+	for (name = strtok_r(names, ",", &save); name; name = strtok_r(NULL, ",", &save))
+		if (p->nnames == ID_OLD_NAMES_MAX ||
+		    identity_name_parse(name, p->names[p->nnames++]))
+			return -EINVAL;
+	return 0;
+}
+
+int identity_old_port_parse(const char *v, struct id_old_port *out)
+{
+	char port[8], spki[TLS_SPKI_HEX + 1], names[512], extra;
+	struct id_old_port p = { .tls = true };
+	struct errmsg ignored;
+
+	if (sscanf(v, "%7s %65s %511s %c", port, spki, names, &extra) != 3 ||
+	    parse_port(port, &p.port, &ignored) || tls_spki_parse(spki, p.spki) ||
+	    old_names_parse(&p, names))
+		return -EINVAL;
+	*out = p;
+	return 0;
+}
+
+int identity_result_parse(const char *v, struct id_result *out)
+{
+	char port[8], name[TLS_NAME_BUF], ok[4], expiry[24], extra;
+	struct id_result r = { .ok = false };
+	struct errmsg ignored;
+	uint64_t at;
+
+	if (sscanf(v, "%7s %255s %3s %23s %c", port, name, ok, expiry, &extra) != 4 ||
+	    parse_port(port, &r.port, &ignored) || identity_name_parse(name, r.name) ||
+	    (strcmp(ok, "yes") && strcmp(ok, "no")) || parse_u64(expiry, 1ULL << 40, &at))
+		return -EINVAL;
+	r.ok = !strcmp(ok, "yes");
+	r.expiry = (int64_t)at;
+	*out = r;
+	return 0;
 }

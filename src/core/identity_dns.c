@@ -29,17 +29,16 @@ static void survey_options(const struct spec *spec, struct address *here, unsign
 int identity_dns_names(struct identity *id, const struct spec *spec, const char *const *domains,
 		       unsigned int n, struct id_dns *d, struct errmsg *e)
 {
-	struct address *here = calloc(HOST_ADDRESSES_MAX, sizeof(*here)), other[2];
+	struct address_list here = { 0 };
 	struct dns_service *svc = NULL;
+	struct address other[2];
 	struct dns_options o;
 	unsigned int i, nsvc = 0;
 	int err;
 
 	memset(d, 0, sizeof(*d));
-	if (!here)
-		return errmsg_set(e, -ENOMEM, "out of memory");
-	survey_options(spec, here, host_addresses(true, true, here, HOST_ADDRESSES_MAX), other,
-		       &o);
+	host_addresses(true, true, &here);	/* none known: every answer counts as other */
+	survey_options(spec, here.v, here.n, other, &o);
 	err = dns_survey(domains, n, &o, &d->report, e);
 	if (!err && (err = dns_report_services(&d->report, &svc, &nsvc)))
 		errmsg_set(e, err, "out of memory");
@@ -47,7 +46,7 @@ int identity_dns_names(struct identity *id, const struct spec *spec, const char 
 		if (identity_add(id, svc[i].name, svc[i].port, svc[i].via) == -E2BIG)
 			break;	/* the plan is full: the first names are checked */
 	free(svc);
-	free(here);
+	address_list_free(&here);
 	return err;
 }
 
@@ -119,22 +118,22 @@ static const char *not_valid(const struct identity *id, unsigned int s)
 }
 
 static void judge_mx(const struct identity *id, unsigned int s, const struct sts_look *l,
-		     struct preflight *pf)
+		     struct findings *pf)
 {
 	const struct mta_sts_policy *p = &l->fetch.policy;
 	bool enforce = p->mode == MTA_STS_MODE_ENFORCE;
-	enum preflight_level level = enforce ? PF_REFUSE : PF_WARN;
+	enum finding_level level = enforce ? FINDING_REFUSE : FINDING_WARN;
 	const char *name = id->svc[s].name, *why;
 
 	if (!mta_sts_mx_match(p, name))
-		preflight_add(pf, level, "the MTA-STS policy of %s (mode %s) has no mx pattern "
+		findings_add(pf, level, "the MTA-STS policy of %s (mode %s) has no mx pattern "
 			      "matching %s, an MX host the new server answers for: senders %s "
 			      "deliver there. Add \"mx: %s\" to https://%s/.well-known/mta-sts.txt "
 			      "and a new id to _mta-sts.%s TXT", l->domain, mta_sts_mode_name(p->mode),
 			      name, enforce ? "enforcing it refuse to" : "testing it report they would not",
 			      name, l->fetch.host, l->domain);
 	else if ((why = not_valid(id, s)))
-		preflight_add(pf, level, "the MTA-STS policy of %s is in mode %s: senders check "
+		findings_add(pf, level, "the MTA-STS policy of %s is in mode %s: senders check "
 			      "that the new server's certificate is publicly valid for %s, and it "
 			      "is not (%s); they %s. Give the new server a certificate for %s from "
 			      "a public CA", l->domain, mta_sts_mode_name(p->mode), name, why,
@@ -154,7 +153,7 @@ static int mx_service(const struct identity *id, const char *name)
 
 /* Each MX host that @domain's servers name, once, against the policy @l. */
 static void judge_domain_mx(const struct identity *id, const struct dns_domain *dom,
-			    const struct sts_look *l, struct preflight *pf)
+			    const struct sts_look *l, struct findings *pf)
 {
 	bool *done = calloc(id->nsvc ? id->nsvc : 1, sizeof(*done));
 	unsigned int v, k;
@@ -174,7 +173,7 @@ static void judge_domain_mx(const struct identity *id, const struct dns_domain *
 }
 
 void identity_judge_sts(const struct identity *id, const struct id_dns *d,
-			const struct sts_look *looks, unsigned int n, struct preflight *pf)
+			const struct sts_look *looks, unsigned int n, struct findings *pf)
 {
 	unsigned int i, j;
 
@@ -184,13 +183,13 @@ void identity_judge_sts(const struct identity *id, const struct id_dns *d,
 		if (l->dns != DNS_STS_TXT_FOUND || l->txt != MTA_STS_TXT_OK || !l->fetched)
 			continue;
 		if (l->fetch.fault != MTA_STS_OK) {
-			preflight_add(pf, PF_WARN, "_mta-sts.%s announces an MTA-STS policy, but "
+			findings_add(pf, FINDING_WARN, "_mta-sts.%s announces an MTA-STS policy, but "
 				      "%s cannot be fetched (%s: %s): senders that cached it go on "
 				      "enforcing it", l->domain, l->fetch.host,
 				      mta_sts_fault_name(l->fetch.fault), l->fetch.detail);
 			continue;
 		}
-		preflight_add(pf, PF_INFO, "MTA-STS policy of %s: mode %s, max_age %us", l->domain,
+		findings_add(pf, FINDING_INFO, "MTA-STS policy of %s: mode %s, max_age %us", l->domain,
 			      mta_sts_mode_name(l->fetch.policy.mode), l->fetch.policy.max_age);
 		if (l->fetch.policy.mode == MTA_STS_MODE_NONE)
 			continue;
@@ -213,7 +212,7 @@ static bool spec_has_tls(const struct spec *spec)
 }
 
 static void check_sts(const struct id_request *r, const struct identity *id,
-		      const struct id_dns *d, struct preflight *pf)
+		      const struct id_dns *d, struct findings *pf)
 {
 	struct sts_look *looks = calloc(r->ndomains, sizeof(*looks));
 	struct errmsg e = { "" };
@@ -222,7 +221,7 @@ static void check_sts(const struct id_request *r, const struct identity *id,
 				  MTA_STS_TIMEOUT_MS, looks, &e))
 		identity_judge_sts(id, d, looks, r->ndomains, pf);
 	else
-		preflight_add(pf, PF_WARN, "cannot look for MTA-STS policies: %s",
+		findings_add(pf, FINDING_WARN, "cannot look for MTA-STS policies: %s",
 			      looks ? e.text : "out of memory");
 	free(looks);
 }
@@ -241,17 +240,17 @@ int identity_prepare(const struct id_request *r, struct identity *id, struct id_
 }
 
 int identity_finish(const struct id_request *r, struct identity *id, struct id_dns *d,
-		    struct preflight *pf, struct errmsg *e)
+		    struct findings *pf, struct errmsg *e)
 {
 	struct tls_options o;
 	int err;
 
 	if (id->full)
-		preflight_add(pf, PF_WARN, "more than %d names and ports to check with TLS: only "
+		findings_add(pf, FINDING_WARN, "more than %d names and ports to check with TLS: only "
 			      "the first are checked", ID_SERVICES_MAX);
 	if (!id->nsvc) {
 		if (spec_has_tls(r->spec))
-			preflight_add(pf, PF_INFO, "TLS identity not checked: no name that clients "
+			findings_add(pf, FINDING_INFO, "TLS identity not checked: no name that clients "
 				      "use for this host is known (give --name or --domain, or run "
 				      "enable --dry-run while this host's own mail servers still run)");
 		return 0;
@@ -263,14 +262,14 @@ int identity_finish(const struct id_request *r, struct identity *id, struct id_d
 	if (r->ndomains)
 		check_sts(r, id, d, pf);
 	if (d->differ)
-		preflight_add(pf, PF_WARN, "the authoritative servers give different TLSA records "
+		findings_add(pf, FINDING_WARN, "the authoritative servers give different TLSA records "
 			      "for %u name%s (one lags behind): senders may get either; the first "
 			      "server's were checked", d->differ, d->differ == 1 ? "" : "s");
 	return 0;
 }
 
 int identity_check(const struct id_request *r, struct identity *id, struct id_dns *d,
-		   struct preflight *pf, struct errmsg *e)
+		   struct findings *pf, struct errmsg *e)
 {
 	int err = identity_prepare(r, id, d, e);
 

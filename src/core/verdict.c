@@ -455,18 +455,18 @@ void verdict_with_dns(struct finding *f, const struct dns_clock *c, const struct
 	}
 }
 
-void verdict_with_tls(struct finding *f, const struct preflight *pf)
+void verdict_with_tls(struct finding *f, const struct findings *pf)
 {
 	const char *first = NULL, *warning = NULL;
 	unsigned int i;
 
 	f->tls_checked = true;
 	for (i = 0; i < pf->n; i++) {
-		if (pf->items[i].level == PF_REFUSE && !first)
+		if (pf->items[i].level == FINDING_REFUSE && !first)
 			first = pf->items[i].text;
-		if (pf->items[i].level == PF_WARN && !warning)
+		if (pf->items[i].level == FINDING_WARN && !warning)
 			warning = pf->items[i].text;
-		f->tls_problems += pf->items[i].level != PF_INFO;
+		f->tls_problems += pf->items[i].level != FINDING_INFO;
 	}
 	if (f->v.status == VERDICT_UNKNOWN)
 		return;

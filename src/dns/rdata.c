@@ -29,13 +29,6 @@ static void keep_ttl(uint32_t *ttl, bool first, const ns_rr *rr)
 		*ttl = ttl_of(rr);
 }
 
-/* Whether @rr is of @type, class IN, owned by @owner. */
-static bool owned(const ns_rr *rr, uint16_t type, const char *owner)
-{
-	return ns_rr_type(*rr) == type && ns_rr_class(*rr) == ns_c_in &&
-	       dns_name_equal(ns_rr_name(*rr), owner);
-}
-
 /* An RRSIG's first field is the type it covers (RFC 4034, 3.1). */
 static bool covers(const ns_rr *rr, uint16_t type)
 {
@@ -55,27 +48,41 @@ static int add_tlsa(struct tlsa_rrset *out, const ns_rr *rr)
 	return tlsa_add(out, p[0], p[1], p[2], p + 3, len - 3) < 0 ? -ENOMEM : 0;
 }
 
-int dns_read_tlsa(const uint8_t *msg, size_t len, const char *owner, struct tlsa_rrset *out)
+/* Calls @fn for each record of the answer section owned by @owner: 0 or the first error. */
+static int each_owned(const uint8_t *msg, size_t len, const char *owner,
+		      int (*fn)(const ns_rr *rr, void *arg), void *arg)
 {
 	ns_msg h;
 	ns_rr rr;
 	int i, err;
 
-	memset(out, 0, sizeof(*out));
 	if (len > DNS_MESSAGE_MAX || ns_initparse(msg, (int)len, &h) < 0)
 		return -EBADMSG;
 	for (i = 0; i < ns_msg_count(h, ns_s_an); i++) {
 		if (ns_parserr(&h, ns_s_an, i, &rr) < 0)
 			return -EBADMSG;
-		if (owned(&rr, ns_t_rrsig, owner) && covers(&rr, DNS_T_TLSA))
-			out->is_signed = true;
-		if (!owned(&rr, DNS_T_TLSA, owner))
+		if (ns_rr_class(rr) != ns_c_in || !dns_name_equal(ns_rr_name(rr), owner))
 			continue;
-		err = add_tlsa(out, &rr);
+		err = fn(&rr, arg);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static int tlsa_or_rrsig(const ns_rr *rr, void *arg)
+{
+	struct tlsa_rrset *out = arg;
+
+	if (ns_rr_type(*rr) == ns_t_rrsig && covers(rr, DNS_T_TLSA))
+		out->is_signed = true;
+	return (uint16_t)ns_rr_type(*rr) == DNS_T_TLSA ? add_tlsa(out, rr) : 0;
+}
+
+int dns_read_tlsa(const uint8_t *msg, size_t len, const char *owner, struct tlsa_rrset *out)
+{
+	memset(out, 0, sizeof(*out));
+	return each_owned(msg, len, owner, tlsa_or_rrsig, out);
 }
 
 static bool section_signed(ns_msg *h, ns_sect sect)
@@ -138,25 +145,15 @@ static int add_txt(struct dns_txt *out, const ns_rr *rr)
 	return err;
 }
 
+static int txt_only(const ns_rr *rr, void *arg)
+{
+	return (uint16_t)ns_rr_type(*rr) == DNS_T_TXT ? add_txt(arg, rr) : 0;
+}
+
 int dns_read_txt(const uint8_t *msg, size_t len, const char *owner, struct dns_txt *out)
 {
-	ns_msg h;
-	ns_rr rr;
-	int i, err;
-
 	memset(out, 0, sizeof(*out));
-	if (len > DNS_MESSAGE_MAX || ns_initparse(msg, (int)len, &h) < 0)
-		return -EBADMSG;
-	for (i = 0; i < ns_msg_count(h, ns_s_an); i++) {
-		if (ns_parserr(&h, ns_s_an, i, &rr) < 0)
-			return -EBADMSG;
-		if (!owned(&rr, DNS_T_TXT, owner))
-			continue;
-		err = add_txt(out, &rr);
-		if (err)
-			return err;
-	}
-	return 0;
+	return each_owned(msg, len, owner, txt_only, out);
 }
 
 void dns_txt_free(struct dns_txt *t)

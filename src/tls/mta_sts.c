@@ -443,7 +443,7 @@ static int status_line(struct span l, struct mta_sts_http *out)
 	if (l.len > 12 && l.p[12] != ' ')
 		return -EBADMSG;
 	out->status = (l.p[9] - '0') * 100 + (l.p[10] - '0') * 10 + (l.p[11] - '0');
-	return 0;
+	return out->status >= 100 && out->status < 600 ? 0 : -EBADMSG;	/* RFC 9110, 15 */
 }
 
 static bool name_is(struct span n, const char *name)
@@ -695,6 +695,7 @@ static void close_conn(struct fetch *f)
 	if (f->ssl) {
 		SSL_shutdown(f->ssl);	/* one polite close_notify, not waited for */
 		SSL_free(f->ssl);
+		ERR_clear_error();	/* what it left is no other connection's error */
 		f->ssl = NULL;
 	}
 	if (f->fd >= 0)
@@ -829,9 +830,17 @@ static int ssl_wait(struct fetch *f, int ret)
 	return -1;
 }
 
+/*
+ * OpenSSL's error queue is per thread and shared by every connection here:
+ * empty before each call, so that SSL_get_error() and tls_failed() read
+ * this connection's (SSL_get_error(3)).
+ */
 static void handshake(struct fetch *f)
 {
-	int ret = SSL_connect(f->ssl);
+	int ret;
+
+	ERR_clear_error();
+	ret = SSL_connect(f->ssl);
 
 	if (ret == 1) {
 		f->phase = P_SEND;
@@ -847,6 +856,7 @@ static void send_request(struct fetch *f)
 	int ret;
 
 	while (f->sent < f->request_len) {
+		ERR_clear_error();
 		ret = SSL_write(f->ssl, f->request + f->sent, (int)(f->request_len - f->sent));
 		if (ret <= 0) {
 			if (ssl_wait(f, ret) < 0)
@@ -903,6 +913,7 @@ static void receive(struct fetch *f)
 	int ret;
 
 	while (f->phase == P_RECV) {
+		ERR_clear_error();
 		ret = SSL_read(f->ssl, f->buf + f->used, (int)(RESPONSE_MAX - f->used));
 		if (ret > 0) {
 			f->used += (size_t)ret;

@@ -22,6 +22,7 @@
 
 #include "core/sts_look.h"
 #include "dns/dane.h"
+#include "dns/survey.h"
 
 #define MAX 32
 

@@ -414,9 +414,9 @@ static void one_target(struct identity *id, struct tls_target *t, unsigned int *
 }
 
 static const char *judged(const struct identity *id, const struct id_old *old,
-			  enum preflight_level *level)
+			  enum finding_level *level)
 {
-	static struct preflight pf;
+	static struct findings pf;
 
 	memset(&pf, 0, sizeof(pf));
 	identity_judge(id, old, NOW, 7 * 86400, &pf);
@@ -433,7 +433,7 @@ static void judge_dane(void **state)
 	static struct identity id;
 	struct tls_target t;
 	unsigned int svc_of[1];
-	enum preflight_level level;
+	enum finding_level level;
 	const char *text;
 
 	set.rec[0] = rec;
@@ -441,17 +441,17 @@ static void judge_dane(void **state)
 	t.dane = TLS_DANE_NO_MATCH;
 	strcpy(t.dane_error, "no matching DANE TLSA records");
 	text = judged(&id, NULL, &level);
-	assert_int_equal(level, PF_REFUSE);
+	assert_int_equal(level, FINDING_REFUSE);
 	assert_non_null(strstr(text, "the TLSA records of _25._tcp.mail.example.org (signed"));
 	assert_non_null(strstr(text, "_25._tcp.mail.example.org. IN TLSA 3 1 1 abababab"));
 	assert_non_null(strstr(text, "wait two TTLs (10m, RFC 7671)"));
 	set.is_signed = false;	/* senders ignore it: told, not refused */
 	text = judged(&id, NULL, &level);
-	assert_int_equal(level, PF_WARN);
+	assert_int_equal(level, FINDING_WARN);
 	assert_non_null(strstr(text, "unsigned zone"));
 	t.dane = TLS_DANE_MATCH;
 	text = judged(&id, NULL, &level);
-	assert_int_equal(level, PF_INFO);
+	assert_int_equal(level, FINDING_INFO);
 	assert_non_null(strstr(text, "TLS identity verified in 1 handshakes"));
 	assert_non_null(strstr(text, "keys the TLSA records of _25._tcp.mail.example.org match"));
 }
@@ -461,7 +461,7 @@ static void judge_names_and_dates(void **state)
 	static struct identity id;
 	struct tls_target t;
 	unsigned int svc_of[1];
-	enum preflight_level level;
+	enum finding_level level;
 	struct id_old old = { .n = 1 };
 	const char *text;
 
@@ -469,34 +469,34 @@ static void judge_names_and_dates(void **state)
 	t.covers = false;
 	strcpy(t.cert.names[0], "new.example.org");
 	text = judged(&id, NULL, &level);
-	assert_int_equal(level, PF_REFUSE);
+	assert_int_equal(level, FINDING_REFUSE);
 	assert_non_null(strstr(text, "is for new.example.org, not for mail.example.org, which "
 			       "sending servers use for this host (MX)"));
 	one_target(&id, &t, svc_of, NULL);
 	t.cert.not_after = NOW - 1;
 	text = judged(&id, NULL, &level);
-	assert_int_equal(level, PF_REFUSE);
+	assert_int_equal(level, FINDING_REFUSE);
 	assert_non_null(strstr(text, "expired on 2027-01-15"));
 	one_target(&id, &t, svc_of, NULL);
 	t.cert.not_after = NOW + 86400;
 	text = judged(&id, NULL, &level);
-	assert_int_equal(level, PF_WARN);
+	assert_int_equal(level, FINDING_WARN);
 	assert_non_null(strstr(text, "expires on 2027-01-16 08:00 UTC, within 7d"));
 	one_target(&id, &t, svc_of, NULL);
 	t.outcome = TLS_NO_STARTTLS;
 	t.cert.present = false;
 	strcpy(t.why, "does not offer STARTTLS");
 	text = judged(&id, NULL, &level);
-	assert_int_equal(level, PF_WARN);	/* nobody had TLS here before */
+	assert_int_equal(level, FINDING_WARN);	/* nobody had TLS here before */
 	old.ports[0].port = 25;
 	old.ports[0].tls = true;
 	text = judged(&id, &old, &level);
-	assert_int_equal(level, PF_REFUSE);
+	assert_int_equal(level, FINDING_REFUSE);
 	assert_non_null(strstr(text, "(the old server offered it) get none"));
 	t.connected = false;	/* nothing answers: refused as the banner probe refuses */
 	strcpy(t.why, "Connection refused");
 	text = judged(&id, NULL, &level);
-	assert_int_equal(level, PF_REFUSE);
+	assert_int_equal(level, FINDING_REFUSE);
 	assert_string_equal(text, "the new server 192.0.2.2, port 25 (SMTP): Connection refused");
 }
 
@@ -528,7 +528,7 @@ static void old_names_kept(void **state)
 static void results_and_verdict(void **state)
 {
 	static struct identity id;
-	static struct preflight pf;
+	static struct findings pf;
 	static struct finding f;
 	struct tls_target t;
 	unsigned int svc_of[1];
