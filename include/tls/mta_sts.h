@@ -14,13 +14,13 @@
  * policy fetched over verified HTTPS from mta-sts.DOMAIN, the policy's
  * parser, and whether an MX name matches it. The DNS half (the TXT
  * records, the policy host's addresses) is dns/mta_sts_dns.h's; core/
- * joins the two. The parsers are pure and fuzzed (tests/fuzz/
- * fuzz_mta_sts.c); only mta_sts_fetch() touches the network.
+ * joins the two. The parsers (mta_sts.c, and lib/http.c for the HTTP
+ * response) are pure and fuzzed (tests/fuzz/fuzz_mta_sts.c); only
+ * mta_sts_fetch() (mta_sts_fetch.c) touches the network.
  */
 
 #define MTA_STS_ID_MAX 32		/* the TXT record's id: 1 to 32 letters and digits */
 #define MTA_STS_BODY_MAX 65536		/* a policy is a few lines: larger is refused */
-#define MTA_STS_HEAD_MAX 8192		/* the HTTP status line and headers */
 #define MTA_STS_MX_MAX 64		/* mx patterns kept; more are counted in mx_skipped */
 #define MTA_STS_NAME_BUF 256
 #define MTA_STS_MAX_AGE_MAX 31557600U	/* a year: RFC 8461, 3.2 */
@@ -88,30 +88,6 @@ bool mta_sts_mx_match(const struct mta_sts_policy *p, const char *mx);
 
 /* "none", "testing", "enforce". */
 const char *mta_sts_mode_name(enum mta_sts_mode m);
-
-/* ---- the HTTP response ---- */
-
-struct mta_sts_http {
-	int status;			/* 200, 301, 404, ... */
-	char content_type[128];		/* as sent, "" without one */
-	bool text_plain;		/* its media type is text/plain (parameters aside) */
-	char location[MTA_STS_NAME_BUF];	/* a redirect's target, cut to fit; "" without */
-	size_t body_len;		/* the body, de-chunked, in the caller's buffer */
-};
-
-/*
- * Reads an HTTP/1.x response of @len bytes in @buf: the status line, the
- * headers (Content-Type, Location, Content-Length, Transfer-Encoding:
- * chunked; CRLF or LF), and the body into @body (@body_cap bytes).
- * Returns 0 when it is whole (the Content-Length reached, the last chunk
- * read, or with @eof the connection's end for a body without either),
- * -EAGAIN when more is to come, -EFBIG when the head is over
- * MTA_STS_HEAD_MAX or the body over @body_cap, -EBADMSG when it is not
- * HTTP (a bad status line, header, length or chunk; cut short at @eof),
- * -EPROTONOSUPPORT for a transfer coding other than chunked.
- */
-int mta_sts_http_parse(const char *buf, size_t len, bool eof, char *body, size_t body_cap,
-		       struct mta_sts_http *out);
 
 /* ---- the fetch ---- */
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/http.h"
 #include "tls/mta_sts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,11 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void check_http(const char *text, size_t size)
 {
 	static char body[MTA_STS_BODY_MAX];
-	struct mta_sts_http h;
+	struct http_response h;
 	int eof, err;
 
 	for (eof = 0; eof < 2; eof++) {
-		err = mta_sts_http_parse(text, size, eof, body, sizeof(body), &h);
+		err = http_response_parse(text, size, eof, body, sizeof(body), &h);
 		if (err)
 			continue;
 		if (h.status < 100 || h.status > 599 || h.body_len > sizeof(body) ||

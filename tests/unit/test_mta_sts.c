@@ -9,6 +9,7 @@
 
 #include <errno.h>
 
+#include "lib/http.h"
 #include "tls/mta_sts.h"
 
 /* ---- the TXT record ---- */
@@ -144,16 +145,16 @@ static void patterns(void **state)
 
 static char body[MTA_STS_BODY_MAX];
 
-static int http(const char *resp, bool eof, struct mta_sts_http *h)
+static int http(const char *resp, bool eof, struct http_response *h)
 {
-	return mta_sts_http_parse(resp, strlen(resp), eof, body, sizeof(body), h);
+	return http_response_parse(resp, strlen(resp), eof, body, sizeof(body), h);
 }
 
 static void http_whole(void **state)
 {
 	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
 				 "Content-Length: 5\r\n\r\nhello";
-	struct mta_sts_http h;
+	struct http_response h;
 	size_t i;
 
 	assert_int_equal(http(ok, false, &h), 0);
@@ -164,8 +165,8 @@ static void http_whole(void **state)
 	assert_memory_equal(body, "hello", 5);
 	/* every prefix is "more to come", and cut short at the end */
 	for (i = 0; i < strlen(ok); i++) {
-		assert_int_equal(mta_sts_http_parse(ok, i, false, body, sizeof(body), &h), -EAGAIN);
-		assert_int_equal(mta_sts_http_parse(ok, i, true, body, sizeof(body), &h), -EBADMSG);
+		assert_int_equal(http_response_parse(ok, i, false, body, sizeof(body), &h), -EAGAIN);
+		assert_int_equal(http_response_parse(ok, i, true, body, sizeof(body), &h), -EBADMSG);
 	}
 	/* LF only, no length: the body ends with the connection */
 	assert_int_equal(http("HTTP/1.0 200\nContent-Type: TEXT/Plain\n\nab\ncd", false, &h),
@@ -188,14 +189,14 @@ static void http_chunked(void **state)
 	static const char c[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
 				"Content-Length: 999\r\n\r\n"
 				"5;ext=1\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n";
-	struct mta_sts_http h;
+	struct http_response h;
 	size_t i;
 
 	assert_int_equal(http(c, false, &h), 0);
 	assert_int_equal(h.body_len, 16);
 	assert_memory_equal(body, "hello 0123456789", 16);
 	for (i = 0; i < strlen(c); i++)
-		assert_int_equal(mta_sts_http_parse(c, i, false, body, sizeof(body), &h), -EAGAIN);
+		assert_int_equal(http_response_parse(c, i, false, body, sizeof(body), &h), -EAGAIN);
 	assert_int_equal(http("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 			      "3\r\nabcd\r\n0\r\n\r\n", false, &h), -EBADMSG);
 	assert_int_equal(http("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -208,12 +209,12 @@ static void http_chunked(void **state)
 
 static void http_refused(void **state)
 {
-	static char big[MTA_STS_HEAD_MAX + 100];
-	struct mta_sts_http h;
+	static char big[HTTP_HEAD_MAX + 100];
+	struct http_response h;
 
 	assert_int_equal(http("HTTP/1.1 200 OK\r\nContent-Length: 65537\r\n\r\n", false, &h),
 			 -EFBIG);
-	assert_int_equal(mta_sts_http_parse("HTTP/1.1 200 OK\r\n\r\nabcdef", 25, true, body, 5,
+	assert_int_equal(http_response_parse("HTTP/1.1 200 OK\r\n\r\nabcdef", 25, true, body, 5,
 					    &h), -EFBIG);
 	assert_int_equal(http("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
 			      false, &h), -EBADMSG);
