@@ -189,7 +189,9 @@ mail_old_stop		# the final sync done, OLD's daemons stop
 old_before=$(host_state "$NS_OLD")
 
 # ---- the fixture bites: DANE senders defer through a redirect to NEW ----
-redirect enable --to $NEW4 --to $NEW6 --force >/dev/null 2>&1 || bail "enable --force"
+out=$(redirect enable --to $NEW4 --to $NEW6 --force 2>&1) || bail "enable --force: $out"
+like "enable --force goes on, and still prints the finding" "$(flat <<<"$out")" \
+	"warning \(--force goes on\): the TLSA records of _25._tcp.mail.example.org"
 mail_send dane-1@example.org
 mail_wait 20 grep -q "dane-1@example.org" "$MAIL_DIR/client/postfix.log"
 mail_wait 20 grep -q "no matching DANE TLSA records" "$MAIL_DIR/client/postfix.log"
