@@ -47,6 +47,13 @@ struct dns_clock {
 	char summary[DNS_SUMMARY_MAX];	/* ... its first problem, for stats; "" */
 };
 
+/*
+ * A domain into @c's list (--domain of enable and check, the state file):
+ * checked, and each once (the same domain again is no second one).
+ * -EINVAL or -E2BIG with @e naming it.
+ */
+int dns_clock_add_domain(struct dns_clock *c, const char *name, struct errmsg *e);
+
 /* What redirect remembers between runs, in STATE_DIR/state. */
 struct state {
 	uint64_t generation;	/* one more at every write: the newer file wins */

@@ -68,19 +68,8 @@ const struct command command_check = {
 struct check_args {
 	uint64_t quiet_for;
 	bool json, nagios, quiet;
-	char domains[STATE_DOMAINS_MAX][STATE_DOMAIN_LEN];
-	unsigned int ndomains;
+	struct dns_clock dns;	/* --domain: only its domains */
 };
-
-static int add_domain(struct check_args *a, const char *value, struct errmsg *e)
-{
-	if (a->ndomains == STATE_DOMAINS_MAX)
-		return errmsg_set(e, -E2BIG, "more than %d domains", STATE_DOMAINS_MAX);
-	if (strlen(value) >= STATE_DOMAIN_LEN || dns_name_check(value, a->domains[a->ndomains], e))
-		return errmsg_set(e, -EINVAL, "--domain '%.60s' is no domain name", value);
-	a->ndomains++;
-	return 0;
-}
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
@@ -92,7 +81,10 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 		if ((err = parse_duration(value, &a->quiet_for, e)))
 			errmsg_prefix(e, "--quiet-for");
 		break;
-	case OPT_DOMAIN: err = add_domain(a, value, e); break;
+	case OPT_DOMAIN:
+		if ((err = dns_clock_add_domain(&a->dns, value, e)))
+			errmsg_prefix(e, "--domain");
+		break;
 	case OPT_JSON: a->json = true; break;
 	case OPT_NAGIOS: a->nagios = true; break;
 	case OPT_QUIET: a->quiet = true; break;
@@ -220,11 +212,11 @@ static unsigned int all_domains(const struct check_args *a, const struct dns_clo
 
 	for (i = 0; i < c->ndomains; i++)
 		out[n++] = c->domains[i];
-	for (i = 0; i < a->ndomains && n < 2 * STATE_DOMAINS_MAX; i++) {
-		for (j = 0; j < n && !dns_name_equal(out[j], a->domains[i]); j++)
+	for (i = 0; i < a->dns.ndomains && n < 2 * STATE_DOMAINS_MAX; i++) {
+		for (j = 0; j < n && !dns_name_equal(out[j], a->dns.domains[i]); j++)
 			;
 		if (j == n)
-			out[n++] = a->domains[i];
+			out[n++] = a->dns.domains[i];
 	}
 	return n;
 }

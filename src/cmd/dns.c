@@ -73,6 +73,7 @@ static int add_name(const char **list, unsigned int *n, unsigned int max, const 
 {
 	char name[DNS_NAME_BUF];
 	int err = dns_name_check(value, name, e);
+	unsigned int i;
 
 	if (err) {
 		char why[sizeof(e->text)];
@@ -80,6 +81,9 @@ static int add_name(const char **list, unsigned int *n, unsigned int max, const 
 		memcpy(why, e->text, sizeof(why));
 		return errmsg_set(e, err, "%s %.*s", what, (int)sizeof(why) - 16, why);
 	}
+	for (i = 0; i < *n; i++)
+		if (dns_name_equal(list[i], name))
+			return 0;	/* given twice, asked once */
 	if (*n >= max)
 		return errmsg_set(e, -EINVAL, "at most %u of %s", max, what);
 	list[(*n)++] = value;

@@ -105,16 +105,6 @@ struct enable_args {
 	struct dns_clock dns;	/* --domain: only its domains */
 };
 
-static int add_domain(struct dns_clock *c, const char *value, struct errmsg *e)
-{
-	if (c->ndomains == STATE_DOMAINS_MAX)
-		return errmsg_set(e, -E2BIG, "more than %d domains", STATE_DOMAINS_MAX);
-	if (strlen(value) >= STATE_DOMAIN_LEN || dns_name_check(value, c->domains[c->ndomains], e))
-		return errmsg_set(e, -EINVAL, "--domain '%.60s' is no domain name", value);
-	c->ndomains++;
-	return 0;
-}
-
 static bool same_domains(const struct dns_clock *a, const struct dns_clock *b)
 {
 	unsigned int i, j;
@@ -159,7 +149,7 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_NO_MASQUERADE: a->spec.masquerade = false; a->no_masquerade = true; break;
 	case OPT_KEEP_CLIENT_ADDRESS: a->spec.keep_client_address = true; break;
 	case OPT_NO_PROBE: a->no_probe = true; break;
-	case OPT_DOMAIN: err = add_domain(&a->dns, value, e); break;
+	case OPT_DOMAIN: err = dns_clock_add_domain(&a->dns, value, e); break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
 	}

@@ -249,15 +249,26 @@ static int write_reported(const struct state *st, const char *key, struct text *
 	return st->reported[0] ? put(t, "%s %s\n", key, st->reported) : 0;
 }
 
+int dns_clock_add_domain(struct dns_clock *c, const char *name, struct errmsg *e)
+{
+	char q[QUOTE_BUF], checked[DNS_NAME_BUF];
+	unsigned int i;
+
+	quote(name, q, sizeof(q));
+	if (strlen(name) >= STATE_DOMAIN_LEN || dns_name_check(name, checked, e))
+		return errmsg_set(e, -EINVAL, "%s is no domain name", q);
+	for (i = 0; i < c->ndomains; i++)
+		if (dns_name_equal(c->domains[i], checked))
+			return 0;	/* the same domain twice is one */
+	if (c->ndomains == STATE_DOMAINS_MAX)
+		return errmsg_set(e, -E2BIG, "%s: more than %d domains", q, STATE_DOMAINS_MAX);
+	snprintf(c->domains[c->ndomains++], STATE_DOMAIN_LEN, "%s", checked);
+	return 0;
+}
+
 static int read_domain(struct state *st, const char *v, struct errmsg *e)
 {
-	struct dns_clock *d = &st->dns;
-
-	if (d->ndomains == STATE_DOMAINS_MAX || strlen(v) >= STATE_DOMAIN_LEN ||
-	    dns_name_check(v, d->domains[d->ndomains], e))
-		return -EINVAL;
-	d->ndomains++;
-	return 0;
+	return dns_clock_add_domain(&st->dns, v, e) ? -EINVAL : 0;
 }
 
 static int write_domain(const struct state *st, const char *key, struct text *t)
