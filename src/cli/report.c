@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * What the layers below found, in words on the terminal: the pre-flight's
- * findings, a table mended, a state that could not be saved.
+ * findings, a table mended, a state that could not be saved; and the
+ * conntrack table's fill, which stats and check both report.
  */
 #include <string.h>
 
+#include "cli/print.h"
 #include "cli/report.h"
 
 /*
@@ -95,4 +97,19 @@ void cli_warn_unsaved(const struct command *cmd, const struct snapshot *s)
 			"could not be saved (%s); the figures are right, but after a flush or a "
 			"reboot the quiet clock may restart from an older time.\n", cmd->name,
 			s->unsaved);
+}
+
+void cli_print_conntrack(struct printer *p, const struct health *h)
+{
+	print_object_begin(p, "conntrack");
+	if (h->conntrack_count >= 0)
+		print_u64(p, "entries", NULL, (uint64_t)h->conntrack_count);
+	else
+		print_null(p, "entries", NULL);
+	if (h->conntrack_max > 0)
+		print_u64(p, "max", NULL, (uint64_t)h->conntrack_max);
+	else
+		print_null(p, "max", NULL);
+	print_bool(p, "nearly_full", NULL, h->conntrack_nearly_full);
+	print_object_end(p);
 }

@@ -134,6 +134,7 @@ static void print_json(const struct finding *f, const struct snapshot *s)
 		print_u64(&p, "attempts", NULL, s->st.attempts);
 		print_u64(&p, "answered", NULL, s->st.answered);
 		print_bool(&p, "broken", NULL, f->broken);
+		cli_print_conntrack(&p, &f->health);
 	}
 	if (f->dns_checked)
 		print_dns_json(&p, f, s->now);
@@ -142,9 +143,19 @@ static void print_json(const struct finding *f, const struct snapshot *s)
 }
 
 /*
+ * Ready, with a warning that matters to monitoring: a conntrack table that
+ * nearly full drops new connections soon, mail among them.
+ */
+static bool warns(const struct finding *f)
+{
+	return f->v.status == VERDICT_READY && f->health.conntrack_nearly_full;
+}
+
+/*
  * Nagios: the exit statuses already mean OK, WARNING and UNKNOWN; a broken
  * redirect is CRITICAL (2), which only --nagios says (elsewhere 2 is a
- * usage error).
+ * usage error); ready with a warning is WARNING (1), which only --nagios
+ * says (elsewhere ready is 0).
  */
 static void print_nagios(const struct finding *f, const struct snapshot *s)
 {
@@ -152,7 +163,8 @@ static void print_nagios(const struct finding *f, const struct snapshot *s)
 		[VERDICT_READY] = "OK", [VERDICT_IN_USE] = "WARNING", [VERDICT_UNKNOWN] = "UNKNOWN",
 	};
 
-	printf("REDIRECT %s - %s", f->broken ? "CRITICAL" : words[f->v.status], f->why);
+	printf("REDIRECT %s - %s", f->broken ? "CRITICAL" : warns(f) ? "WARNING" :
+	       words[f->v.status], f->why);
 	if (f->v.status != VERDICT_UNKNOWN)
 		printf(" | connections=%" PRIu64 ";; quiet_seconds=%" PRId64 ";%" PRId64 "; "
 		       "sources=%u;; open=%" PRIu64 ";; attempts=%" PRIu64 ";; answered=%" PRIu64
@@ -163,14 +175,14 @@ static void print_nagios(const struct finding *f, const struct snapshot *s)
 	printf("\n");
 }
 
-enum { NAGIOS_CRITICAL = 2 };
+enum { NAGIOS_WARNING = 1, NAGIOS_CRITICAL = 2 };
 
 static int status_exit(const struct finding *f, bool nagios)
 {
 	if (f->broken)
 		return nagios ? NAGIOS_CRITICAL : EXIT_FAILED;
 	if (f->v.status == VERDICT_READY)
-		return EXIT_DONE;
+		return nagios && warns(f) ? NAGIOS_WARNING : EXIT_DONE;
 	return f->v.status == VERDICT_IN_USE ? EXIT_FAILED : EXIT_UNKNOWN;
 }
 
@@ -189,7 +201,7 @@ static bool worth_saying(struct snapshot *s, struct state_dir *dir, const struct
 		snprintf(s->state.reported, sizeof(s->state.reported), "%s", now);
 		snapshot_save(dir, s);
 	}
-	return changed || f->trouble || f->broken;
+	return changed || f->trouble || f->broken || f->health.conntrack_nearly_full;
 }
 
 static int report(const struct check_args *a, struct finding *f, struct snapshot *s,

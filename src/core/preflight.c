@@ -14,6 +14,7 @@
 #include "nft/firewall.h"
 #include "core/preflight.h"
 #include "core/probe.h"
+#include "core/verdict.h"
 
 /* ---- NEW's mail ports ---- */
 
@@ -109,7 +110,7 @@ static void check_conntrack_fill(struct findings *pf)
 	int count, max;
 
 	ct_table_usage(&count, &max);
-	if (count >= 0 && max > 0 && (long)count * 100 > (long)max * 80)
+	if (conntrack_nearly_full(count, max))
 		findings_add(pf, FINDING_WARN, "the conntrack table is %ld%% full (%d of %d): new "
 			     "connections, redirected ones too, are dropped when it is full; "
 			     "raise net.netfilter.nf_conntrack_max",
