@@ -59,11 +59,16 @@ struct dns_record {
 	enum dns_points points_to;
 };
 
-/* A checked name for which a server has no address. */
+/*
+ * A checked name for which a server has no address: none (the rcode
+ * says), or none that can be known (a CNAME chain that loops or goes on
+ * past DNS_CHAIN_MAX: then the server's status is unknown).
+ */
 struct dns_missing {
 	char name[DNS_NAME_BUF];
 	const char *via;
 	int rcode;			/* NOERROR (no such record) or NXDOMAIN */
+	enum dns_chain_end chain_end;	/* DNS_CHAIN_ENDS, or why there is no end */
 };
 
 struct dns_server {

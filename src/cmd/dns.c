@@ -237,9 +237,16 @@ static void print_missing(struct printer *p, const struct dns_server *srv)
 
 	print_array_begin(p, "unresolved");
 	for (i = 0; i < srv->nmissing; i++) {
-		print_str(p, NULL, PRINT_ARRAY_MEMBER, srv->missing[i].name);
-		print_text(p, "    %-26s no address (%s)%*s%s\n", srv->missing[i].name,
-			   dns_rcode_name(srv->missing[i].rcode), 7, "", srv->missing[i].via);
+		const struct dns_missing *m = &srv->missing[i];
+
+		print_str(p, NULL, PRINT_ARRAY_MEMBER, m->name);
+		if (m->chain_end == DNS_CHAIN_ENDS)
+			print_text(p, "    %-26s no address (%s)%*s%s\n", m->name,
+				   dns_rcode_name(m->rcode), 7, "", m->via);
+		else
+			print_text(p, "    %-26s cannot tell: %s  %s\n", m->name,
+				   m->chain_end == DNS_CHAIN_LOOP ? "a CNAME loop" :
+				   "too many CNAMEs", m->via);
 	}
 	print_array_end(p);
 }

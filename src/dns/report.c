@@ -39,11 +39,22 @@ static bool names_old(const struct dns_server *srv)
 	return false;
 }
 
+/* A name whose CNAME chain has no end: where it leads cannot be told. */
+static bool endless_chain(const struct dns_server *srv)
+{
+	unsigned int i;
+
+	for (i = 0; i < srv->nmissing; i++)
+		if (srv->missing[i].chain_end != DNS_CHAIN_ENDS)
+			return true;
+	return false;
+}
+
 static enum dns_status server_status(const struct dns_server *srv)
 {
 	if (names_old(srv))
 		return DNS_STATUS_OLD;
-	return srv->fault ? DNS_STATUS_UNKNOWN : DNS_STATUS_NEW;
+	return srv->fault || endless_chain(srv) ? DNS_STATUS_UNKNOWN : DNS_STATUS_NEW;
 }
 
 static void mark_lag(struct dns_domain *d)
@@ -343,6 +354,23 @@ static bool told_elsewhere(const struct dns_server *srv, const struct dns_record
 	return false;
 }
 
+/* A chain a resolver gives up on (SERVFAIL): the name's clients get no address from it. */
+static void tell_endless(struct teller *t, const struct dns_server *srv,
+			 const struct dns_missing *m)
+{
+	char who[DNS_NAME_BUF + 64];
+
+	if (m->chain_end == DNS_CHAIN_LOOP)
+		say(t, "%s answers %s (%s) with CNAME records that loop: where it leads cannot be "
+		    "told, and resolvers give up on it (SERVFAIL); fix the CNAME records",
+		    label(srv, who, sizeof(who)), m->name, m->via);
+	else
+		say(t, "%s answers %s (%s) with a chain of more than %d CNAME records: where it "
+		    "ends cannot be told, and resolvers give up on it (SERVFAIL); point the name "
+		    "at its host in fewer steps", label(srv, who, sizeof(who)), m->name, m->via,
+		    DNS_CHAIN_MAX);
+}
+
 static void tell_server(struct teller *t, const struct dns_domain *d,
 			const struct dns_server *srv)
 {
@@ -352,6 +380,9 @@ static void tell_server(struct teller *t, const struct dns_domain *d,
 		return;
 	if (srv->fault)
 		tell_fault(t, d, srv);
+	for (i = 0; i < srv->nmissing; i++)
+		if (srv->missing[i].chain_end != DNS_CHAIN_ENDS)
+			tell_endless(t, srv, &srv->missing[i]);
 	for (i = 0; i < srv->nrecords; i++) {
 		if (srv->records[i].points_to != DNS_POINTS_OLD ||
 		    told_elsewhere(srv, &srv->records[i]))
