@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "core/install.h"
 #include "core/observe.h"
+#include "core/session.h"
 #include "core/verdict.h"
 
 /*
@@ -32,5 +33,13 @@ void cli_warn_unsaved(const struct command *cmd, const struct snapshot *s);
  */
 struct printer;
 void cli_print_conntrack(struct printer *p, const struct health *h);
+
+/*
+ * --public-address given (enable, accept): the state keeps those
+ * addresses, in place of the ones it had, and says so. Nothing when none
+ * was given or they are the ones kept.
+ */
+int cli_remember_public(struct session *ss, const struct public_addresses *given,
+			struct errmsg *e);
 
 #endif

@@ -99,9 +99,13 @@ struct dns_domain {
 	struct dns_server *servers;
 	unsigned int nservers;
 	struct dns_server outside;	/* names not under the domain, asked of the resolver */
+	bool public_unknown;		/* unknown: its answers name only addresses that are
+					 * neither old nor new, and this host may have a
+					 * public one nobody named (dns_options) */
 };
 
 struct dns_report {
+	bool public_unknown;		/* dns_options.public_unknown, for the statuses */
 	enum dns_status status;
 	struct dns_domain *domains;
 	unsigned int ndomains;
@@ -116,6 +120,13 @@ struct dns_options {
 	unsigned int nold;
 	const struct address *new_;	/* the new server's (the state's --to) */
 	unsigned int nnew;
+	/*
+	 * This host may have a public address not among @old (behind NAT it
+	 * is on no interface, and nobody gave it), and clients still come:
+	 * an answer that is neither old nor new may then name this host, so
+	 * a domain no answer names as old is unknown rather than new.
+	 */
+	bool public_unknown;
 	unsigned int timeout_ms;	/* per try; DNS_TIMEOUT_MS */
 	unsigned int retries;		/* DNS_RETRIES */
 };

@@ -248,7 +248,7 @@ static void check_dns(const struct check_args *a, struct snapshot *s, struct sta
 
 	if (!n || f->v.status == VERDICT_UNKNOWN)
 		return;
-	if (dns_look_at(domains, n > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : n, &s->state.spec,
+	if (dns_look_at(domains, n > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : n, &s->state, s->now,
 			&look, &e)) {
 		memset(&look, 0, sizeof(look));
 		look.status = DNS_STATUS_UNKNOWN;

@@ -24,7 +24,7 @@
 #include "core/state.h"
 
 
-enum { OPT_NAME, OPT_SERVER, OPT_JSON };
+enum { OPT_NAME, OPT_SERVER, OPT_JSON, OPT_PUBLIC_ADDRESS };
 
 static const struct option_def dns_options[] = {
 	[OPT_NAME] = { "name", "HOST",
@@ -33,6 +33,10 @@ static const struct option_def dns_options[] = {
 	[OPT_SERVER] = { "server", "ADDRESS",
 		"ask the server at this IP address instead of the domain's NS hosts", true },
 	[OPT_JSON] = { "json", NULL, "print one JSON object", false },
+	[OPT_PUBLIC_ADDRESS] = { "public-address", "ADDRESS",
+		"this host's public address, where a cloud's 1:1 NAT puts it on no interface: "
+		"answers naming it are old (besides those enable --public-address remembers)",
+		true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -41,7 +45,8 @@ static int cmd_dns(int argc, char **argv);
 const struct command command_dns = {
 	.name = "dns",
 	.run = cmd_dns,
-	.synopsis = "DOMAIN... [--name HOST]... [--server ADDRESS]... [--json]",
+	.synopsis = "DOMAIN... [--name HOST]... [--server ADDRESS]... [--public-address ADDRESS]...\n"
+		    "                       [--json]",
 	.summary = "say which authoritative DNS servers still name this host",
 	.description =
 		"Asks every authoritative server of each DOMAIN (the hosts of its NS records,\n"
@@ -50,9 +55,11 @@ const struct command command_dns = {
 		"_submission._tcp, _submissions._tcp, _imap._tcp, _imaps._tcp, _pop3._tcp and\n"
 		"_pop3s._tcp (RFC 6186, 8314), and each --name; their A and AAAA records with\n"
 		"the TTLs, and each server's SOA serial. An address is old when it is one of\n"
-		"this host's, new when it is a --to of `redirect enable`, else other.\n"
-		"Exit 0 when every server answered and none names this host, 1 while some\n"
-		"still do, 3 when a server did not answer or a domain does not exist.",
+		"this host's (its interfaces' or a --public-address), new when it is a --to\n"
+		"of `redirect enable`, else other. Exit 0 when every server answered and none\n"
+		"names this host, 1 while some still do, 3 when a server did not answer, a\n"
+		"domain does not exist, or an answer names an address that is neither while\n"
+		"clients still come and no public address is known (behind NAT it may be it).",
 	.options = dns_options,
 	.operands = true,
 };
@@ -64,6 +71,7 @@ struct dns_args {
 	unsigned int nnames;
 	struct address servers[DNS_SERVERS_MAX];
 	unsigned int nservers;
+	struct public_addresses pub;	/* --public-address */
 	bool json;
 };
 
@@ -135,36 +143,53 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_JSON:
 		a->json = true;
 		return 0;
+	case OPT_PUBLIC_ADDRESS:
+		if (public_add(&a->pub, value, e)) {
+			errmsg_prefix(e, "--public-address");
+			return -EINVAL;
+		}
+		return 0;
 	}
 	return 0;
 }
 
 /* ---- what old and new are ---- */
 
+/* What the state says of old and new: what a run of dns takes from it. */
+struct known {
+	struct address new_[2];		/* the --to of an enabled redirect */
+	unsigned int nnew;
+	struct public_addresses pub;	/* this host's public addresses, remembered */
+	bool public_unknown;		/* see dns_public_unknown() */
+};
+
 /*
- * The --to of an enabled redirect, read from the state without a lock and
- * without making the directory; one that cannot be read only costs the
- * word "new" (such addresses then show as other), and a note says so.
+ * Read from the state without a lock and without making the directory;
+ * one that cannot be read only costs the word "new" (such addresses then
+ * show as other), and a note says so.
  */
-static unsigned int new_addresses(struct address *out)
+static void read_known(struct known *k)
 {
 	struct state *st = malloc(sizeof(*st));	/* large: off the stack */
 	struct errmsg e = { "" };
-	unsigned int n = 0;
 	int err = st ? session_read_state(globals.state_dir, st, &e) :
 		  errmsg_set(&e, -ENOMEM, "out of memory");
 
+	memset(k, 0, sizeof(*k));
 	if (err)
 		fprintf(stderr, "redirect dns: note: %s; the new server's addresses show as "
 			"\"other\"\n", e.text);
 	if (!err && st->enabled && st->spec.role == ROLE_OLD) {
 		if (st->spec.has_to4)
-			out[n++] = st->spec.to4;
+			k->new_[k->nnew++] = st->spec.to4;
 		if (st->spec.has_to6)
-			out[n++] = st->spec.to6;
+			k->new_[k->nnew++] = st->spec.to6;
+	}
+	if (!err) {
+		k->pub = st->public;
+		k->public_unknown = dns_public_unknown(st, (int64_t)time(NULL));
 	}
 	free(st);
-	return n;
 }
 
 /* ---- output ---- */
@@ -417,11 +442,15 @@ static int exit_status(enum dns_status s)
 static int survey(const struct dns_args *a, struct dns_report *r, struct errmsg *e)
 {
 	struct address_list old = { 0 };
-	struct address new_[2];
 	struct dns_options o;
+	struct known k;
+	unsigned int i;
 	int err;
 
+	read_known(&k);
 	host_addresses(true, true, &old);	/* none known: every answer counts as other */
+	for (i = 0; i < k.pub.n + a->pub.n; i++)
+		address_list_add(&old, i < k.pub.n ? &k.pub.a[i] : &a->pub.a[i - k.pub.n]);
 	dns_options_init(&o);
 	o.names = a->names;
 	o.nnames = a->nnames;
@@ -429,19 +458,23 @@ static int survey(const struct dns_args *a, struct dns_report *r, struct errmsg 
 	o.nservers = a->nservers;
 	o.old = old.v;
 	o.nold = old.n;
-	o.new_ = new_;
-	o.nnew = new_addresses(new_);
+	o.new_ = k.new_;
+	o.nnew = k.nnew;
+	o.public_unknown = k.public_unknown && !a->pub.n;
 	err = dns_survey(a->domains, a->ndomains, &o, r, e);
 	address_list_free(&old);
 	return err;
 }
 
-/* Whether this run asked every domain enable --domain remembers, and no other servers. */
+/*
+ * Whether this run asked every domain enable --domain remembers, as check
+ * asks them: no other servers, names or public addresses.
+ */
 static bool covers(const struct dns_args *a, const struct dns_clock *c)
 {
 	unsigned int i, j;
 
-	if (!c->ndomains || a->nservers || a->nnames)
+	if (!c->ndomains || a->nservers || a->nnames || a->pub.n)
 		return false;
 	for (i = 0; i < c->ndomains; i++) {
 		for (j = 0; j < a->ndomains && !dns_name_equal(c->domains[i], a->domains[j]); j++)

@@ -17,12 +17,13 @@
 
 enum {
 	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_MAX_SOURCES, OPT_KEEP_CLIENT_ADDRESS,
-	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN,
+	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN, OPT_PUBLIC_ADDRESS,
 };
 
 static const struct option_def enable_options[] = {
 	[OPT_TO] = { "to", "ADDRESS",
-		"the new mail server, an IP address; at most one IPv4 and one IPv6", true },
+		"the new mail server, the IP address this host reaches it at (behind a cloud's "
+		"1:1 NAT, its public one); at most one IPv4 and one IPv6", true },
 	[OPT_SERVICE] = { "service", "NAME|PORT",
 		"redirect this service instead of the default set; repeatable, or a comma list",
 		true },
@@ -48,6 +49,9 @@ static const struct option_def enable_options[] = {
 	[OPT_DOMAIN] = { "domain", "DOMAIN",
 		"the mail domain moving: check then also waits for its DNS (see `redirect dns`); "
 		"repeatable", true },
+	[OPT_PUBLIC_ADDRESS] = { "public-address", "ADDRESS",
+		"this host's public address, where a cloud's 1:1 NAT puts it on no interface: "
+		"dns and check then count it as this host; repeatable, remembered", true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -70,7 +74,7 @@ const struct command command_enable = {
 	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
 		    "                       [--remember DURATION] [--max-sources N] [--no-probe] [--force]\n"
 		    "                       [--dry-run] [--keep-client-address | --no-masquerade]\n"
-		    "                       [--domain DOMAIN]...",
+		    "                       [--domain DOMAIN]... [--public-address ADDRESS]...",
 	.summary = "forward new mail connections to the new server",
 	.description =
 		"Forwards every new connection to this host's mail ports (the services below)\n"
@@ -103,6 +107,7 @@ struct enable_args {
 	struct spec spec;
 	bool dry_run, no_probe, force, no_masquerade;
 	struct dns_clock dns;	/* --domain: only its domains */
+	struct public_addresses pub;	/* --public-address */
 };
 
 static bool same_domains(const struct dns_clock *a, const struct dns_clock *b)
@@ -135,6 +140,14 @@ static int remember_domains(struct session *ss, const struct enable_args *a, str
 	return state_write(&ss->dir, &ss->state, e);
 }
 
+/* What enable remembers beside the redirect itself: --domain, --public-address. */
+static int remember_given(struct session *ss, const struct enable_args *a, struct errmsg *e)
+{
+	int err = remember_domains(ss, a, e);
+
+	return err ? err : cli_remember_public(ss, &a->pub, e);
+}
+
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
 	struct enable_args *a = data;
@@ -150,6 +163,7 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_KEEP_CLIENT_ADDRESS: a->spec.keep_client_address = true; break;
 	case OPT_NO_PROBE: a->no_probe = true; break;
 	case OPT_DOMAIN: err = dns_clock_add_domain(&a->dns, value, e); break;
+	case OPT_PUBLIC_ADDRESS: err = public_add(&a->pub, value, e); break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
 	}
@@ -190,8 +204,9 @@ static int check_not_local(const struct spec *spec, struct errmsg *e)
 		return errmsg_set(e, err, "cannot list this host's addresses: %s", strerror(-err));
 	if (which >= 0)
 		return errmsg_set(e, -EINVAL,
-				  "--to '%s' is an address of this host; give the new server's "
-				  "address",
+				  "--to '%s' is an address of this host; give the address this host "
+				  "reaches the new server at (behind a cloud's 1:1 NAT, its public "
+				  "one)",
 				  address_str(targets[which], addr));
 	return check_not_subnet_edge(spec->has_to4 ? &spec->to4 : NULL, e);
 }
@@ -339,7 +354,7 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 	if (install_in_place(ss, &a->spec)) {
 		printf("redirect: already enabled with these settings; nothing changed.\n");
 		warn_of_full_sources(ss, &a->spec, existed);
-		return remember_domains(ss, a, &e) ? cli_fail(&command_enable, EXIT_FAILED, &e) :
+		return remember_given(ss, a, &e) ? cli_fail(&command_enable, EXIT_FAILED, &e) :
 		       EXIT_DONE;
 	}
 	if (!look_before_leaping(ss, a, stdout))
@@ -350,7 +365,7 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	print_enabled(&a->spec, &report, t);
 	warn_of_full_sources(ss, &a->spec, existed);
-	if (remember_domains(ss, a, &e))
+	if (remember_given(ss, a, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	return EXIT_DONE;
 }

@@ -266,6 +266,56 @@ int dns_clock_add_domain(struct dns_clock *c, const char *name, struct errmsg *e
 	return 0;
 }
 
+int public_add(struct public_addresses *p, const char *arg, struct errmsg *e)
+{
+	char q[QUOTE_BUF];
+	struct address a;
+	const char *why;
+	unsigned int i;
+
+	quote(arg, q, sizeof(q));
+	if (parse_address(arg, &a, e))
+		return errmsg_set(e, -EINVAL, "%s is not an IP address; give the address others "
+				  "reach this host at (behind NAT, its public one)", q);
+	why = address_unusable(&a);
+	if (why)
+		return errmsg_set(e, -EINVAL, "%s is %s; give the address others reach this host "
+				  "at (behind NAT, its public one)", q, why);
+	for (i = 0; i < p->n; i++)
+		if (address_equal(&p->a[i], &a))
+			return 0;	/* the same address twice is one */
+	if (p->n == PUBLIC_MAX)
+		return errmsg_set(e, -E2BIG, "%s: more than %d public addresses", q, PUBLIC_MAX);
+	p->a[p->n++] = a;
+	return 0;
+}
+
+const struct address *public_of(const struct public_addresses *p, int family)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->a[i].family == family)
+			return &p->a[i];
+	return NULL;
+}
+
+static int read_public(struct state *st, const char *v, struct errmsg *e)
+{
+	return public_add(&st->public, v, e) ? -EINVAL : 0;
+}
+
+static int write_public(const struct state *st, const char *key, struct text *t)
+{
+	char addr[ADDRESS_STRLEN];
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < st->public.n; i++)
+		err = put(t, "%s %s\n", key, address_str(&st->public.a[i], addr));
+	return err;
+}
+
 static int read_domain(struct state *st, const char *v, struct errmsg *e)
 {
 	return dns_clock_add_domain(&st->dns, v, e) ? -EINVAL : 0;
@@ -412,6 +462,7 @@ static const struct key keys[] = {
 	OWN("dns_checked", dns_checked),
 	OWN("dns_summary", dns_summary),
 	OWN("sysctl", sysctl),
+	OWN("public_address", public),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -334,6 +334,7 @@ int dns_survey(const char *const *domains, unsigned int n, const struct dns_opti
 
 	memset(out, 0, sizeof(*out));
 	out->status = DNS_STATUS_UNKNOWN;
+	out->public_unknown = opt->public_unknown;
 	if (!s)
 		return errmsg_set(e, -ENOMEM, "out of memory");
 	s->opt = opt;

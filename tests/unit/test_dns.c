@@ -821,6 +821,44 @@ static void report_endless_chain(void **state)
 	servers[0].nmissing = 0;
 }
 
+/*
+ * Behind NAT this host's public address is on no interface: with clients
+ * still coming and no public address given, an answer that names neither
+ * this host nor NEW may be it. Not an all-clear: unknown, and said so.
+ */
+static void report_public_unknown(void **state)
+{
+	static char all[8192];
+
+	a_report();
+	r1[1].points_to = r2[0].points_to = r2[1].points_to = DNS_POINTS_NEW;
+	servers[3].fault = DNS_FAULT_NONE;
+	report.ndomains = 1;
+	report.public_unknown = true;	/* imap.example.org A 192.0.2.143 is "other" */
+	dns_report_finish(&report);
+	assert_true(domains[0].public_unknown);
+	assert_int_equal(report.status, DNS_STATUS_UNKNOWN);
+	all[0] = '\0';
+	assert_int_equal(dns_report_problems(&report, collect, all), 1);
+	assert_string_equal(all, "this host's public address is unknown: imap.example.org A "
+			    "192.0.2.143 (from ns2.example.org) is neither an address of this "
+			    "host's interfaces nor the new server's, and connections still come to "
+			    "the redirect; behind NAT (a cloud's 1:1 NAT) this host's public "
+			    "address is on no interface, and this may be it. Give this host's "
+			    "public address with --public-address (on enable, or on dns), or its "
+			    "own address if it has no other.\n");
+	r2[2].points_to = DNS_POINTS_NEW;	/* every answer names NEW: clean, whatever */
+	dns_report_finish(&report);
+	assert_false(domains[0].public_unknown);
+	assert_int_equal(report.status, DNS_STATUS_NEW);
+	r2[2].points_to = DNS_POINTS_OTHER;
+	r2[0].points_to = DNS_POINTS_OLD;	/* an answer that names this host: old, as ever */
+	dns_report_finish(&report);
+	assert_false(domains[0].public_unknown);
+	assert_int_equal(report.status, DNS_STATUS_OLD);
+	report.public_unknown = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -847,6 +885,7 @@ int main(void)
 		cmocka_unit_test(report_old_ttl),
 		cmocka_unit_test(report_sentences),
 		cmocka_unit_test(report_endless_chain),
+		cmocka_unit_test(report_public_unknown),
 	};
 
 	return RUN_TAP(tests);

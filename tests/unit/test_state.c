@@ -298,6 +298,42 @@ static void fifo_refused(void **state)
 	alarm(0);
 }
 
+/* --public-address: checked as --to is, each once, kept in the state file. */
+static void public_addresses(void **state)
+{
+	static char text[STATE_TEXT_MAX];
+	char addr[ADDRESS_STRLEN], name[32];
+	struct errmsg e = { "" };
+	struct state a, b;
+	unsigned int i;
+	int len;
+
+	state_init(&a);
+	assert_int_equal(public_add(&a.public, "198.51.100.1", &e), 0);
+	assert_int_equal(public_add(&a.public, "198.51.100.1", &e), 0);
+	assert_int_equal(public_add(&a.public, "2001:db8:2::1", &e), 0);
+	assert_int_equal(a.public.n, 2);
+	assert_int_not_equal(public_add(&a.public, "127.0.0.1", &e), 0);
+	assert_non_null(strstr(e.text, "'127.0.0.1' is a loopback address; give the address "
+				       "others reach this host at (behind NAT, its public one)"));
+	assert_int_not_equal(public_add(&a.public, "mail.example.org", &e), 0);
+	assert_non_null(strstr(e.text, "'mail.example.org' is not an IP address"));
+	assert_int_not_equal(public_add(&a.public, "198.51.100.0/24", &e), 0);
+	assert_string_equal(address_str(public_of(&a.public, AF_INET6), addr), "2001:db8:2::1");
+	len = state_format(&a, text, sizeof(text));
+	assert_true(len > 0);
+	assert_non_null(strstr(text, "public_address 198.51.100.1\npublic_address 2001:db8:2::1\n"));
+	assert_int_equal(state_parse(text, (size_t)len, &b, &e), 0);
+	assert_int_equal(b.public.n, 2);
+	assert_true(address_equal(&a.public.a[1], &b.public.a[1]));
+	for (i = 2; i < PUBLIC_MAX; i++) {
+		snprintf(name, sizeof(name), "203.0.113.%u", i);
+		assert_int_equal(public_add(&a.public, name, &e), 0);
+	}
+	assert_int_not_equal(public_add(&a.public, "203.0.113.99", &e), 0);
+	assert_non_null(strstr(e.text, "more than 8 public addresses"));
+}
+
 /* --domain given twice is one domain: merged, then counted. */
 static void domains_merged(void **state)
 {
@@ -334,6 +370,7 @@ int main(void)
 		cmocka_unit_test(symlinked_state_file),
 		cmocka_unit_test(fifo_refused),
 		cmocka_unit_test(domains_merged),
+		cmocka_unit_test(public_addresses),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
