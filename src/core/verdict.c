@@ -321,10 +321,39 @@ static const char *service_words(const struct snapshot *s, uint16_t port, char *
 	return buf;
 }
 
-void health_words(const struct health *h, const struct snapshot *s, char *buf, size_t len)
+/* The unanswered attempts, in words (forwarding off says it already). */
+static size_t unanswered_words(const struct health *h, const struct snapshot *s, char *buf,
+			       size_t len, size_t used)
 {
 	char target[ADDRESS_STRLEN], client[ADDRESS_STRLEN], svc[SERVICE_NAME_MAX + 16];
-	const struct spec *spec = &s->state.spec;
+	const char *new = new_server(&s->state.spec, target);
+	unsigned int n = h->unanswered_count;
+
+	address_str(&h->unanswered_client, client);
+	if (h->forwarding_off || !h->unanswered_clients)
+		return used;
+	if (h->unanswered && h->unanswered_clients == 1)
+		return join(buf, len, used, "%u recent connection attempt%s from %s got no answer "
+			    "from the new server %s, which has not answered a single connection "
+			    "to %s since enable: no client it drops on purpose, the redirect does "
+			    "not work there. Likely: a firewall drops them (here, on the way, or on "
+			    "the new server), or the new server does not offer that service",
+			    n, n == 1 ? "" : "s", client, new,
+			    service_words(s, h->never_answered_port, svc, sizeof(svc)));
+	if (h->unanswered)
+		return join(buf, len, used, "%u recent connection attempts, from %u clients, got "
+			    "no answer from the new server %s: the redirect does not work. Likely: "
+			    "a firewall drops them (here, on the way, or on the new server), no "
+			    "route to it, the new server is down, or --no-masquerade while the new "
+			    "server does not route its replies back through this host",
+			    n, h->unanswered_clients, new);
+	return join(buf, len, used, "%u recent connection attempt%s from %s got no answer from "
+		    "the new server %s: it may be dropping that client (fail2ban?), or it is "
+		    "down and no other client tried", n, n == 1 ? "" : "s", client, new);
+}
+
+void health_words(const struct health *h, const struct snapshot *s, char *buf, size_t len)
+{
 	size_t used = 0;
 	unsigned int bit;
 
@@ -335,28 +364,7 @@ void health_words(const struct health *h, const struct snapshot *s, char *buf, s
 				    "--system? configuration management?): the redirected "
 				    "connections go nowhere; `redirect restore` switches it back on",
 				    family_switch_name(bit));
-	if (h->unanswered && h->unanswered_clients == 1 && !h->forwarding_off)
-		used = join(buf, len, used, "%u recent connection attempt%s from %s got no answer "
-			    "from the new server %s, which has not answered a single connection "
-			    "to %s since enable: no client it drops on purpose, the redirect does "
-			    "not work there. Likely: a firewall drops them (here, on the way, or on "
-			    "the new server), or the new server does not offer that service",
-			    h->unanswered_count, h->unanswered_count == 1 ? "" : "s",
-			    address_str(&h->unanswered_client, client), new_server(spec, target),
-			    service_words(s, h->never_answered_port, svc, sizeof(svc)));
-	else if (h->unanswered && !h->forwarding_off)
-		used = join(buf, len, used, "%u recent connection attempts, from %u clients, got "
-			    "no answer from the new server %s: the redirect does not work. Likely: "
-			    "a firewall drops them (here, on the way, or on the new server), no "
-			    "route to it, the new server is down, or --no-masquerade while the new "
-			    "server does not route its replies back through this host",
-			    h->unanswered_count, h->unanswered_clients, new_server(spec, target));
-	else if (h->unanswered_clients == 1 && !h->forwarding_off)
-		used = join(buf, len, used, "%u recent connection attempt%s from %s got no answer "
-			    "from the new server %s: it may be dropping that client (fail2ban?), "
-			    "or it is down and no other client tried", h->unanswered_count,
-			    h->unanswered_count == 1 ? "" : "s",
-			    address_str(&h->unanswered_client, client), new_server(spec, target));
+	used = unanswered_words(h, s, buf, len, used);
 	if (h->drift)
 		used = join(buf, len, used, "the table inet mail_redirect is not what redirect "
 			    "installed (%s): what it does and counts cannot be trusted; `redirect "
