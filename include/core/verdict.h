@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/conntrack.h"
 #include "core/observe.h"
 
 enum verdict_status { VERDICT_READY, VERDICT_IN_USE, VERDICT_UNKNOWN };
@@ -35,16 +36,19 @@ const char *verdict_name(enum verdict_status status);
  */
 struct health {
 	unsigned int forwarding_off;	/* 1 IPv4, 2 IPv6: redirected, not forwarded */
-	bool unanswered;		/* recent attempts from several clients NEW did not answer */
+	bool unanswered;		/* recent attempts NEW did not answer, from several clients
+					 * or on a service it never answered */
 	unsigned int unanswered_count;	/* ... how many */
 	unsigned int unanswered_clients; /* ... from how many clients (1: a warning only) */
 	struct address unanswered_client; /* ... the first of them */
+	uint16_t never_answered_port;	/* ... on a service NEW never answered (0: none) */
 	unsigned int nearly_full;	/* 1 IPv4, 2 IPv6: stale-source set over 80% */
 	unsigned int fill[2];		/* its fill, percent */
 	bool drift;			/* the table is not what redirect installed */
+	bool conntrack_nearly_full;	/* over FILL_WARN_PERCENT: new connections soon dropped */
+	int conntrack_count, conntrack_max;	/* ... the table's entries, its size (-1 unknown) */
 };
 
-#define FILL_WARN_PERCENT 80
 
 void verdict_health(const struct snapshot *s, struct health *h);
 

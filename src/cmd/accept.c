@@ -21,12 +21,13 @@
 #include "nft/render.h"
 #include "core/tunnel.h"
 
-enum { OPT_FROM, OPT_SERVICE, OPT_REMEMBER, OPT_FORCE, OPT_DRY_RUN, OPT_NAME, OPT_DOMAIN };
+enum { OPT_FROM, OPT_SERVICE, OPT_REMEMBER, OPT_FORCE, OPT_DRY_RUN, OPT_NAME, OPT_DOMAIN,
+	OPT_PUBLIC_ADDRESS };
 
 static const struct option_def accept_options[] = {
 	[OPT_FROM] = { "from", "ADDRESS",
-		"the old mail server's address it sends from; at most one IPv4 and one IPv6",
-		true },
+		"the old mail server's address, as this host sees its packets come (behind a "
+		"cloud's 1:1 NAT, its public one); at most one IPv4 and one IPv6", true },
 	[OPT_SERVICE] = { "service", "NAME|PORT",
 		"count these services instead of the default set (as enable has them)", true },
 	[OPT_REMEMBER] = { "remember", "DURATION",
@@ -43,6 +44,9 @@ static const struct option_def accept_options[] = {
 	[OPT_DOMAIN] = { "domain", "DOMAIN",
 		"the mail domain moving: its MX hosts and SRV targets checked the same way, with "
 		"their TLSA records and MTA-STS policy; repeatable", true },
+	[OPT_PUBLIC_ADDRESS] = { "public-address", "ADDRESS",
+		"this host's public address, where a cloud's 1:1 NAT puts it on no interface: "
+		"the old server's --to; repeatable, remembered", true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -57,7 +61,8 @@ const struct command command_accept = {
 	.name = "accept",
 	.run = cmd_accept,
 	.synopsis = "--from ADDRESS [--from ADDRESS] [--service NAME|PORT]... [--remember DURATION]\n"
-		    "                       [--name HOST]... [--domain DOMAIN]... [--force] [--dry-run]",
+		    "                       [--name HOST]... [--domain DOMAIN]... [--public-address ADDRESS]...\n"
+		    "                       [--force] [--dry-run]",
 	.summary = "on the new server: take redirected connections with their clients' addresses",
 	.description =
 		"Run on the new server before `redirect enable --keep-client-address` on the\n"
@@ -67,7 +72,9 @@ const struct command command_accept = {
 		"servers here see each client's own address. Nothing else on this host\n"
 		"changes its routes. `redirect disable` removes it all. With --name or\n"
 		"--domain, this host's own servers are checked first with TLS for the names\n"
-		"and keys clients and senders expect of the old host.",
+		"and keys clients and senders expect of the old host. Behind a cloud's\n"
+		"1:1 NAT, --from is the old server's public address, and the firewalls (the\n"
+		"security groups) of both must admit UDP 4789 from the other's public address.",
 	.options = accept_options,
 	.default_of = default_of,
 };
@@ -78,6 +85,7 @@ struct accept_args {
 	struct id_memory names;		/* --name */
 	unsigned int ndomains;		/* --domain */
 	char domains[DNS_DOMAINS_MAX][DNS_NAME_BUF];
+	struct public_addresses pub;	/* --public-address */
 };
 
 /* --name, --domain: names checked now, so that a bad one is a usage error. */
@@ -114,6 +122,7 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 		err = add_name(a->domains[a->ndomains % DNS_DOMAINS_MAX], &a->ndomains,
 			       DNS_DOMAINS_MAX, value, e);
 		break;
+	case OPT_PUBLIC_ADDRESS: err = public_add(&a->pub, value, e); break;
 	}
 	if (err)
 		errmsg_prefix(e, "--%s", accept_options[index].name);
@@ -134,7 +143,8 @@ static int check_from_not_local(const struct spec *spec, struct errmsg *e)
 	if (which >= 0)
 		return errmsg_set(e, -EINVAL,
 				  "--from '%s' is an address of this host; give the old server's "
-				  "address (run accept on the new server)",
+				  "address as this host sees its packets come (behind a cloud's 1:1 "
+				  "NAT, its public one), and run accept on the new server",
 				  address_str(from[which], addr));
 	return 0;
 }
@@ -149,11 +159,34 @@ static int check_role(const struct session *ss, struct errmsg *e)
 	return 0;
 }
 
-static void print_accepting(const struct spec *spec, const struct install_report *r,
-			    const struct tunnel *t)
+/*
+ * The --to the old server needs: the address it reaches this host at.
+ * Behind a cloud's 1:1 NAT that is the public one, on no interface here:
+ * named when the admin gave it, else said in words beside the address
+ * the tunnel leaves from.
+ */
+static void print_next_step(const struct tunnel *t, const struct public_addresses *pub)
 {
-	char local[ADDRESS_STRLEN], remote[ADDRESS_STRLEN], a4[ADDRESS_STRLEN],
-	     a6[ADDRESS_STRLEN];
+	const struct address *public = public_of(pub, t->local.family);
+	char addr[ADDRESS_STRLEN];
+
+	if (public) {
+		printf("On the old server: redirect enable --to %s --keep-client-address\n"
+		       "  (%s: this host's public address, as --public-address gives it).\n",
+		       address_str(public, addr), addr);
+		return;
+	}
+	address_str(&t->local, addr);
+	printf("On the old server: redirect enable --to %s --keep-client-address\n"
+	       "  --to is the address the old server reaches this host at: %s (this end\n"
+	       "  sends from it) unless this host is behind NAT (a cloud's 1:1 NAT); then\n"
+	       "  its public one, which `accept --public-address` names here.\n", addr, addr);
+}
+
+static void print_accepting(const struct spec *spec, const struct install_report *r,
+			    const struct tunnel *t, const struct public_addresses *pub)
+{
+	char remote[ADDRESS_STRLEN], a4[ADDRESS_STRLEN], a6[ADDRESS_STRLEN];
 
 	printf("redirect: %s. The connections the old server %s redirects\n"
 	       "  arrive through the tunnel %s at %s and %s,\n"
@@ -162,8 +195,9 @@ static void print_accepting(const struct spec *spec, const struct install_report
 	       r->replaced ? "accepting, with new settings" : "accepting",
 	       address_str(&t->remote, remote), TUNNEL_IFNAME,
 	       address_str(tunnel_target(AF_INET), a4), address_str(tunnel_target(AF_INET6), a6));
-	printf("On the old server: redirect enable --to %s --keep-client-address\n",
-	       address_str(&t->local, local));
+	printf("  Firewalls on the way (a cloud's security groups) must admit UDP 4789\n"
+	       "  from %s here, and from this host's public address there.\n", remote);
+	print_next_step(t, pub);
 	cli_report_mended(r);
 	printf("Watch what arrives with `redirect stats`; `redirect disable` removes it all.\n");
 	(void)spec;
@@ -233,13 +267,16 @@ static int accept_now(struct session *ss, const struct accept_args *a, const str
 
 	if (install_in_place(ss, &a->spec)) {
 		printf("redirect: already accepting with these settings; nothing changed.\n");
-		return EXIT_DONE;
+		return cli_remember_public(ss, &a->pub, &e) ?
+		       cli_fail(&command_accept, EXIT_FAILED, &e) : EXIT_DONE;
 	}
 	if (!look_before_leaping(ss, a, stdout))
 		return EXIT_FAILED;
 	if (install_spec(ss, &a->spec, &report, &e))
 		return cli_fail(&command_accept, EXIT_FAILED, &e);
-	print_accepting(&a->spec, &report, t);
+	if (cli_remember_public(ss, &a->pub, &e))
+		return cli_fail(&command_accept, EXIT_FAILED, &e);
+	print_accepting(&a->spec, &report, t, a->pub.n ? &a->pub : &ss->state.public);
 	return EXIT_DONE;
 }
 

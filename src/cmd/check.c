@@ -70,19 +70,8 @@ const struct command command_check = {
 struct check_args {
 	uint64_t quiet_for;
 	bool json, nagios, quiet;
-	char domains[STATE_DOMAINS_MAX][STATE_DOMAIN_LEN];
-	unsigned int ndomains;
+	struct dns_clock dns;	/* --domain: only its domains */
 };
-
-static int add_domain(struct check_args *a, const char *value, struct errmsg *e)
-{
-	if (a->ndomains == STATE_DOMAINS_MAX)
-		return errmsg_set(e, -E2BIG, "more than %d domains", STATE_DOMAINS_MAX);
-	if (strlen(value) >= STATE_DOMAIN_LEN || dns_name_check(value, a->domains[a->ndomains], e))
-		return errmsg_set(e, -EINVAL, "--domain '%.60s' is no domain name", value);
-	a->ndomains++;
-	return 0;
-}
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
@@ -94,7 +83,10 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 		if ((err = parse_duration(value, &a->quiet_for, e)))
 			errmsg_prefix(e, "--quiet-for");
 		break;
-	case OPT_DOMAIN: err = add_domain(a, value, e); break;
+	case OPT_DOMAIN:
+		if ((err = dns_clock_add_domain(&a->dns, value, e)))
+			errmsg_prefix(e, "--domain");
+		break;
 	case OPT_JSON: a->json = true; break;
 	case OPT_NAGIOS: a->nagios = true; break;
 	case OPT_QUIET: a->quiet = true; break;
@@ -160,6 +152,7 @@ static void print_json(const struct finding *f, const struct snapshot *s,
 		print_u64(&p, "attempts", NULL, s->st.attempts);
 		print_u64(&p, "answered", NULL, s->st.answered);
 		print_bool(&p, "broken", NULL, f->broken);
+		cli_print_conntrack(&p, &f->health);
 	}
 	if (f->dns_checked)
 		print_dns_json(&p, f, s->now);
@@ -170,9 +163,19 @@ static void print_json(const struct finding *f, const struct snapshot *s,
 }
 
 /*
+ * Ready, with a warning that matters to monitoring: a conntrack table that
+ * nearly full drops new connections soon, mail among them.
+ */
+static bool warns(const struct finding *f)
+{
+	return f->v.status == VERDICT_READY && f->health.conntrack_nearly_full;
+}
+
+/*
  * Nagios: the exit statuses already mean OK, WARNING and UNKNOWN; a broken
  * redirect is CRITICAL (2), which only --nagios says (elsewhere 2 is a
- * usage error).
+ * usage error); ready with a warning is WARNING (1), which only --nagios
+ * says (elsewhere ready is 0).
  */
 static void print_nagios(const struct finding *f, const struct snapshot *s)
 {
@@ -180,7 +183,8 @@ static void print_nagios(const struct finding *f, const struct snapshot *s)
 		[VERDICT_READY] = "OK", [VERDICT_IN_USE] = "WARNING", [VERDICT_UNKNOWN] = "UNKNOWN",
 	};
 
-	printf("REDIRECT %s - %s", f->broken ? "CRITICAL" : words[f->v.status], f->why);
+	printf("REDIRECT %s - %s", f->broken ? "CRITICAL" : warns(f) ? "WARNING" :
+	       words[f->v.status], f->why);
 	if (f->v.status != VERDICT_UNKNOWN)
 		printf(" | connections=%" PRIu64 ";; quiet_seconds=%" PRId64 ";%" PRId64 "; "
 		       "sources=%u;; open=%" PRIu64 ";; attempts=%" PRIu64 ";; answered=%" PRIu64
@@ -193,14 +197,14 @@ static void print_nagios(const struct finding *f, const struct snapshot *s)
 	printf("\n");
 }
 
-enum { NAGIOS_CRITICAL = 2 };
+enum { NAGIOS_WARNING = 1, NAGIOS_CRITICAL = 2 };
 
 static int status_exit(const struct finding *f, bool nagios)
 {
 	if (f->broken)
 		return nagios ? NAGIOS_CRITICAL : EXIT_FAILED;
 	if (f->v.status == VERDICT_READY)
-		return EXIT_DONE;
+		return nagios && warns(f) ? NAGIOS_WARNING : EXIT_DONE;
 	return f->v.status == VERDICT_IN_USE ? EXIT_FAILED : EXIT_UNKNOWN;
 }
 
@@ -219,7 +223,7 @@ static bool worth_saying(struct snapshot *s, struct state_dir *dir, const struct
 		snprintf(s->state.reported, sizeof(s->state.reported), "%s", now);
 		snapshot_save(dir, s);
 	}
-	return changed || f->trouble || f->broken;
+	return changed || f->trouble || f->broken || f->health.conntrack_nearly_full;
 }
 
 static int report(const struct check_args *a, struct finding *f, struct snapshot *s,
@@ -242,11 +246,11 @@ static unsigned int all_domains(const struct check_args *a, const struct dns_clo
 
 	for (i = 0; i < c->ndomains; i++)
 		out[n++] = c->domains[i];
-	for (i = 0; i < a->ndomains && n < 2 * STATE_DOMAINS_MAX; i++) {
-		for (j = 0; j < n && !dns_name_equal(out[j], a->domains[i]); j++)
+	for (i = 0; i < a->dns.ndomains && n < 2 * STATE_DOMAINS_MAX; i++) {
+		for (j = 0; j < n && !dns_name_equal(out[j], a->dns.domains[i]); j++)
 			;
 		if (j == n)
-			out[n++] = a->domains[i];
+			out[n++] = a->dns.domains[i];
 	}
 	return n;
 }
@@ -266,7 +270,7 @@ static void check_dns(const struct check_args *a, struct snapshot *s, struct sta
 
 	if (!n || f->v.status == VERDICT_UNKNOWN)
 		return;
-	if (dns_look_at(domains, n > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : n, &s->state.spec,
+	if (dns_look_at(domains, n > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : n, &s->state, s->now,
 			&look, &e)) {
 		memset(&look, 0, sizeof(look));
 		look.status = DNS_STATUS_UNKNOWN;

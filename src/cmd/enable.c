@@ -20,11 +20,13 @@
 enum {
 	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_MAX_SOURCES, OPT_KEEP_CLIENT_ADDRESS,
 	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN, OPT_NAME,
+	OPT_PUBLIC_ADDRESS,
 };
 
 static const struct option_def enable_options[] = {
 	[OPT_TO] = { "to", "ADDRESS",
-		"the new mail server, an IP address; at most one IPv4 and one IPv6", true },
+		"the new mail server, the IP address this host reaches it at (behind a cloud's "
+		"1:1 NAT, its public one); at most one IPv4 and one IPv6", true },
 	[OPT_SERVICE] = { "service", "NAME|PORT",
 		"redirect this service instead of the default set; repeatable, or a comma list",
 		true },
@@ -54,6 +56,9 @@ static const struct option_def enable_options[] = {
 		"a name clients and senders use for this host: the new server's certificate "
 		"must cover it on every port, checked with TLS before enabling; repeatable, "
 		"remembered", true },
+	[OPT_PUBLIC_ADDRESS] = { "public-address", "ADDRESS",
+		"this host's public address, where a cloud's 1:1 NAT puts it on no interface: "
+		"dns and check then count it as this host; repeatable, remembered", true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -76,7 +81,7 @@ const struct command command_enable = {
 	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
 		    "                       [--remember DURATION] [--max-sources N] [--no-probe] [--force]\n"
 		    "                       [--dry-run] [--keep-client-address | --no-masquerade]\n"
-		    "                       [--domain DOMAIN]... [--name HOST]...",
+		    "                       [--domain DOMAIN]... [--name HOST]... [--public-address ADDRESS]...",
 	.summary = "forward new mail connections to the new server",
 	.description =
 		"Forwards every new connection to this host's mail ports (the services below)\n"
@@ -114,27 +119,23 @@ struct enable_args {
 	struct dns_clock dns;	/* --domain: only its domains */
 	unsigned int nnames;	/* --name */
 	char names[ID_NAMES_MAX][TLS_NAME_BUF];
+	struct public_addresses pub;	/* --public-address */
 };
 
+/* A --name given twice (in any case, with or without the final dot) counts once. */
 static int add_name(struct enable_args *a, const char *value, struct errmsg *e)
 {
 	char name[DNS_NAME_BUF];
+	unsigned int i;
 
-	if (a->nnames == ID_NAMES_MAX)
-		return errmsg_set(e, -E2BIG, "more than %d names", ID_NAMES_MAX);
 	if (dns_name_check(value, name, e))
 		return errmsg_set(e, -EINVAL, "'%.60s' is no host name", value);
+	for (i = 0; i < a->nnames; i++)
+		if (dns_name_equal(a->names[i], name))
+			return 0;
+	if (a->nnames == ID_NAMES_MAX)
+		return errmsg_set(e, -E2BIG, "more than %d names", ID_NAMES_MAX);
 	snprintf(a->names[a->nnames++], TLS_NAME_BUF, "%s", name);
-	return 0;
-}
-
-static int add_domain(struct dns_clock *c, const char *value, struct errmsg *e)
-{
-	if (c->ndomains == STATE_DOMAINS_MAX)
-		return errmsg_set(e, -E2BIG, "more than %d domains", STATE_DOMAINS_MAX);
-	if (strlen(value) >= STATE_DOMAIN_LEN || dns_name_check(value, c->domains[c->ndomains], e))
-		return errmsg_set(e, -EINVAL, "--domain '%.60s' is no domain name", value);
-	c->ndomains++;
 	return 0;
 }
 
@@ -168,6 +169,14 @@ static int remember_domains(struct session *ss, const struct enable_args *a, str
 	return state_write(&ss->dir, &ss->state, e);
 }
 
+/* What enable remembers beside the redirect itself: --domain, --public-address. */
+static int remember_given(struct session *ss, const struct enable_args *a, struct errmsg *e)
+{
+	int err = remember_domains(ss, a, e);
+
+	return err ? err : cli_remember_public(ss, &a->pub, e);
+}
+
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
 	struct enable_args *a = data;
@@ -182,8 +191,9 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_NO_MASQUERADE: a->spec.masquerade = false; a->no_masquerade = true; break;
 	case OPT_KEEP_CLIENT_ADDRESS: a->spec.keep_client_address = true; break;
 	case OPT_NO_PROBE: a->no_probe = true; break;
-	case OPT_DOMAIN: err = add_domain(&a->dns, value, e); break;
+	case OPT_DOMAIN: err = dns_clock_add_domain(&a->dns, value, e); break;
 	case OPT_NAME: err = add_name(a, value, e); break;
+	case OPT_PUBLIC_ADDRESS: err = public_add(&a->pub, value, e); break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
 	}
@@ -224,8 +234,9 @@ static int check_not_local(const struct spec *spec, struct errmsg *e)
 		return errmsg_set(e, err, "cannot list this host's addresses: %s", strerror(-err));
 	if (which >= 0)
 		return errmsg_set(e, -EINVAL,
-				  "--to '%s' is an address of this host; give the new server's "
-				  "address",
+				  "--to '%s' is an address of this host; give the address this host "
+				  "reaches the new server at (behind a cloud's 1:1 NAT, its public "
+				  "one)",
 				  address_str(targets[which], addr));
 	return check_not_subnet_edge(spec->has_to4 ? &spec->to4 : NULL, e);
 }
@@ -505,7 +516,7 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 		warn_of_full_sources(ss, &a->spec, existed);
 		if (remember_names(ss, a) && state_write(&ss->dir, &ss->state, &e))
 			return cli_fail(&command_enable, EXIT_FAILED, &e);
-		return remember_domains(ss, a, &e) ? cli_fail(&command_enable, EXIT_FAILED, &e) :
+		return remember_given(ss, a, &e) ? cli_fail(&command_enable, EXIT_FAILED, &e) :
 		       EXIT_DONE;
 	}
 	if (!look_before_leaping(ss, a, stdout))
@@ -517,7 +528,7 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	print_enabled(&a->spec, &report, t);
 	warn_of_full_sources(ss, &a->spec, existed);
-	if (remember_domains(ss, a, &e))
+	if (remember_given(ss, a, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	return EXIT_DONE;
 }

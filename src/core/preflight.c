@@ -111,7 +111,7 @@ static void check_conntrack_fill(struct findings *pf)
 	int count, max;
 
 	ct_table_usage(&count, &max);
-	if (count >= 0 && max > 0 && (long)count * 100 > (long)max * 80)
+	if (conntrack_nearly_full(count, max))
 		findings_add(pf, FINDING_WARN, "the conntrack table is %ld%% full (%d of %d): new "
 			     "connections, redirected ones too, are dropped when it is full; "
 			     "raise net.netfilter.nf_conntrack_max",

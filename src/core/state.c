@@ -249,15 +249,25 @@ static int write_reported(const struct state *st, const char *key, struct text *
 	return st->reported[0] ? put(t, "%s %s\n", key, st->reported) : 0;
 }
 
+static int read_public(struct state *st, const char *v, struct errmsg *e)
+{
+	return public_add(&st->public, v, e) ? -EINVAL : 0;
+}
+
+static int write_public(const struct state *st, const char *key, struct text *t)
+{
+	char addr[ADDRESS_STRLEN];
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < st->public.n; i++)
+		err = put(t, "%s %s\n", key, address_str(&st->public.a[i], addr));
+	return err;
+}
+
 static int read_domain(struct state *st, const char *v, struct errmsg *e)
 {
-	struct dns_clock *d = &st->dns;
-
-	if (d->ndomains == STATE_DOMAINS_MAX || strlen(v) >= STATE_DOMAIN_LEN ||
-	    dns_name_check(v, d->domains[d->ndomains], e))
-		return -EINVAL;
-	d->ndomains++;
-	return 0;
+	return dns_clock_add_domain(&st->dns, v, e) ? -EINVAL : 0;
 }
 
 static int write_domain(const struct state *st, const char *key, struct text *t)
@@ -474,6 +484,7 @@ static const struct key keys[] = {
 	TIME("tls_checked", tls.checked_at, IF_SET),
 	OWN("tls_result", tls_result),
 	OWN("sysctl", sysctl),
+	OWN("public_address", public),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
