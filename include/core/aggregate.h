@@ -19,7 +19,6 @@ struct service_stats {
 	uint64_t active;	/* redirected flows open now */
 	uint64_t bytes;		/* carried both ways since enable */
 	int64_t last_seen;	/* seconds ago, or NEVER */
-	int64_t last_attempt_ms; /* milliseconds ago, or NEVER */
 	int64_t last_answer_ms;	/* ... NEW's last answer */
 };
 
@@ -70,7 +69,7 @@ int stats_add_source(struct stats *st, const struct address *client, uint16_t po
 void stats_add_active(struct stats *st, uint16_t port);
 
 /* What a service last had, @ms_ago: each from a set of ports refreshed at each. */
-enum service_event { EVENT_CONNECTION, EVENT_ATTEMPT, EVENT_ANSWER };
+enum service_event { EVENT_CONNECTION, EVENT_ANSWER };
 void stats_add_service_time(struct stats *st, uint16_t port, enum service_event which,
 			    int64_t ms_ago);
 

@@ -24,7 +24,9 @@ enum rule_kind {
 	RULE_TRAFFIC,		/* bytes of redirected flows */
 	RULE_FAST,		/* a flow counted already: its bytes, and done */
 	RULE_ANSWERED,		/* NEW's first SYN-ACK of a flow */
+	RULE_NOT_OURS,		/* a flow not redirected: nothing more to count */
 	RULE_ESTABLISHED,	/* the ACK that completes it: count, remember the source */
+	RULE_UNLISTED,		/* ... whose source a full set had no room for */
 	RULE_VXLAN_GUARD,	/* the tunnel's packets only from the other end */
 	RULE_TUNNEL_GUARD_IN,	/* OLD: out of the tunnel only redirected flows */
 	RULE_TUNNEL_GUARD_OUT,	/* OLD: into the tunnel only redirected flows */

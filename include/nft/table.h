@@ -39,8 +39,10 @@ enum set_id {
 	SET_ATTEMPTS,		/* map port -> counter of redirected SYNs */
 	SET_ANSWERED,		/* map port -> counter of attempts NEW answered */
 	SET_TRAFFIC,		/* map port -> byte counter */
-	SET_LAST_SEEN,		/* port, refreshed at each connection: cannot fill up */
-	SET_LAST_ATTEMPT,	/* port, refreshed at each redirected SYN */
+	SET_LAST_SEEN,		/* port, refreshed at each connection the sources set
+				   had no room for: cannot fill up */
+	SET_LAST_ATTEMPT,	/* no longer made (nobody read it); known, so that a
+				   table an older redirect made is reconciled */
 	SET_LAST_ANSWER,	/* port, refreshed at each of NEW's answers */
 	SET_EXCLUDE_IPV4,
 	SET_EXCLUDE_IPV6,

@@ -21,7 +21,6 @@ void stats_init(struct stats *st, const struct spec *spec)
 	for (i = 0; i < spec->nservices; i++) {
 		st->services[i].svc = spec->services[i];
 		st->services[i].last_seen = NEVER;
-		st->services[i].last_attempt_ms = NEVER;
 		st->services[i].last_answer_ms = NEVER;
 	}
 	st->last_seen = NEVER;
@@ -172,7 +171,6 @@ void stats_add_service_time(struct stats *st, uint16_t port, enum service_event 
 		ms_ago = 0;
 	switch (which) {
 	case EVENT_CONNECTION: note_seen(&s->last_seen, ms_ago / 1000); break;
-	case EVENT_ATTEMPT: note_seen(&s->last_attempt_ms, ms_ago); break;
 	case EVENT_ANSWER: note_seen(&s->last_answer_ms, ms_ago); break;
 	}
 }

@@ -122,13 +122,16 @@ static void add_service_time(struct nftnl_set_elem *el, void *data)
 			       element_age_ms(el, ctx->set_timeout_ms));
 }
 
-/* When each service last had a connection, an attempt, an answer. */
+/*
+ * When each service last had an answer, and a connection from a source
+ * the full stale-source set had no room for (the others' are the newest
+ * element of each port there).
+ */
 static int read_port_times(struct nft_sock *nft, const struct table_view *view,
 			   struct stats *st, struct errmsg *e)
 {
 	static const enum set_id sets[] = {
 		[EVENT_CONNECTION] = SET_LAST_SEEN,
-		[EVENT_ATTEMPT] = SET_LAST_ATTEMPT,
 		[EVENT_ANSWER] = SET_LAST_ANSWER,
 	};
 	unsigned int i;

@@ -34,7 +34,7 @@ unsigned int sets_needed(const struct spec *spec)
 {
 	unsigned int m = 1U << SET_PORTS | 1U << SET_CONNECTIONS | 1U << SET_ATTEMPTS |
 			 1U << SET_ANSWERED | 1U << SET_TRAFFIC | 1U << SET_LAST_SEEN |
-			 1U << SET_LAST_ATTEMPT | 1U << SET_LAST_ANSWER, i;
+			 1U << SET_LAST_ANSWER, i;
 
 	for (i = 0; i < 2; i++) {
 		if (!spec_uses(spec, families[i]))
@@ -67,18 +67,23 @@ static void plan_push(struct planned_rule *out, unsigned int *n, enum chain_id c
 }
 
 /*
- * Counting that waits for the flow: NEW's SYN-ACK (in @replies), the
- * completed handshake (in @originals), then the bytes of both.
+ * Counting that waits for the flow: what is not redirected leaves first;
+ * NEW's SYN-ACK (in @replies), the completed handshake (in @originals),
+ * then the bytes of both.
  */
 static void plan_counting(const struct spec *spec, enum chain_id replies,
 			  enum chain_id originals, struct planned_rule *out, unsigned int *n)
 {
 	unsigned int i;
 
+	plan_push(out, n, originals, RULE_NOT_OURS, 0);
+	if (replies != originals)
+		plan_push(out, n, replies, RULE_NOT_OURS, 0);
 	plan_push(out, n, replies, RULE_ANSWERED, 0);
 	for (i = 0; i < 2; i++)
 		if (spec_uses(spec, families[i]))
 			plan_push(out, n, originals, RULE_ESTABLISHED, families[i]);
+	plan_push(out, n, originals, RULE_UNLISTED, 0);
 	plan_push(out, n, originals, RULE_TRAFFIC, 0);
 	if (replies != originals)
 		plan_push(out, n, replies, RULE_TRAFFIC, 0);

@@ -80,20 +80,21 @@ void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf,
 		snprintf(buf, len, "%s saddr @%s return", ip, set_names[exclude_set(p->family)]);
 		break;
 	case RULE_DNAT:
-		snprintf(buf, len, "counter name tcp dport map @%s update @%s { tcp dport } ct mark "
-				   "set ct mark | 0x%08x dnat %s to %s",
-			 set_names[SET_ATTEMPTS], set_names[SET_LAST_ATTEMPT], CT_MARK_BIT, ip,
+		snprintf(buf, len, "counter name tcp dport map @%s ct mark set ct mark | 0x%08x "
+			 "dnat %s to %s", set_names[SET_ATTEMPTS], CT_MARK_BIT, ip,
 			 address_str(dnat_target(spec, p->family), addr));
 		break;
 	case RULE_COUNT:
-		snprintf(buf, len, "counter name tcp dport map @%s update @%s { tcp dport } ct mark "
-				   "set ct mark | 0x%08x",
-			 set_names[SET_ATTEMPTS], set_names[SET_LAST_ATTEMPT], CT_MARK_BIT);
+		snprintf(buf, len, "counter name tcp dport map @%s ct mark set ct mark | 0x%08x",
+			 set_names[SET_ATTEMPTS], CT_MARK_BIT);
 		break;
 	case RULE_FAST:
-		snprintf(buf, len, "meta l4proto tcp ct mark & 0x%08x == 0x%08x counter name ct "
+		snprintf(buf, len, "ct mark & 0x%08x == 0x%08x meta l4proto tcp counter name ct "
 			 "original proto-dst map @%s accept", CT_MARK_ALL, CT_MARK_ALL,
 			 set_names[SET_TRAFFIC]);
+		break;
+	case RULE_NOT_OURS:
+		snprintf(buf, len, "ct mark & 0x%08x != 0x%08x accept", CT_MARK_BIT, CT_MARK_BIT);
 		break;
 	case RULE_ANSWERED:
 		snprintf(buf, len, "ct direction reply ct mark & 0x%08x == 0x%08x tcp flags syn,ack / "
@@ -103,23 +104,27 @@ void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf,
 			 set_names[SET_ANSWERED], set_names[SET_LAST_ANSWER]);
 		break;
 	case RULE_ESTABLISHED:
-		snprintf(buf, len, "meta nfproto %s meta l4proto tcp ct direction original ct mark & "
-			 "0x%08x == 0x%08x ct status assured ct mark set ct mark | 0x%08x counter "
-			 "name ct original proto-dst map @%s update @%s { ct original proto-dst } "
-			 "update @%s { %s saddr . ct original proto-dst }", nfproto,
+		snprintf(buf, len, "meta l4proto tcp ct direction original ct mark & "
+			 "0x%08x == 0x%08x ct status assured update @%s { %s saddr . ct original "
+			 "proto-dst } ct mark set ct mark | 0x%08x counter name ct original "
+			 "proto-dst map @%s", CT_MARK_BIT | CT_MARK_ESTABLISHED, CT_MARK_BIT,
+			 set_names[sources_set(p->family)], ip, CT_MARK_ESTABLISHED,
+			 set_names[SET_CONNECTIONS]);
+		break;
+	case RULE_UNLISTED:
+		snprintf(buf, len, "meta l4proto tcp ct direction original ct mark & 0x%08x == "
+			 "0x%08x ct status assured ct mark set ct mark | 0x%08x counter name ct "
+			 "original proto-dst map @%s update @%s { ct original proto-dst }",
 			 CT_MARK_BIT | CT_MARK_ESTABLISHED, CT_MARK_BIT, CT_MARK_ESTABLISHED,
-			 set_names[SET_CONNECTIONS], set_names[SET_LAST_SEEN],
-			 set_names[sources_set(p->family)], ip);
+			 set_names[SET_CONNECTIONS], set_names[SET_LAST_SEEN]);
 		break;
 	case RULE_MASQUERADE:
 		snprintf(buf, len, "ct mark & 0x%08x == 0x%08x masquerade", CT_MARK_BIT,
 			 CT_MARK_BIT);
 		break;
 	case RULE_TRAFFIC:
-		snprintf(buf, len,
-			 "meta l4proto tcp ct mark & 0x%08x == 0x%08x counter name ct original "
-			 "proto-dst map @%s",
-			 CT_MARK_BIT, CT_MARK_BIT, set_names[SET_TRAFFIC]);
+		snprintf(buf, len, "meta l4proto tcp counter name ct original proto-dst map @%s",
+			 set_names[SET_TRAFFIC]);
 		break;
 	default:
 		tunnel_rule_text(spec, p, buf, len);
@@ -202,7 +207,7 @@ static void render_exclude(const struct spec *spec, int family, FILE *f)
 
 static void render_port_times(const struct spec *spec, FILE *f)
 {
-	static const enum set_id sets[] = { SET_LAST_SEEN, SET_LAST_ATTEMPT, SET_LAST_ANSWER };
+	static const enum set_id sets[] = { SET_LAST_SEEN, SET_LAST_ANSWER };
 	char timeout[FORMAT_BUF];
 	unsigned int i;
 

@@ -71,7 +71,12 @@ static void update_set(struct nftnl_rule *r, enum set_id set)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, SET_ID(set));
 }
 
-/* counter name tcp dport map @attempts ct mark set ct mark | BIT: an attempt, no more */
+/*
+ * counter name tcp dport map @attempts ct mark set ct mark | BIT: an
+ * attempt, no more. When it came is nobody's figure (stats reports when
+ * NEW last answered, and when the last connection came), so no set is
+ * refreshed for it.
+ */
 static struct nftnl_rule *count_rule(int family)
 {
 	struct nftnl_rule *r = rule_new(redirect_chain(family));
@@ -79,9 +84,6 @@ static struct nftnl_rule *count_rule(int family)
 	match_tcp(r);
 	load_tcp_dport(r, NFT_REG_1);
 	e_objref_map(r, set_names[SET_ATTEMPTS], SET_ID(SET_ATTEMPTS));
-	/* loaded again, as nft does: the rule is then what `nft -f` of its text makes */
-	load_tcp_dport(r, NFT_REG_1);
-	update_set(r, SET_LAST_ATTEMPT);
 	set_ct_mark(r, CT_MARK_BIT);
 	return r;
 }
@@ -104,21 +106,36 @@ static void match_not_yet(struct nftnl_rule *r, uint32_t seen)
 }
 
 /*
- * meta l4proto tcp ct mark & ALL == ALL counter name ct original proto-dst
+ * ct mark & ALL == ALL meta l4proto tcp counter name ct original proto-dst
  * map @traffic accept: nearly every packet of a redirected flow is one
- * already counted, and leaves the chain here at the cost of the old byte
- * counter alone.
+ * already counted, and leaves the chain here at the cost of the byte
+ * counter alone. The mark comes first: it is what most packets that are
+ * not ours fail on.
  */
 static struct nftnl_rule *fast_rule(enum chain_id chain)
 {
 	struct nftnl_rule *r = rule_new(chain);
 	uint32_t all = CT_MARK_ALL;
 
-	match_tcp(r);
 	e_ct_load(r, NFT_CT_MARK, -1);
 	e_bitwise_u32(r, CT_MARK_ALL, 0);
 	e_cmp(r, &all, sizeof(all));
+	match_tcp(r);
 	count_by_service(r, SET_TRAFFIC);
+	e_verdict(r, NF_ACCEPT, NULL);
+	return r;
+}
+
+/*
+ * ct mark & BIT != BIT accept: a flow that is not redirected has nothing
+ * to count, and no rule after this one to read. Placed after the
+ * tunnel's guards, which are for exactly those flows.
+ */
+static struct nftnl_rule *not_ours_rule(enum chain_id chain)
+{
+	struct nftnl_rule *r = rule_new(chain);
+
+	match_no_ct_mark(r, CT_MARK_BIT);
 	e_verdict(r, NF_ACCEPT, NULL);
 	return r;
 }
@@ -149,37 +166,72 @@ static struct nftnl_rule *answered_rule(enum chain_id chain)
 }
 
 /*
- * meta nfproto ipvX meta l4proto tcp ct direction original ct mark &
- * 0x30000000 == 0x10000000 ct status assured ct mark set ct mark |
- * ESTABLISHED counter name ct original proto-dst map @connections update
- * @last_seen { ct original proto-dst } update @sources_ipvX { ip saddr . ct
- * original proto-dst }: the client's ACK that completes the handshake with
- * NEW (conntrack calls it assured; a blind or out-of-window ACK is not),
- * once per flow. The stale-source update comes last: a full set fails it
- * and ends the rule, after the count, the mark and the service's last use.
+ * ... ct direction original ct mark & 0x30000000 == 0x10000000 ct status
+ * assured: the client's ACK that completes the handshake with NEW
+ * (conntrack calls it assured; a blind or out-of-window ACK is not), once
+ * per flow.
  */
-static struct nftnl_rule *established_rule(enum chain_id chain, int family)
+static void match_handshake_done(struct nftnl_rule *r)
 {
-	struct nftnl_rule *r = rule_new(chain);
 	uint32_t assured = IPS_ASSURED, zero = 0;
 
-	match_nfproto(r, family);
-	match_tcp(r);
 	e_ct_load(r, NFT_CT_DIRECTION, -1);
 	e_cmp_u8(r, IP_CT_DIR_ORIGINAL);
 	match_not_yet(r, CT_MARK_ESTABLISHED);
 	e_ct_load(r, NFT_CT_STATUS, -1);
 	e_bitwise_u32(r, assured, 0);
 	e_cmp_op(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+/* ... ct mark set ct mark | ESTABLISHED counter name ct original proto-dst map @connections */
+static void count_connection(struct nftnl_rule *r)
+{
 	set_ct_mark(r, CT_MARK_ESTABLISHED);
 	count_by_service(r, SET_CONNECTIONS);
-	e_ct_load(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL);
-	update_set(r, SET_LAST_SEEN);
+}
+
+/*
+ * meta l4proto tcp [handshake done] update @sources_ipvX { ip saddr . ct
+ * original proto-dst } ct mark set ct mark | ESTABLISHED counter name ct
+ * original proto-dst map @connections: one set update per connection. The
+ * source's element is also when the service was last used (stats reads the
+ * newest element of each port). A full set fails the update and ends the
+ * rule before the mark: the next rule then counts it. The family is
+ * checked where `ip saddr` needs it, where nft puts it when it loads the
+ * rule's text (its listing leaves the check implied).
+ */
+static struct nftnl_rule *established_rule(enum chain_id chain, int family)
+{
+	struct nftnl_rule *r = rule_new(chain);
+
+	match_tcp(r);
+	match_handshake_done(r);
+	match_nfproto(r, family);
 	load_saddr(r, family);
 	/* the port goes right after the address, in the next 32-bit register */
 	e_ct_load_reg(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL,
 		      family == AF_INET ? NFT_REG32_01 : NFT_REG_2);
 	update_set(r, sources_set(family));
+	count_connection(r);
+	return r;
+}
+
+/*
+ * meta l4proto tcp [handshake done] ct mark set ct mark | ESTABLISHED
+ * counter name ct original proto-dst map @connections update @last_seen {
+ * ct original proto-dst }: a connection whose source found no room in a
+ * full stale-source set. It is counted all the same, and its service's
+ * last use kept in a set of ports, which cannot fill up.
+ */
+static struct nftnl_rule *unlisted_rule(enum chain_id chain)
+{
+	struct nftnl_rule *r = rule_new(chain);
+
+	match_tcp(r);
+	match_handshake_done(r);
+	count_connection(r);
+	e_ct_load(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL);	/* again, as nft does */
+	update_set(r, SET_LAST_SEEN);
 	return r;
 }
 
@@ -233,15 +285,17 @@ static struct nftnl_rule *masquerade_rule(void)
 	return r;
 }
 
-/* meta l4proto tcp ct mark & BIT == BIT counter name ct original proto-dst map @traffic */
+/*
+ * meta l4proto tcp counter name ct original proto-dst map @traffic: the
+ * bytes of a redirected flow not counted yet (what is not redirected left
+ * at not_ours_rule).
+ */
 static struct nftnl_rule *traffic_rule(enum chain_id chain)
 {
 	struct nftnl_rule *r = rule_new(chain);
 
 	match_tcp(r);
-	match_ct_mark(r, CT_MARK_BIT);
-	e_ct_load(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL);
-	e_objref_map(r, set_names[SET_TRAFFIC], SET_ID(SET_TRAFFIC));
+	count_by_service(r, SET_TRAFFIC);
 	return r;
 }
 
@@ -265,6 +319,8 @@ struct nftnl_rule *rule_build(const struct spec *spec, const struct planned_rule
 	case RULE_FAST: return fast_rule(p->chain);
 	case RULE_ANSWERED: return answered_rule(p->chain);
 	case RULE_ESTABLISHED: return established_rule(p->chain, p->family);
+	case RULE_UNLISTED: return unlisted_rule(p->chain);
+	case RULE_NOT_OURS: return not_ours_rule(p->chain);
 	case RULE_SKIP_PEER: return skip_peer_rule(p->family);
 	}
 	abort();

@@ -167,6 +167,19 @@ is "a full list: 1024 sources, no more" "$(jq .stale_source_sets.ipv4.entries <<
 is "... yet pop3s counts all 210 connections" "$(svc pop3s connections)" 210
 like "... and knows when its last one came" "$(svc pop3s last_seen_seconds)" '^[0-9]$'
 is "... and they all reached NEW" "$(in_new ss -Htn "sport = :995" | wc -l)" 210
+# A connection from a new client when the list is full: no entry of its
+# own there; counted all the same, and its service's last use kept in the
+# set of ports instead.
+before=$(svc smtp connections)
+unlike "smtp's last use not kept apart before" \
+	"$(in_old nft list set inet mail_redirect last_seen | flat)" "[{,] 25 expires"
+connect_many 25 "${fillers[0]}"
+json=$(redirect stats --json)
+is "a connection to smtp when the list is full is counted" "$(svc smtp connections)" $((before + 1))
+like "... its port's last use kept apart" \
+	"$(in_old nft list set inet mail_redirect last_seen | flat)" "[{,] 25 expires"
+like "... and smtp's last use is known" "$(svc smtp last_seen_seconds)" '^[0-9]$'
+is "... while the list holds no more" "$(jq .stale_source_sets.ipv4.entries <<<"$json")" 1024
 
 redirect disable --now >/dev/null
 is "disable puts forwarding back as it was before the first enable" \

@@ -351,18 +351,22 @@ static void plan_order(void **state)
 
 	/*
 	 * no masquerade, no IPv6: dispatch, exclude, dnat (the attempt);
-	 * then in forward the flows counted already, NEW's answer, the
-	 * completed handshake, the bytes
+	 * then in forward the flows counted already, the flows not ours,
+	 * NEW's answer, the completed handshake (its source listed, else
+	 * its service's last use kept), the bytes
 	 */
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 9);
 	assert_int_equal(plan[0].kind, RULE_DISPATCH);
 	assert_int_equal(plan[1].kind, RULE_EXCLUDE);
 	assert_int_equal(plan[2].kind, RULE_DNAT);
 	assert_int_equal(plan[3].kind, RULE_FAST);
-	assert_int_equal(plan[4].kind, RULE_ANSWERED);
-	assert_int_equal(plan[5].kind, RULE_ESTABLISHED);
-	assert_int_equal(plan[5].chain, CHAIN_FORWARD);
-	assert_int_equal(plan[6].kind, RULE_TRAFFIC);
+	assert_int_equal(plan[4].kind, RULE_NOT_OURS);
+	assert_int_equal(plan[4].chain, CHAIN_FORWARD);
+	assert_int_equal(plan[5].kind, RULE_ANSWERED);
+	assert_int_equal(plan[6].kind, RULE_ESTABLISHED);
+	assert_int_equal(plan[6].chain, CHAIN_FORWARD);
+	assert_int_equal(plan[7].kind, RULE_UNLISTED);
+	assert_int_equal(plan[8].kind, RULE_TRAFFIC);
 }
 
 int main(void)
