@@ -15,8 +15,15 @@ int main(int argc, char **argv)
 	const struct command *cmd;
 	struct errmsg e = { "" };
 	char q[QUOTE_BUF];
-	int i, rc = cli_parse_leading(argc, argv, &i, &e);
+	int i, rc;
 
+	/*
+	 * Messages are written a word at a time (wrapped to the terminal);
+	 * unbuffered, each word was a system call of its own. A line at a
+	 * time reads the same.
+	 */
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
+	rc = cli_parse_leading(argc, argv, &i, &e);
 	if (rc < 0) {
 		fprintf(stderr, "redirect: %s\n", e.text);
 		return EXIT_USAGE;

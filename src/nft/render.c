@@ -104,16 +104,16 @@ void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf,
 			 set_names[SET_ANSWERED], set_names[SET_LAST_ANSWER]);
 		break;
 	case RULE_ESTABLISHED:
-		snprintf(buf, len, "meta l4proto tcp ct direction original ct mark & "
-			 "0x%08x == 0x%08x ct status assured update @%s { %s saddr . ct original "
-			 "proto-dst } ct mark set ct mark | 0x%08x counter name ct original "
-			 "proto-dst map @%s", CT_MARK_BIT | CT_MARK_ESTABLISHED, CT_MARK_BIT,
+		snprintf(buf, len, "ct status assured ct direction original ct mark & 0x%08x == "
+			 "0x%08x meta l4proto tcp update @%s { %s saddr . ct original proto-dst } "
+			 "ct mark set ct mark | 0x%08x counter name ct original proto-dst map @%s",
+			 CT_MARK_BIT | CT_MARK_ESTABLISHED, CT_MARK_BIT,
 			 set_names[sources_set(p->family)], ip, CT_MARK_ESTABLISHED,
 			 set_names[SET_CONNECTIONS]);
 		break;
 	case RULE_UNLISTED:
-		snprintf(buf, len, "meta l4proto tcp ct direction original ct mark & 0x%08x == "
-			 "0x%08x ct status assured ct mark set ct mark | 0x%08x counter name ct "
+		snprintf(buf, len, "ct mark & 0x%08x == 0x%08x ct status assured ct direction "
+			 "original meta l4proto tcp ct mark set ct mark | 0x%08x counter name ct "
 			 "original proto-dst map @%s update @%s { ct original proto-dst }",
 			 CT_MARK_BIT | CT_MARK_ESTABLISHED, CT_MARK_BIT, CT_MARK_ESTABLISHED,
 			 set_names[SET_CONNECTIONS], set_names[SET_LAST_SEEN]);

@@ -165,22 +165,21 @@ static struct nftnl_rule *answered_rule(enum chain_id chain)
 	return r;
 }
 
-/*
- * ... ct direction original ct mark & 0x30000000 == 0x10000000 ct status
- * assured: the client's ACK that completes the handshake with NEW
- * (conntrack calls it assured; a blind or out-of-window ACK is not), once
- * per flow.
- */
-static void match_handshake_done(struct nftnl_rule *r)
+/* ct status assured: conntrack saw the handshake complete */
+static void match_assured(struct nftnl_rule *r)
 {
 	uint32_t assured = IPS_ASSURED, zero = 0;
 
-	e_ct_load(r, NFT_CT_DIRECTION, -1);
-	e_cmp_u8(r, IP_CT_DIR_ORIGINAL);
-	match_not_yet(r, CT_MARK_ESTABLISHED);
 	e_ct_load(r, NFT_CT_STATUS, -1);
 	e_bitwise_u32(r, assured, 0);
 	e_cmp_op(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+/* ct direction original */
+static void match_original(struct nftnl_rule *r)
+{
+	e_ct_load(r, NFT_CT_DIRECTION, -1);
+	e_cmp_u8(r, IP_CT_DIR_ORIGINAL);
 }
 
 /* ... ct mark set ct mark | ESTABLISHED counter name ct original proto-dst map @connections */
@@ -191,21 +190,27 @@ static void count_connection(struct nftnl_rule *r)
 }
 
 /*
- * meta l4proto tcp [handshake done] update @sources_ipvX { ip saddr . ct
+ * ct status assured ct direction original ct mark & 0x30000000 ==
+ * 0x10000000 meta l4proto tcp update @sources_ipvX { ip saddr . ct
  * original proto-dst } ct mark set ct mark | ESTABLISHED counter name ct
- * original proto-dst map @connections: one set update per connection. The
- * source's element is also when the service was last used (stats reads the
- * newest element of each port). A full set fails the update and ends the
- * rule before the mark: the next rule then counts it. The family is
- * checked where `ip saddr` needs it, where nft puts it when it loads the
- * rule's text (its listing leaves the check implied).
+ * original proto-dst map @connections: the client's ACK that completes
+ * the handshake with NEW (conntrack calls it assured; a blind or
+ * out-of-window ACK is not), once per flow; the SYN and the SYN-ACK fail
+ * at the first test. One set update per connection: the source's element
+ * is also when the service was last used (stats reads the newest element
+ * of each port). A full set fails the update and ends the rule before the
+ * mark: the next rule then counts it. The family is checked where `ip
+ * saddr` needs it, where nft puts it when it loads the rule's text (its
+ * listing leaves the check implied).
  */
 static struct nftnl_rule *established_rule(enum chain_id chain, int family)
 {
 	struct nftnl_rule *r = rule_new(chain);
 
+	match_assured(r);
+	match_original(r);
+	match_not_yet(r, CT_MARK_ESTABLISHED);
 	match_tcp(r);
-	match_handshake_done(r);
 	match_nfproto(r, family);
 	load_saddr(r, family);
 	/* the port goes right after the address, in the next 32-bit register */
@@ -217,18 +222,22 @@ static struct nftnl_rule *established_rule(enum chain_id chain, int family)
 }
 
 /*
- * meta l4proto tcp [handshake done] ct mark set ct mark | ESTABLISHED
- * counter name ct original proto-dst map @connections update @last_seen {
- * ct original proto-dst }: a connection whose source found no room in a
- * full stale-source set. It is counted all the same, and its service's
- * last use kept in a set of ports, which cannot fill up.
+ * ct mark & 0x30000000 == 0x10000000 ct status assured ct direction
+ * original meta l4proto tcp ct mark set ct mark | ESTABLISHED counter name
+ * ct original proto-dst map @connections update @last_seen { ct original
+ * proto-dst }: a connection whose source found no room in a full
+ * stale-source set. It is counted all the same, and its service's last use
+ * kept in a set of ports, which cannot fill up. The mark first: the ACK
+ * the rule before counted fails there.
  */
 static struct nftnl_rule *unlisted_rule(enum chain_id chain)
 {
 	struct nftnl_rule *r = rule_new(chain);
 
+	match_not_yet(r, CT_MARK_ESTABLISHED);
+	match_assured(r);
+	match_original(r);
 	match_tcp(r);
-	match_handshake_done(r);
 	count_connection(r);
 	e_ct_load(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL);	/* again, as nft does */
 	update_set(r, SET_LAST_SEEN);
