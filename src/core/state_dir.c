@@ -163,10 +163,15 @@ static int lock(struct state_dir *d, bool wait, bool create, long *holder, struc
 		return errmsg_set(e, -err, "cannot lock %s/%s: %s", d->path, STATE_LOCK,
 				  strerror(err));
 	}
-	/* for the message of whoever waits next */
+	/*
+	 * For the message of whoever waits next; only informative. Written
+	 * over the last holder's, and cut only when that was longer: a file
+	 * emptied first is a journal commit on ext4 each time.
+	 */
 	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(d->lock_fd, 0) == 0 && pwrite(d->lock_fd, pid, (size_t)len, 0) < 0)
-		return 0;	/* only informative */
+	if (pwrite(d->lock_fd, pid, (size_t)len, 0) == len &&
+	    lseek(d->lock_fd, 0, SEEK_END) > len)
+		(void)!ftruncate(d->lock_fd, len);
 	return 0;
 }
 

@@ -172,14 +172,20 @@ static int record(struct sysctl_log *log, const char *path, int before, int afte
 	return 0;
 }
 
-/* Records one per-interface setting; @after < 0 means "whatever it is now". */
+/*
+ * Records one per-interface setting; @after < 0 means "whatever it is
+ * now". 1: the setting is absent (interface gone): nothing to keep. @now
+ * gets what it was read as.
+ */
 static int record_setting(struct sysctl_log *log, const char *path, int after,
-			  bool only_if_one, struct errmsg *e)
+			  bool only_if_one, int *now, struct errmsg *e)
 {
 	int v;
 
 	if (sysctl_read(path, &v))
-		return 0;		/* interface gone, or setting absent: nothing to keep */
+		return 1;
+	if (now)
+		*now = v;
 	if (only_if_one && v != 1)
 		return 0;
 	return record(log, path, v, after < 0 ? v : after, e);
@@ -205,14 +211,17 @@ static int plan_interfaces(int family, struct sysctl_log *log, struct errmsg *e)
 			continue;
 		snprintf(path, sizeof(path), "%sconf/%.15s/forwarding", family_prefix(family),
 			 d->d_name);
-		if (strcmp(path, IPV6_SWITCH))
-			err = record_setting(log, path, 1, false, e);
+		fwd = -1;	/* read once, for both questions */
+		if (strcmp(path, IPV6_SWITCH) &&
+		    (err = record_setting(log, path, 1, false, &fwd, e)) > 0)
+			err = 0;
 		if (err || family != AF_INET6 || !strcmp(d->d_name, "all"))
 			continue;
 		/* accept_ra=1 is ignored once forwarding is on; 2 keeps RAs coming */
-		if (sysctl_read(path, &fwd) == 0 && fwd == 0) {
+		if (fwd == 0) {
 			snprintf(path, sizeof(path), "net/ipv6/conf/%.15s/accept_ra", d->d_name);
-			err = record_setting(log, path, 2, true, e);
+			err = record_setting(log, path, 2, true, NULL, e);
+			err = err > 0 ? 0 : err;
 		}
 	}
 	closedir(dp);
@@ -232,8 +241,10 @@ int forwarding_plan(int family, struct sysctl_log *log, struct errmsg *e)
 	if (v == 1)
 		return 0;		/* already on: not ours to restore */
 	err = record(log, sw, v, 1, e);
-	if (!err && family == AF_INET)
-		err = record_setting(log, "net/ipv4/conf/all/accept_redirects", 0, false, e);
+	if (!err && family == AF_INET &&
+	    (err = record_setting(log, "net/ipv4/conf/all/accept_redirects", 0, false, NULL,
+				  e)) > 0)
+		err = 0;
 	if (!err)
 		err = plan_interfaces(family, log, e);
 	return err;
