@@ -47,6 +47,13 @@ void tls_cert_read(struct x509_st *leaf, struct tls_cert *out);
 void tls_cert_verify(struct x509_store_st *store, struct x509_st *leaf,
 		     struct stack_st_X509 *chain, struct tls_cert *out);
 
+/*
+ * The same from a verification already made of that chain against that
+ * store with the same purpose (the handshake's own, when no DANE record
+ * took its place): @result is its X509_V_* code.
+ */
+void tls_cert_verified(struct stack_st_X509 *chain, long result, struct tls_cert *out);
+
 /* Whether @leaf is valid for @name (X509_check_host: SAN, wildcards as RFC 6125). */
 bool tls_cert_covers(struct x509_st *leaf, const char *name);
 

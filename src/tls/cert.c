@@ -137,6 +137,14 @@ void tls_cert_verify(X509_STORE *store, X509 *leaf, STACK_OF(X509) *chain,
 	X509_STORE_CTX_free(ctx);
 }
 
+void tls_cert_verified(STACK_OF(X509) *chain, long result, struct tls_cert *out)
+{
+	out->chain_len = chain ? (unsigned int)sk_X509_num(chain) : 0;
+	out->trusted = result == X509_V_OK;
+	snprintf(out->trust_error, sizeof(out->trust_error), "%s",
+		 out->trusted ? "" : X509_verify_cert_error_string(result));
+}
+
 bool tls_cert_covers(X509 *leaf, const char *name)
 {
 	return leaf && X509_check_host(leaf, name, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
