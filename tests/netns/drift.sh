@@ -107,5 +107,23 @@ like "a hand-made table with our comment, not quite ours: drift" "$(redirect sta
 redirect restore >/dev/null
 is "restore makes it ours" "$(drift)" false
 
+# ---- a table an older redirect made: its set of last attempts, which nobody read ----
+redirect enable "${A[@]}" --dry-run 2>/dev/null | grep -v '^#' | awk '
+	/^\tset last_answer \{/ {
+		print "\tset last_attempt {\n\t\ttype inet_service\n\t\tsize 64"
+		print "\t\tflags dynamic,timeout\n\t\ttimeout 7d\n\t}\n"
+	}
+	{ print }' | sed 's/map @attempts ct mark/map @attempts update @last_attempt { tcp dport } ct mark/' \
+	>"$WORK/older.nft"
+grep -q 'update @last_attempt' "$WORK/older.nft" || bail "cannot make an older table's text"
+nft_old delete table inet mail_redirect
+nft_old -f "$WORK/older.nft" || bail "cannot load an older redirect's table"
+like "an older redirect's table is drift" "$(redirect stats | flat)" "is not one redirect installs"
+out=$(redirect enable "${A[@]}" 2>/dev/null)
+is "enable takes it over: exit 0" "$?" 0
+is "... its set of last attempts is gone" \
+	"$(nft_old list table inet mail_redirect | grep -c last_attempt)" 0
+is "... no drift" "$(drift)" false
+
 redirect disable --now >/dev/null
 is "disable leaves no table" "$(nft_old list tables | grep -c mail_redirect)" 0
