@@ -8,11 +8,13 @@
 # The packages for building and for the whole test suite.
 BUILD_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
-	libnftnl-dev libmnl-dev libnetfilter-conntrack-dev libcap-ng-dev libcmocka-dev
+	libnftnl-dev libmnl-dev libnetfilter-conntrack-dev libcap-ng-dev libsystemd-dev
+	libcmocka-dev
 )
 TEST_PACKAGES=(
 	nftables conntrack iproute2 socat util-linux procps coreutils jq prometheus systemd
 	bash-completion groff-base strace python3 iptables ufw
+	systemd-journal-remote
 )
 # Real mail servers for the rehearsal (tests/netns/mail.sh and scripts/demo),
 # Debian's SPF policy for NEW, and real DNS servers (tests/netns/dns.sh).
