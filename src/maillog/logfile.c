@@ -131,7 +131,9 @@ static int read_from(int fd, uint64_t *offset, uint64_t size, char *buf, struct 
 			break;		/* truncated while read: what there was is done */
 		sc->r->bytes += (uint64_t)n;
 		have += (size_t)n;
-		used = skipping ? skip_rest(buf, have, &skipping) : scan_lines(buf, have, sc);
+		used = skipping ? skip_rest(buf, have, &skipping) : 0;
+		if (!skipping)
+			used += scan_lines(buf + used, have - used, sc);
 		if (!used && have == LOGFILE_BUF) {	/* a line longer than the buffer */
 			sc->r->too_long++;
 			skipping = true;
