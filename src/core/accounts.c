@@ -302,6 +302,8 @@ static bool parse_i64(const char *s, int64_t *out)
 	char *end;
 	long long v;
 
+	if (!s)
+		return false;
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || end == s || *end)
@@ -312,7 +314,7 @@ static bool parse_i64(const char *s, int64_t *out)
 
 static bool parse_num(const char *s, uint64_t *out)
 {
-	return parse_u64(s, UINT64_MAX, out) == 0;
+	return s && parse_u64(s, UINT64_MAX, out) == 0;
 }
 
 static int parse_services_word(char *w, uint32_t *out)
@@ -355,7 +357,7 @@ static char *word(char **rest)
 {
 	char *w = *rest, *sp;
 
-	if (!w || !*w)
+	if (!w || !*w || *w == ' ')	/* no word, or an empty one (two spaces) */
 		return NULL;
 	sp = strchr(w, ' ');
 	*rest = sp ? sp + 1 : NULL;

@@ -548,12 +548,12 @@ static int parse_postfix(const struct span *ident, struct span msg, struct mail_
 	ev->service = postfix_service(ident);
 	f.p = user + 14;
 	f.n = (size_t)(msg.p + msg.n - f.p);
-	next_field(&f, &v);
-	if (!client || take_account(&v, ev->account))
+	if (!client || !next_field(&f, &v) || take_account(&v, ev->account))
 		return -EINVAL;
 	f.p = client + 8;
 	f.n = (size_t)(msg.p + msg.n - f.p);
-	next_field(&f, &v);
+	if (!next_field(&f, &v))
+		return -EINVAL;
 	open = memchr(v.p, '[', v.n);
 	close = open ? memchr(open, ']', (size_t)(v.p + v.n - open)) : NULL;
 	if (!close)
