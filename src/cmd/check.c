@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,10 +16,14 @@
 #include "lib/format.h"
 #include "core/observe.h"
 #include "cli/print.h"
+#include "core/account_feed.h"
 #include "core/session.h"
 #include "core/verdict.h"
 
 #define QUIET_FOR_DEFAULT (7 * 86400)
+
+/* On NEW: the accounts that logged in through the redirect (check_accounts). */
+static unsigned int f_accounts;
 
 enum { OPT_QUIET_FOR, OPT_DOMAIN, OPT_JSON, OPT_NAGIOS, OPT_QUIET };
 
@@ -134,6 +139,8 @@ static void print_json(const struct finding *f, const struct snapshot *s)
 		print_u64(&p, "attempts", NULL, s->st.attempts);
 		print_u64(&p, "answered", NULL, s->st.answered);
 		print_bool(&p, "broken", NULL, f->broken);
+		if (f->role_new)
+			print_u64(&p, "accounts", NULL, f_accounts);
 	}
 	if (f->dns_checked)
 		print_dns_json(&p, f, s->now);
@@ -160,6 +167,8 @@ static void print_nagios(const struct finding *f, const struct snapshot *s)
 		       s->st.attempts, s->st.answered);
 	if (f->v.status != VERDICT_UNKNOWN && f->dns_checked)
 		printf(" dns_old_answers=%u;;", f->dns.old_answers);
+	if (f->v.status != VERDICT_UNKNOWN && f->role_new)
+		printf(" accounts=%u;;", f_accounts);
 	printf("\n");
 }
 
@@ -250,6 +259,39 @@ static void check_dns(const struct check_args *a, struct snapshot *s, struct sta
 	verdict_with_dns(f, &clock, &look, s->now);
 }
 
+/*
+ * On NEW: how many accounts still come through OLD, read on from the mail
+ * log that stats read last (or the journal), named in the sentence.
+ */
+static void check_accounts(struct snapshot *s, struct state_dir *dir, struct finding *f)
+{
+	const struct account_source none = { NULL, NULL };
+	char window[FORMAT_BUF], *why = f->why;
+	struct address *stale = calloc(s->st.nsources + 1, sizeof(*stale));
+	struct account_read r;
+	struct accounts acc;
+	struct errmsg e = { "" };
+	unsigned int i;
+
+	if (!stale || !f->role_new || f->v.status == VERDICT_UNKNOWN || !s->installed) {
+		free(stale);
+		return;
+	}
+	for (i = 0; i < s->st.nsources; i++)
+		stale[i] = s->st.sources[i].addr;
+	accounts_init(&acc);
+	if (accounts_update(dir, &acc, &none, stale, s->st.nsources, s->now,
+			    s->state.spec.remember, &r, &e))
+		fprintf(stderr, "redirect check: warning: %s\n", e.text);
+	f_accounts = acc.n;
+	format_duration_exact(s->state.spec.remember, window, sizeof(window));
+	snprintf(why + strlen(why), sizeof(f->why) - strlen(why), "; %u account%s logged in "
+		 "through it in the last %s (`redirect stats` names them)%s%s", acc.n,
+		 acc.n == 1 ? "" : "s", window, r.problem[0] ? "; the mail log: " : "", r.problem);
+	accounts_free(&acc);
+	free(stale);
+}
+
 static int run(const struct check_args *a, struct finding *f, struct snapshot *s)
 {
 	struct errmsg e = { "" };
@@ -262,6 +304,7 @@ static int run(const struct check_args *a, struct finding *f, struct snapshot *s
 	} else {
 		verdict_judge(s, (int64_t)a->quiet_for, f);
 		check_dns(a, s, &ss.dir, f);
+		check_accounts(s, &ss.dir, f);
 	}
 	f->v.required = (int64_t)a->quiet_for;
 	rc = report(a, f, s, &ss.dir);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/accounts.h"
 #include "nft/firewall.h"
 #include "core/install.h"
 #include "kernel/conntrack.h"
@@ -188,6 +189,9 @@ static int finish(struct session *ss)
 	recorded = ss->state.sysctls;
 	if (uninstall(ss, &was_installed, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	/* who came through the redirect: for the migration only, gone with it */
+	if (accounts_remove(&ss->dir, &e))
+		fprintf(stderr, "redirect disable: warning: %s\n", e.text);
 	if (!was_installed && !anything) {
 		printf("redirect: nothing was enabled; nothing changed.\n");
 		return EXIT_DONE;

@@ -23,6 +23,7 @@
 #include "dns/ptr_cache.h"
 #include "core/observe.h"
 #include "cli/print.h"
+#include "cli/print_accounts.h"
 #include "core/session.h"
 #include "core/state.h"
 #include "kernel/sysctl.h"
@@ -30,9 +31,11 @@
 #include "core/verdict.h"
 
 #define SOURCES_TEXT_DEFAULT 10
+#define ACCOUNTS_TEXT_DEFAULT 20
 #define SPARK_LEN 24
 
-enum { OPT_JSON, OPT_PROMETHEUS, OPT_WATCH, OPT_SOURCES, OPT_NUMERIC, OPT_OUTPUT, OPT_QUIET_FOR };
+enum { OPT_JSON, OPT_PROMETHEUS, OPT_WATCH, OPT_SOURCES, OPT_NUMERIC, OPT_OUTPUT, OPT_QUIET_FOR,
+       OPT_MAIL_LOG, OPT_JOURNAL_DIR };
 
 static const struct option_def stats_options[] = {
 	[OPT_JSON] = { "json", NULL,
@@ -53,6 +56,12 @@ static const struct option_def stats_options[] = {
 	[OPT_QUIET_FOR] = { "quiet-for", "DURATION",
 		"with --prometheus: the quiet time check requires, written as "
 		"redirect_required_quiet_seconds for alert rules", false },
+	[OPT_MAIL_LOG] = { "mail-log", "FILE",
+		"on NEW: read the logins from this log file (e.g. /var/log/mail.log) instead of "
+		"the systemd journal; remembered for the next runs", false },
+	[OPT_JOURNAL_DIR] = { "journal-dir", "DIR",
+		"on NEW: read the logins from the journal files in DIR instead of the system's",
+		false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -62,12 +71,14 @@ const struct command command_stats = {
 	.name = "stats",
 	.run = cmd_stats,
 	.synopsis = "[--json | --prometheus [--quiet-for DURATION]] [--watch SECONDS] [--sources N]\n"
-		    "                       [--numeric] [--output FILE]",
+		    "                       [--numeric] [--output FILE] [--mail-log FILE | --journal-dir DIR]",
 	.summary = "show who still uses the old address, for what, and when last",
 	.description =
 		"Shows, per service, the connections redirected since enable, those open now,\n"
 		"the bytes carried and when the last one came; then every client address seen\n"
-		"within the --remember window, most recent first, with its services.\n"
+		"within the --remember window, most recent first, with its services. On NEW\n"
+		"(after accept), also the accounts that logged in through the redirect, from\n"
+		"the mail servers' log (the systemd journal, or --mail-log).\n"
 		"Exit status 1 when the state says enabled but the kernel has lost the table\n"
 		"(run `redirect restore`).",
 	.options = stats_options,
@@ -82,7 +93,22 @@ struct stats_args {
 	uint64_t quiet_for;
 	bool numeric;
 	const struct name_cache *names;	/* the sources' PTR names, unless --numeric */
+	struct account_source mail;	/* --mail-log, --journal-dir */
+	const struct accounts *accounts;	/* on NEW: who came through, or NULL */
+	const struct account_read *accounts_read;	/* ... and what this look read */
 };
+
+/* A path kept in the accounts file, one line: absolute, no newline. */
+static int mail_source_option(const char **out, const char *value, struct errmsg *e)
+{
+	char q[QUOTE_BUF];
+
+	if (value[0] != '/' || strchr(value, '\n') || strlen(value) >= PATH_MAX - 8)
+		return errmsg_set(e, -EINVAL, "%s is not an absolute path",
+				  quote(value, q, sizeof(q)));
+	*out = value;
+	return 0;
+}
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
@@ -111,6 +137,11 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 			err = errmsg_set(e, -EINVAL, "%s is not a usable file name",
 					 quote(value, q, sizeof(q)));
 		a->output = value;
+		break;
+	case OPT_MAIL_LOG:
+	case OPT_JOURNAL_DIR:
+		err = mail_source_option(index == OPT_MAIL_LOG ? &a->mail.mail_log :
+					 &a->mail.journal_dir, value, e);
 		break;
 	}
 	if (err)
@@ -545,6 +576,9 @@ static int render(struct printer *p, const struct snapshot *s, const struct stat
 	print_services(p, &s->st, r);
 	print_sources(p, &s->st, a->sources_given ? a->sources :
 		      p->json ? UINT64_MAX : SOURCES_TEXT_DEFAULT, a->names);
+	if (a->accounts)
+		print_accounts(p, a->accounts, a->accounts_read, s->now, s->state.spec.remember,
+			       p->json ? UINT64_MAX : ACCOUNTS_TEXT_DEFAULT, a->names);
 	print_object_end(p);
 	return s->tunnel_gone || rc ? EXIT_FAILED : EXIT_DONE;
 }
@@ -655,7 +689,8 @@ static void prom_conntrack(FILE *f)
 			   max);
 }
 
-static int render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_for)
+static int render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_for,
+			     const struct accounts *accounts)
 {
 	bool gone = s->state.enabled && !s->installed;
 	struct health h;
@@ -691,6 +726,8 @@ static int render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_f
 	prom_services(f, &s->st);
 	prom_gauge(f, "redirect_stale_sources",
 		   "Distinct client addresses seen within the remember window.", s->st.nsources);
+	if (accounts)
+		prom_accounts(f, accounts);
 	return s->tunnel_gone || health_broken(&h) ? EXIT_FAILED : EXIT_DONE;
 }
 
@@ -780,6 +817,8 @@ static void watch_line(FILE *f, const struct snapshot *s)
 
 struct stats_run {
 	struct stats_args args;
+	struct accounts accounts;
+	struct account_read accounts_read;
 	struct name_cache names;
 	struct session ss;
 	struct snapshot snap;
@@ -795,7 +834,7 @@ static int render_to(struct stats_run *r, FILE *f)
 	int rc;
 
 	if (r->args.prometheus) {
-		rc = render_prometheus(f, &r->snap, r->args.quiet_for);
+		rc = render_prometheus(f, &r->snap, r->args.quiet_for, r->args.accounts);
 	} else if (r->args.watch && !terminal && !r->args.json && !r->args.output) {
 		watch_line(f, &r->snap);
 		rc = EXIT_DONE;
@@ -864,6 +903,33 @@ static int show(struct stats_run *r)
 }
 
 /*
+ * On NEW: what is new in the mail log, into the accounts. A log that cannot
+ * be read is said in the section; an accounts file that cannot be written
+ * is a warning, as a state that cannot be saved is.
+ */
+static void read_accounts(struct stats_run *r)
+{
+	const struct snapshot *s = &r->snap;
+	struct address *stale = NULL;
+	struct errmsg e = { "" };
+	unsigned int i;
+
+	r->args.accounts = NULL;
+	if (!s->state.enabled || s->state.spec.role != ROLE_NEW || !s->installed)
+		return;
+	if (s->st.nsources && !(stale = calloc(s->st.nsources, sizeof(*stale))))
+		return;
+	for (i = 0; stale && i < s->st.nsources; i++)
+		stale[i] = s->st.sources[i].addr;
+	if (accounts_update(&r->ss.dir, &r->accounts, &r->args.mail, stale, s->st.nsources,
+			    s->now, s->state.spec.remember, &r->accounts_read, &e))
+		fprintf(stderr, "redirect stats: warning: %s\n", e.text);
+	free(stale);
+	r->args.accounts = &r->accounts;
+	r->args.accounts_read = &r->accounts_read;
+}
+
+/*
  * Names before the one look of a plain run (within ~300 ms); in --watch,
  * after each look, for the next: a refresh never waits for DNS.
  */
@@ -878,6 +944,7 @@ static int look(struct stats_run *r)
 	if (rc)
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
 	snapshot_warn_unsaved(&r->snap, "stats");
+	read_accounts(r);
 	if (r->args.watch)
 		watch_update(&r->watch, &r->snap.st, r->args.watch);
 	if (names && !r->args.watch)
@@ -915,6 +982,8 @@ static int check_args(const struct stats_args *a, struct errmsg *e)
 		return errmsg_set(e, -EINVAL, "--json and --prometheus exclude each other");
 	if (a->output && !a->json && !a->prometheus)
 		return errmsg_set(e, -EINVAL, "--output goes with --json or --prometheus");
+	if (a->mail.mail_log && a->mail.journal_dir)
+		return errmsg_set(e, -EINVAL, "--mail-log and --journal-dir exclude each other");
 	return 0;
 }
 
@@ -936,6 +1005,7 @@ static int cmd_stats(int argc, char **argv)
 		r.args.names = &r.names;
 	}
 	rc = r.args.watch ? watch_loop(&r) : look(&r);
+	accounts_free(&r.accounts);
 	stats_free(&r.snap.st);
 	session_close(&r.ss);
 	return rc;
