@@ -92,6 +92,10 @@ static void print_read(struct printer *p, const struct accounts *a, const struct
 	print_text(p, "  read from %s: ", source_words(r, where, sizeof(where)));
 	print_u64(p, "lines", "%" PRIu64 " new lines of the mail servers", r->lines);
 	print_u64(p, "logins", ", %" PRIu64 " logins through the redirect", r->logins);
+	if (r->source == SOURCE_FILE) {
+		print_u64(p, "bytes", NULL, r->bytes);
+		print_bool(p, "rotated", NULL, r->rotated);
+	}
 	print_u64(p, "skipped", NULL, r->unreadable);
 	print_u64(p, "skipped_total", NULL, a->skipped);
 	if (r->unreadable)
