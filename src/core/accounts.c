@@ -39,6 +39,15 @@ void accounts_free(struct accounts *a)
 	accounts_init(a);
 }
 
+/* @src into @dst of @size bytes, cut to fit (snprintf's "%s" without its cost) */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* ---- finding an account by name ---- */
 
 static uint32_t name_hash(const char *s)
@@ -107,12 +116,13 @@ static struct account *add(struct accounts *a, const char *name)
 		return NULL;
 	acc = &a->a[a->n];
 	memset(acc, 0, sizeof(*acc));
-	snprintf(acc->name, sizeof(acc->name), "%s", name);
+	copy_str(acc->name, sizeof(acc->name), name);
 	*slot(a, name) = ++a->n;
 	return acc;
 }
 
 /* ---- the aggregate ---- */
+
 
 /* @client first in the account's addresses, the oldest dropped when full. */
 static void note_address(struct account *acc, const struct address *client)
@@ -150,7 +160,7 @@ void accounts_set_program(struct accounts *a, const char *name, const char *prog
 	struct account *acc = accounts_find(a, name);
 
 	if (acc && program[0])
-		snprintf(acc->program, sizeof(acc->program), "%s", program);
+		copy_str(acc->program, sizeof(acc->program), program);
 }
 
 static int by_recency(const void *x, const void *y)
@@ -191,8 +201,8 @@ void accounts_session_put(struct dovecot_session *ring, unsigned int *n, const c
 {
 	struct dovecot_session *s = &ring[*n % ACCOUNTS_PENDING];
 
-	snprintf(s->session, sizeof(s->session), "%s", session);
-	snprintf(s->value, sizeof(s->value), "%s", value);
+	copy_str(s->session, sizeof(s->session), session);
+	copy_str(s->value, sizeof(s->value), value);
 	s->at = at;
 	/* *n counts the puts; once past the ring, it stays within two turns of it */
 	*n = *n + 1 >= 2 * ACCOUNTS_PENDING ? *n + 1 - ACCOUNTS_PENDING : *n + 1;

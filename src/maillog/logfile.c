@@ -3,7 +3,7 @@
  * A log file read incrementally (see logfile.h). The lines of interest are
  * found as grep finds them: the needles are searched in the whole buffer
  * and only the lines around a hit are cut out, so the many lines of no
- * interest cost one pass of memmem each, not a parse.
+ * interest cost one pass over their bytes, not a parse.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,22 +56,6 @@ static int open_regular(const char *path, int *fd, struct stat *st, struct errms
 	return 0;
 }
 
-/* The earliest hit of any needle in [from, end), or NULL. */
-static const char *next_hit(const char *from, const char *end)
-{
-	const char *best = NULL, *hit;
-	unsigned int k;
-
-	for (k = 0; k < MAILLOG_NEEDLES; k++) {
-		size_t room = (size_t)((best ? best : end) - from);
-
-		hit = memmem(from, room, maillog_needles[k], maillog_needle_len[k]);
-		if (hit)
-			best = hit;
-	}
-	return best;
-}
-
 /*
  * Hands the complete lines of @buf that hold a needle to the callback.
  * Returns how many bytes were complete lines (up to the last newline).
@@ -83,7 +67,7 @@ static size_t scan_lines(const char *buf, size_t len, struct scan *sc)
 	if (!last)
 		return 0;
 	end = last + 1;
-	while (p < end && (hit = next_hit(p, end))) {
+	while (p < end && (hit = maillog_find_needle(p, end))) {
 		start = memrchr(p, '\n', (size_t)(hit - p));
 		start = start ? start + 1 : p;
 		nl = memchr(hit, '\n', (size_t)(end - hit));

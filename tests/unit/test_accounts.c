@@ -160,6 +160,30 @@ static void clock_year(void **state)
 	assert_true(ev.time < jan && ev.time > jan - 2 * 86400);
 }
 
+/* The one-pass search, at every offset within and across 16-byte blocks. */
+static void needles(void **state)
+{
+	static const char *const words[] = { "Login: ", "ID sent: ", "sasl_username=" };
+	const char *misses = "Logi ID se sasl_user LIL_ _sasl_username";
+	char buf[112];
+	unsigned int w, at;
+	size_t len;
+
+	memset(buf, 'x', sizeof(buf));
+	memcpy(buf + 64, misses, strlen(misses));	/* near misses only */
+	assert_null(maillog_find_needle(buf, buf + sizeof(buf)));
+	for (w = 0; w < 3; w++) {
+		len = strlen(words[w]);
+		for (at = 0; at + len <= 64; at++) {
+			memset(buf, 'x', 64);
+			memcpy(buf + at, words[w], len);
+			assert_ptr_equal(maillog_find_needle(buf, buf + sizeof(buf)), buf + at);
+			assert_null(maillog_find_needle(buf, buf + at + len - 1));	/* cut short */
+		}
+	}
+	assert_null(maillog_find_needle("_", "_" + 1));
+}
+
 /* ---- the aggregate ---- */
 
 static struct address addr(const char *text)
@@ -526,6 +550,7 @@ int main(void)
 		cmocka_unit_test(postfix_sasl),
 		cmocka_unit_test(not_ours_and_unreadable),
 		cmocka_unit_test(clock_year),
+		cmocka_unit_test(needles),
 		cmocka_unit_test(merge_and_prune),
 		cmocka_unit_test(addresses_bounded),
 		cmocka_unit_test(text_round_trip),
