@@ -121,12 +121,13 @@ mv "$WORK/real.log" "$LOG"
 export_entries() {	# export_entries LOG...: journal export format on stdout
 	local boot now
 	boot=$(cat /proc/sys/kernel/random/uuid | tr -d -)
-	# a second ago, each entry a microsecond later (as text: mawk's %d is 32 bits)
-	now=$(($(date +%s) - 1))
+	# now, each entry a microsecond later: later than any entry exported before
+	# (a double holds these exactly; mawk's %d would cut them to 32 bits)
+	now=$(date +%s%6N)
 	cat "$@" | awk -v boot="$boot" -v now="$now" '
 	function entry(ident, comm, msg) {
 		n++
-		printf "__REALTIME_TIMESTAMP=%s%06d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=%s\n", now, n, n, boot
+		printf "__REALTIME_TIMESTAMP=%.0f\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=%s\n", now + n, n, boot
 		printf "SYSLOG_IDENTIFIER=%s\n_COMM=%s\nMESSAGE=%s\n\n", ident, comm, msg
 	}
 	/ (imap|pop3)-login: Info: (Login|ID sent): / {
