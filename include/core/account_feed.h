@@ -25,7 +25,7 @@ struct account_source {
 /* What one run read, for stats to say. */
 struct account_read {
 	enum mail_source source;
-	char path[PATH_MAX];		/* the file or journal directory; "" the system journal */
+	char path[PATH_MAX];		/* file or journal directory; "" the system's */
 	uint64_t bytes;			/* of the file read this run */
 	uint64_t lines;			/* lines or entries of the mail servers read */
 	uint64_t unreadable;		/* ... skipped: not readable, too long */

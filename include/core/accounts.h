@@ -57,7 +57,7 @@ struct accounts {
 	unsigned int index_size;	/* a power of two, at least 2n; 0: none */
 
 	enum mail_source source;	/* what was read last, and where it stopped */
-	char path[PATH_MAX];		/* the file, or the journal directory ("" the system's) */
+	char path[PATH_MAX];		/* file or journal directory ("" the system's) */
 	struct logfile_pos pos;
 	char cursor[JOURNAL_CURSOR_MAX];
 	uint64_t skipped;		/* lines that could not be read, all runs */
