@@ -130,7 +130,7 @@ void print_accounts(struct printer *p, const struct accounts *a, const struct ac
 	if (!a->n)
 		print_text(p, "none\n");
 	else
-		print_text(p, "%-34s  COUNT  LAST SEEN   SERVICES           PROGRAM\n", "ACCOUNT");
+		print_text(p, "%-34s  COUNT  LAST SEEN   SERVICES          PROGRAM\n", "ACCOUNT");
 	print_array_begin(p, "accounts");
 	for (i = 0; i < shown; i++)
 		print_account(p, &a->a[i], now, names);
