@@ -34,13 +34,43 @@ for cmd in ./scripts/demo ./scripts/test; do
 done
 grep -q '^As root' "$src/README" && ok "the README says the quick start runs as root" ||
 	not_ok "the README says the quick start runs as root"
+# `help --options COMMAND` is the same table `help COMMAND` prints.
+for cmd in $commands; do
+	[ "$cmd" = help ] && continue
+	listed=$("$redirect" help --options "$cmd" | awk '{ print $1 }')
+	shown=$("$redirect" help "$cmd" | awk '/^  --/ { print $1 }')
+	is "help --options $cmd lists the options help $cmd shows" "$listed" "$shown"
+done
+
+# complete WORD...: what bash completion offers for the last word (may be "").
+complete_words() {
+	local line="$*"
+	bash -c '. /usr/share/bash-completion/bash_completion; . "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		_redirect; echo "${COMPREPLY[*]}"' _ "$src/scripts/redirect.bash-completion" \
+		"$redirect" "$@"
+}
+
 if [ -r /usr/share/bash-completion/bash_completion ]; then
-	got=$(bash -c ". /usr/share/bash-completion/bash_completion; . '$src/scripts/redirect.bash-completion'
-		COMP_WORDS=('$redirect' enable --dr); COMP_CWORD=2; COMP_LINE='redirect enable --dr'; COMP_POINT=\${#COMP_LINE}
-		_redirect; echo \"\${COMPREPLY[*]}\"")
+	got=$(complete_words enable --dr)
 	[ "$got" = "--dry-run" ] && ok "bash completion asks the tool for enable's options" ||
 		not_ok "bash completion asks the tool for enable's options" "got: $got"
+	# after an option that takes an address, a duration, a number...: nothing
+	for cmd in $commands; do
+		[ "$cmd" = help ] && continue
+		while read -r opt value; do
+			case $value in "" | DIR | FILE | 'NAME|PORT') continue ;; esac
+			got=$(complete_words "$cmd" "$opt" "")
+			is "bash completion offers nothing after $cmd $opt $value" "$got" ""
+		done < <("$redirect" help --options "$cmd")
+	done
+	like "bash completion offers the services after --service" \
+		"$(complete_words enable --service "")" "(^| )smtp( |$)"
+	like "bash completion offers the commands after help --options" \
+		"$(complete_words help --options "")" "(^| )enable( |$)"
+	got=$(complete_words --state-dir /tmp stats --nu)
+	is "bash completion skips a global option's value before the command" "$got" "--numeric"
 else
-	ok "bash completion # SKIP no bash-completion package"
+	skip "bash completion" "no bash-completion package"
 fi
 tap_end

@@ -3,6 +3,8 @@
 #define REDIRECT_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lib/errmsg.h"
@@ -33,6 +35,12 @@ struct command {
 	const struct option_def *options;	/* ends with { NULL } */
 	void (*more_help)(FILE *f);	/* optional: printed after the options */
 	bool operands;			/* takes words that are not options (dns DOMAIN...) */
+	/*
+	 * Optional: what option @index takes when it is not given, in words
+	 * (NULL: nothing to say), written from the constant the command uses:
+	 * --help prints it after the option's help as "(default ...)".
+	 */
+	const char *(*default_of)(int index, char *buf, size_t len);
 };
 
 /* Options every command takes, before or after its name. */
@@ -70,6 +78,17 @@ int cli_parse_leading(int argc, char **argv, int *next, struct errmsg *e);
 void cli_main_usage(FILE *f);
 void cli_usage(const struct command *cmd, FILE *f);
 
+/*
+ * @cmd's options and the global ones, one a line: the option, then the
+ * word of the value it takes (none for a flag): "--to ADDRESS". What bash
+ * completion asks for (`redirect help --options COMMAND`), so that it
+ * offers nothing where a value is due, and never drifts from the tool.
+ */
+void cli_list_options(const struct command *cmd, FILE *f);
+
+/* A duration default in words ("7d"), for a command's default_of. */
+const char *cli_default_duration(uint64_t seconds, char *buf, size_t len);
+
 /* The command of that exact name, or NULL. */
 const struct command *cli_find_command(const char *name);
 
@@ -90,18 +109,6 @@ int cli_no_option(int index, const char *value, void *data, struct errmsg *e);
  * EXIT_DONE after help or the version, else EXIT_USAGE with @e printed.
  */
 int cli_parse_status(const struct command *cmd, int rc, const struct errmsg *e);
-
-/*
- * Prints what a pre-flight found (notes to @info, warnings and refusals to
- * stderr); false when the command must stop there (refused, no @force).
- */
-struct preflight;
-/* After an install that mended a table changed by hand: what was wrong, what was kept. */
-struct install_report;
-void cli_report_mended(const struct install_report *r);
-
-bool cli_report_preflight(const struct command *cmd, const struct preflight *pf, bool force,
-			  FILE *info);
 
 /* Every command, `help` included, in the order --help lists them; ends with NULL. */
 extern const struct command *const commands[];

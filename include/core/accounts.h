@@ -12,7 +12,7 @@
 #include "maillog/journal.h"
 #include "maillog/logfile.h"
 #include "maillog/logline.h"
-#include "core/state.h"
+#include "core/state_dir.h"
 
 /*
  * The accounts that logged in through the redirect (on NEW): per account

@@ -4,9 +4,11 @@
 
 #include <stdbool.h>
 
+#include "nft/table.h"
 #include "nft/transport.h"
-#include "core/state.h"
+#include "core/state_dir.h"
 #include "core/aggregate.h"
+#include "kernel/host.h"
 
 /*
  * Reads what the kernel knows about the redirect into @st (initialised
@@ -15,6 +17,13 @@
  * empty.
  */
 int observe(struct nft_sock *nft, struct stats *st, struct table_view *view, struct errmsg *e);
+
+/*
+ * How many elements each stale-source set holds now: [0] IPv4, [1] IPv6,
+ * 0 for a family @spec does not redirect.
+ */
+int observe_sources_count(struct nft_sock *nft, const struct spec *spec, unsigned int count[2],
+			  struct errmsg *e);
 
 /* One stale-source element into @st (for the fuzzer). */
 struct nftnl_set_elem;
@@ -34,12 +43,16 @@ struct snapshot {
 	unsigned int draining;	/* open flows of a disabled redirect */
 	bool locked;		/* the state lock is held: the caller may write, then unlock */
 	char unsaved[512];	/* why the state could not be written (a full disk), or "" */
+	struct address_list here;	/* this host's addresses of the families redirected */
+	int conntrack_count;	/* entries in the conntrack table now; -1 unknown */
+	int conntrack_max;	/* ... how many it holds; -1 unknown */
 };
 
 /*
  * Reads state and kernel and records last-seen times in the state file
  * when the lock is free (a waiting disable may hold it: then this look
- * records nothing). Leaves the lock held when it got it.
+ * records nothing). Leaves the lock held when it got it. @s starts zeroed,
+ * or as an earlier snapshot_take left it (watch mode takes one a round).
  */
 struct rtnl_sock;
 int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock *rtnl,
@@ -49,7 +62,7 @@ void snapshot_release(struct state_dir *dir, struct snapshot *s);
 /* Writes the snapshot's state; a failure goes to s->unsaved, not to the caller. */
 void snapshot_save(struct state_dir *dir, struct snapshot *s);
 
-/* What could not be saved, as a warning on stderr for @command; nothing when all was. */
-void snapshot_warn_unsaved(const struct snapshot *s, const char *command);
+/* What the snapshot holds on the heap (it may be taken again after). */
+void snapshot_free(struct snapshot *s);
 
 #endif

@@ -4,32 +4,10 @@
 
 #include <stdbool.h>
 
+#include "lib/findings.h"
+#include "lib/spec.h"
 #include "kernel/link.h"
 #include "nft/transport.h"
-#include "lib/spec.h"
-
-enum preflight_level {
-	PF_INFO,	/* worth knowing */
-	PF_WARN,	/* read this before going on */
-	PF_REFUSE,	/* enable stops here unless --force */
-};
-
-#define PREFLIGHT_MAX 48
-#define PREFLIGHT_TEXT_MAX 1024
-
-struct preflight;
-/* One finding: a refusal, a warning, a note (firewall.c adds them too). */
-void preflight_add(struct preflight *pf, enum preflight_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-struct preflight {
-	unsigned int n;
-	struct {
-		enum preflight_level level;
-		char text[PREFLIGHT_TEXT_MAX];
-	} items[PREFLIGHT_MAX];
-	bool refused;
-};
 
 /*
  * Looks before enable leaps: the probe of NEW's ports (with @probe), the
@@ -39,7 +17,7 @@ struct preflight {
  * masquerade means for NEW. Only reads; changes nothing.
  */
 int preflight_run(const struct spec *spec, struct nft_sock *nft, struct rtnl_sock *rtnl,
-		  bool probe, struct preflight *out, struct errmsg *e);
+		  bool probe, struct findings *out, struct errmsg *e);
 
 /*
  * The probe of NEW's mail ports through the tunnel (which must be up),
@@ -47,6 +25,6 @@ int preflight_run(const struct spec *spec, struct nft_sock *nft, struct rtnl_soc
  * sends from, which NEW must accept. Adds what it found to @pf.
  */
 void preflight_probe_tunnel(const struct spec *spec, const struct address *local,
-			    struct preflight *pf);
+			    struct findings *pf);
 
 #endif

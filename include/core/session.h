@@ -8,7 +8,7 @@
 #include "kernel/link.h"
 #include "nft/drift.h"
 #include "nft/transport.h"
-#include "core/state.h"
+#include "core/state_dir.h"
 
 /*
  * One invocation's hold on the state directory, its lock and the netlink
@@ -58,6 +58,23 @@ int session_begin(struct session *ss, const char *state_dir, unsigned int flags,
 int session_begin_readonly(struct session *ss, const char *state_dir, struct errmsg *e);
 
 void session_close(struct session *ss);
+
+/*
+ * The state as it is now, for a command that only glances at it (dns):
+ * no lock, no privilege change, the directory never made (a missing one
+ * reads as nothing enabled).
+ */
+int session_read_state(const char *state_dir, struct state *st, struct errmsg *e);
+
+/*
+ * A change to the state by the way (dns moving check's clock): when the
+ * directory exists and its lock is free, @change gets the state as it is
+ * and says whether to write what it made of it. Nothing is done, and 0
+ * returned, when the lock is held or the directory missing.
+ */
+typedef bool (*state_change)(struct state *st, void *data);
+int session_update_state(const char *state_dir, state_change change, void *data,
+			 struct errmsg *e);
 
 /* Whether @spec is installed exactly as asked, with nothing half done. */
 bool session_is_installed(const struct session *ss, const struct spec *spec);

@@ -6,34 +6,18 @@
 #include <stdio.h>
 
 #include "lib/errmsg.h"
-#include "kernel/link.h"
+#include "lib/owned.h"
 #include "lib/spec.h"
+#include "kernel/link.h"
 
 /*
- * The tunnel that keeps the client's address: a VXLAN link between OLD and
- * NEW (the one tunnel type every kernel has), a private address at each
- * end, and on NEW one policy rule that sends replies from its tunnel
- * address back into the tunnel. OLD DNATs to NEW's tunnel address, so its
- * main table routes the redirected packets into the tunnel by the
- * connected route: no marks, no rules on OLD.
+ * The tunnel that keeps the client's address, as this host builds it: its
+ * plan (the underlay's ends and the MTU), what of it the kernel has, and
+ * the rtnetlink steps that make it and take it down. Its names and numbers
+ * are in lib/owned.h. OLD DNATs to NEW's tunnel address, so its main table
+ * routes the redirected packets into the tunnel by the connected route: no
+ * marks, no rules on OLD.
  */
-#define TUNNEL_IFNAME	"mail_redirect"
-#define TUNNEL_VNI	2587
-#define TUNNEL_PORT	4789		/* IANA's VXLAN port */
-#define TUNNEL_TABLE	2587		/* NEW: the route table of replies */
-#define TUNNEL_PRIORITY	2587		/* NEW: the policy rule that picks it */
-#define TUNNEL_ALIAS	"managed by redirect(8); remove with: redirect disable"
-
-/* Outer IPv4 + UDP + VXLAN + inner Ethernet; outer IPv6 is 20 bytes more. */
-#define VXLAN_HEADROOM4 50
-#define VXLAN_HEADROOM6 70
-#define TUNNEL_MTU_MIN 1280		/* what IPv6 inside it needs */
-
-/* The tunnel address of one end: OLD .1 and ::1, NEW .2 and ::2. */
-void tunnel_address(int family, enum spec_role end, struct prefix *out);
-
-/* Where OLD sends a redirected connection of @family: NEW's tunnel address. */
-const struct address *tunnel_target(int family);
 
 /* One end of the tunnel as this host builds it. */
 struct tunnel {
@@ -81,8 +65,5 @@ int tunnel_down(struct rtnl_sock *s, struct errmsg *e);
 
 /* @t as the `ip` commands that would build it, for --dry-run. */
 void tunnel_render(const struct tunnel *t, FILE *f);
-
-/* The largest MSS a redirected SYN may carry through a tunnel of @mtu. */
-unsigned int tunnel_mss(unsigned int mtu, int family);
 
 #endif

@@ -6,11 +6,11 @@
 #include <stdint.h>
 
 #include "lib/parse.h"
-#include "core/state.h"
 
 /*
  * The PTR names of stale sources, so the admin can tell a sender's MTA
- * from a phone with OLD's address typed in. Kept in STATE_DIR/names, each
+ * from a phone with OLD's address typed in. Kept in the file "names" of
+ * the directory @dirfd (the state directory; -1: none, nothing kept), each
  * with its own expiry (a day for a name, an hour for none), looked up in
  * parallel with a short timeout, a few per look: never what stats waits on.
  */
@@ -31,7 +31,7 @@ struct name_cache {
 	bool changed;
 };
 
-void names_load(struct state_dir *d, struct name_cache *c, int64_t now);
+void names_load(int dirfd, struct name_cache *c, int64_t now);
 
 /* The name of @a: NULL when it has none or it is not known yet (*known says which). */
 const char *names_get(const struct name_cache *c, const struct address *a, bool *known);
@@ -41,6 +41,6 @@ void names_resolve(struct name_cache *c, const struct address *addrs, unsigned i
 		   int64_t now);
 
 /* Writes the cache back when it changed; a failure is no error (it is a cache). */
-void names_save(struct state_dir *d, struct name_cache *c);
+void names_save(int dirfd, struct name_cache *c);
 
 #endif

@@ -17,8 +17,8 @@
  * UDP socket of its own (a fresh source port and a random ID, so a spoofed
  * answer has to guess both), one poll() loop with a deadline per query,
  * a retry with a new socket and ID, TCP when an answer is truncated. The
- * engine owns its sockets as nft.c owns the nftables one; what comes back
- * is handed over as it came, for dns.c to read.
+ * engine owns its sockets as nft/transport.c owns the nftables one; what
+ * comes back is handed over as it came, for codec.c to read.
  */
 
 #define DNS_TARGETS_MAX 3		/* resolv.conf's nameservers (MAXNS) */

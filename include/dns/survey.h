@@ -2,118 +2,17 @@
 #ifndef REDIRECT_DNS_SURVEY_H
 #define REDIRECT_DNS_SURVEY_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include "dns/codec.h"
 #include "lib/errmsg.h"
-#include "lib/parse.h"
+#include "dns/report.h"
 
 /*
- * What every authoritative server of a domain answers for the names mail
- * clients use, and whether any of it still names this host: what
- * `redirect dns` prints, and what `check --domain` waits for.
+ * The survey of `redirect dns` and `check --domain`: each domain's
+ * authoritative servers asked, all at once, what they answer (the report
+ * and what it means are in report.h).
  */
 
 #define DNS_TIMEOUT_MS 1000
 #define DNS_RETRIES 1
-#define DNS_DOMAINS_MAX 16
-#define DNS_NAMES_MAX 32		/* --name */
-#define DNS_SERVERS_MAX 64		/* per domain: NS hosts times addresses, or --server */
-
-/* old: some answer names this host; new: none does; unknown: cannot tell. */
-enum dns_status { DNS_STATUS_NEW, DNS_STATUS_OLD, DNS_STATUS_UNKNOWN };
-
-/* Why a server's answers are missing or cannot be trusted. */
-enum dns_fault {
-	DNS_FAULT_NONE,
-	DNS_FAULT_NO_ADDRESS,	/* an NS host without A or AAAA: nobody to ask */
-	DNS_FAULT_TIMEOUT,	/* no reply to any try */
-	DNS_FAULT_UNREACHABLE,	/* ICMP: nothing on port 53, no route (code: errno) */
-	DNS_FAULT_LAME,		/* replied without AA: it does not serve the zone */
-	DNS_FAULT_RCODE,	/* SERVFAIL, REFUSED, ... (code: the rcode) */
-	DNS_FAULT_NXDOMAIN,	/* says the domain does not exist */
-	DNS_FAULT_MALFORMED,	/* a reply glibc's parser refuses */
-	DNS_FAULT_ERROR,	/* this host could not ask (code: errno) */
-};
-
-/* Why a domain has no servers to ask. */
-enum dns_domain_fault {
-	DNS_DOMAIN_OK,
-	DNS_DOMAIN_NXDOMAIN,	/* the resolver says it does not exist */
-	DNS_DOMAIN_NO_NS,	/* it exists, but has no NS records: not a zone */
-	DNS_DOMAIN_NO_ANSWER,	/* the resolver did not answer, or SERVFAIL */
-	DNS_DOMAIN_REFUSED,	/* the resolver refused */
-	DNS_DOMAIN_NO_SERVERS,	/* NS records, but none we could use */
-};
-
-/* One address of a checked name, as one server answered it. */
-struct dns_record {
-	char name[DNS_NAME_BUF];	/* the name checked */
-	char cname[DNS_NAME_BUF];	/* where its CNAME chain ends; "" without one */
-	const char *via;		/* why: "MX", "_imaps._tcp", "--name" (static) */
-	uint16_t type;			/* DNS_T_A or DNS_T_AAAA */
-	struct address addr;
-	uint32_t ttl;			/* the largest along its chain: how long caches keep it */
-	enum dns_points points_to;
-};
-
-/* A checked name for which a server has no address. */
-struct dns_missing {
-	char name[DNS_NAME_BUF];
-	const char *via;
-	int rcode;			/* NOERROR (no such record) or NXDOMAIN */
-};
-
-struct dns_server {
-	char name[DNS_NAME_BUF];	/* the NS host; the address itself for --server */
-	bool has_addr;
-	struct address addr;
-	bool resolver;			/* the system's resolver, for names outside the zone */
-	bool has_serial;
-	uint32_t serial;
-	bool lagging;			/* its serial is older than another server's */
-	bool skipped;			/* no route from here, and its host answered elsewhere */
-	enum dns_status status;
-	enum dns_fault fault;
-	int fault_code;
-	char fault_query[DNS_NAME_BUF + 8];	/* what it failed to answer: "example.org SOA" */
-	struct dns_record *records;
-	unsigned int nrecords;
-	struct dns_missing *missing;
-	unsigned int nmissing;
-};
-
-struct dns_domain {
-	char name[DNS_NAME_BUF];
-	enum dns_status status;
-	enum dns_domain_fault fault;
-	bool has_serial;
-	uint32_t newest_serial;
-	struct dns_server *servers;
-	unsigned int nservers;
-	struct dns_server outside;	/* names not under the domain, asked of the resolver */
-};
-
-struct dns_report {
-	enum dns_status status;
-	struct dns_domain *domains;
-	unsigned int ndomains;
-};
-
-struct dns_options {
-	const char *const *names;	/* --name: asked of the servers of the domain it is in */
-	unsigned int nnames;
-	const struct address *servers;	/* --server: asked instead of the NS records' hosts */
-	unsigned int nservers;
-	const struct address *old;	/* this host's addresses */
-	unsigned int nold;
-	const struct address *new_;	/* the new server's (the state's --to) */
-	unsigned int nnew;
-	unsigned int timeout_ms;	/* per try; DNS_TIMEOUT_MS */
-	unsigned int retries;		/* DNS_RETRIES */
-};
 
 void dns_options_init(struct dns_options *o);
 
@@ -126,49 +25,5 @@ void dns_options_init(struct dns_options *o);
  */
 int dns_survey(const char *const *domains, unsigned int n, const struct dns_options *opt,
 	       struct dns_report *out, struct errmsg *e);
-
-void dns_report_free(struct dns_report *r);
-
-/* ---- pure, over a report ---- */
-
-/* Lag, and every status from the servers up, from what the survey found. */
-void dns_report_finish(struct dns_report *r);
-
-const char *dns_status_name(enum dns_status s);
-
-/*
- * The largest TTL among the answers that name this host: how long a
- * resolver may still hand them out after they are fixed. 0 without one;
- * @which and @where (may be NULL) say whose it is.
- */
-uint32_t dns_report_old_ttl(const struct dns_report *r, const struct dns_record **which,
-			    const struct dns_server **where);
-
-/*
- * Each problem as one sentence saying what to fix, without a final full
- * stop: "ns2.example.org (192.0.2.54, serial 1) still answers
- * mail.example.org A 203.0.113.1 ...". Returns how many.
- */
-typedef void (*dns_problem_cb)(const char *sentence, void *data);
-unsigned int dns_report_problems(const struct dns_report *r, dns_problem_cb cb, void *data);
-
-/* The same for one domain of the report (@cb may be NULL: only counts). */
-unsigned int dns_domain_problems(const struct dns_domain *d, dns_problem_cb cb, void *data);
-
-/* The first of them into @buf; false when there is none. */
-bool dns_report_first_problem(const struct dns_report *r, char *buf, size_t len);
-
-/* ---- names of addresses ---- */
-
-/*
- * The PTR name of each of @n addresses into @names[i] (malloc'd; NULL when
- * it has none, or no answer came), asking the resolvers of resolv.conf,
- * all at once, within @timeout_ms per try and @retries. Never blocks
- * longer. Returns 0, or -errno with @e when it cannot ask at all.
- */
-int dns_ptr_lookup(const struct address *addrs, unsigned int n, char **names,
-		   unsigned int timeout_ms, unsigned int retries, struct errmsg *e);
-
-void dns_names_free(char **names, unsigned int n);
 
 #endif

@@ -49,4 +49,11 @@ int ct_flow_from_msg(const struct nlmsghdr *nlh, struct ct_flow *flow);
 /* How many redirected flows are still open. */
 int ct_count_open(unsigned int *open, struct errmsg *e);
 
+/*
+ * How full the conntrack table is: its entries now and how many it holds
+ * (nf_conntrack_count, nf_conntrack_max); -1 each when it cannot be read
+ * (no conntrack in this namespace yet).
+ */
+void ct_table_usage(int *count, int *max);
+
 #endif

@@ -21,12 +21,21 @@ int host_local_address(const struct address *const *addrs, unsigned int n, int *
 int host_subnet_edge(const struct address *a, bool *edge, bool *broadcast, char *subnet,
 		     size_t len);
 
+/* A list of addresses that grows as it is filled. */
+struct address_list {
+	struct address *v;
+	unsigned int n, cap;
+};
+
 /*
  * This host's addresses a client can reach it at (not loopback, not
- * link-local), IPv4 if @v4, IPv6 if @v6: what `fib daddr type local`
- * matches. Returns how many, at most @max.
+ * link-local, not the tunnel's), IPv4 if @v4, IPv6 if @v6: what `fib
+ * daddr type local` matches. All of them, each once, into @out (which
+ * starts as { 0 }, or as the list of an earlier call: it is emptied
+ * first). Returns 0 or -errno (@out then empty).
  */
-unsigned int host_addresses(bool v4, bool v6, struct address *out, unsigned int max);
-#define HOST_ADDRESSES_MAX 256
+int host_addresses(bool v4, bool v6, struct address_list *out);
+
+void address_list_free(struct address_list *l);
 
 #endif

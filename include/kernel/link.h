@@ -11,13 +11,14 @@
 /*
  * rtnetlink, as iproute2 speaks it: the tunnel's link, its addresses, the
  * policy rule and route of its return path, and route lookups. This file
- * owns its socket, as nft.c owns the nftables one. Every request asks for
+ * owns its socket, as nft/transport.c owns the nftables one. Every request asks for
  * an ACK and turns the kernel's error (and its extended ACK text) into
  * words naming the object.
  */
 struct rtnl_sock {
 	struct mnl_socket *nl;
 	uint32_t seq;
+	char *buf;			/* where replies are received */
 };
 
 int rtnl_open(struct rtnl_sock *s, struct errmsg *e);
@@ -76,9 +77,6 @@ int route_add_default(struct rtnl_sock *s, const struct address *gw, int ifindex
 /* How many routes not of ours table @table holds in @family (one dump). */
 int route_count_foreign(struct rtnl_sock *s, int family, uint32_t table, unsigned int *n,
 			struct errmsg *e);
-
-/* The originator number our rules and routes carry (`ip rule` shows "proto 77"). */
-#define RTPROT_TUNNEL 77
 
 /* The kernel's route to @dst, as `ip route get` asks: its type, device, source, MTU. */
 struct route_info {

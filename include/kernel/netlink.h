@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 /*
- * What the netlink sockets of this tool (nftables in nft.c, rtnetlink in
- * link.c) share: walking a receive buffer safely and reading the kernel's
- * extended ACK.
+ * What the netlink sockets of this tool (nftables in nft/transport.c,
+ * rtnetlink in kernel/link.c) share: walking a receive buffer safely and
+ * reading the kernel's extended ACK.
  */
 
 /*

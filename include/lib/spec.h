@@ -83,6 +83,12 @@ static inline bool spec_tunnel(const struct spec *s)
 	return s->role == ROLE_NEW || s->keep_client_address;
 }
 
+/*
+ * The other end of the migration, whose address the tunnel's packets
+ * carry: on OLD the first --to (IPv4 where given), on NEW the first --from.
+ */
+const struct address *spec_peer(const struct spec *s);
+
 /* --service: a known name, an alias, or a port; a comma list of those. */
 int spec_add_services(struct spec *s, const char *arg, struct errmsg *e);
 

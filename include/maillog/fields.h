@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "maillog/logline.h"
+#include "maillog/event.h"
 
 /*
  * What the line parsers of src/maillog/ share, and nothing else includes:

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/parse.h"
+#include "maillog/event.h"
 
 /*
  * The mail servers' log lines that say who logged in: Dovecot's login
@@ -23,10 +23,6 @@
  *   postfix/submission/smtpd[9]: 4ABCD: client=host[203.0.113.10],
  *       sasl_method=PLAIN, sasl_username=bob@example.org
  */
-#define MAIL_ACCOUNT_MAX 256	/* bytes of a user name, with its NUL */
-#define MAIL_PROGRAM_MAX 96	/* "name version" of an IMAP ID, cut to fit */
-#define MAIL_SESSION_MAX 48	/* Dovecot's session id (22 base64 characters) */
-
 /* A line no longer than this is read; a longer one is skipped and counted. */
 #define MAILLOG_LINE_MAX 8192
 
@@ -39,45 +35,8 @@
  */
 const char *maillog_find_needle(const char *p, const char *end);
 
-enum mail_service {
-	MAIL_IMAP, MAIL_POP3, MAIL_SUBMISSION, MAIL_SUBMISSIONS, MAIL_SMTP, MAIL_SIEVE,
-	MAIL_SERVICES
-};
-
 /* "imap", "pop3", "submission", "submissions", "smtp", "sieve"; NULL past the end. */
 const char *mail_service_name(unsigned int service);
-
-enum mail_event_kind {
-	MAIL_NONE,	/* a line of no interest */
-	MAIL_LOGIN,	/* Dovecot: a login (account, client, local address, session) */
-	MAIL_ID,	/* Dovecot: an IMAP ID (program, session; before login: addresses) */
-	MAIL_SASL,	/* Postfix: an authenticated client (account, client) */
-};
-
-struct mail_event {
-	enum mail_event_kind kind;
-	int64_t time;			/* Unix time from the line; 0: it has none */
-	enum mail_service service;
-	char account[MAIL_ACCOUNT_MAX];	/* "" for an ID before login */
-	bool has_client, has_local;
-	struct address client;		/* rip=, client=name[ADDRESS] */
-	struct address local;		/* lip= */
-	char session[MAIL_SESSION_MAX];	/* Dovecot's session=<...>, or "" */
-	char program[MAIL_PROGRAM_MAX];	/* an ID's name and version; "" for none */
-};
-
-/*
- * What a traditional time ("Dec  3 12:14:49", no year, local) needs: the
- * year of @now, and mktime() once an hour of the log rather than per line.
- */
-struct maillog_clock {
-	int64_t now;
-	int year;		/* of @now, less 1900 */
-	int key;		/* month, day, hour of @base; -1: none yet */
-	int64_t base;		/* that hour's start */
-};
-
-void maillog_clock_init(struct maillog_clock *c, int64_t now);
 
 /*
  * One line of a log file: rsyslog's (a traditional or RFC 3339 time, the
@@ -96,8 +55,5 @@ int maillog_parse_line(const char *line, size_t len, struct maillog_clock *clock
  */
 int maillog_parse_message(const char *ident, size_t ilen, const char *msg, size_t mlen,
 			  struct mail_event *ev);
-
-/* Whether @s (@len bytes) is valid UTF-8 without control characters. */
-bool maillog_text_ok(const char *s, size_t len);
 
 #endif

@@ -5,15 +5,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "nft/transport.h"
-#include "nft/ruleset.h"
 #include "lib/spec.h"
+#include "nft/table.h"
+#include "nft/transport.h"
 
 /*
  * Whether our table in the kernel is what redirect installs for @spec:
  * nothing others added (a chain, a set, an object), none of ours missing
  * or of another shape, each chain's rules exactly ours and in order, each
- * fixed set's elements exactly ours. @view is the table as nft_read_view
+ * fixed set's elements exactly ours. @view is the table as view_read()
  * read it. Three dumps besides: the rules, and the fixed sets' elements.
  */
 struct drift {

@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "nft/transport.h"
-#include "core/preflight.h"
+#include "lib/findings.h"
 #include "lib/spec.h"
+#include "nft/transport.h"
 
 /*
  * Base chains of other tables on @hook (NF_INET_FORWARD: the redirected
@@ -18,7 +18,7 @@
  * DOCKER-USER). Native and xt (iptables-nft) expressions are both read.
  */
 int firewall_check(const struct spec *spec, struct nft_sock *nft, uint32_t hook,
-		   struct preflight *pf, struct errmsg *e);
+		   struct findings *pf, struct errmsg *e);
 
 /*
  * Rules of other tables that write the conntrack mark's bit redirect uses
@@ -26,7 +26,7 @@ int firewall_check(const struct spec *spec, struct nft_sock *nft, uint32_t hook,
  * with a mask over it): their flows would be masqueraded and counted as
  * redirected. Each is a warning in @pf.
  */
-int firewall_mark_writers(struct nft_sock *nft, struct preflight *pf, struct errmsg *e);
+int firewall_mark_writers(struct nft_sock *nft, struct findings *pf, struct errmsg *e);
 
 /* A rule in another table that lets our redirected flows through: an admin's remedy. */
 struct remedy {

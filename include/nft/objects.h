@@ -5,8 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/spec.h"
 #include "nft/ops.h"
-#include "nft/ruleset.h"
+#include "nft/table.h"
 
 struct nftnl_table;
 struct nftnl_chain;
@@ -15,9 +16,6 @@ struct nftnl_set_elem;
 struct nftnl_rule;
 struct nftnl_obj;
 
-/* Hook priorities, as nft names them: raw, dstnat, srcnat, filter. */
-enum { PRIO_RAW = -300, PRIO_DSTNAT = -100, PRIO_SRCNAT = 100, PRIO_FILTER = 0 };
-
 /* Objects of table inet TABLE_NAME, by name only: what a delete or a flush needs. */
 struct nftnl_table *table_new(void);
 struct nftnl_chain *chain_new(enum chain_id id);
@@ -25,8 +23,11 @@ struct nftnl_set *set_new(enum set_id id);
 struct nftnl_rule *rule_new(enum chain_id chain);
 struct nftnl_obj *counter_new(const char *name);
 
-/* A base chain: type "nat" or "filter", the hook, the priority; policy accept. */
-void chain_hook(struct nftnl_chain *c, const char *type, uint32_t hook, int32_t prio);
+/* Our chain @id as redirect makes it: a base chain's type, hook, priority, policy accept. */
+struct nftnl_chain *chain_build(enum chain_id id);
+
+/* Our set @id whole: keys, flags, sizes and timeouts as nft would make them for @spec. */
+struct nftnl_set *set_build(const struct spec *spec, enum set_id id);
 
 /*
  * What makes a chain or a set what it is, as one string: a chain's type,
@@ -42,13 +43,6 @@ void set_shape(const struct nftnl_set *s, char *buf, size_t len);
 void table_set_comment(struct nftnl_table *t, const char *comment);
 void obj_set_comment(struct nftnl_obj *o, const char *comment);
 void rule_set_comment(struct nftnl_rule *r, const char *comment);
-
-/* The sets, whole: keys, flags, sizes and timeouts as nft would make them. */
-struct nftnl_set *ports_set(void);
-struct nftnl_set *counter_map(enum set_id id);
-struct nftnl_set *exclude_set_new(int family);
-struct nftnl_set *sources_set_new(int family, uint64_t timeout_ms, uint32_t size);
-struct nftnl_set *port_time_set_new(enum set_id id, uint64_t timeout_ms);
 
 /* A new element of @s with @key. */
 struct nftnl_set_elem *elem_add(struct nftnl_set *s, const void *key, uint32_t len);

@@ -24,6 +24,9 @@ struct ops {
 /* @p, or abort(): small fixed allocations, where out of memory is fatal. */
 void *must(void *p);
 
+/* A string attribute libnftnl parsed, or "" when the message had none. */
+#define NFT_STR(s) ((s) ? (s) : "")
+
 /* Appends a message; the list owns @nftnl from now on. */
 struct op *ops_push(struct ops *ops, enum op_object object, uint16_t msg, uint16_t flags,
 		    void *nftnl);

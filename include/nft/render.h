@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "lib/spec.h"
+#include "nft/plan.h"
 
 /*
  * The table @spec installs, in nft syntax: what --dry-run prints. `nft -f`
@@ -15,7 +16,6 @@
 void render_table(const struct spec *spec, FILE *f);
 
 /* One planned rule in nft syntax, as `nft list` prints it. */
-struct planned_rule;
 void rule_text(const struct spec *spec, const struct planned_rule *rule, char *buf, size_t len);
 
 #endif

@@ -3,44 +3,34 @@
 #define REDIRECT_NFT_TRANSPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/errmsg.h"
-#include "nft/ruleset.h"
-
-struct mnl_socket;
-struct nftnl_set_elem;
-struct nftnl_chain;
-
 #include "kernel/netlink.h"
+#include "nft/ops.h"
 
-/* A reply of the nftables subsystem of @type: a type number alone is ambiguous. */
-#include <linux/netfilter/nfnetlink.h>
-static inline bool nft_is_reply(const struct nlmsghdr *nlh, uint16_t type)
-{
-	return NFNL_SUBSYS_ID(nlh->nlmsg_type) == NFNL_SUBSYS_NFTABLES &&
-	       NFNL_MSG_TYPE(nlh->nlmsg_type) == type;
-}
+/*
+ * The nftables netlink socket: the batch transaction and the dumps, each
+ * reply parsed by libnftnl and handed to the caller as an object. It knows
+ * libnftnl and nothing of our table: names and meanings are the callers'.
+ */
+struct mnl_socket;
+struct nftnl_table;
+struct nftnl_chain;
+struct nftnl_set;
+struct nftnl_set_elem;
+struct nftnl_obj;
+struct nftnl_rule;
 
-/* A string attribute libnftnl parsed, or "" when the message had none. */
-#define NFT_STR(s) ((s) ? (s) : "")
-
-/* The nftables netlink socket, and how often we waited for the kernel. */
 struct nft_sock {
 	struct mnl_socket *nl;
 	uint32_t seq;
-	unsigned int round_trips;
+	char *buf;			/* where replies are received */
 };
 
 int nft_open(struct nft_sock *s, struct errmsg *e);
 void nft_close(struct nft_sock *s);
-
-/*
- * What of ours is installed, and the ruleset generation it was read at.
- * One round trip when the table is absent, four when it is there.
- */
-int nft_read_view(struct nft_sock *s, struct table_view *view, uint32_t *genid,
-		  struct errmsg *e);
 
 /*
  * Sends @ops as one transaction in one round trip. With @dry_run the batch
@@ -52,41 +42,65 @@ int nft_read_view(struct nft_sock *s, struct table_view *view, uint32_t *genid,
 int nft_commit(struct nft_sock *s, const struct ops *ops, uint32_t genid,
 	       bool dry_run, struct errmsg *e);
 
-/* Only whether our table is there (and ours): one round trip. */
-int nft_read_table(struct nft_sock *s, struct table_view *view, uint32_t *genid,
+/*
+ * What a read hands over: each object as libnftnl parsed it from its
+ * message, freed after the call (copy what you keep). Handlers left NULL
+ * skip their kind.
+ */
+struct nft_handlers {
+	void (*gen)(uint32_t genid, void *data);
+	void (*table)(const struct nftnl_table *t, void *data);
+	void (*chain)(const struct nftnl_chain *c, void *data);
+	void (*set)(const struct nftnl_set *s, void *data);
+	void (*obj)(struct nftnl_obj *o, void *data);
+	void (*rule)(const struct nftnl_rule *r, void *data);
+	void (*elem)(struct nftnl_set_elem *el, void *data);
+	void *data;
+};
+
+/*
+ * The ruleset's generation (to @h->gen) and the inet table @table (to
+ * @h->table, when it exists: absent is no error), in one round trip.
+ */
+int nft_get_table(struct nft_sock *s, const char *table, const struct nft_handlers *h,
 		   struct errmsg *e);
 
-/* The sets of our table into @view (which sets, stale-source timeouts). */
-int nft_read_sets(struct nft_sock *s, struct table_view *view, struct errmsg *e);
+/* Every chain of every table of @family (NFPROTO_UNSPEC: every family). */
+typedef void (*nft_chain_cb)(const struct nftnl_chain *c, void *data);
+int nft_dump_chains(struct nft_sock *s, uint16_t family, nft_chain_cb cb, void *data,
+		    struct errmsg *e);
 
-/* Every counter object of our table. */
+/* The sets of the inet table @table. */
+typedef void (*nft_set_cb)(const struct nftnl_set *set, void *data);
+int nft_dump_sets(struct nft_sock *s, const char *table, nft_set_cb cb, void *data,
+		  struct errmsg *e);
+
+/* The objects of the inet table @table: of @type alone (NFT_OBJECT_UNSPEC: all of them). */
+typedef void (*nft_obj_cb)(struct nftnl_obj *o, void *data);
+int nft_dump_objects(struct nft_sock *s, const char *table, uint32_t type, nft_obj_cb cb,
+		     void *data, struct errmsg *e);
+
+/* Every counter object of the inet table @table. */
 typedef void (*nft_counter_cb)(const char *name, uint64_t packets, uint64_t bytes,
 			       void *data);
-int nft_dump_counters(struct nft_sock *s, nft_counter_cb cb, void *data,
+int nft_dump_counters(struct nft_sock *s, const char *table, nft_counter_cb cb, void *data,
 		      struct errmsg *e);
 
-/* Every element of set @set of our table, one netlink message at a time. */
+/* Every element of set @set of the inet table @table, one netlink message at a time. */
 typedef void (*nft_elem_cb)(struct nftnl_set_elem *el, void *data);
-int nft_dump_elems(struct nft_sock *s, const char *set, nft_elem_cb cb, void *data,
-		   struct errmsg *e);
+int nft_dump_elems(struct nft_sock *s, const char *table, const char *set, nft_elem_cb cb,
+		   void *data, struct errmsg *e);
 
 /* The rules of one chain (NULL: every chain) of any table (NULL: every one), in order. */
-struct nftnl_rule;
 typedef void (*nft_rule_cb)(const struct nftnl_rule *r, void *data);
 int nft_dump_rules(struct nft_sock *s, uint32_t family, const char *table, const char *chain,
 		   nft_rule_cb cb, void *data, struct errmsg *e);
 
-/* Every chain of every table and family: for the forward-drop pre-flight. */
-typedef void (*nft_chain_cb)(struct nftnl_chain *c, void *data);
-int nft_dump_chains(struct nft_sock *s, nft_chain_cb cb, void *data, struct errmsg *e);
-
 /*
- * Kernel replies in @buf, handled as nft_read_view handles them: for the
- * fuzzer, which feeds whatever it likes.
+ * Kernel replies in @buf, each through @h as a read hands them over (acks
+ * and errors included): for the fuzzer, which feeds whatever it likes.
  */
-int nft_handle_replies(const void *buf, size_t len, struct table_view *view, struct errmsg *e);
-
-/* One set-elements message through nft_dump_elems' parsing. */
-int nft_elems_from_msg(const struct nlmsghdr *nlh, nft_elem_cb cb, void *data);
+int nft_replies_run(const void *buf, size_t len, const struct nft_handlers *h,
+		    struct errmsg *e);
 
 #endif

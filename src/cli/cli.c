@@ -7,19 +7,16 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/format.h"
+#include "core/state_dir.h"
 #include "cli/cli.h"
-#include "core/install.h"
-#include "core/preflight.h"
 
 struct globals globals;
 
 enum { GLOBAL_STATE_DIR, GLOBAL_VERSION, GLOBAL_HELP };
 
 static const struct option_def global_options[] = {
-	[GLOBAL_STATE_DIR] = { "state-dir", "DIR",
-		"where redirect keeps its state "
-		"(default /var/lib/redirect, or $REDIRECT_STATE_DIR)",
-		false },
+	[GLOBAL_STATE_DIR] = { "state-dir", "DIR", "where redirect keeps its state", false },
 	[GLOBAL_VERSION] = { "version", NULL, "print the version", false },
 	[GLOBAL_HELP] = { "help", NULL, "show this help", false },
 	{ NULL, NULL, NULL, false },
@@ -203,17 +200,51 @@ static void print_wrapped_help(const char *text, FILE *f)
 	fprintf(f, "%s\n", text);
 }
 
-static void print_options(const struct option_def *defs, FILE *f)
+static const char *global_default(int index, char *buf, size_t len)
 {
-	char left[64];
+	if (index != GLOBAL_STATE_DIR)
+		return NULL;
+	snprintf(buf, len, "%s, or $REDIRECT_STATE_DIR", STATE_DIR_DEFAULT);
+	return buf;
+}
+
+const char *cli_default_duration(uint64_t seconds, char *buf, size_t len)
+{
+	return format_duration_exact(seconds, buf, len);
+}
+
+/* "--name ARG", or "--name" for a flag. */
+static const char *option_words(const struct option_def *def, char *buf, size_t len)
+{
+	snprintf(buf, len, "--%s%s%s", def->name, def->arg ? " " : "", def->arg ? def->arg : "");
+	return buf;
+}
+
+/* Each option, its help, and what it takes by default (@default_of may be NULL). */
+static void print_options(const struct option_def *defs,
+			  const char *(*default_of)(int, char *, size_t), FILE *f)
+{
+	char left[64], value[128], help[512];
+	const char *dflt;
 	int i;
 
 	for (i = 0; defs[i].name; i++) {
-		snprintf(left, sizeof(left), "--%s%s%s", defs[i].name, defs[i].arg ? " " : "",
-			 defs[i].arg ? defs[i].arg : "");
-		fprintf(f, "  %-*s ", HELP_COLUMN - 3, left);
-		print_wrapped_help(defs[i].help, f);
+		fprintf(f, "  %-*s ", HELP_COLUMN - 3, option_words(&defs[i], left, sizeof(left)));
+		dflt = default_of ? default_of(i, value, sizeof(value)) : NULL;
+		snprintf(help, sizeof(help), dflt ? "%s (default %s)" : "%s", defs[i].help, dflt);
+		print_wrapped_help(help, f);
 	}
+}
+
+void cli_list_options(const struct command *cmd, FILE *f)
+{
+	char words[64];
+	int i;
+
+	for (i = 0; cmd->options[i].name; i++)
+		fprintf(f, "%s\n", option_words(&cmd->options[i], words, sizeof(words)));
+	for (i = 0; global_options[i].name; i++)
+		fprintf(f, "%s\n", option_words(&global_options[i], words, sizeof(words)));
 }
 
 void cli_usage(const struct command *cmd, FILE *f)
@@ -222,12 +253,12 @@ void cli_usage(const struct command *cmd, FILE *f)
 		cmd->synopsis, cmd->description);
 	if (cmd->options[0].name) {
 		fprintf(f, "\nOptions:\n");
-		print_options(cmd->options, f);
+		print_options(cmd->options, cmd->default_of, f);
 	}
 	if (cmd->more_help)
 		cmd->more_help(f);
 	fprintf(f, "\nGlobal options:\n");
-	print_options(global_options, f);
+	print_options(global_options, global_default, f);
 }
 
 void cli_main_usage(FILE *f)
@@ -241,7 +272,7 @@ void cli_main_usage(FILE *f)
 	for (i = 0; commands[i]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "\nGlobal options:\n");
-	print_options(global_options, f);
+	print_options(global_options, global_default, f);
 	fprintf(f, "\nSee redirect(8) for the whole story.\n");
 }
 
@@ -283,87 +314,4 @@ int cli_parse_status(const struct command *cmd, int rc, const struct errmsg *e)
 	if (rc == CLI_HELP || rc == CLI_VERSION)
 		return EXIT_DONE;
 	return cli_fail(cmd, EXIT_USAGE, e);
-}
-
-/* ---- what the pre-flight found ---- */
-
-/*
- * "redirect NAME: LABEL" then @text wrapped at 78 columns, ending in a
- * full stop; lines of @text that start with spaces (commands to type) are
- * kept as they are.
- */
-static void print_wrapped(FILE *f, const struct command *cmd, const char *label,
-			  const char *text)
-{
-	const int width = 78;
-	int col = fprintf(f, "redirect %s: %s", cmd->name, label);
-	bool first = true;
-	const char *p = text;
-
-	while (*p) {
-		size_t word = strcspn(p, " \n");
-
-		if (*p == '\n') {
-			p++;
-			col = fprintf(f, "\n ");
-			first = true;
-			if (*p == ' ') {	/* a command line: as is */
-				word = strcspn(p, "\n");
-				col += fprintf(f, "%.*s", (int)word, p);
-				p += word;
-			}
-			continue;
-		}
-		if (*p == ' ') {
-			p++;
-			continue;
-		}
-		if (!first && col + 1 + (int)word > width) {
-			col = fprintf(f, "\n ");
-			first = true;
-		}
-		col += fprintf(f, "%s%.*s", first ? "" : " ", (int)word, p);
-		first = false;
-		p += word;
-	}
-	fputs(text[0] && text[strlen(text) - 1] != '.' ? ".\n" : "\n", f);
-}
-
-void cli_report_mended(const struct install_report *r)
-{
-	if (!r->mended[0])
-		return;
-	printf("  The table had been changed by hand (%s);\n  it is back as redirect installs "
-	       "it, %s.\n", r->mended,
-	       r->reset_counters ? "its counters and stale sources starting again from zero" :
-	       r->reset_sources ? "its counters kept, its stale sources starting again" :
-	       "its counters and stale sources kept");
-}
-
-bool cli_report_preflight(const struct command *cmd, const struct preflight *pf, bool force,
-			  FILE *info)
-{
-	unsigned int i;
-
-	for (i = 0; i < pf->n; i++) {
-		fflush(info);	/* in the order found, when both go to a terminal */
-		switch (pf->items[i].level) {
-		case PF_INFO:
-			print_wrapped(info, cmd, "note: ", pf->items[i].text);
-			break;
-		case PF_WARN:
-			print_wrapped(stderr, cmd, "warning: ", pf->items[i].text);
-			break;
-		case PF_REFUSE:
-			print_wrapped(stderr, cmd, force ? "warning (--force goes on): " : "refused: ",
-				      pf->items[i].text);
-			break;
-		}
-	}
-	if (pf->refused && !force) {
-		fprintf(stderr, "redirect %s: nothing was changed. Mend the above and run it "
-			"again, or add --force to go on all the same.\n", cmd->name);
-		return false;
-	}
-	return true;
 }

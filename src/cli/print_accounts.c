@@ -117,9 +117,11 @@ static void print_read(struct printer *p, const struct accounts *a, const struct
 	print_object_end(p);
 }
 
-void print_accounts(struct printer *p, const struct accounts *a, const struct account_read *r,
-		    int64_t now, uint64_t window, uint64_t limit, const struct name_cache *names)
+void print_accounts(struct printer *p, const struct accounts_look *look, int64_t now,
+		    uint64_t window, uint64_t limit, const struct name_cache *names)
 {
+	const struct accounts *a = look->accounts;
+	const struct account_read *r = look->read;
 	char remember[FORMAT_BUF];
 	unsigned int i, shown = a->n < limit ? a->n : (unsigned int)limit;
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "kernel/host.h"
 #include "core/install.h"
 #include "core/preflight.h"
@@ -25,8 +26,7 @@ static const struct option_def accept_options[] = {
 	[OPT_SERVICE] = { "service", "NAME|PORT",
 		"count these services instead of the default set (as enable has them)", true },
 	[OPT_REMEMBER] = { "remember", "DURATION",
-		"how long a client stays in the list of sources stats shows (default 7d)",
-		false },
+		"how long a client stays in the list of sources stats shows", false },
 	[OPT_FORCE] = { "force", NULL,
 		"go on even when the pre-flight checks fail (every warning is still printed)",
 		false },
@@ -37,6 +37,11 @@ static const struct option_def accept_options[] = {
 };
 
 static int cmd_accept(int argc, char **argv);
+
+static const char *default_of(int index, char *buf, size_t len)
+{
+	return index == OPT_REMEMBER ? cli_default_duration(REMEMBER_DEFAULT, buf, len) : NULL;
+}
 
 const struct command command_accept = {
 	.name = "accept",
@@ -52,6 +57,7 @@ const struct command command_accept = {
 		"servers here see each client's own address. Nothing else on this host\n"
 		"changes its routes. `redirect disable` removes it all.",
 	.options = accept_options,
+	.default_of = default_of,
 };
 
 struct accept_args {
@@ -127,14 +133,14 @@ static void print_accepting(const struct spec *spec, const struct install_report
 
 static bool look_before_leaping(struct session *ss, const struct accept_args *a, FILE *info)
 {
-	static struct preflight pf;
+	struct findings pf;
 	struct errmsg e = { "" };
 
 	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, false, &pf, &e)) {
 		cli_fail(&command_accept, EXIT_FAILED, &e);
 		return false;
 	}
-	return cli_report_preflight(&command_accept, &pf, a->force, info);
+	return cli_report_findings(&command_accept, &pf, a->force, info);
 }
 
 static int dry_run(struct session *ss, const struct accept_args *a, const struct tunnel *t)

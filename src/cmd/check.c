@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "dns/codec.h"
 #include "core/dns_look.h"
 #include "lib/format.h"
@@ -29,7 +30,7 @@ enum { OPT_QUIET_FOR, OPT_DOMAIN, OPT_JSON, OPT_NAGIOS, OPT_QUIET };
 
 static const struct option_def check_options[] = {
 	[OPT_QUIET_FOR] = { "quiet-for", "DURATION",
-		"how long nothing must have been redirected (default 7d)", false },
+		"how long nothing must have been redirected", false },
 	[OPT_DOMAIN] = { "domain", "DOMAIN",
 		"also wait until no authoritative server of DOMAIN names this host, and its old "
 		"answers' TTL has passed (besides those enable --domain remembers); repeatable",
@@ -44,6 +45,11 @@ static const struct option_def check_options[] = {
 };
 
 static int cmd_check(int argc, char **argv);
+
+static const char *default_of(int index, char *buf, size_t len)
+{
+	return index == OPT_QUIET_FOR ? cli_default_duration(QUIET_FOR_DEFAULT, buf, len) : NULL;
+}
 
 const struct command command_check = {
 	.name = "check",
@@ -60,6 +66,7 @@ const struct command command_check = {
 		"authoritative server names this host, nor until the TTL of its old answers\n"
 		"has passed since DNS was first seen clean; unknown when DNS cannot be asked.",
 	.options = check_options,
+	.default_of = default_of,
 };
 
 struct check_args {
@@ -308,19 +315,19 @@ static int run(const struct check_args *a, struct finding *f, struct snapshot *s
 	}
 	f->v.required = (int64_t)a->quiet_for;
 	rc = report(a, f, s, &ss.dir);
-	snapshot_warn_unsaved(s, "check");
+	cli_warn_unsaved(&command_check, s);
 	snapshot_release(&ss.dir, s);
-	stats_free(&s->st);
+	snapshot_free(s);
 	session_close(&ss);
 	return rc;
 }
 
 static int cmd_check(int argc, char **argv)
 {
-	static struct snapshot snap;
-	static struct finding f;
 	struct check_args a = { .quiet_for = QUIET_FOR_DEFAULT };
 	struct errmsg e = { "" };
+	struct snapshot *snap;
+	struct finding *f;
 	int rc = cli_parse(&command_check, argc, argv, on_option, &a, &e);
 
 	if (rc)
@@ -329,5 +336,15 @@ static int cmd_check(int argc, char **argv)
 		errmsg_set(&e, -EINVAL, "--json and --nagios exclude each other");
 		return cli_fail(&command_check, EXIT_USAGE, &e);
 	}
-	return run(&a, &f, &snap);
+	snap = calloc(1, sizeof(*snap));	/* large: off the stack */
+	f = calloc(1, sizeof(*f));
+	if (!snap || !f) {
+		errmsg_set(&e, -ENOMEM, "out of memory");
+		rc = cli_fail(&command_check, EXIT_UNKNOWN, &e);
+	} else {
+		rc = run(&a, f, snap);
+	}
+	free(snap);
+	free(f);
+	return rc;
 }

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <linux/netfilter.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,13 +27,18 @@ enum { OPT_WAIT, OPT_NOW };
 
 static const struct option_def disable_options[] = {
 	[OPT_WAIT] = { "wait", "DURATION",
-		"how long to wait for redirected sessions to close (default 30s)", false },
+		"how long to wait for redirected sessions to close", false },
 	[OPT_NOW] = { "now", NULL,
 		"remove everything at once, cutting redirected sessions still open", false },
 	{ NULL, NULL, NULL, false },
 };
 
 static int cmd_disable(int argc, char **argv);
+
+static const char *default_of(int index, char *buf, size_t len)
+{
+	return index == OPT_WAIT ? cli_default_duration(WAIT_DEFAULT, buf, len) : NULL;
+}
 
 const struct command command_disable = {
 	.name = "disable",
@@ -46,6 +52,7 @@ const struct command command_disable = {
 		"open ones keep their NAT until they close (up to --wait), then the table goes.\n"
 		"Nothing enabled is not an error.",
 	.options = disable_options,
+	.default_of = default_of,
 };
 
 struct disable_args {
@@ -105,33 +112,36 @@ static void print_settings(const struct sysctl_log *left)
 	printf("\n");
 }
 
+/* The settings enable recorded, and those of them not as before: large, off the stack. */
+struct settings {
+	struct sysctl_log recorded, left;
+};
+
 /* "As before" only when each setting reads what it did before enable. */
-static void report_settings(const struct session *ss, const struct sysctl_log *recorded,
-			    bool was_installed)
+static void report_settings(const struct session *ss, struct settings *s, bool was_installed)
 {
-	static struct sysctl_log left;
 	const char *table = was_installed ? "the table is gone" : "the table was gone already";
 
 	if (ss->salvaged == SALVAGE_BLIND) {
-		sysctl_maybe_switched(&left);
-		if (!left.n) {
+		sysctl_maybe_switched(&s->left);
+		if (!s->left.n) {
 			printf("redirect: disabled; %s, and no forwarding setting is on.\n", table);
 			return;
 		}
 		printf("redirect: disabled; %s. With no record of the settings before enable,\n"
 		       "  these are left as they are (enable may have switched them):\n", table);
-		print_settings(&left);
+		print_settings(&s->left);
 		return;
 	}
-	sysctl_not_as_before(recorded, &left);
-	if (!left.n) {
+	sysctl_not_as_before(&s->recorded, &s->left);
+	if (!s->left.n) {
 		printf("redirect: disabled; %s, the forwarding settings are back as before.\n",
 		       table);
 		return;
 	}
 	printf("redirect: disabled; %s, but these settings are not as they were before\n"
 	       "  enable (changed since by someone else, so left alone):\n", table);
-	print_settings(&left);
+	print_settings(&s->left);
 }
 
 /* Says what became of a damaged state before going on without it. */
@@ -177,16 +187,15 @@ static void remind_of(const struct remedy *r, void *data)
 		       r->family == NFPROTO_IPV6 ? "6" : "");
 }
 
-static int finish(struct session *ss)
+static int finish_with(struct session *ss, struct settings *s)
 {
-	static struct sysctl_log recorded;
 	bool anything = state_records_anything(&ss->state) || ss->salvaged != SALVAGE_NONE;
 	struct errmsg e = { "" };
 	bool was_installed;
 
 	if (set_damage_aside(ss, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
-	recorded = ss->state.sysctls;
+	s->recorded = ss->state.sysctls;
 	if (uninstall(ss, &was_installed, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	/* who came through the redirect: for the migration only, gone with it */
@@ -196,9 +205,24 @@ static int finish(struct session *ss)
 		printf("redirect: nothing was enabled; nothing changed.\n");
 		return EXIT_DONE;
 	}
-	report_settings(ss, &recorded, was_installed);
+	report_settings(ss, s, was_installed);
 	firewall_remedies(&ss->nft, remind_of, NULL, &e);	/* a reminder: no failure */
 	return EXIT_DONE;
+}
+
+static int finish(struct session *ss)
+{
+	struct settings *s = malloc(sizeof(*s));
+	struct errmsg e = { "" };
+	int rc;
+
+	if (!s) {
+		errmsg_set(&e, -ENOMEM, "out of memory");
+		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	}
+	rc = finish_with(ss, s);
+	free(s);
+	return rc;
 }
 
 /*

@@ -20,6 +20,7 @@
 #include "lib/format.h"
 #include "kernel/host.h"
 #include "cli/print.h"
+#include "core/session.h"
 #include "core/state.h"
 
 
@@ -143,26 +144,22 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
  */
 static unsigned int new_addresses(struct address *out)
 {
-	static struct state st;
-	struct state_dir dir;
+	struct state *st = malloc(sizeof(*st));	/* large: off the stack */
 	struct errmsg e = { "" };
 	unsigned int n = 0;
-	int err = state_dir_open(&dir, state_dir_path(globals.state_dir), false, &e);
+	int err = st ? session_read_state(globals.state_dir, st, &e) :
+		  errmsg_set(&e, -ENOMEM, "out of memory");
 
-	if (!err)
-		err = state_read(&dir, &st, &e);
-	state_dir_close(&dir);
-	if (err) {
+	if (err)
 		fprintf(stderr, "redirect dns: note: %s; the new server's addresses show as "
 			"\"other\"\n", e.text);
-		return 0;
+	if (!err && st->enabled && st->spec.role == ROLE_OLD) {
+		if (st->spec.has_to4)
+			out[n++] = st->spec.to4;
+		if (st->spec.has_to6)
+			out[n++] = st->spec.to6;
 	}
-	if (!st.enabled || st.spec.role != ROLE_OLD)
-		return 0;
-	if (st.spec.has_to4)
-		out[n++] = st.spec.to4;
-	if (st.spec.has_to6)
-		out[n++] = st.spec.to6;
+	free(st);
 	return n;
 }
 
@@ -408,19 +405,24 @@ static int exit_status(enum dns_status s)
 
 static int survey(const struct dns_args *a, struct dns_report *r, struct errmsg *e)
 {
-	static struct address old[HOST_ADDRESSES_MAX], new_[2];
+	struct address_list old = { 0 };
+	struct address new_[2];
 	struct dns_options o;
+	int err;
 
+	host_addresses(true, true, &old);	/* none known: every answer counts as other */
 	dns_options_init(&o);
 	o.names = a->names;
 	o.nnames = a->nnames;
 	o.servers = a->servers;
 	o.nservers = a->nservers;
-	o.old = old;
-	o.nold = host_addresses(true, true, old, HOST_ADDRESSES_MAX);
+	o.old = old.v;
+	o.nold = old.n;
 	o.new_ = new_;
 	o.nnew = new_addresses(new_);
-	return dns_survey(a->domains, a->ndomains, &o, r, e);
+	err = dns_survey(a->domains, a->ndomains, &o, r, e);
+	address_list_free(&old);
+	return err;
 }
 
 /* Whether this run asked every domain enable --domain remembers, and no other servers. */
@@ -444,23 +446,29 @@ static bool covers(const struct dns_args *a, const struct dns_clock *c)
  * stats shows: when the state is there and its lock free (a cache of
  * check's, so a failure is no error).
  */
+struct run {
+	const struct dns_args *args;
+	const struct dns_report *report;
+};
+
+static bool note_clock(struct state *st, void *data)
+{
+	const struct run *run = data;
+	struct dns_look look;
+
+	if (!st->enabled || !covers(run->args, &st->dns))
+		return false;
+	dns_look_from(run->report, &look);
+	dns_clock_note(&st->dns, &look, (int64_t)time(NULL));
+	return true;
+}
+
 static void note_in_state(const struct dns_args *a, const struct dns_report *r)
 {
-	static struct state st;
-	struct state_dir dir;
+	const struct run run = { a, r };
 	struct errmsg ignored;
-	struct dns_look look;
-	long holder;
 
-	if (state_dir_open(&dir, state_dir_path(globals.state_dir), false, &ignored))
-		return;
-	if (!state_lock_existing(&dir, &holder, &ignored) && !state_read(&dir, &st, &ignored) &&
-	    st.enabled && covers(a, &st.dns)) {
-		dns_look_from(r, &look);
-		dns_clock_note(&st.dns, &look, (int64_t)time(NULL));
-		state_write(&dir, &st, &ignored);
-	}
-	state_dir_close(&dir);
+	session_update_state(globals.state_dir, note_clock, (void *)&run, &ignored);
 }
 
 static int cmd_dns(int argc, char **argv)

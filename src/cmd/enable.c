@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "dns/codec.h"
 #include "core/install.h"
 #include "kernel/host.h"
 #include "core/preflight.h"
+#include "core/observe.h"
 #include "nft/render.h"
-#include "nft/ruleset.h"
 #include "core/tunnel.h"
 #include "core/verdict.h"
 
@@ -28,10 +29,9 @@ static const struct option_def enable_options[] = {
 	[OPT_EXCLUDE] = { "exclude", "PREFIX",
 		"never redirect connections from these sources; repeatable", true },
 	[OPT_REMEMBER] = { "remember", "DURATION",
-		"how long a client stays in the list of stale sources (default 7d)", false },
+		"how long a client stays in the list of stale sources", false },
 	[OPT_MAX_SOURCES] = { "max-sources", "N",
-		"how many (client, port) pairs the stale-source list holds, per family "
-		"(default 65536)", false },
+		"how many (client, port) pairs the stale-source list holds, per family", false },
 	[OPT_KEEP_CLIENT_ADDRESS] = { "keep-client-address", NULL,
 		"send the connections through a tunnel, so NEW sees the client's own address "
 		"(NEW must run `redirect accept --from` this host first)", false },
@@ -54,6 +54,16 @@ static const struct option_def enable_options[] = {
 static int cmd_enable(int argc, char **argv);
 static void services_help(FILE *f);
 
+static const char *default_of(int index, char *buf, size_t len)
+{
+	if (index == OPT_REMEMBER)
+		return cli_default_duration(REMEMBER_DEFAULT, buf, len);
+	if (index != OPT_MAX_SOURCES)
+		return NULL;
+	snprintf(buf, len, "%u", MAX_SOURCES_DEFAULT);
+	return buf;
+}
+
 const struct command command_enable = {
 	.name = "enable",
 	.run = cmd_enable,
@@ -69,9 +79,10 @@ const struct command command_enable = {
 		"atomically, keeping the counters and stale sources.",
 	.options = enable_options,
 	.more_help = services_help,
+	.default_of = default_of,
 };
 
-/* From the table spec.c matches names against: bash completion reads it too. */
+/* From the table lib/spec.c matches names against: bash completion reads it too. */
 static void services_help(FILE *f)
 {
 	unsigned int i;
@@ -246,12 +257,6 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 	printf("Watch it with `redirect stats`; `redirect check` says when this host can go.\n");
 }
 
-static void count_element(struct nftnl_set_elem *el, void *data)
-{
-	(void)el;
-	(*(unsigned int *)data)++;
-}
-
 /*
  * A stale-source list kept from before, over FILL_WARN_PERCENT full: new
  * clients would go unrecorded. Only a table that was there already can be
@@ -259,20 +264,18 @@ static void count_element(struct nftnl_set_elem *el, void *data)
  */
 static void warn_of_full_sources(struct session *ss, const struct spec *spec, bool existed)
 {
-	static const enum set_id sets[] = { SET_SOURCES_IPV4, SET_SOURCES_IPV6 };
 	struct errmsg ignored;
-	unsigned int i, n;
+	unsigned int i, n[2];
 
-	for (i = 0; existed && i < 2; i++) {
-		n = 0;
-		if (!spec_uses(spec, i ? AF_INET6 : AF_INET) ||
-		    nft_dump_elems(&ss->nft, set_names[sets[i]], count_element, &n, &ignored) ||
-		    (uint64_t)n * 100 <= (uint64_t)spec->max_sources * FILL_WARN_PERCENT)
+	if (!existed || observe_sources_count(&ss->nft, spec, n, &ignored))
+		return;
+	for (i = 0; i < 2; i++) {
+		if ((uint64_t)n[i] * 100 <= (uint64_t)spec->max_sources * FILL_WARN_PERCENT)
 			continue;
 		fprintf(stderr, "redirect enable: warning: the %s stale-source list is %u%% full "
 			"(%u of %u): new clients will go unrecorded; a larger --max-sources (or "
 			"a shorter --remember) makes room.\n", i ? "IPv6" : "IPv4",
-			(unsigned int)((uint64_t)n * 100 / spec->max_sources), n,
+			(unsigned int)((uint64_t)n[i] * 100 / spec->max_sources), n[i],
 			spec->max_sources);
 	}
 }
@@ -280,14 +283,14 @@ static void warn_of_full_sources(struct session *ss, const struct spec *spec, bo
 /* The local pre-flight (and the public probe); false when enable must stop. */
 static bool look_before_leaping(struct session *ss, const struct enable_args *a, FILE *info)
 {
-	static struct preflight pf;
+	struct findings pf;
 	struct errmsg e = { "" };
 
 	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, !a->no_probe, &pf, &e)) {
 		cli_fail(&command_enable, EXIT_FAILED, &e);
 		return false;
 	}
-	return cli_report_preflight(&command_enable, &pf, a->force, info);
+	return cli_report_findings(&command_enable, &pf, a->force, info);
 }
 
 /*
@@ -298,7 +301,7 @@ static bool look_before_leaping(struct session *ss, const struct enable_args *a,
 static bool probe_through_tunnel(struct session *ss, const struct enable_args *a,
 				 const struct tunnel *t)
 {
-	static struct preflight pf;
+	struct findings pf;
 	struct tunnel_undo undo;
 	struct errmsg e = { "" };
 	bool go;
@@ -310,7 +313,7 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 	}
 	memset(&pf, 0, sizeof(pf));
 	preflight_probe_tunnel(&a->spec, &t->local, &pf);
-	go = cli_report_preflight(&command_enable, &pf, a->force, stdout);
+	go = cli_report_findings(&command_enable, &pf, a->force, stdout);
 	if (!go)
 		install_tunnel_abandon(ss, &undo);
 	return go;

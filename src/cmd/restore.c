@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "core/install.h"
 
 static int cmd_restore(int argc, char **argv);

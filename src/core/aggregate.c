@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nft/ruleset.h"
+#include "nft/table.h"
 #include "core/aggregate.h"
 
 void stats_init(struct stats *st, const struct spec *spec)

@@ -33,13 +33,15 @@ void dns_look_from(const struct dns_report *r, struct dns_look *look)
 int dns_look_at(const char *const *domains, unsigned int n, const struct spec *spec,
 		struct dns_look *look, struct errmsg *e)
 {
-	static struct address here[HOST_ADDRESSES_MAX];
+	struct address_list here = { 0 };
 	struct address other[2];
-	unsigned int nhere = host_addresses(true, true, here, HOST_ADDRESSES_MAX), nother = 0;
+	unsigned int nother = 0;
 	bool on_new = spec->role == ROLE_NEW;
 	struct dns_options o;
 	struct dns_report r;
 	int err;
+
+	host_addresses(true, true, &here);	/* none known: every answer counts as other */
 
 	/* on OLD, answers naming this host are old; on NEW, those naming --from are */
 	if (on_new ? spec->has_from4 : spec->has_to4)
@@ -47,13 +49,14 @@ int dns_look_at(const char *const *domains, unsigned int n, const struct spec *s
 	if (on_new ? spec->has_from6 : spec->has_to6)
 		other[nother++] = on_new ? spec->from6 : spec->to6;
 	dns_options_init(&o);
-	o.old = on_new ? other : here;
-	o.nold = on_new ? nother : nhere;
-	o.new_ = on_new ? here : other;
-	o.nnew = on_new ? nhere : nother;
+	o.old = on_new ? other : here.v;
+	o.nold = on_new ? nother : here.n;
+	o.new_ = on_new ? here.v : other;
+	o.nnew = on_new ? here.n : nother;
 	err = dns_survey(domains, n, &o, &r, e);
 	if (!err)
 		dns_look_from(&r, look);
 	dns_report_free(&r);
+	address_list_free(&here);
 	return err;
 }

@@ -7,6 +7,8 @@
  * settings to put back, and is marked done after.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -14,6 +16,7 @@
 #include "core/history.h"
 #include "core/install.h"
 #include "nft/ruleset.h"
+#include "nft/view.h"
 #include "core/tunnel.h"
 
 #ifndef ERESTART
@@ -46,7 +49,7 @@ static int commit(struct session *ss, const struct spec *spec, bool dry_run, str
 		if (err != -ERESTART)
 			break;
 		/* someone changed the ruleset since we read it: read again */
-		err = nft_read_view(&ss->nft, &ss->view, &ss->genid, e);
+		err = view_read(&ss->nft, &ss->view, &ss->genid, e);
 		if (err)
 			break;
 		err = -ERESTART;
@@ -252,18 +255,10 @@ static void report_mended(const struct session *ss, struct install_report *r)
 	r->reset_sources = resets_sources(&ss->view);
 }
 
-int install_spec(struct session *ss, const struct spec *spec, struct install_report *r,
-		 struct errmsg *e)
+/* The state @spec will have: the same migration going on, or a new one. */
+static void next_state(const struct session *ss, const struct spec *spec, struct state *next)
 {
-	static struct state next_state;	/* large: keep it off the stack */
-	struct state *next = &next_state;
-	unsigned int newly, switched;
-	int err;
-
-	memset(r, 0, sizeof(*r));
-	report_mended(ss, r);
 	*next = ss->state;
-	r->replaced = ss->state.enabled && !spec_equal(&ss->state.spec, spec);
 	next->enabled = next->pending = true;
 	next->draining = false;
 	next->spec = *spec;
@@ -276,7 +271,15 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 		next->dns.status[0] = next->dns.summary[0] = '\0';
 	}
 	history_keep_services(&next->history, spec);
-	err = plan_forwarding(spec, next, &newly, r, e);
+}
+
+/* The order of install_spec(), with the state it leads to in @next. */
+static int install_next(struct session *ss, const struct spec *spec, struct state *next,
+			struct install_report *r, struct errmsg *e)
+{
+	unsigned int newly, switched;
+	int err = plan_forwarding(spec, next, &newly, r, e);
+
 	if (!err)
 		err = state_write_intent(&ss->dir, next, e);
 	if (err)
@@ -298,6 +301,23 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
 		err = state_write(&ss->dir, next, e);
 	if (!err)
 		ss->state = *next;
+	return err;
+}
+
+int install_spec(struct session *ss, const struct spec *spec, struct install_report *r,
+		 struct errmsg *e)
+{
+	struct state *next = malloc(sizeof(*next));	/* large: off the stack */
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (!next)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	report_mended(ss, r);
+	r->replaced = ss->state.enabled && !spec_equal(&ss->state.spec, spec);
+	next_state(ss, spec, next);
+	err = install_next(ss, spec, next, r, e);
+	free(next);
 	return err;
 }
 

@@ -15,6 +15,7 @@
 
 #include "kernel/conntrack.h"
 #include "nft/drift.h"
+#include "nft/view.h"
 #include "core/history.h"
 #include "core/observe.h"
 #include "kernel/sysctl.h"
@@ -139,7 +140,8 @@ static int read_port_times(struct nft_sock *nft, const struct table_view *view,
 		};
 
 		if (view->sets & 1U << sets[i])
-			err = nft_dump_elems(nft, set_names[sets[i]], add_service_time, &ctx, e);
+			err = nft_dump_elems(nft, TABLE_NAME, set_names[sets[i]], add_service_time,
+					     &ctx, e);
 	}
 	return err;
 }
@@ -159,7 +161,7 @@ static int read_sources(struct nft_sock *nft, const struct table_view *view, str
 
 		if (!(view->sets & 1U << sets[i]))
 			continue;
-		err = nft_dump_elems(nft, set_names[sets[i]], add_element, &ctx, e);
+		err = nft_dump_elems(nft, TABLE_NAME, set_names[sets[i]], add_element, &ctx, e);
 		if (!err && ctx.err)
 			err = errmsg_set(e, ctx.err, "out of memory for the stale sources");
 		if (err)
@@ -168,16 +170,39 @@ static int read_sources(struct nft_sock *nft, const struct table_view *view, str
 	return 0;
 }
 
+static void count_element(struct nftnl_set_elem *el, void *data)
+{
+	(void)el;
+	(*(unsigned int *)data)++;
+}
+
+int observe_sources_count(struct nft_sock *nft, const struct spec *spec, unsigned int count[2],
+			  struct errmsg *e)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < 2; i++) {
+		int family = i ? AF_INET6 : AF_INET;
+
+		count[i] = 0;
+		if (!err && spec_uses(spec, family))
+			err = nft_dump_elems(nft, TABLE_NAME, set_names[sources_set(family)],
+					     count_element, &count[i], e);
+	}
+	return err;
+}
+
 int observe(struct nft_sock *nft, struct stats *st, struct table_view *view, struct errmsg *e)
 {
 	uint32_t genid;
-	int err = nft_read_view(nft, view, &genid, e);
+	int err = view_read(nft, view, &genid, e);
 
 	if (err || !view->exists || !view->ours)
 		return err;
 	st->set_size[0] = view->dynamic[SET_SOURCES_IPV4].size;
 	st->set_size[1] = view->dynamic[SET_SOURCES_IPV6].size;
-	err = nft_dump_counters(nft, add_counter, st, e);
+	err = nft_dump_counters(nft, TABLE_NAME, add_counter, st, e);
 	if (!err)
 		err = read_sources(nft, view, st, e);
 	if (!err)
@@ -217,15 +242,41 @@ void snapshot_save(struct state_dir *dir, struct snapshot *s)
 		snprintf(s->unsaved, sizeof(s->unsaved), "%s", e.text);
 }
 
+/* The table as the state says and as redirect installs it, or its first difference. */
+static int look_for_drift(struct nft_sock *nft, const struct table_view *view,
+			  struct snapshot *s, struct errmsg *e)
+{
+	struct drift drift = { .found = false };
+	int err = 0;
+
+	if (s->installed && s->state.enabled)
+		err = drift_find(nft, &s->state.spec, view, &drift, e);
+	if (!err && drift.found) {
+		s->drift = true;
+		snprintf(s->drift_what, sizeof(s->drift_what), "%s", drift.what);
+	}
+	return err;
+}
+
+/* What else the host says: its addresses, forwarding, the conntrack table. */
+static void look_at_host(struct snapshot *s)
+{
+	const struct spec *spec = &s->state.spec;
+
+	host_addresses(spec->has_to4, spec->has_to6, &s->here);
+	s->forwarding_off = s->state.enabled ? forwarding_missing(spec) : 0;
+	ct_table_usage(&s->conntrack_count, &s->conntrack_max);
+}
+
 int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock *rtnl,
 		  struct snapshot *s, struct errmsg *e)
 {
-	static struct table_view view;
-	struct drift drift = { .found = false };
+	struct table_view view;
 	long holder;
 	int err;
 
-	stats_free(&s->st);
+	snapshot_free(s);
+	s->drift = false;
 	s->locked = dir->fd >= 0 && state_lock_existing(dir, &holder, e) == 0;
 	err = state_read(dir, &s->state, e);
 	s->now = (int64_t)time(NULL);
@@ -236,16 +287,11 @@ int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock 
 	s->installed = !err && view.exists && view.ours;
 	if (!err)
 		stats_finish(&s->st);
-	s->drift = false;
-	if (!err && s->installed && s->state.enabled)
-		err = drift_find(nft, &s->state.spec, &view, &drift, e);
-	if (!err && drift.found) {
-		s->drift = true;
-		snprintf(s->drift_what, sizeof(s->drift_what), "%s", drift.what);
-	}
+	if (!err)
+		err = look_for_drift(nft, &view, s, e);
 	s->tunnel_gone = !err && s->installed && s->state.enabled &&
 			 !tunnel_ready_for(rtnl, &s->state.spec);
-	s->forwarding_off = s->state.enabled ? forwarding_missing(&s->state.spec) : 0;
+	look_at_host(s);
 	if (!err && s->state.draining)
 		err = ct_count_open(&s->draining, e);
 	s->unsaved[0] = '\0';
@@ -255,18 +301,15 @@ int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock 
 	return err;
 }
 
-void snapshot_warn_unsaved(const struct snapshot *s, const char *command)
-{
-	if (s->unsaved[0])
-		fprintf(stderr, "redirect %s: warning: the time of the last redirected connection "
-			"could not be saved (%s); the figures are right, but after a flush or a "
-			"reboot the quiet clock may restart from an older time.\n", command,
-			s->unsaved);
-}
-
 void snapshot_release(struct state_dir *dir, struct snapshot *s)
 {
 	if (s->locked)
 		state_unlock(dir);
 	s->locked = false;
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	stats_free(&s->st);
+	address_list_free(&s->here);
 }

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* One invocation's state directory, lock and netlink socket. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel/caps.h"
 #include "core/session.h"
+#include "nft/view.h"
 
 static void session_reset(struct session *ss)
 {
@@ -83,7 +86,7 @@ static int session_read(struct session *ss, unsigned int flags, struct errmsg *e
 	if (err && (flags & SESSION_SALVAGE))
 		err = salvage_damaged(ss, err, e);
 	if (!err)
-		err = nft_read_view(&ss->nft, &ss->view, &ss->genid, e);
+		err = view_read(&ss->nft, &ss->view, &ss->genid, e);
 	if (!err && (flags & SESSION_SALVAGE))
 		salvage_missing(ss);
 	return err;
@@ -129,6 +132,38 @@ void session_close(struct session *ss)
 	rtnl_close(&ss->rtnl);
 	nft_close(&ss->nft);
 	state_dir_close(&ss->dir);
+}
+
+int session_read_state(const char *state_dir, struct state *st, struct errmsg *e)
+{
+	struct state_dir dir;
+	int err = state_dir_open(&dir, state_dir_path(state_dir), false, e);
+
+	if (!err)
+		err = state_read(&dir, st, e);
+	state_dir_close(&dir);
+	return err;
+}
+
+int session_update_state(const char *state_dir, state_change change, void *data,
+			 struct errmsg *e)
+{
+	struct state *st = malloc(sizeof(*st));	/* large: off the stack */
+	struct state_dir dir;
+	long holder;
+	int err = st ? state_dir_open(&dir, state_dir_path(state_dir), false, e) :
+		  errmsg_set(e, -ENOMEM, "out of memory");
+
+	if (err) {
+		free(st);
+		return err;
+	}
+	if (dir.fd >= 0 && !state_lock_existing(&dir, &holder, e) &&
+	    !(err = state_read(&dir, st, e)) && change(st, data))
+		err = state_write(&dir, st, e);
+	state_dir_close(&dir);
+	free(st);
+	return err;
 }
 
 bool session_is_installed(const struct session *ss, const struct spec *spec)

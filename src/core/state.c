@@ -1,27 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The state directory: what is enabled, since when, and which settings to
- * put back. A text file of "key value" lines, written to a temporary name,
- * fsynced and renamed, so a crash leaves the old file or the new one. The
+ * What redirect remembers between runs, and its text form: "key value"
+ * lines, one table of keys read by the parser and the writer both. The
  * parser is strict (a damaged file is named, not guessed at) and fuzzed.
+ * The directory, its lock and its files are state_dir.c's.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "lib/atomic_file.h"
+#include "lib/owned.h"
 #include "dns/codec.h"
 #include "core/state.h"
 
-#define STATE_TMP "state.tmp"
-#define STATE_LAST_GOOD_TMP "state.last-good.tmp"
 #define STATE_VERSION 1
 #define LINE_MAX_LEN 512
 #define SINCE_MAX (1ULL << 40)	/* seconds: year 36812, well past any clock */
@@ -37,150 +31,29 @@ bool state_records_anything(const struct state *st)
 	return st->enabled || st->draining || st->pending || st->sysctls.n || st->tunnel;
 }
 
-const char *state_dir_path(const char *option)
-{
-	const char *env = getenv("REDIRECT_STATE_DIR");
+/* ---- text form: the keys ---- */
 
-	if (option)
-		return option;
-	return env && *env ? env : STATE_DIR_DEFAULT;
-}
+/* The file as it is written: a buffer filled line by line. */
+struct text {
+	char *buf;
+	size_t len, used;
+};
 
-static int check_dir_safe(int fd, const char *path, struct errmsg *e)
-{
-	struct stat st;
+static int put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-	if (fstat(fd, &st))
-		return errmsg_set(e, -errno, "cannot stat %s: %s", path, strerror(errno));
-	if (st.st_uid != geteuid())
-		return errmsg_set(e, -EPERM,
-				  "state directory %s belongs to uid %u, not to us (uid %u); "
-				  "refusing to use it",
-				  path, (unsigned int)st.st_uid, (unsigned int)geteuid());
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return errmsg_set(e, -EPERM,
-				  "state directory %s can be written by others; run chmod go-w "
-				  "on it",
-				  path);
-	return 0;
-}
-
-int state_dir_open(struct state_dir *d, const char *path, bool create, struct errmsg *e)
-{
-	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	int err;
-
-	d->fd = d->lock_fd = -1;
-	if (strlen(path) >= sizeof(d->path) || !*path)
-		return errmsg_set(e, -ENAMETOOLONG, "state directory path is empty or too long");
-	snprintf(d->path, sizeof(d->path), "%s", path);
-	d->fd = open(path, flags);
-	if (d->fd < 0 && errno == ENOENT && create) {
-		if (mkdir(path, 0700) && errno != EEXIST)
-			return errmsg_set(e, -errno, "cannot create state directory %s: %s",
-					  path, strerror(errno));
-		d->fd = open(path, flags);
-	}
-	if (d->fd < 0 && errno == ENOENT && !create)
-		return 0;
-	if (d->fd < 0)
-		return errmsg_set(e, -errno, errno == ELOOP || errno == ENOTDIR ?
-				  "state directory %s is a symlink or not a directory" :
-				  "cannot open state directory %s: %s", path, strerror(errno));
-	err = check_dir_safe(d->fd, path, e);
-	if (err) {
-		close(d->fd);
-		d->fd = -1;
-	}
-	return err;
-}
-
-void state_dir_close(struct state_dir *d)
-{
-	if (d->lock_fd >= 0)
-		close(d->lock_fd);
-	if (d->fd >= 0)
-		close(d->fd);
-	d->fd = d->lock_fd = -1;
-}
-
-static long lock_holder(int fd)
-{
-	char buf[24] = "";
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
-
-static int lock(struct state_dir *d, bool wait, bool create, long *holder, struct errmsg *e)
-{
-	char pid[24];
-	int len;
-
-	if (d->fd < 0)
-		return 0;
-	if (d->lock_fd < 0)
-		d->lock_fd = openat(d->fd, STATE_LOCK, O_RDWR | O_NOFOLLOW | O_CLOEXEC |
-				    (create ? O_CREAT : 0), 0600);
-	if (d->lock_fd < 0 && errno == ENOENT && !create)
-		return -ENOENT;
-	if (d->lock_fd < 0)
-		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, STATE_LOCK,
-				  strerror(errno));
-	if (flock(d->lock_fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) {
-		int err = errno;
-
-		if (err == EWOULDBLOCK) {
-			*holder = lock_holder(d->lock_fd);
-			return -EWOULDBLOCK;
-		}
-		return errmsg_set(e, -err, "cannot lock %s/%s: %s", d->path, STATE_LOCK,
-				  strerror(err));
-	}
-	/* for the message of whoever waits next */
-	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(d->lock_fd, 0) == 0 && pwrite(d->lock_fd, pid, (size_t)len, 0) < 0)
-		return 0;	/* only informative */
-	return 0;
-}
-
-int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e)
-{
-	return lock(d, wait, true, holder, e);
-}
-
-int state_lock_existing(struct state_dir *d, long *holder, struct errmsg *e)
-{
-	return lock(d, false, false, holder, e);
-}
-
-void state_unlock(struct state_dir *d)
-{
-	if (d->lock_fd >= 0)
-		flock(d->lock_fd, LOCK_UN);
-}
-
-/* ---- text form ---- */
-
-static int put(char *buf, size_t len, size_t *used, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int put(char *buf, size_t len, size_t *used, const char *fmt, ...)
+static int put(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
-	if (*used >= len)
+	if (t->used >= t->len)
 		return -ENOSPC;
 	va_start(ap, fmt);
-	n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	n = vsnprintf(t->buf + t->used, t->len - t->used, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *used)
+	if (n < 0 || (size_t)n >= t->len - t->used)
 		return -ENOSPC;
-	*used += (size_t)n;
+	t->used += (size_t)n;
 	return 0;
 }
 
@@ -188,88 +61,6 @@ static const char *yes_no(bool b)
 {
 	return b ? "yes" : "no";
 }
-
-static int format_dns(const struct dns_clock *d, char *buf, size_t len, size_t *used)
-{
-	unsigned int i;
-	int err = 0;
-
-	for (i = 0; !err && i < d->ndomains; i++)
-		err = put(buf, len, used, "domain %s\n", d->domains[i]);
-	if (!err && d->clean_since)
-		err = put(buf, len, used, "dns_clean_since %" PRId64 "\n", d->clean_since);
-	if (!err && d->ttl)
-		err = put(buf, len, used, "dns_ttl %u\n", d->ttl);
-	if (!err && d->checked_at)
-		err = put(buf, len, used, "dns_checked %" PRId64 " %s\n", d->checked_at,
-			  d->status[0] ? d->status : "unknown");
-	if (!err && d->summary[0])
-		err = put(buf, len, used, "dns_summary %s\n", d->summary);
-	return err;
-}
-
-int state_format(const struct state *st, char *buf, size_t len)
-{
-	const struct spec *s = &st->spec;
-	char addr[ADDRESS_STRLEN];
-	size_t used = 0;
-	unsigned int i;
-	int err;
-
-	err = put(buf, len, &used, "# redirect(8) state; written by redirect, not for editing\n"
-		  "version %d\ngeneration %" PRIu64 "\nenabled %s\npending %s\ndraining %s\n"
-		  "since %" PRId64 "\n",
-		  STATE_VERSION, st->generation, yes_no(st->enabled), yes_no(st->pending),
-		  yes_no(st->draining), st->since);
-	if (!err && s->role == ROLE_NEW)
-		err = put(buf, len, &used, "role accept\n");
-	if (!err && s->has_to4)
-		err = put(buf, len, &used, "to %s\n", address_str(&s->to4, addr));
-	if (!err && s->has_to6)
-		err = put(buf, len, &used, "to %s\n", address_str(&s->to6, addr));
-	if (!err && s->has_from4)
-		err = put(buf, len, &used, "from %s\n", address_str(&s->from4, addr));
-	if (!err && s->has_from6)
-		err = put(buf, len, &used, "from %s\n", address_str(&s->from6, addr));
-	for (i = 0; !err && i < s->nservices; i++)
-		err = put(buf, len, &used, "service %u\n", s->services[i].port);
-	for (i = 0; !err && i < s->nexcludes; i++)
-		err = put(buf, len, &used, "exclude %s\n", prefix_str(&s->excludes[i], addr));
-	if (!err)
-		err = put(buf, len, &used, "remember %" PRIu64 "\nmasquerade %s\n",
-			  s->remember, yes_no(s->masquerade));
-	if (!err && s->max_sources != MAX_SOURCES_DEFAULT)
-		err = put(buf, len, &used, "max_sources %u\n", s->max_sources);
-	if (!err && s->keep_client_address)
-		err = put(buf, len, &used, "keep_client_address yes\ntunnel_mtu %u\n",
-			  s->tunnel_mtu);
-	if (!err && st->history.last_seen)
-		err = put(buf, len, &used, "last_seen %" PRId64 "\n", st->history.last_seen);
-	for (i = 0; !err && i < st->history.nseen; i++)
-		err = put(buf, len, &used, "seen %u %" PRId64 "\n", st->history.seen[i].port,
-			  st->history.seen[i].at);
-	if (!err && st->history.observed_at)
-		err = put(buf, len, &used, "observed %" PRId64 " %" PRIu64 "\n",
-			  st->history.observed_at, st->history.observed_connections);
-	if (!err && st->tunnel)
-		err = put(buf, len, &used, "tunnel yes\n");
-	if (!err && st->restored)
-		err = put(buf, len, &used, "restored yes\n");
-	if (!err && st->reported[0])
-		err = put(buf, len, &used, "reported %s\n", st->reported);
-	if (!err)
-		err = format_dns(&st->dns, buf, len, &used);
-	for (i = 0; !err && i < st->sysctls.n; i++)
-		err = put(buf, len, &used, "sysctl %s %d %d\n", st->sysctls.r[i].path,
-			  st->sysctls.r[i].before, st->sysctls.r[i].after);
-	return err ? err : (int)used;
-}
-
-struct parse_ctx {
-	struct state *st;
-	bool seen_version;
-	struct errmsg *e;
-};
 
 static int parse_bool(const char *v, bool *out)
 {
@@ -279,24 +70,6 @@ static int parse_bool(const char *v, bool *out)
 		*out = false;
 	else
 		return -EINVAL;
-	return 0;
-}
-
-static int parse_sysctl(const char *v, struct sysctl_log *log, struct errmsg *e)
-{
-	char path[SYSCTL_PATH_MAX + 1], before[8], after[8], extra;
-	uint64_t b, a;
-	struct sysctl_record *r;
-
-	if (sscanf(v, "%64s %7s %7s %c", path, before, after, &extra) != 3 ||
-	    !sysctl_path_valid(path) || parse_u64(before, 1000, &b) || parse_u64(after, 1000, &a))
-		return errmsg_set(e, -EINVAL, "not a setting this tool records");
-	if (log->n == SYSCTL_LOG_MAX)
-		return errmsg_set(e, -E2BIG, "too many settings");
-	r = &log->r[log->n++];
-	snprintf(r->path, sizeof(r->path), "%.*s", SYSCTL_PATH_MAX - 1, path);
-	r->before = (int)b;
-	r->after = (int)a;
 	return 0;
 }
 
@@ -310,12 +83,116 @@ static int parse_time(const char *v, int64_t *out)
 	return 0;
 }
 
-/* "seen PORT TIME" */
-static int parse_seen(const char *v, struct history *h)
+/*
+ * A key whose value is more than one yes/no or number: a reader of one
+ * line's value, and a writer of all its lines (one per item, or none).
+ */
+typedef int (*key_read)(struct state *st, const char *value, struct errmsg *e);
+typedef int (*key_write)(const struct state *st, const char *key, struct text *t);
+
+static int read_role(struct state *st, const char *v, struct errmsg *e)
 {
+	if (strcmp(v, "accept"))
+		return -EINVAL;
+	st->spec.role = ROLE_NEW;
+	return 0;
+}
+
+static int write_role(const struct state *st, const char *key, struct text *t)
+{
+	return st->spec.role == ROLE_NEW ? put(t, "%s accept\n", key) : 0;
+}
+
+static int read_target(struct state *st, const char *v, struct errmsg *e)
+{
+	return spec_add_target(&st->spec, v, e);
+}
+
+/* One line per address of a pair (IPv4 first): --to, --from. */
+static int write_pair(const char *key, bool has4, const struct address *a4, bool has6,
+		      const struct address *a6, struct text *t)
+{
+	char addr[ADDRESS_STRLEN];
+	int err = 0;
+
+	if (has4)
+		err = put(t, "%s %s\n", key, address_str(a4, addr));
+	if (!err && has6)
+		err = put(t, "%s %s\n", key, address_str(a6, addr));
+	return err;
+}
+
+static int write_target(const struct state *st, const char *key, struct text *t)
+{
+	const struct spec *s = &st->spec;
+
+	return write_pair(key, s->has_to4, &s->to4, s->has_to6, &s->to6, t);
+}
+
+static int read_from(struct state *st, const char *v, struct errmsg *e)
+{
+	return spec_add_from(&st->spec, v, e);
+}
+
+static int write_from(const struct state *st, const char *key, struct text *t)
+{
+	const struct spec *s = &st->spec;
+
+	return write_pair(key, s->has_from4, &s->from4, s->has_from6, &s->from6, t);
+}
+
+/* A port, not a name: the file says what was redirected, whatever names mean later. */
+static int read_service(struct state *st, const char *v, struct errmsg *e)
+{
+	uint16_t port;
+
+	return parse_port(v, &port, e) ? -EINVAL : spec_add_services(&st->spec, v, e);
+}
+
+static int write_service(const struct state *st, const char *key, struct text *t)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < st->spec.nservices; i++)
+		err = put(t, "%s %u\n", key, st->spec.services[i].port);
+	return err;
+}
+
+static int read_exclude(struct state *st, const char *v, struct errmsg *e)
+{
+	return spec_add_exclude(&st->spec, v, e);
+}
+
+static int write_exclude(const struct state *st, const char *key, struct text *t)
+{
+	char text[ADDRESS_STRLEN];
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < st->spec.nexcludes; i++)
+		err = put(t, "%s %s\n", key, prefix_str(&st->spec.excludes[i], text));
+	return err;
+}
+
+/* Written in seconds; read as any duration, as --remember takes it. */
+static int read_remember(struct state *st, const char *v, struct errmsg *e)
+{
+	return parse_duration(v, &st->spec.remember, e);
+}
+
+static int write_remember(const struct state *st, const char *key, struct text *t)
+{
+	return put(t, "%s %" PRIu64 "\n", key, st->spec.remember);
+}
+
+/* "seen PORT TIME": the newest connection per service */
+static int read_seen(struct state *st, const char *v, struct errmsg *e)
+{
+	struct history *h = &st->history;
 	char port[8], at[24], extra;
-	uint16_t p;
 	struct errmsg ignored;
+	uint16_t p;
 
 	if (sscanf(v, "%7s %23s %c", port, at, &extra) != 2 || parse_port(port, &p, &ignored) ||
 	    h->nseen == SPEC_MAX_SERVICES)
@@ -324,9 +201,21 @@ static int parse_seen(const char *v, struct history *h)
 	return parse_time(at, &h->seen[h->nseen++].at);
 }
 
-/* "observed TIME CONNECTIONS" */
-static int parse_observed(const char *v, struct history *h)
+static int write_seen(const struct state *st, const char *key, struct text *t)
 {
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < st->history.nseen; i++)
+		err = put(t, "%s %u %" PRId64 "\n", key, st->history.seen[i].port,
+			  st->history.seen[i].at);
+	return err;
+}
+
+/* "observed TIME CONNECTIONS": the last observation, and the counters' total then */
+static int read_observed(struct state *st, const char *v, struct errmsg *e)
+{
+	struct history *h = &st->history;
 	char at[24], count[24], extra;
 
 	if (sscanf(v, "%23s %23s %c", at, count, &extra) != 2 ||
@@ -335,11 +224,56 @@ static int parse_observed(const char *v, struct history *h)
 	return parse_time(at, &h->observed_at);
 }
 
-/* ---- the DNS clock ---- */
-
-/* "dns_checked TIME STATUS" */
-static int parse_dns_checked(struct dns_clock *d, const char *v)
+static int write_observed(const struct state *st, const char *key, struct text *t)
 {
+	const struct history *h = &st->history;
+
+	if (!h->observed_at)
+		return 0;
+	return put(t, "%s %" PRId64 " %" PRIu64 "\n", key, h->observed_at,
+		   h->observed_connections);
+}
+
+/* What `check --quiet` last spoke of: a verdict, or "disabled". */
+static int read_reported(struct state *st, const char *v, struct errmsg *e)
+{
+	if (strcmp(v, "ready") && strcmp(v, "in-use") && strcmp(v, "unknown") &&
+	    strcmp(v, "disabled"))
+		return -EINVAL;
+	snprintf(st->reported, sizeof(st->reported), "%s", v);
+	return 0;
+}
+
+static int write_reported(const struct state *st, const char *key, struct text *t)
+{
+	return st->reported[0] ? put(t, "%s %s\n", key, st->reported) : 0;
+}
+
+static int read_domain(struct state *st, const char *v, struct errmsg *e)
+{
+	struct dns_clock *d = &st->dns;
+
+	if (d->ndomains == STATE_DOMAINS_MAX || strlen(v) >= STATE_DOMAIN_LEN ||
+	    dns_name_check(v, d->domains[d->ndomains], e))
+		return -EINVAL;
+	d->ndomains++;
+	return 0;
+}
+
+static int write_domain(const struct state *st, const char *key, struct text *t)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < st->dns.ndomains; i++)
+		err = put(t, "%s %s\n", key, st->dns.domains[i]);
+	return err;
+}
+
+/* "dns_checked TIME STATUS": the last run that asked, and what it found */
+static int read_dns_checked(struct state *st, const char *v, struct errmsg *e)
+{
+	struct dns_clock *d = &st->dns;
 	char at[24], status[8], extra;
 
 	if (sscanf(v, "%23s %7s %c", at, status, &extra) != 2 ||
@@ -349,9 +283,20 @@ static int parse_dns_checked(struct dns_clock *d, const char *v)
 	return parse_time(at, &d->checked_at);
 }
 
-/* Printable text on one line: what stats shows of the last DNS check. */
-static int parse_summary(struct dns_clock *d, const char *v)
+static int write_dns_checked(const struct state *st, const char *key, struct text *t)
 {
+	const struct dns_clock *d = &st->dns;
+
+	if (!d->checked_at)
+		return 0;
+	return put(t, "%s %" PRId64 " %s\n", key, d->checked_at,
+		   d->status[0] ? d->status : "unknown");
+}
+
+/* Printable text on one line: what stats shows of the last DNS check. */
+static int read_dns_summary(struct state *st, const char *v, struct errmsg *e)
+{
+	struct dns_clock *d = &st->dns;
 	size_t i, n = strlen(v);
 
 	if (n >= sizeof(d->summary))
@@ -363,107 +308,191 @@ static int parse_summary(struct dns_clock *d, const char *v)
 	return 0;
 }
 
-/* 0: parsed; 1: not a key of the clock; -EINVAL: a bad value. */
-static int parse_dns(struct dns_clock *d, const char *key, const char *v, struct errmsg *e)
+static int write_dns_summary(const struct state *st, const char *key, struct text *t)
 {
+	return st->dns.summary[0] ? put(t, "%s %s\n", key, st->dns.summary) : 0;
+}
+
+/* "sysctl PATH BEFORE AFTER": a setting enable changed, to put back */
+static int read_sysctl(struct state *st, const char *v, struct errmsg *e)
+{
+	char path[SYSCTL_PATH_MAX + 1], before[8], after[8], extra;
+	struct sysctl_log *log = &st->sysctls;
+	struct sysctl_record *r;
+	uint64_t b, a;
+
+	if (sscanf(v, "%64s %7s %7s %c", path, before, after, &extra) != 3 ||
+	    !sysctl_path_valid(path) || parse_u64(before, 1000, &b) || parse_u64(after, 1000, &a))
+		return errmsg_set(e, -EINVAL, "not a setting this tool records");
+	if (log->n == SYSCTL_LOG_MAX)
+		return errmsg_set(e, -E2BIG, "too many settings");
+	r = &log->r[log->n++];
+	snprintf(r->path, sizeof(r->path), "%.*s", SYSCTL_PATH_MAX - 1, path);
+	r->before = (int)b;
+	r->after = (int)a;
+	return 0;
+}
+
+static int write_sysctl(const struct state *st, const char *key, struct text *t)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < st->sysctls.n; i++)
+		err = put(t, "%s %s %d %d\n", key, st->sysctls.r[i].path,
+			  st->sysctls.r[i].before, st->sysctls.r[i].after);
+	return err;
+}
+
+/*
+ * Every key of the file, once, in the order it is written: the parser and
+ * the writer both walk this table, so they cannot disagree. A new key is
+ * one line here, and its field in struct state: a yes/no (BOOL) or a
+ * number (NUMBER: unsigned, or a time since the epoch) needs nothing else;
+ * a value of another shape (OWN) brings its reader and its writer.
+ */
+enum key_type { KEY_BOOL, KEY_NUMBER, KEY_OWN };
+
+struct key {
+	const char *name;
+	enum key_type type;
+	size_t offset, size;		/* BOOL, NUMBER: the field in struct state */
+	bool always;			/* written even when no, or when it holds @unset */
+	uint64_t min, max;		/* NUMBER: what a file may say */
+	uint64_t unset;			/* NUMBER: the value that is not written */
+	key_read read;			/* OWN */
+	key_write write;
+};
+
+#define FIELD(f) offsetof(struct state, f), sizeof(((struct state *)0)->f)
+#define BOOL(name, f, always) { name, KEY_BOOL, FIELD(f), always, 0, 0, 0, NULL, NULL }
+#define NUMBER(name, f, always, min, max, unset) \
+	{ name, KEY_NUMBER, FIELD(f), always, min, max, unset, NULL, NULL }
+#define TIME(name, f, always) NUMBER(name, f, always, 0, SINCE_MAX, 0)
+#define OWN(name, what) { name, KEY_OWN, 0, 0, false, 0, 0, 0, read_##what, write_##what }
+#define ALWAYS true
+#define IF_SET false
+
+static const struct key keys[] = {
+	NUMBER("generation", generation, ALWAYS, 0, UINT64_MAX / 2, 0),
+	BOOL("enabled", enabled, ALWAYS),
+	BOOL("pending", pending, ALWAYS),
+	BOOL("draining", draining, ALWAYS),
+	TIME("since", since, ALWAYS),
+	OWN("role", role),
+	OWN("to", target),
+	OWN("from", from),
+	OWN("service", service),
+	OWN("exclude", exclude),
+	OWN("remember", remember),
+	BOOL("masquerade", spec.masquerade, ALWAYS),
+	NUMBER("max_sources", spec.max_sources, IF_SET, 1, MAX_SOURCES_LIMIT, MAX_SOURCES_DEFAULT),
+	BOOL("keep_client_address", spec.keep_client_address, IF_SET),
+	NUMBER("tunnel_mtu", spec.tunnel_mtu, IF_SET, TUNNEL_MTU_MIN, 65535, 0),
+	TIME("last_seen", history.last_seen, IF_SET),
+	OWN("seen", seen),
+	OWN("observed", observed),
+	BOOL("tunnel", tunnel, IF_SET),
+	BOOL("restored", restored, IF_SET),
+	OWN("reported", reported),
+	OWN("domain", domain),
+	TIME("dns_clean_since", dns.clean_since, IF_SET),
+	NUMBER("dns_ttl", dns.ttl, IF_SET, 0, UINT32_MAX, 0),
+	OWN("dns_checked", dns_checked),
+	OWN("dns_summary", dns_summary),
+	OWN("sysctl", sysctl),
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* A number field of 4 or 8 bytes (a time is an int64_t, never negative here). */
+static uint64_t get_number(const struct state *st, const struct key *k)
+{
+	const char *p = (const char *)st + k->offset;
+	uint32_t v32;
+	uint64_t v64;
+
+	if (k->size == sizeof(v32)) {
+		memcpy(&v32, p, sizeof(v32));
+		return v32;
+	}
+	memcpy(&v64, p, sizeof(v64));
+	return v64;
+}
+
+static void set_number(struct state *st, const struct key *k, uint64_t v)
+{
+	char *p = (char *)st + k->offset;
+	uint32_t v32 = (uint32_t)v;
+
+	if (k->size == sizeof(v32))
+		memcpy(p, &v32, sizeof(v32));
+	else
+		memcpy(p, &v, sizeof(v));
+}
+
+static int write_key(const struct state *st, const struct key *k, struct text *t)
+{
+	bool b;
 	uint64_t n;
 
-	if (!strcmp(key, "domain")) {
-		if (d->ndomains == STATE_DOMAINS_MAX || strlen(v) >= STATE_DOMAIN_LEN ||
-		    dns_name_check(v, d->domains[d->ndomains], e))
-			return -EINVAL;
-		d->ndomains++;
-		return 0;
+	switch (k->type) {
+	case KEY_BOOL:
+		memcpy(&b, (const char *)st + k->offset, sizeof(b));
+		return k->always || b ? put(t, "%s %s\n", k->name, yes_no(b)) : 0;
+	case KEY_NUMBER:
+		n = get_number(st, k);
+		return k->always || n != k->unset ? put(t, "%s %" PRIu64 "\n", k->name, n) : 0;
+	default:
+		return k->write(st, k->name, t);
 	}
-	if (!strcmp(key, "dns_clean_since"))
-		return parse_time(v, &d->clean_since);
-	if (!strcmp(key, "dns_ttl")) {
-		if (parse_u64(v, UINT32_MAX, &n))
-			return -EINVAL;
-		d->ttl = (uint32_t)n;
-		return 0;
-	}
-	if (!strcmp(key, "dns_checked"))
-		return parse_dns_checked(d, v);
-	if (!strcmp(key, "dns_summary"))
-		return parse_summary(d, v);
-	return 1;
 }
+
+static int read_key(struct state *st, const struct key *k, const char *v, struct errmsg *e)
+{
+	uint64_t n;
+	bool b;
+
+	switch (k->type) {
+	case KEY_BOOL:
+		if (parse_bool(v, &b))
+			return -EINVAL;
+		memcpy((char *)st + k->offset, &b, sizeof(b));
+		return 0;
+	case KEY_NUMBER:
+		if (parse_u64(v, k->max, &n) || n < k->min)
+			return -EINVAL;
+		set_number(st, k, n);
+		return 0;
+	default:
+		return k->read(st, v, e);
+	}
+}
+
+int state_format(const struct state *st, char *buf, size_t len)
+{
+	struct text t = { buf, len, 0 };
+	unsigned int i;
+	int err = put(&t, "# redirect(8) state; written by redirect, not for editing\n"
+		      "version %d\n", STATE_VERSION);
+
+	for (i = 0; !err && i < NKEYS; i++)
+		err = write_key(st, &keys[i], &t);
+	return err ? err : (int)t.used;
+}
+
+struct parse_ctx {
+	struct state *st;
+	bool seen_version;
+	struct errmsg *e;
+};
 
 static int parse_field(struct parse_ctx *c, const char *key, const char *v)
 {
-	struct state *st = c->st;
-	uint16_t port;
-	int dns = parse_dns(&st->dns, key, v, c->e);
+	unsigned int i;
 
-	if (dns != 1)
-		return dns;	/* a key of the DNS clock, parsed (0) or not (-EINVAL) */
-
-	if (!strcmp(key, "generation"))
-		return parse_u64(v, UINT64_MAX / 2, &st->generation) ? -EINVAL : 0;
-	if (!strcmp(key, "enabled"))
-		return parse_bool(v, &st->enabled);
-	if (!strcmp(key, "pending"))
-		return parse_bool(v, &st->pending);
-	if (!strcmp(key, "draining"))
-		return parse_bool(v, &st->draining);
-	if (!strcmp(key, "masquerade"))
-		return parse_bool(v, &st->spec.masquerade);
-	if (!strcmp(key, "tunnel"))
-		return parse_bool(v, &st->tunnel);
-	if (!strcmp(key, "restored"))
-		return parse_bool(v, &st->restored);
-	if (!strcmp(key, "keep_client_address"))
-		return parse_bool(v, &st->spec.keep_client_address);
-	if (!strcmp(key, "max_sources")) {
-		uint64_t n;
-
-		if (parse_u64(v, MAX_SOURCES_LIMIT, &n) || n < 1)
-			return -EINVAL;
-		st->spec.max_sources = (uint32_t)n;
-		return 0;
-	}
-	if (!strcmp(key, "tunnel_mtu")) {
-		uint64_t mtu;
-
-		if (parse_u64(v, 65535, &mtu) || mtu < 1280)
-			return -EINVAL;
-		st->spec.tunnel_mtu = (unsigned int)mtu;
-		return 0;
-	}
-	if (!strcmp(key, "role")) {
-		if (strcmp(v, "accept"))
-			return -EINVAL;
-		st->spec.role = ROLE_NEW;
-		return 0;
-	}
-	if (!strcmp(key, "from"))
-		return spec_add_from(&st->spec, v, c->e);
-	if (!strcmp(key, "since"))
-		return parse_time(v, &st->since);
-	if (!strcmp(key, "last_seen"))
-		return parse_time(v, &st->history.last_seen);
-	if (!strcmp(key, "seen"))
-		return parse_seen(v, &st->history);
-	if (!strcmp(key, "observed"))
-		return parse_observed(v, &st->history);
-	if (!strcmp(key, "remember"))
-		return parse_duration(v, &st->spec.remember, c->e);
-	if (!strcmp(key, "to"))
-		return spec_add_target(&st->spec, v, c->e);
-	if (!strcmp(key, "service"))
-		return parse_port(v, &port, c->e) ? -EINVAL : spec_add_services(&st->spec, v, c->e);
-	if (!strcmp(key, "exclude"))
-		return spec_add_exclude(&st->spec, v, c->e);
-	if (!strcmp(key, "sysctl"))
-		return parse_sysctl(v, &st->sysctls, c->e);
-	if (!strcmp(key, "reported")) {
-		if (strcmp(v, "ready") && strcmp(v, "in-use") && strcmp(v, "unknown") &&
-		    strcmp(v, "disabled"))
-			return -EINVAL;
-		snprintf(st->reported, sizeof(st->reported), "%s", v);
-		return 0;
-	}
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].name, key))
+			return read_key(c->st, &keys[i], v, c->e);
 	return errmsg_set(c->e, -EINVAL, "unknown key '%.40s'", key);
 }
 
@@ -541,128 +570,4 @@ int state_parse(const char *text, size_t len, struct state *st, struct errmsg *e
 	if (st->enabled)
 		return spec_finalize(&st->spec, e);
 	return 0;
-}
-
-/* ---- files ---- */
-
-static int read_all(int fd, char *buf, size_t cap, size_t *len)
-{
-	ssize_t n;
-
-	*len = 0;
-	while ((n = read(fd, buf + *len, cap - *len)) > 0)
-		*len += (size_t)n;
-	return n < 0 ? -errno : 0;
-}
-
-/* Reads and parses one file of the directory; -ENOENT when it is missing. */
-static int read_state_file(struct state_dir *d, const char *name, struct state *st,
-			   struct errmsg *e)
-{
-	static char buf[STATE_TEXT_MAX + 1];
-	struct stat sb;
-	size_t len = 0;
-	int fd, err;
-
-	fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return -ENOENT;
-	if (fd < 0)
-		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, name,
-				  strerror(errno));
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
-		err = errmsg_set(e, -EINVAL, "%s/%s is not a regular file", d->path, name);
-	else if ((err = read_all(fd, buf, sizeof(buf), &len)))
-		errmsg_set(e, err, "cannot read %s/%s: %s", d->path, name, strerror(-err));
-	close(fd);
-	if (err)
-		return err;
-	err = state_parse(buf, len, st, e);
-	if (err == -EPROTONOSUPPORT)
-		errmsg_prefix(e, "state file %s/%s", d->path, name);
-	else if (err)
-		errmsg_prefix(e, "state file %s/%s is damaged (`redirect disable` still removes "
-			      "the redirect, and puts back what the last good state, %s, "
-			      "records; or move it away to start over)", d->path, name,
-			      STATE_LAST_GOOD_FILE);
-	return err;
-}
-
-int state_read_last_good(struct state_dir *d, struct state *st, struct errmsg *e)
-{
-	int err;
-
-	state_init(st);
-	if (d->fd < 0)
-		return -ENOENT;
-	err = read_state_file(d, STATE_LAST_GOOD_FILE, st, e);
-	if (err)
-		state_init(st);
-	return err;
-}
-
-int state_read(struct state_dir *d, struct state *st, struct errmsg *e)
-{
-	static struct state pending;	/* large: keep it off the stack */
-	struct errmsg ignored;
-	int err;
-
-	state_init(st);
-	if (d->fd < 0)
-		return 0;
-	err = read_state_file(d, STATE_FILE, st, e);
-	if (err && err != -ENOENT)
-		return err;
-	/* a damaged pending record is what a power cut leaves: not newer */
-	if (!read_state_file(d, STATE_PENDING_FILE, &pending, &ignored) &&
-	    pending.generation > st->generation)
-		*st = pending;
-	return 0;
-}
-
-static int write_state(struct state_dir *d, struct state *st, bool durable, struct errmsg *e)
-{
-	static char buf[STATE_TEXT_MAX];
-	const char *name = durable ? STATE_FILE : STATE_PENDING_FILE;
-	int len, err;
-
-	st->generation++;
-	len = state_format(st, buf, sizeof(buf));
-	if (len < 0)
-		return errmsg_set(e, len, "the state does not fit in %d bytes", STATE_TEXT_MAX);
-	if (d->fd < 0)
-		return errmsg_set(e, -ENOENT, "no state directory");
-	err = atomic_file_write(d->fd, name, STATE_TMP, buf, (size_t)len, 0600, durable);
-	if (err)
-		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, name, strerror(-err));
-	if (!durable)
-		return 0;
-	unlinkat(d->fd, STATE_PENDING_FILE, 0);	/* older now; removed to keep it tidy */
-	/*
-	 * A copy, for when hands or a disk damage the state: disable can then
-	 * still put the settings back. No fsync: the state itself is durable.
-	 */
-	atomic_file_write(d->fd, STATE_LAST_GOOD_FILE, STATE_LAST_GOOD_TMP, buf, (size_t)len,
-			  0600, false);
-	return 0;
-}
-
-int state_write(struct state_dir *d, struct state *st, struct errmsg *e)
-{
-	return write_state(d, st, true, e);
-}
-
-int state_set_aside(struct state_dir *d, struct errmsg *e)
-{
-	if (d->fd >= 0 && renameat(d->fd, STATE_FILE, d->fd, STATE_DAMAGED_FILE) == 0)
-		return 1;
-	if (d->fd < 0 || errno == ENOENT)
-		return 0;
-	return errmsg_set(e, -errno, "cannot move %s/%s aside: %s", d->path, STATE_FILE,
-			  strerror(errno));
-}
-
-int state_write_intent(struct state_dir *d, struct state *st, struct errmsg *e)
-{
-	return write_state(d, st, false, e);
 }

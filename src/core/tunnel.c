@@ -16,45 +16,7 @@
 #include "kernel/sysctl.h"
 #include "core/tunnel.h"
 
-static const char *const tunnel_prefix4 = "169.254.77.";	/* clear of 169.254.169.0/24 */
-static const char *const tunnel_prefix6 = "fd6d:6169:6c00::";	/* "mail" in a ULA /64 */
-
-void tunnel_address(int family, enum spec_role end, struct prefix *out)
-{
-	char text[64];
-	struct errmsg ignored;
-
-	snprintf(text, sizeof(text), "%s%d", family == AF_INET ? tunnel_prefix4 : tunnel_prefix6,
-		 end == ROLE_OLD ? 1 : 2);
-	memset(out, 0, sizeof(*out));
-	parse_address(text, &out->addr, &ignored);
-	out->len = family == AF_INET ? 30 : 64;
-}
-
-const struct address *tunnel_target(int family)
-{
-	static struct prefix p4, p6;
-
-	if (!p4.len) {
-		tunnel_address(AF_INET, ROLE_NEW, &p4);
-		tunnel_address(AF_INET6, ROLE_NEW, &p6);
-	}
-	return family == AF_INET ? &p4.addr : &p6.addr;
-}
-
-unsigned int tunnel_mss(unsigned int mtu, int family)
-{
-	return mtu - (family == AF_INET ? 40 : 60);	/* IP and TCP headers */
-}
-
 /* ---- the plan ---- */
-
-static const struct address *other_end(const struct spec *spec)
-{
-	if (spec->role == ROLE_OLD)
-		return spec->has_to4 ? &spec->to4 : &spec->to6;
-	return spec->has_from4 ? &spec->from4 : &spec->from6;
-}
 
 int tunnel_plan(struct rtnl_sock *s, const struct spec *spec, struct tunnel *t,
 		struct errmsg *e)
@@ -65,7 +27,7 @@ int tunnel_plan(struct rtnl_sock *s, const struct spec *spec, struct tunnel *t,
 
 	memset(t, 0, sizeof(*t));
 	t->role = spec->role;
-	t->remote = *other_end(spec);
+	t->remote = *spec_peer(spec);
 	address_str(&t->remote, addr);
 	err = route_get(s, &t->remote, &r);
 	if (err)

@@ -10,7 +10,7 @@
 
 #include "lib/atomic_file.h"
 #include "dns/codec.h"
-#include "dns/survey.h"
+#include "dns/ptr.h"
 #include "dns/ptr_cache.h"
 
 #define NAMES_FILE "names"
@@ -47,7 +47,7 @@ static void load_line(struct name_cache *c, char *line, int64_t now)
 	c->n++;
 }
 
-void names_load(struct state_dir *d, struct name_cache *c, int64_t now)
+void names_load(int dirfd, struct name_cache *c, int64_t now)
 {
 	char line[512];
 	FILE *f;
@@ -55,7 +55,7 @@ void names_load(struct state_dir *d, struct name_cache *c, int64_t now)
 
 	c->n = 0;
 	c->changed = false;
-	if (d->fd < 0 || (fd = openat(d->fd, NAMES_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if (dirfd < 0 || (fd = openat(dirfd, NAMES_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return;
 	f = fdopen(fd, "r");
 	if (!f) {
@@ -94,7 +94,7 @@ static void remember(struct name_cache *c, const struct address *a, const char *
 void names_resolve(struct name_cache *c, const struct address *addrs, unsigned int n,
 		   int64_t now)
 {
-	static struct address ask[NAMES_PER_LOOK];
+	struct address ask[NAMES_PER_LOOK];
 	char *found[NAMES_PER_LOOK];
 	struct errmsg ignored;
 	unsigned int i, k = 0;
@@ -110,19 +110,21 @@ void names_resolve(struct name_cache *c, const struct address *addrs, unsigned i
 	dns_names_free(found, k);
 }
 
-void names_save(struct state_dir *d, struct name_cache *c)
+#define NAMES_TEXT_MAX (NAMES_MAX * (NAME_LEN + 64))
+
+void names_save(int dirfd, struct name_cache *c)
 {
-	static char buf[NAMES_MAX * (NAME_LEN + 64)];
-	char addr[ADDRESS_STRLEN];
+	char *buf, addr[ADDRESS_STRLEN];
 	size_t used = 0;
 	unsigned int i;
 
-	if (!c->changed || d->fd < 0)
+	if (!c->changed || dirfd < 0 || !(buf = malloc(NAMES_TEXT_MAX)))
 		return;
 	for (i = 0; i < c->n; i++)
-		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s %" PRId64 " %s\n",
+		used += (size_t)snprintf(buf + used, NAMES_TEXT_MAX - used, "%s %" PRId64 " %s\n",
 					 address_str(&c->e[i].addr, addr), c->e[i].expires,
 					 c->e[i].has_name ? c->e[i].name : "-");
-	if (atomic_file_write(d->fd, NAMES_FILE, NAMES_TMP, buf, used, 0600, false) == 0)
+	if (atomic_file_write(dirfd, NAMES_FILE, NAMES_TMP, buf, used, 0600, false) == 0)
 		c->changed = false;
+	free(buf);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * DNS queries on sockets of our own, all in flight at once: see
- * dns_query.h. The only file that opens a DNS socket.
+ * query.h. The only file that opens a DNS socket.
  */
 #include <errno.h>
 #include <netdb.h>

@@ -3,14 +3,16 @@
  * What a DNS survey means, pure: which servers lag, the statuses, the
  * longest TTL still naming this host, and one sentence per problem saying
  * what to fix. `redirect dns` prints these; `check --domain` waits on them.
+ * And the report's memory, freed.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "dns/survey.h"
+#include "dns/report.h"
 
 const char *dns_status_name(enum dns_status s)
 {
@@ -405,4 +407,24 @@ bool dns_report_first_problem(const struct dns_report *r, char *buf, size_t len)
 		buf[0] = '\0';
 	dns_report_problems(r, keep_first, &f);
 	return f.found;
+}
+
+static void free_server(struct dns_server *srv)
+{
+	free(srv->records);
+	free(srv->missing);
+}
+
+void dns_report_free(struct dns_report *r)
+{
+	unsigned int d, i;
+
+	for (d = 0; r->domains && d < r->ndomains; d++) {
+		for (i = 0; i < r->domains[d].nservers; i++)
+			free_server(&r->domains[d].servers[i]);
+		free_server(&r->domains[d].outside);
+		free(r->domains[d].servers);
+	}
+	free(r->domains);
+	memset(r, 0, sizeof(*r));
 }

@@ -10,6 +10,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,7 +19,8 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
 
 #include "kernel/conntrack.h"
-#include "nft/ruleset.h"
+#include "kernel/sysctl.h"
+#include "lib/owned.h"
 
 #define CT_RECV_SIZE (64 * 1024)
 
@@ -230,20 +232,18 @@ static struct nlmsghdr *dump_request(char *buf, uint32_t seq)
 	return nlh;
 }
 
-static int run_dump(struct mnl_socket *nl, struct dump_ctx *ctx)
+/* The replies to @nlh, into @buf (CT_RECV_SIZE), each entry through @ctx. */
+static int receive(struct mnl_socket *nl, char *buf, const struct nlmsghdr *nlh,
+		   struct dump_ctx *ctx)
 {
-	static char buf[CT_RECV_SIZE];
-	uint32_t seq = (uint32_t)time(NULL), portid = mnl_socket_get_portid(nl);
-	struct nlmsghdr *nlh = dump_request(buf, seq);
+	uint32_t seq = nlh->nlmsg_seq, portid = mnl_socket_get_portid(nl);
 	ssize_t n;
 	int rc;
 
-	if (!nlh)
-		return -ENOMEM;
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		n = mnl_socket_recvfrom(nl, buf, CT_RECV_SIZE);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -251,6 +251,16 @@ static int run_dump(struct mnl_socket *nl, struct dump_ctx *ctx)
 		rc = mnl_cb_run(buf, (size_t)n, seq, portid, entry_cb, ctx);
 	} while (rc > MNL_CB_STOP);
 	return rc < 0 ? -errno : 0;
+}
+
+static int run_dump(struct mnl_socket *nl, struct dump_ctx *ctx)
+{
+	char *buf = calloc(1, CT_RECV_SIZE);
+	struct nlmsghdr *nlh = buf ? dump_request(buf, (uint32_t)time(NULL)) : NULL;
+	int err = nlh ? receive(nl, buf, nlh, ctx) : -ENOMEM;
+
+	free(buf);
+	return err;
 }
 
 int ct_dump_redirected(ct_flow_cb cb, void *data, struct errmsg *e)
@@ -274,6 +284,14 @@ int ct_dump_redirected(ct_flow_cb cb, void *data, struct errmsg *e)
 				  err == -EPERM ? "permission denied (needs CAP_NET_ADMIN)" :
 				  strerror(-err));
 	return 0;
+}
+
+void ct_table_usage(int *count, int *max)
+{
+	if (sysctl_read("net/netfilter/nf_conntrack_count", count))
+		*count = -1;
+	if (sysctl_read("net/netfilter/nf_conntrack_max", max))
+		*max = -1;
 }
 
 static void count_open(const struct ct_flow *flow, void *data)

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Facts about this host that enable checks before it changes anything. */
+/* This host's addresses: the ones a client reaches it at, and facts enable checks. */
 #include <errno.h>
 #include <ifaddrs.h>
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "kernel/host.h"
-#include "core/tunnel.h"
+#include "lib/owned.h"
 
 static bool same(const struct sockaddr *sa, const struct address *a)
 {
@@ -78,32 +80,69 @@ static bool reachable(const struct address *a)
 	return !IN6_IS_ADDR_LOOPBACK(&a->in.v6) && !IN6_IS_ADDR_LINKLOCAL(&a->in.v6);
 }
 
-unsigned int host_addresses(bool v4, bool v6, struct address *out, unsigned int max)
+static bool listed(const struct address_list *l, const struct address *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++)
+		if (address_equal(&l->v[i], a))
+			return true;
+	return false;
+}
+
+static int list_add(struct address_list *l, const struct address *a)
+{
+	struct address *v;
+
+	if (l->n == l->cap) {
+		v = realloc(l->v, (l->cap ? l->cap * 2 : 16) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = l->cap ? l->cap * 2 : 16;
+	}
+	l->v[l->n++] = *a;
+	return 0;
+}
+
+/* The address of @sa, if it is of a family asked for and a client could reach it. */
+static bool wanted(const struct ifaddrs *ifa, bool v4, bool v6, struct address *a)
+{
+	const struct sockaddr *sa = ifa->ifa_addr;
+
+	if (!sa || !((sa->sa_family == AF_INET && v4) || (sa->sa_family == AF_INET6 && v6)))
+		return false;
+	if (!strcmp(ifa->ifa_name, TUNNEL_IFNAME))	/* our tunnel's: no client's */
+		return false;
+	memset(a, 0, sizeof(*a));
+	a->family = sa->sa_family;
+	if (a->family == AF_INET)
+		a->in.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
+	else
+		a->in.v6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+	return reachable(a);
+}
+
+int host_addresses(bool v4, bool v6, struct address_list *out)
 {
 	struct ifaddrs *list, *ifa;
-	unsigned int n = 0, i;
+	struct address a;
+	int err = 0;
 
+	address_list_free(out);
 	if (getifaddrs(&list))
-		return 0;
-	for (ifa = list; ifa && n < max; ifa = ifa->ifa_next) {
-		const struct sockaddr *sa = ifa->ifa_addr;
-		struct address a = { 0 };
-		bool seen = false;
-
-		if (!sa || !((sa->sa_family == AF_INET && v4) || (sa->sa_family == AF_INET6 && v6)))
-			continue;
-		if (!strcmp(ifa->ifa_name, TUNNEL_IFNAME))	/* our tunnel's: no client's */
-			continue;
-		a.family = sa->sa_family;
-		if (a.family == AF_INET)
-			a.in.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
-		else
-			a.in.v6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
-		for (i = 0; i < n; i++)
-			seen |= address_equal(&out[i], &a);
-		if (!seen && reachable(&a))
-			out[n++] = a;
-	}
+		return -errno;
+	for (ifa = list; ifa && !err; ifa = ifa->ifa_next)
+		if (wanted(ifa, v4, v6, &a) && !listed(out, &a))
+			err = list_add(out, &a);
 	freeifaddrs(list);
-	return n;
+	if (err)
+		address_list_free(out);
+	return err;
+}
+
+void address_list_free(struct address_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
 }

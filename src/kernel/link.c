@@ -13,6 +13,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -20,20 +21,30 @@
 
 #include <libmnl/libmnl.h>
 
+#include "lib/owned.h"
 #include "kernel/link.h"
 #include "kernel/netlink.h"
 
 #define RTNL_BUF 8192
+#define RECV_BUF (RTNL_BUF * 4)
 
 int rtnl_open(struct rtnl_sock *s, struct errmsg *e)
 {
 	const struct timeval timeout = { .tv_sec = 10 };
 	int one = 1;
 
+	memset(s, 0, sizeof(*s));
+	s->buf = malloc(RECV_BUF);
+	if (!s->buf)
+		return errmsg_set(e, -ENOMEM, "out of memory");
 	s->nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!s->nl)
-		return errmsg_set(e, -errno, "cannot open a routing netlink socket: %s",
-				  strerror(errno));
+	if (!s->nl) {
+		int err = -errno;
+
+		rtnl_close(s);
+		return errmsg_set(e, err, "cannot open a routing netlink socket: %s",
+				  strerror(-err));
+	}
 	if (mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int err = -errno;
 
@@ -53,6 +64,8 @@ void rtnl_close(struct rtnl_sock *s)
 	if (s->nl)
 		mnl_socket_close(s->nl);
 	s->nl = NULL;
+	free(s->buf);
+	s->buf = NULL;
 }
 
 /* ---- one request, its replies until the ACK (or a dump's DONE) ---- */
@@ -102,7 +115,6 @@ static int handle_batch(const char *buf, int len, uint32_t seq, reply_cb cb, voi
 static int request(struct rtnl_sock *s, struct nlmsghdr *nlh, reply_cb cb, void *data,
 		   struct reply *r)
 {
-	static char buf[RTNL_BUF * 4];
 	ssize_t n;
 	int err;
 
@@ -112,12 +124,12 @@ static int request(struct rtnl_sock *s, struct nlmsghdr *nlh, reply_cb cb, void 
 	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	while (!r->done) {
-		n = mnl_socket_recvfrom(s->nl, buf, sizeof(buf));
+		n = mnl_socket_recvfrom(s->nl, s->buf, RECV_BUF);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		err = handle_batch(buf, (int)n, nlh->nlmsg_seq, cb, data, r);
+		err = handle_batch(s->buf, (int)n, nlh->nlmsg_seq, cb, data, r);
 		if (err)
 			return err;
 	}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* What nft.c and link.c share of netlink: the kernel's extended ACK. */
+/* What nft/transport.c and kernel/link.c share of netlink: the kernel's extended ACK. */
 #include <stdio.h>
 #include <string.h>
 

@@ -15,7 +15,7 @@
 
 #include "lib/parse.h"
 #include "kernel/sysctl.h"
-#include "core/tunnel.h"
+#include "lib/owned.h"
 
 #define IPV4_SWITCH "net/ipv4/ip_forward"
 #define IPV6_SWITCH "net/ipv6/conf/all/forwarding"

@@ -122,6 +122,13 @@ int spec_add_from(struct spec *s, const char *arg, struct errmsg *e)
 				"address", "old", e);
 }
 
+const struct address *spec_peer(const struct spec *s)
+{
+	if (s->role == ROLE_OLD)
+		return s->has_to4 ? &s->to4 : &s->to6;
+	return s->has_from4 ? &s->from4 : &s->from6;
+}
+
 static int lookup_service(const char *word, uint16_t *port)
 {
 	unsigned int i;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "maillog/fields.h"
+#include "maillog/logline.h"
 
 static const char *const service_names[MAIL_SERVICES] = {
 	[MAIL_IMAP] = "imap", [MAIL_POP3] = "pop3", [MAIL_SUBMISSION] = "submission",

@@ -26,6 +26,8 @@
 
 #include "nft/drift.h"
 #include "nft/objects.h"
+#include "nft/plan.h"
+#include "nft/ruleset.h"
 
 #define RULE_TEXT_MAX 4096
 #define ELEMS_MAX 512
@@ -42,16 +44,6 @@ static void found(struct drift *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->what, sizeof(d->what), fmt, ap);
 	va_end(ap);
-}
-
-static int index_of(const char *const *names, unsigned int n, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return (int)i;
-	return -1;
 }
 
 /* ---- rules ---- */
@@ -85,7 +77,7 @@ struct rules {
 static void want_rule(struct rules *rs, const struct nftnl_rule *r)
 {
 	char text[RULE_TEXT_MAX];
-	int id = index_of(chain_names, CHAIN_COUNT,
+	int id = name_index(chain_names, CHAIN_COUNT,
 			  NFT_STR(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)));
 
 	if (id < 0 || rs->nwant[id] == PLAN_MAX)
@@ -99,7 +91,7 @@ static void compare_rule(const struct nftnl_rule *r, void *data)
 	struct rules *rs = data;
 	char text[RULE_TEXT_MAX];
 	const char *chain = NFT_STR(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
-	int id = index_of(chain_names, CHAIN_COUNT, chain);
+	int id = name_index(chain_names, CHAIN_COUNT, chain);
 	unsigned int n;
 
 	if (id < 0)
@@ -200,41 +192,34 @@ static void elems_free(struct elems *es)
 		free(es->v[--es->n]);
 }
 
-/* One fixed set: the elements @op adds, against the kernel's. */
+/* One fixed set: the elements @want holds, against the kernel's. */
 static int compare_elems(struct nft_sock *nft, struct nftnl_set *want, struct drift *d,
 			 struct errmsg *e)
 {
-	static struct elems ours, theirs;	/* large: off the stack */
 	const char *name = NFT_STR(nftnl_set_get_str(want, NFTNL_SET_NAME));
+	struct elems *ours = calloc(2, sizeof(*ours)), *theirs = ours + 1;	/* large */
 	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(want);
 	struct nftnl_set_elem *el;
 	int err;
 
-	if (!it)
+	if (!it || !ours) {
+		nftnl_set_elems_iter_destroy(it);
+		free(ours);
 		return errmsg_set(e, -ENOMEM, "out of memory");
+	}
 	for (el = nftnl_set_elems_iter_next(it); el; el = nftnl_set_elems_iter_next(it))
-		add_elem(el, &ours);
+		add_elem(el, ours);
 	nftnl_set_elems_iter_destroy(it);
-	err = nft_dump_elems(nft, name, add_elem, &theirs, e);
-	if (!err && !elems_equal(&ours, &theirs))
+	err = nft_dump_elems(nft, TABLE_NAME, name, add_elem, theirs, e);
+	if (!err && !elems_equal(ours, theirs))
 		found(d, "the elements of set %s are not the ones redirect installs", name);
-	elems_free(&ours);
-	elems_free(&theirs);
-	ours.overflow = theirs.overflow = false;
+	elems_free(ours);
+	elems_free(theirs);
+	free(ours);
 	return err;
 }
 
 /* ---- objects ---- */
-
-static bool has_counter(const struct table_view *view, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < view->ncounters; i++)
-		if (!strcmp(view->counters[i], name))
-			return true;
-	return false;
-}
 
 static void compare_foreign(const struct table_view *view, struct drift *d)
 {
@@ -257,7 +242,7 @@ static void compare_set(const struct table_view *view, const struct nftnl_set *w
 			struct drift *d)
 {
 	const char *name = NFT_STR(nftnl_set_get_str(want, NFTNL_SET_NAME));
-	int id = index_of(set_names, SET_COUNT, name);
+	int id = name_index(set_names, SET_COUNT, name);
 
 	if (id < 0)
 		return;
@@ -283,7 +268,7 @@ static void compare_objects(const struct table_view *view, const struct ops *wan
 
 		if (op->object == OP_CHAIN && op->msg == NFT_MSG_NEWCHAIN) {
 			name = NFT_STR(nftnl_chain_get_str(op->nftnl, NFTNL_CHAIN_NAME));
-			id = index_of(chain_names, CHAIN_COUNT, name);
+			id = name_index(chain_names, CHAIN_COUNT, name);
 			if (id >= 0 && !(view->chains & 1U << id))
 				found(d, "chain %s is missing", name);
 		} else if (op->object == OP_SET && op->msg == NFT_MSG_NEWSET) {
@@ -291,7 +276,7 @@ static void compare_objects(const struct table_view *view, const struct ops *wan
 		} else if (op->object == OP_OBJ && op->msg == NFT_MSG_NEWOBJ) {
 			name = NFT_STR(nftnl_obj_get_str(op->nftnl, NFTNL_OBJ_NAME));
 			counters++;
-			if (!has_counter(view, name))
+			if (!view_has_counter(view, name))
 				found(d, "counter %s is missing", name);
 		}
 	}
@@ -302,26 +287,28 @@ static void compare_objects(const struct table_view *view, const struct ops *wan
 int drift_find(struct nft_sock *nft, const struct spec *spec, const struct table_view *view,
 	       struct drift *d, struct errmsg *e)
 {
-	static struct rules rs;		/* large: off the stack */
 	const struct table_view none = { .exists = false };
+	struct rules *rs = calloc(1, sizeof(*rs));	/* large: off the stack */
 	struct ops want;
 	unsigned int i;
 	int err = 0;
 
 	memset(d, 0, sizeof(*d));
-	memset(&rs, 0, sizeof(rs));
-	rs.d = d;
+	if (!rs)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	rs->d = d;
 	ruleset_build(spec, &none, &want);
 	compare_objects(view, &want, d);
 	for (i = 0; i < want.n; i++)
 		if (want.v[i].object == OP_RULE && want.v[i].msg == NFT_MSG_NEWRULE)
-			want_rule(&rs, want.v[i].nftnl);
+			want_rule(rs, want.v[i].nftnl);
 	if (!d->found)
-		err = compare_rules(nft, &rs, e);
+		err = compare_rules(nft, rs, e);
 	for (i = 0; !err && !d->found && i < want.n; i++)
 		if (want.v[i].object == OP_ELEMS && want.v[i].msg == NFT_MSG_NEWSETELEM)
 			err = compare_elems(nft, want.v[i].nftnl, d, e);
-	rules_free(&rs);
+	rules_free(rs);
+	free(rs);
 	ops_free(&want);
 	return err;
 }

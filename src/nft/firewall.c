@@ -25,9 +25,8 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 
+#include "lib/owned.h"
 #include "nft/firewall.h"
-#include "nft/ruleset.h"
-#include "core/tunnel.h"
 
 #define BASE_MAX 16
 #define TABLES_MAX 16
@@ -98,7 +97,7 @@ static void note_owner(struct chains_ctx *ctx, uint32_t family, const char *tabl
 	}
 }
 
-static void note_chain(struct nftnl_chain *c, void *data)
+static void note_chain(const struct nftnl_chain *c, void *data)
 {
 	struct chains_ctx *ctx = data;
 	uint32_t family = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
@@ -373,7 +372,7 @@ static void managed_by(const struct chain_ref *b, const struct table_note *n, ch
 			 "-j ACCEPT", iptables_cmd(b->family), CT_MARK_BIT, CT_MARK_BIT);
 }
 
-static void report_forward_drop(struct preflight *pf, const struct chain_ref *b,
+static void report_forward_drop(struct findings *pf, const struct chain_ref *b,
 				const struct table_note *n, enum owner owner)
 {
 	const char *fam = family_name(b->family);
@@ -386,13 +385,13 @@ static void report_forward_drop(struct preflight *pf, const struct chain_ref *b,
 	snprintf(ipt, sizeof(ipt), "%s -I %s -m connmark --mark 0x%x/0x%x -j ACCEPT",
 		 iptables_cmd(b->family), b->chain, CT_MARK_BIT, CT_MARK_BIT);
 	if (owner == OWNER_NFT)
-		preflight_add(pf, PF_REFUSE, "table %s %s, chain %s %s: the redirected connections "
+		findings_add(pf, FINDING_REFUSE, "table %s %s, chain %s %s: the redirected connections "
 			      "would be dropped there (an accept in our table cannot override it). "
 			      "Let them through with\n    %s\nwhere whatever manages that table "
 			      "(firewalld, your nftables.conf) keeps it, then enable again",
 			      fam, b->table, b->chain, why, nft);
 	else
-		preflight_add(pf, PF_REFUSE, "table %s %s%s, chain %s %s: the redirected "
+		findings_add(pf, FINDING_REFUSE, "table %s %s%s, chain %s %s: the redirected "
 			      "connections would be dropped there (an accept in our table cannot "
 			      "override it). Let them through with\n    %s\n%s%s%s\nthen enable again",
 			      fam, b->table, owner == OWNER_IPTABLES ? " (iptables')" : "", b->chain,
@@ -404,10 +403,10 @@ static void report_forward_drop(struct preflight *pf, const struct chain_ref *b,
 }
 
 /* The tunnel's UDP from the other end would be dropped in an input chain. */
-static void report_input_drop(struct preflight *pf, const struct spec *spec,
+static void report_input_drop(struct findings *pf, const struct spec *spec,
 			      const struct chain_ref *b, const struct table_note *n, enum owner owner)
 {
-	const struct address *peer = tunnel_peer(spec);
+	const struct address *peer = spec_peer(spec);
 	const char *fam = family_name(b->family);
 	char addr[ADDRESS_STRLEN], how[256];
 
@@ -422,7 +421,7 @@ static void report_input_drop(struct preflight *pf, const struct spec *spec,
 		snprintf(how, sizeof(how), "nft insert rule %s %s %s %s saddr %s udp dport %d "
 			 "accept", fam, b->table, b->chain, peer->family == AF_INET ? "ip" : "ip6",
 			 addr, TUNNEL_PORT);
-	preflight_add(pf, PF_REFUSE,
+	findings_add(pf, FINDING_REFUSE,
 		      "table %s %s, chain %s %s: the tunnel's UDP port %d from %s would be "
 		      "dropped there (an accept in our table cannot override it). Let it through "
 		      "with\n    %s\nwhere whatever manages that table keeps it, then run this "
@@ -437,29 +436,41 @@ static int dump_base_chains(struct nft_sock *nft, struct chains_ctx *ctx, uint32
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->hook = hook;
 	ctx->families = families;
-	return nft_dump_chains(nft, note_chain, ctx, e);
+	return nft_dump_chains(nft, NFPROTO_UNSPEC, note_chain, ctx, e);
+}
+
+/*
+ * A base chain's rules, and the chains they jump to, walked; @w says how
+ * it ends, and @cb (may be NULL) hears of each remedy on the way.
+ */
+static int walk_base(struct nft_sock *nft, uint32_t hook, const struct chain_ref *b,
+		     remedy_cb cb, void *data, struct walk *w, struct errmsg *e)
+{
+	memset(w, 0, sizeof(*w));
+	w->hook = hook;
+	w->base = b;
+	w->cb = cb;
+	w->cb_data = data;
+	return walk_chains(nft, w, e);
 }
 
 int firewall_check(const struct spec *spec, struct nft_sock *nft, uint32_t hook,
-		   struct preflight *pf, struct errmsg *e)
+		   struct findings *pf, struct errmsg *e)
 {
-	static struct chains_ctx ctx;
 	int families = spec_uses(spec, AF_INET) | spec_uses(spec, AF_INET6) << 1;
+	struct chains_ctx ctx;
 	unsigned int i;
+	struct walk w;
 	int err;
 
 	if (hook == NF_INET_LOCAL_IN)	/* the tunnel: the underlay's family */
-		families = tunnel_peer(spec)->family == AF_INET ? 1 : 2;
+		families = spec_peer(spec)->family == AF_INET ? 1 : 2;
 	err = dump_base_chains(nft, &ctx, hook, families, e);
 	for (i = 0; !err && i < ctx.nbase; i++) {
-		static struct walk w;
 		const struct chain_ref *b = &ctx.base[i];
 		const struct table_note *n;
 
-		memset(&w, 0, sizeof(w));
-		w.hook = hook;
-		w.base = b;
-		err = walk_chains(nft, &w, e);
+		err = walk_base(nft, hook, b, NULL, NULL, &w, e);
 		if (err || w.lets_through || (!b->policy_drop && !w.drops_at_end))
 			continue;
 		n = note_of(&ctx, b->family, b->table);
@@ -473,20 +484,13 @@ int firewall_check(const struct spec *spec, struct nft_sock *nft, uint32_t hook,
 
 int firewall_remedies(struct nft_sock *nft, remedy_cb cb, void *data, struct errmsg *e)
 {
-	static struct chains_ctx ctx;
+	struct chains_ctx ctx;
 	unsigned int i;
+	struct walk w;
 	int err = dump_base_chains(nft, &ctx, NF_INET_FORWARD, 3, e);
 
-	for (i = 0; !err && i < ctx.nbase; i++) {
-		static struct walk w;
-
-		memset(&w, 0, sizeof(w));
-		w.hook = NF_INET_FORWARD;
-		w.base = &ctx.base[i];
-		w.cb = cb;
-		w.cb_data = data;
-		err = walk_chains(nft, &w, e);
-	}
+	for (i = 0; !err && i < ctx.nbase; i++)
+		err = walk_base(nft, NF_INET_FORWARD, &ctx.base[i], cb, data, &w, e);
 	return err;
 }
 
@@ -549,7 +553,7 @@ static int look_at_mark_expr(struct nftnl_expr *e, void *data)
 
 static void mark_writer_cb(const struct nftnl_rule *r, void *data)
 {
-	struct preflight *pf = data;
+	struct findings *pf = data;
 	struct mark_write w = { false, false };
 	uint32_t family = nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY);
 	const char *table = NFT_STR(nftnl_rule_get_str(r, NFTNL_RULE_TABLE));
@@ -558,7 +562,7 @@ static void mark_writer_cb(const struct nftnl_rule *r, void *data)
 		return;		/* ours: it writes those bits on purpose */
 	nftnl_expr_foreach((struct nftnl_rule *)r, look_at_mark_expr, &w);
 	if (w.touches_bit)
-		preflight_add(pf, PF_WARN, "table %s %s, chain %s (handle %" PRIu64 ") writes "
+		findings_add(pf, FINDING_WARN, "table %s %s, chain %s (handle %" PRIu64 ") writes "
 			      "the conntrack mark's bits 0x%08x that redirect uses: the flows "
 			      "it marks would be masqueraded, or miscounted. Let it keep them "
 			      "(a mask without them: ct mark set ct mark and 0x%08x or ..., "
@@ -569,7 +573,7 @@ static void mark_writer_cb(const struct nftnl_rule *r, void *data)
 			      ~CT_MARK_ALL, CT_MARK_ALL);
 }
 
-int firewall_mark_writers(struct nft_sock *nft, struct preflight *pf, struct errmsg *e)
+int firewall_mark_writers(struct nft_sock *nft, struct findings *pf, struct errmsg *e)
 {
 	return nft_dump_rules(nft, NFPROTO_UNSPEC, NULL, NULL, mark_writer_cb, pf, e);
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The libnftnl objects of our table, by name: the table, its chains, sets
- * and counters, empty rules to fill, and the userdata (comments, key byte
- * order) that nft's listing reads.
+ * The libnftnl objects of our table: by name (what a delete or a flush
+ * needs), and whole as redirect makes them (its base chains, its sets);
+ * empty rules to fill, the userdata (comments, key byte order) that nft's
+ * listing reads, and the shape of a chain or set as one string.
  */
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
@@ -19,43 +20,13 @@
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
-#include "nft/transport.h"
 #include "nft/objects.h"
-
-const char *const chain_names[CHAIN_COUNT] = {
-	[CHAIN_PREROUTING] = "prerouting",
-	[CHAIN_REDIRECT_IPV4] = "redirect_ipv4",
-	[CHAIN_REDIRECT_IPV6] = "redirect_ipv6",
-	[CHAIN_POSTROUTING] = "postrouting",
-	[CHAIN_FORWARD] = "forward",
-	[CHAIN_INPUT] = "input",
-	[CHAIN_OUTPUT] = "output",
-	[CHAIN_RAW_PREROUTING] = "raw_prerouting",
-	[CHAIN_RAW_OUTPUT] = "raw_output",
-};
-
-const char *const set_names[SET_COUNT] = {
-	[SET_PORTS] = "ports",
-	[SET_CONNECTIONS] = "connections",
-	[SET_ATTEMPTS] = "attempts",
-	[SET_ANSWERED] = "answered",
-	[SET_TRAFFIC] = "traffic",
-	[SET_LAST_SEEN] = "last_seen",
-	[SET_LAST_ATTEMPT] = "last_attempt",
-	[SET_LAST_ANSWER] = "last_answer",
-	[SET_EXCLUDE_IPV4] = "exclude_ipv4",
-	[SET_EXCLUDE_IPV6] = "exclude_ipv6",
-	[SET_SOURCES_IPV4] = "sources_ipv4",
-	[SET_SOURCES_IPV6] = "sources_ipv6",
-};
-
 
 /* nft's datatype numbers, which `nft list` uses to print set keys. */
 enum { NFT_TYPE_IPADDR = 7, NFT_TYPE_IP6ADDR = 8, NFT_TYPE_INET_SERVICE = 13 };
 #define NFT_TYPE_BITS 6
 /* nft's byte order hint in set userdata. */
 enum { NFT_BYTEORDER_INVALID = 0, NFT_BYTEORDER_BIG_ENDIAN = 2 };
-
 
 /* ---- userdata: comments and hints for nft's listing ---- */
 
@@ -120,12 +91,47 @@ struct nftnl_chain *chain_new(enum chain_id id)
 	return c;
 }
 
-void chain_hook(struct nftnl_chain *c, const char *type, uint32_t hook, int32_t prio)
+static void chain_hook(struct nftnl_chain *c, const char *type, uint32_t hook, int32_t prio)
 {
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
 	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+}
+
+/* Hook priorities, as nft names them: raw, dstnat, srcnat, filter. */
+enum { PRIO_RAW = -300, PRIO_DSTNAT = -100, PRIO_SRCNAT = 100, PRIO_FILTER = 0 };
+
+struct nftnl_chain *chain_build(enum chain_id id)
+{
+	struct nftnl_chain *c = chain_new(id);
+
+	switch (id) {
+	case CHAIN_PREROUTING:
+		chain_hook(c, "nat", NF_INET_PRE_ROUTING, PRIO_DSTNAT);
+		break;
+	case CHAIN_POSTROUTING:
+		chain_hook(c, "nat", NF_INET_POST_ROUTING, PRIO_SRCNAT);
+		break;
+	case CHAIN_FORWARD:
+		chain_hook(c, "filter", NF_INET_FORWARD, PRIO_FILTER);
+		break;
+	case CHAIN_INPUT:
+		chain_hook(c, "filter", NF_INET_LOCAL_IN, PRIO_FILTER);
+		break;
+	case CHAIN_OUTPUT:
+		chain_hook(c, "filter", NF_INET_LOCAL_OUT, PRIO_FILTER);
+		break;
+	case CHAIN_RAW_PREROUTING:
+		chain_hook(c, "filter", NF_INET_PRE_ROUTING, PRIO_RAW);
+		break;
+	case CHAIN_RAW_OUTPUT:
+		chain_hook(c, "filter", NF_INET_LOCAL_OUT, PRIO_RAW);
+		break;
+	default:
+		break;
+	}
+	return c;
 }
 
 void chain_shape(const struct nftnl_chain *c, char *buf, size_t len)
@@ -200,44 +206,6 @@ struct nftnl_obj *counter_new(const char *name)
 	return o;
 }
 
-const enum set_id counter_maps[COUNTER_MAPS] = {
-	SET_CONNECTIONS, SET_ATTEMPTS, SET_ANSWERED, SET_TRAFFIC,
-};
-
-/* The connection counter keeps the service's bare name, as before attempts were counted. */
-static const char *counter_suffix(enum set_id map)
-{
-	switch (map) {
-	case SET_ATTEMPTS: return "_attempts";
-	case SET_ANSWERED: return "_answered";
-	case SET_TRAFFIC: return "_traffic";
-	default: return "";
-	}
-}
-
-void counter_name(const struct service *svc, enum set_id map, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s", svc->name, counter_suffix(map));
-}
-
-void counter_comment(const struct service *svc, enum set_id map, char *buf, size_t len)
-{
-	switch (map) {
-	case SET_ATTEMPTS:
-		snprintf(buf, len, "connection attempts redirected from port %u", svc->port);
-		break;
-	case SET_ANSWERED:
-		snprintf(buf, len, "attempts from port %u the new server answered", svc->port);
-		break;
-	case SET_TRAFFIC:
-		snprintf(buf, len, "bytes of redirected port %u flows", svc->port);
-		break;
-	default:
-		snprintf(buf, len, "connections redirected from port %u", svc->port);
-		break;
-	}
-}
-
 /* ---- sets and their elements ---- */
 
 static void put_key_byteorder(struct nftnl_set *s, uint32_t byteorder)
@@ -257,7 +225,7 @@ static void set_key(struct nftnl_set *s, uint32_t type, uint32_t len, uint32_t b
 	put_key_byteorder(s, byteorder);
 }
 
-struct nftnl_set *ports_set(void)
+static struct nftnl_set *ports_set(void)
 {
 	struct nftnl_set *s = set_new(SET_PORTS);
 
@@ -266,7 +234,7 @@ struct nftnl_set *ports_set(void)
 	return s;
 }
 
-struct nftnl_set *counter_map(enum set_id id)
+static struct nftnl_set *counter_map(enum set_id id)
 {
 	struct nftnl_set *s = set_new(id);
 
@@ -276,7 +244,7 @@ struct nftnl_set *counter_map(enum set_id id)
 	return s;
 }
 
-struct nftnl_set *exclude_set_new(int family)
+static struct nftnl_set *exclude_set_new(int family)
 {
 	struct nftnl_set *s = set_new(exclude_set(family));
 
@@ -289,7 +257,7 @@ struct nftnl_set *exclude_set_new(int family)
 }
 
 /* (address . port) with a timeout and a counter per element */
-struct nftnl_set *sources_set_new(int family, uint64_t timeout_ms, uint32_t size)
+static struct nftnl_set *sources_set_new(int family, uint64_t timeout_ms, uint32_t size)
 {
 	struct nftnl_set *s = set_new(sources_set(family));
 	uint32_t addr_type = family == AF_INET ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR;
@@ -309,7 +277,7 @@ struct nftnl_set *sources_set_new(int family, uint64_t timeout_ms, uint32_t size
  * A port per service, refreshed at each event (a connection, an attempt,
  * an answer): never full, so when each service last had one is known.
  */
-struct nftnl_set *port_time_set_new(enum set_id id, uint64_t timeout_ms)
+static struct nftnl_set *port_time_set_new(enum set_id id, uint64_t timeout_ms)
 {
 	struct nftnl_set *s = set_new(id);
 
@@ -318,6 +286,28 @@ struct nftnl_set *port_time_set_new(enum set_id id, uint64_t timeout_ms)
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, PORT_TIME_SET_SIZE);
 	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, timeout_ms);
 	return s;
+}
+
+struct nftnl_set *set_build(const struct spec *spec, enum set_id id)
+{
+	switch (id) {
+	case SET_PORTS: return ports_set();
+	case SET_CONNECTIONS:
+	case SET_ATTEMPTS:
+	case SET_ANSWERED:
+	case SET_TRAFFIC: return counter_map(id);
+	case SET_LAST_SEEN:
+	case SET_LAST_ATTEMPT:
+	case SET_LAST_ANSWER: return port_time_set_new(id, spec->remember * 1000);
+	case SET_EXCLUDE_IPV4: return exclude_set_new(AF_INET);
+	case SET_EXCLUDE_IPV6: return exclude_set_new(AF_INET6);
+	case SET_SOURCES_IPV4:
+		return sources_set_new(AF_INET, spec->remember * 1000, spec->max_sources);
+	case SET_SOURCES_IPV6:
+		return sources_set_new(AF_INET6, spec->remember * 1000, spec->max_sources);
+	case SET_COUNT: break;
+	}
+	abort();
 }
 
 struct nftnl_set_elem *elem_add(struct nftnl_set *s, const void *key, uint32_t len)

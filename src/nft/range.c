@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "nft/range.h"
-#include "core/tunnel.h"
+#include "lib/owned.h"
 
 static int compare_ranges(const void *a, const void *b)
 {

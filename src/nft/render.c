@@ -3,16 +3,16 @@
 #include <string.h>
 
 #include "lib/format.h"
+#include "lib/owned.h"
+#include "nft/plan.h"
 #include "nft/range.h"
 #include "nft/render.h"
-#include "nft/ruleset.h"
-#include "core/tunnel.h"
 
 /* The rules of the tunnel, which only --keep-client-address and accept have. */
 static void tunnel_rule_text(const struct spec *spec, const struct planned_rule *p,
 			     char *buf, size_t len)
 {
-	const struct address *peer = tunnel_peer(spec);
+	const struct address *peer = spec_peer(spec);
 	const char *nfproto = p->family == AF_INET ? "ipv4" : "ipv6";
 	char addr[ADDRESS_STRLEN];
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The nftables netlink socket: requests, dumps and the batch transaction.
+ * The nftables netlink socket: requests, dumps and the batch transaction,
+ * with libnftnl building and parsing the messages (as nftables' mnl.c
+ * does). It knows nothing of our table: what to ask for and what the
+ * replies mean are the callers' (nft/view.c, nft/drift.c, ...).
  * Every message of a batch carries its own sequence number and asks for an
  * ACK, so an error comes back tied to the object it is about; with
  * NETLINK_EXT_ACK the kernel also says why and points at the attribute,
@@ -29,7 +32,6 @@
 
 #include "kernel/netlink.h"
 #include "nft/transport.h"
-#include "nft/objects.h"
 
 #ifndef ERESTART
 #define ERESTART 85
@@ -45,15 +47,21 @@ int nft_open(struct nft_sock *s, struct errmsg *e)
 	int one = 1;
 
 	memset(s, 0, sizeof(*s));
+	s->buf = malloc(RECV_BUF_SIZE);
+	if (!s->buf)
+		return errmsg_set(e, -ENOMEM, "out of memory");
 	s->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!s->nl)
-		return errmsg_set(e, -errno, "cannot open a netfilter netlink socket: %s",
-				  strerror(errno));
+	if (!s->nl) {
+		int err = errno;
+
+		nft_close(s);
+		return errmsg_set(e, -err, "cannot open a netfilter netlink socket: %s",
+				  strerror(err));
+	}
 	if (mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int err = errno;
 
-		mnl_socket_close(s->nl);
-		s->nl = NULL;
+		nft_close(s);
 		return errmsg_set(e, -err, "cannot bind the netlink socket: %s", strerror(err));
 	}
 	/* extended ACKs say why; capped ACKs do not echo our whole batch back */
@@ -70,6 +78,8 @@ void nft_close(struct nft_sock *s)
 	if (s->nl)
 		mnl_socket_close(s->nl);
 	s->nl = NULL;
+	free(s->buf);
+	s->buf = NULL;
 }
 
 /* ---- one exchange: requests out, replies in until each has its last word ---- */
@@ -151,17 +161,15 @@ static int handle_msg(const struct nlmsghdr *nlh, struct exchange *x)
 
 static int exchange_run(struct nft_sock *s, const void *req, size_t len, struct exchange *x)
 {
-	static char buf[RECV_BUF_SIZE];
 	ssize_t n;
 
 	if (mnl_socket_sendto(s->nl, req, len) < 0)
 		return -errno;
-	s->round_trips++;
 	while (x->finished < x->count) {
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)s->buf;
 		int len_left;
 
-		n = mnl_socket_recvfrom(s->nl, buf, sizeof(buf));
+		n = mnl_socket_recvfrom(s->nl, s->buf, RECV_BUF_SIZE);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -378,239 +386,145 @@ out:
 	return err;
 }
 
-/* ---- reading ---- */
+/* ---- reading: each reply parsed by libnftnl and handed over ---- */
 
-static struct nlmsghdr *request(char *buf, uint16_t type, uint16_t flags, uint32_t seq)
+static struct nlmsghdr *request(char *buf, uint16_t type, uint16_t family, uint16_t flags,
+				uint32_t seq)
 {
-	return nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_REQUEST | flags, seq);
+	return nftnl_nlmsg_build_hdr(buf, type, family, NLM_F_REQUEST | flags, seq);
 }
 
-static int dump(struct nft_sock *s, char *buf, struct nlmsghdr *nlh,
-		int (*on_data)(const struct nlmsghdr *, void *), void *data, int *kernel_err)
+static int parse_gen(const struct nlmsghdr *nlh, const struct nft_handlers *h)
 {
-	struct exchange x;
-	int err;
+	const struct nlattr *attr;
 
-	exchange_init(&x, nlh->nlmsg_seq, 1, on_data, data);
-	err = exchange_run(s, buf, nlh->nlmsg_len, &x);
-	*kernel_err = x.error;
-	return err;
-}
-
-struct view_ctx {
-	struct table_view *view;
-	uint32_t genid;
-};
-
-static int table_udata_cb(const struct nftnl_udata *attr, void *data)
-{
-	const struct nftnl_udata **comment = data;
-
-	if (nftnl_udata_type(attr) == NFTNL_UDATA_TABLE_COMMENT)
-		*comment = attr;
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(attr) == NFTA_GEN_ID &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			h->gen(ntohl(mnl_attr_get_u32(attr)), h->data);
 	return 0;
 }
 
-/* Ours is a table whose comment starts with TABLE_MARKER. */
-static bool comment_is_ours(const struct nftnl_table *t)
+static int parse_table(const struct nlmsghdr *nlh, const struct nft_handlers *h)
 {
-	const struct nftnl_udata *comment = NULL;
-	size_t marker = strlen(TABLE_MARKER);
-	const void *udata;
-	uint32_t len = 0;
+	struct nftnl_table *t = nftnl_table_alloc();
 
-	udata = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
-	if (!udata || nftnl_udata_parse(udata, len, table_udata_cb, &comment) < 0 || !comment)
-		return false;
-	return nftnl_udata_len(comment) >= marker &&
-	       !strncmp(nftnl_udata_get(comment), TABLE_MARKER, marker);
-}
-
-static int gen_or_table_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct view_ctx *ctx = data;
-	const struct nlattr *attr;
-	struct nftnl_table *t;
-
-	if (nft_is_reply(nlh, NFT_MSG_NEWGEN)) {
-		mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg))
-			if (mnl_attr_get_type(attr) == NFTA_GEN_ID &&
-			    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				ctx->genid = ntohl(mnl_attr_get_u32(attr));
-		return 0;
-	}
-	if (!nft_is_reply(nlh, NFT_MSG_NEWTABLE))
-		return 0;
-	t = nftnl_table_alloc();
 	if (!t)
 		return -ENOMEM;
-	if (nftnl_table_nlmsg_parse(nlh, t) == 0 &&
-	    !strcmp(NFT_STR(nftnl_table_get_str(t, NFTNL_TABLE_NAME)), TABLE_NAME)) {
-		ctx->view->exists = true;
-		ctx->view->ours = comment_is_ours(t);
-	}
+	if (nftnl_table_nlmsg_parse(nlh, t) == 0)
+		h->table(t, h->data);
 	nftnl_table_free(t);
 	return 0;
 }
 
-static int name_index(const char *const *names, unsigned int n, const char *name)
+static int parse_chain(const struct nlmsghdr *nlh, const struct nft_handlers *h)
 {
-	unsigned int i;
+	struct nftnl_chain *c = nftnl_chain_alloc();
 
-	for (i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return (int)i;
-	return -1;
-}
-
-/* Something in our table redirect does not make, or not so: for the reconcile to remove. */
-static void add_foreign(struct table_view *view, enum op_object kind, uint32_t obj_type,
-			const char *name, bool reshaped)
-{
-	struct foreign *f;
-
-	if (view->nforeign == VIEW_MAX_FOREIGN) {
-		view->overflow = true;
-		return;
-	}
-	f = &view->foreign[view->nforeign++];
-	f->kind = kind;
-	f->obj_type = obj_type;
-	f->reshaped = reshaped;
-	snprintf(f->name, sizeof(f->name), "%s", name);
-}
-
-static bool chain_shaped_as(enum chain_id id, const struct nftnl_chain *c)
-{
-	struct nftnl_chain *ours = ruleset_chain(id);
-	char want[SHAPE_MAX], got[SHAPE_MAX];
-
-	chain_shape(ours, want, sizeof(want));
-	chain_shape(c, got, sizeof(got));
-	nftnl_chain_free(ours);
-	return !strcmp(want, got);
-}
-
-static bool set_shaped_as(enum set_id id, const struct nftnl_set *s)
-{
-	struct nftnl_set *ours = ruleset_set_shape(id);
-	char want[SHAPE_MAX], got[SHAPE_MAX];
-
-	set_shape(ours, want, sizeof(want));
-	set_shape(s, got, sizeof(got));
-	nftnl_set_free(ours);
-	return !strcmp(want, got);
-}
-
-static int chain_view_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct table_view *view = data;
-	const char *name;
-	struct nftnl_chain *c;
-	int id;
-
-	if (!nft_is_reply(nlh, NFT_MSG_NEWCHAIN))
-		return 0;
-	c = nftnl_chain_alloc();
 	if (!c)
 		return -ENOMEM;
-	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
-	    !strcmp(NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)), TABLE_NAME)) {
-		name = NFT_STR(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
-		id = name_index(chain_names, CHAIN_COUNT, name);
-		if (id >= 0 && chain_shaped_as((enum chain_id)id, c))
-			view->chains |= 1U << id;
-		else
-			add_foreign(view, OP_CHAIN, 0, name, id >= 0);
-	}
+	if (nftnl_chain_nlmsg_parse(nlh, c) == 0)
+		h->chain(c, h->data);
 	nftnl_chain_free(c);
 	return 0;
 }
 
-static int set_view_cb(const struct nlmsghdr *nlh, void *data)
+static int parse_set(const struct nlmsghdr *nlh, const struct nft_handlers *h)
 {
-	struct table_view *view = data;
-	const char *name;
-	struct nftnl_set *set;
-	int id;
+	struct nftnl_set *set = nftnl_set_alloc();
 
-	if (!nft_is_reply(nlh, NFT_MSG_NEWSET))
-		return 0;
-	set = nftnl_set_alloc();
 	if (!set)
 		return -ENOMEM;
-	if (nftnl_set_nlmsg_parse(nlh, set) == 0) {
-		name = NFT_STR(nftnl_set_get_str(set, NFTNL_SET_NAME));
-		id = name_index(set_names, SET_COUNT, name);
-		if (id < 0 || !set_shaped_as((enum set_id)id, set)) {
-			add_foreign(view, OP_SET, 0, name, id >= 0);
-			id = -1;
-		}
-		if (id >= 0)
-			view->sets |= 1U << id;
-		if (id >= 0 && nftnl_set_is_set(set, NFTNL_SET_TIMEOUT)) {
-			view->dynamic[id].timeout_ms = nftnl_set_get_u64(set, NFTNL_SET_TIMEOUT);
-			view->dynamic[id].size = nftnl_set_get_u32(set, NFTNL_SET_DESC_SIZE);
-		}
+	if (nftnl_set_nlmsg_parse(nlh, set) == 0)
+		h->set(set, h->data);
+	nftnl_set_free(set);
+	return 0;
+}
+
+static int parse_obj(const struct nlmsghdr *nlh, const struct nft_handlers *h)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	if (!o)
+		return -ENOMEM;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0)
+		h->obj(o, h->data);
+	nftnl_obj_free(o);
+	return 0;
+}
+
+static int parse_rule(const struct nlmsghdr *nlh, const struct nft_handlers *h)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (!r)
+		return -ENOMEM;
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0)
+		h->rule(r, h->data);
+	nftnl_rule_free(r);
+	return 0;
+}
+
+/* Elements are handed over one message at a time: memory stays flat. */
+static int parse_elems(const struct nlmsghdr *nlh, const struct nft_handlers *h)
+{
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *el;
+	struct nftnl_set *set = nftnl_set_alloc();
+
+	if (!set)
+		return -ENOMEM;
+	if (nftnl_set_elems_nlmsg_parse(nlh, set) == 0 &&
+	    (it = nftnl_set_elems_iter_create(set))) {
+		for (el = nftnl_set_elems_iter_next(it); el; el = nftnl_set_elems_iter_next(it))
+			h->elem(el, h->data);
+		nftnl_set_elems_iter_destroy(it);
 	}
 	nftnl_set_free(set);
 	return 0;
 }
 
-static void note_counter(struct table_view *view, struct nftnl_obj *o)
+/* A reply of the nftables subsystem, to the handler of its kind (if it has one). */
+static int parse_reply(const struct nlmsghdr *nlh, void *data)
 {
-	const char *name = NFT_STR(nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
-	size_t n = strlen(name);
+	const struct nft_handlers *h = data;
 
-	snprintf(view->counters[view->ncounters++], COUNTER_NAME_MAX, "%s", name);
-	if (n > 9 && !strcmp(name + n - 9, "_attempts"))
-		view->attempts += nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
-}
-
-static int object_view_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct table_view *view = data;
-	struct nftnl_obj *o;
-
-	if (!nft_is_reply(nlh, NFT_MSG_NEWOBJ))
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
 		return 0;
-	o = nftnl_obj_alloc();
-	if (!o)
-		return -ENOMEM;
-	if (nftnl_obj_nlmsg_parse(nlh, o) != 0)
-		;
-	else if (nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER)
-		add_foreign(view, OP_OBJ, nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE),
-			    NFT_STR(nftnl_obj_get_str(o, NFTNL_OBJ_NAME)), false);
-	else if (view->ncounters < VIEW_MAX_COUNTERS)
-		note_counter(view, o);
-	else
-		view->overflow = true;
-	nftnl_obj_free(o);
-	return 0;
+	switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
+	case NFT_MSG_NEWGEN: return h->gen ? parse_gen(nlh, h) : 0;
+	case NFT_MSG_NEWTABLE: return h->table ? parse_table(nlh, h) : 0;
+	case NFT_MSG_NEWCHAIN: return h->chain ? parse_chain(nlh, h) : 0;
+	case NFT_MSG_NEWSET: return h->set ? parse_set(nlh, h) : 0;
+	case NFT_MSG_NEWOBJ: return h->obj ? parse_obj(nlh, h) : 0;
+	case NFT_MSG_NEWRULE: return h->rule ? parse_rule(nlh, h) : 0;
+	case NFT_MSG_NEWSETELEM: return h->elem ? parse_elems(nlh, h) : 0;
+	default: return 0;
+	}
 }
 
-static struct nlmsghdr *table_get(char *buf, uint32_t seq)
+static struct nlmsghdr *table_get(char *buf, const char *table, uint32_t seq)
 {
-	struct nlmsghdr *nlh = request(buf, NFT_MSG_GETTABLE, NLM_F_ACK, seq);
+	struct nlmsghdr *nlh = request(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
 
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, TABLE_NAME);
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
 	return nlh;
 }
 
 /* GETGEN and GETTABLE travel together: one round trip. */
-static int read_table(struct nft_sock *s, struct view_ctx *ctx, struct errmsg *e)
+int nft_get_table(struct nft_sock *s, const char *table, const struct nft_handlers *h,
+		   struct errmsg *e)
 {
-	static char buf[2 * REQ_BUF_SIZE];
+	char buf[2 * REQ_BUF_SIZE] = { 0 };
 	struct nlmsghdr *gen, *tab;
 	struct exchange x;
 	uint32_t first = s->seq;
 	int err;
 
 	s->seq += 2;
-	gen = request(buf, NFT_MSG_GETGEN, NLM_F_ACK, first);
-	tab = table_get((char *)gen + NLMSG_ALIGN(gen->nlmsg_len), first + 1);
-	exchange_init(&x, first, 2, gen_or_table_cb, ctx);
+	gen = request(buf, NFT_MSG_GETGEN, NFPROTO_INET, NLM_F_ACK, first);
+	tab = table_get((char *)gen + NLMSG_ALIGN(gen->nlmsg_len), table, first + 1);
+	exchange_init(&x, first, 2, parse_reply, (void *)h);
 	err = exchange_run(s, buf, NLMSG_ALIGN(gen->nlmsg_len) + tab->nlmsg_len, &x);
 	if (err)
 		return errmsg_set(e, err, "cannot read the ruleset: %s", strerror(-err));
@@ -620,255 +534,120 @@ static int read_table(struct nft_sock *s, struct view_ctx *ctx, struct errmsg *e
 	return 0;
 }
 
-static int dump_checked(struct nft_sock *s, char *buf, struct nlmsghdr *nlh,
-			int (*cb)(const struct nlmsghdr *, void *), void *data,
-			const char *what, struct errmsg *e)
+/* One dump request to its end; a table or set that is not there dumps as empty. */
+static int dump(struct nft_sock *s, char *buf, struct nlmsghdr *nlh,
+		const struct nft_handlers *h, const char *what, struct errmsg *e)
 {
-	int kerr = 0, err = dump(s, buf, nlh, cb, data, &kerr);
+	struct exchange x;
+	int err;
 
-	if (!err && kerr && kerr != -ENOENT)
-		err = kerr;
+	exchange_init(&x, nlh->nlmsg_seq, 1, parse_reply, (void *)h);
+	err = exchange_run(s, buf, nlh->nlmsg_len, &x);
+	if (!err && x.error && x.error != -ENOENT)
+		err = x.error;
 	if (err)
-		return errmsg_set(e, err, "cannot list %s: %s", what,
-				  errno_words(-err, 0, false));
+		return errmsg_set(e, err, "cannot list %s: %s", what, errno_words(-err, 0, false));
 	return 0;
 }
 
-static int dump_chains_of(struct nft_sock *s, int (*cb)(const struct nlmsghdr *, void *),
-			  void *data, uint16_t family, struct errmsg *e)
+int nft_dump_chains(struct nft_sock *s, uint16_t family, nft_chain_cb cb, void *data,
+		    struct errmsg *e)
 {
-	static char buf[REQ_BUF_SIZE];
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, family,
-						     NLM_F_REQUEST | NLM_F_DUMP, s->seq++);
+	const struct nft_handlers h = { .chain = cb, .data = data };
+	char buf[REQ_BUF_SIZE] = { 0 };
+	struct nlmsghdr *nlh = request(buf, NFT_MSG_GETCHAIN, family, NLM_F_DUMP, s->seq++);
 
-	return dump_checked(s, buf, nlh, cb, data, "chains", e);
+	return dump(s, buf, nlh, &h, "chains", e);
 }
 
-static int dump_table_sets(struct nft_sock *s, struct table_view *view, struct errmsg *e)
-{
-	static char buf[REQ_BUF_SIZE];
-	struct nlmsghdr *nlh = request(buf, NFT_MSG_GETSET, NLM_F_DUMP, s->seq++);
-
-	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, TABLE_NAME);
-	return dump_checked(s, buf, nlh, set_view_cb, view, "sets", e);
-}
-
-/* The objects of our table: @type alone (NFT_OBJECT_UNSPEC: all of them). */
-static int dump_table_objects(struct nft_sock *s, uint32_t type,
-			      int (*cb)(const struct nlmsghdr *, void *), void *data,
-			      struct errmsg *e)
-{
-	static char buf[REQ_BUF_SIZE];
-	struct nlmsghdr *nlh = request(buf, NFT_MSG_GETOBJ, NLM_F_DUMP, s->seq++);
-
-	mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, TABLE_NAME);
-	if (type != NFT_OBJECT_UNSPEC)
-		mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(type));
-	return dump_checked(s, buf, nlh, cb, data, "counters", e);
-}
-
-int nft_read_table(struct nft_sock *s, struct table_view *view, uint32_t *genid,
-		   struct errmsg *e)
-{
-	struct view_ctx ctx = { .view = view };
-	int err;
-
-	memset(view, 0, sizeof(*view));
-	err = read_table(s, &ctx, e);
-	*genid = ctx.genid;
-	return err;
-}
-
-int nft_read_sets(struct nft_sock *s, struct table_view *view, struct errmsg *e)
-{
-	return dump_table_sets(s, view, e);
-}
-
-int nft_read_view(struct nft_sock *s, struct table_view *view, uint32_t *genid,
+int nft_dump_sets(struct nft_sock *s, const char *table, nft_set_cb cb, void *data,
 		  struct errmsg *e)
 {
-	struct view_ctx ctx = { .view = view };
-	int err;
+	const struct nft_handlers h = { .set = cb, .data = data };
+	char buf[REQ_BUF_SIZE] = { 0 };
+	struct nlmsghdr *nlh = request(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_DUMP, s->seq++);
 
-	memset(view, 0, sizeof(*view));
-	err = read_table(s, &ctx, e);
-	*genid = ctx.genid;
-	if (err || !view->exists || !view->ours)
-		return err;
-	err = dump_chains_of(s, chain_view_cb, view, NFPROTO_INET, e);
-	if (!err)
-		err = dump_table_sets(s, view, e);
-	if (!err)
-		err = dump_table_objects(s, NFT_OBJECT_UNSPEC, object_view_cb, view, e);
-	return err;
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, table);
+	return dump(s, buf, nlh, &h, "sets", e);
 }
 
-/* ---- dumps for stats and the pre-flight ---- */
+int nft_dump_objects(struct nft_sock *s, const char *table, uint32_t type, nft_obj_cb cb,
+		     void *data, struct errmsg *e)
+{
+	const struct nft_handlers h = { .obj = cb, .data = data };
+	char buf[REQ_BUF_SIZE] = { 0 };
+	struct nlmsghdr *nlh = request(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_DUMP, s->seq++);
+
+	mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, table);
+	if (type != NFT_OBJECT_UNSPEC)
+		mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(type));
+	return dump(s, buf, nlh, &h, "counters", e);
+}
 
 struct counter_ctx {
 	nft_counter_cb cb;
 	void *data;
 };
 
-static int counter_cb(const struct nlmsghdr *nlh, void *data)
+static void counter_of(struct nftnl_obj *o, void *data)
 {
 	struct counter_ctx *ctx = data;
-	struct nftnl_obj *o;
 
-	if (!nft_is_reply(nlh, NFT_MSG_NEWOBJ))
-		return 0;
-	o = nftnl_obj_alloc();
-	if (!o)
-		return -ENOMEM;
-	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
-	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER)
+	if (nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER)
 		ctx->cb(NFT_STR(nftnl_obj_get_str(o, NFTNL_OBJ_NAME)),
 			nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS),
 			nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES), ctx->data);
-	nftnl_obj_free(o);
-	return 0;
 }
 
-int nft_dump_counters(struct nft_sock *s, nft_counter_cb cb, void *data, struct errmsg *e)
+int nft_dump_counters(struct nft_sock *s, const char *table, nft_counter_cb cb, void *data,
+		      struct errmsg *e)
 {
 	struct counter_ctx ctx = { cb, data };
 
-	return dump_table_objects(s, NFT_OBJECT_COUNTER, counter_cb, &ctx, e);
+	return nft_dump_objects(s, table, NFT_OBJECT_COUNTER, counter_of, &ctx, e);
 }
 
-struct elem_ctx {
-	nft_elem_cb cb;
-	void *data;
-};
-
-/* Elements are handed over one message at a time: memory stays flat. */
-static int elem_cb(const struct nlmsghdr *nlh, void *data)
+int nft_dump_elems(struct nft_sock *s, const char *table, const char *set_name, nft_elem_cb cb,
+		   void *data, struct errmsg *e)
 {
-	struct elem_ctx *ctx = data;
-	struct nftnl_set_elems_iter *it;
-	struct nftnl_set_elem *el;
-	struct nftnl_set *set;
-
-	if (!nft_is_reply(nlh, NFT_MSG_NEWSETELEM))
-		return 0;
-	set = nftnl_set_alloc();
-	if (!set)
-		return -ENOMEM;
-	if (nftnl_set_elems_nlmsg_parse(nlh, set) == 0 &&
-	    (it = nftnl_set_elems_iter_create(set))) {
-		for (el = nftnl_set_elems_iter_next(it); el; el = nftnl_set_elems_iter_next(it))
-			ctx->cb(el, ctx->data);
-		nftnl_set_elems_iter_destroy(it);
-	}
-	nftnl_set_free(set);
-	return 0;
-}
-
-int nft_dump_elems(struct nft_sock *s, const char *set_name, nft_elem_cb cb, void *data,
-		   struct errmsg *e)
-{
-	static char buf[REQ_BUF_SIZE];
-	struct nlmsghdr *nlh = request(buf, NFT_MSG_GETSETELEM, NLM_F_DUMP, s->seq++);
-	struct elem_ctx ctx = { cb, data };
+	const struct nft_handlers h = { .elem = cb, .data = data };
+	char buf[REQ_BUF_SIZE] = { 0 };
+	struct nlmsghdr *nlh = request(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP,
+				       s->seq++);
 	struct nftnl_set *set = nftnl_set_alloc();
 
 	if (!set)
 		return errmsg_set(e, -ENOMEM, "out of memory");
-	nftnl_set_set_str(set, NFTNL_SET_TABLE, TABLE_NAME);
+	nftnl_set_set_str(set, NFTNL_SET_TABLE, table);
 	nftnl_set_set_str(set, NFTNL_SET_NAME, set_name);
 	nftnl_set_elems_nlmsg_build_payload(nlh, set);
 	nftnl_set_free(set);
-	return dump_checked(s, buf, nlh, elem_cb, &ctx, "set elements", e);
-}
-
-struct chain_ctx {
-	nft_chain_cb cb;
-	void *data;
-};
-
-static int any_chain_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct chain_ctx *ctx = data;
-	struct nftnl_chain *c;
-
-	if (!nft_is_reply(nlh, NFT_MSG_NEWCHAIN))
-		return 0;
-	c = nftnl_chain_alloc();
-	if (!c)
-		return -ENOMEM;
-	if (nftnl_chain_nlmsg_parse(nlh, c) == 0)
-		ctx->cb(c, ctx->data);
-	nftnl_chain_free(c);
-	return 0;
-}
-
-int nft_dump_chains(struct nft_sock *s, nft_chain_cb cb, void *data, struct errmsg *e)
-{
-	struct chain_ctx ctx = { cb, data };
-
-	return dump_chains_of(s, any_chain_cb, &ctx, NFPROTO_UNSPEC, e);
-}
-
-struct rule_ctx {
-	nft_rule_cb cb;
-	void *data;
-};
-
-static int any_rule_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct rule_ctx *ctx = data;
-	struct nftnl_rule *r;
-
-	if (!nft_is_reply(nlh, NFT_MSG_NEWRULE))
-		return 0;
-	r = nftnl_rule_alloc();
-	if (!r)
-		return -ENOMEM;
-	if (nftnl_rule_nlmsg_parse(nlh, r) == 0)
-		ctx->cb(r, ctx->data);
-	nftnl_rule_free(r);
-	return 0;
+	return dump(s, buf, nlh, &h, "set elements", e);
 }
 
 int nft_dump_rules(struct nft_sock *s, uint32_t family, const char *table, const char *chain,
 		   nft_rule_cb cb, void *data, struct errmsg *e)
 {
-	static char buf[REQ_BUF_SIZE];
-	struct rule_ctx ctx = { cb, data };
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)family,
-						     NLM_F_REQUEST | NLM_F_DUMP, s->seq++);
+	const struct nft_handlers h = { .rule = cb, .data = data };
+	char buf[REQ_BUF_SIZE] = { 0 };
+	struct nlmsghdr *nlh = request(buf, NFT_MSG_GETRULE, (uint16_t)family, NLM_F_DUMP,
+				       s->seq++);
 
 	if (table)
 		mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
 	if (chain)
 		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
-	return dump_checked(s, buf, nlh, any_rule_cb, &ctx, "rules", e);
+	return dump(s, buf, nlh, &h, "rules", e);
 }
 
-/* Any reply of the view dumps, routed to its parser by message type. */
-static int any_view_reply(const struct nlmsghdr *nlh, void *data)
+int nft_replies_run(const void *buf, size_t len, const struct nft_handlers *h,
+		    struct errmsg *e)
 {
-	struct view_ctx *ctx = data;
-
-	switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
-	case NFT_MSG_NEWGEN:
-	case NFT_MSG_NEWTABLE: return gen_or_table_cb(nlh, ctx);
-	case NFT_MSG_NEWCHAIN: return chain_view_cb(nlh, ctx->view);
-	case NFT_MSG_NEWSET: return set_view_cb(nlh, ctx->view);
-	case NFT_MSG_NEWOBJ: return object_view_cb(nlh, ctx->view);
-	default: return 0;
-	}
-}
-
-int nft_handle_replies(const void *buf, size_t len, struct table_view *view, struct errmsg *e)
-{
-	struct view_ctx ctx = { .view = view };
 	const struct nlmsghdr *nlh = buf;
 	int left = (int)len, err = 0;
 	struct exchange x;
 
-	memset(view, 0, sizeof(*view));
-	exchange_init(&x, 1, 64, any_view_reply, &ctx);
+	exchange_init(&x, 1, 64, parse_reply, (void *)h);
 	x.begin_seq = 0;
 	x.has_begin = true;
 	for (; !err && nlmsg_whole(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
@@ -876,11 +655,4 @@ int nft_handle_replies(const void *buf, size_t len, struct table_view *view, str
 	if (!err && x.error)
 		err = errmsg_set(e, x.error, "%s", errno_words(-x.error, 0, false));
 	return err;
-}
-
-int nft_elems_from_msg(const struct nlmsghdr *nlh, nft_elem_cb cb, void *data)
-{
-	struct elem_ctx ctx = { cb, data };
-
-	return elem_cb(nlh, &ctx);
 }

@@ -20,7 +20,7 @@
 #include <libnftnl/set.h>
 
 #include "kernel/conntrack.h"
-#include "nft/transport.h"
+#include "nft/view.h"
 #include "core/observe.h"
 #include "core/aggregate.h"
 
@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	len = our_messages(data, size, buf);
-	nft_handle_replies(buf, len, &view, &e);
+	view_from_replies(buf, len, &view, &e);
 	for (nlh = (const void *)buf, left = (int)len; nlmsg_whole(nlh, left);
 	     nlh = mnl_nlmsg_next(nlh, &left))
 		ct_flow_from_msg(nlh, &flow);

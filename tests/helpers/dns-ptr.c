@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 
+#include "dns/ptr.h"
 #include "dns/survey.h"
 
 #define MAX 64

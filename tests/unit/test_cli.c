@@ -2,6 +2,8 @@
 /* Option tables: exact names, values, repeats, --help. */
 #include "unit.h"
 
+#include "lib/format.h"
+#include "lib/spec.h"
 #include "cli/cli.h"
 
 enum { OPT_NAME, OPT_FLAG, OPT_MANY };
@@ -19,7 +21,7 @@ static int dummy_run(int argc, char **argv)
 }
 
 static const struct command cmd = {
-	"test", dummy_run, "[--name VALUE]", "summary", "description", defs, NULL, false,
+	"test", dummy_run, "[--name VALUE]", "summary", "description", defs, NULL, false, NULL,
 };
 
 struct seen {
@@ -39,6 +41,7 @@ static int record(int index, const char *value, void *data, struct errmsg *e)
 /* A command that takes words besides its options, as dns takes domains. */
 static const struct command words_cmd = {
 	"words", dummy_run, "WORD... [--name VALUE]", "summary", "description", defs, NULL, true,
+	NULL,
 };
 static const struct command *parsing = &cmd;
 
@@ -194,6 +197,63 @@ static void synopses(void **state)
 	}
 }
 
+static char *usage_of(const struct command *command, void (*print)(const struct command *,
+								    FILE *))
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	print(command, f);
+	fclose(f);
+	return text;
+}
+
+/* The help as one line: wrapped help continues after a newline and spaces. */
+static char *unwrapped(char *text)
+{
+	char *in, *out = text;
+
+	for (in = text; *in; in++) {
+		if (*in == '\n' && in[1] == ' ') {
+			*out++ = ' ';
+			in += strspn(in + 1, " ");
+			continue;
+		}
+		*out++ = *in;
+	}
+	*out = '\0';
+	return text;
+}
+
+/* --help says the defaults the code uses, from its constants. */
+static void defaults_in_help(void **state)
+{
+	char want[64], value[32];
+	char *text = unwrapped(usage_of(&command_enable, cli_usage));
+
+	snprintf(want, sizeof(want), "(default %s)",
+		 format_duration_exact(REMEMBER_DEFAULT, value, sizeof(value)));
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof(want), "(default %u)", MAX_SOURCES_DEFAULT);
+	assert_non_null(strstr(text, want));
+	assert_null(strstr(text, "--to ADDRESS (default"));
+	free(text);
+	text = unwrapped(usage_of(&cmd, cli_usage));
+	assert_non_null(strstr(text, "(default /var/lib/redirect, or $REDIRECT_STATE_DIR)"));
+	free(text);
+}
+
+/* What completion asks for: each option with the word of its value, the globals after. */
+static void options_listed(void **state)
+{
+	char *text = usage_of(&cmd, cli_list_options);
+
+	assert_string_equal(text, "--name VALUE\n--flag\n--many V\n--state-dir DIR\n"
+			    "--version\n--help\n");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +263,8 @@ int main(void)
 		cmocka_unit_test(help),
 		cmocka_unit_test(leading),
 		cmocka_unit_test(synopses),
+		cmocka_unit_test(defaults_in_help),
+		cmocka_unit_test(options_listed),
 	};
 
 	return RUN_TAP(tests);

@@ -15,7 +15,7 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
 
 #include "kernel/conntrack.h"
-#include "nft/ruleset.h"
+#include "lib/owned.h"
 
 static struct ct_flow parsed_marked(uint8_t state, uint32_t timeout_left, uint8_t proto,
 				    uint32_t mark)

@@ -8,6 +8,7 @@
 
 #include <linux/netfilter/nf_tables.h>
 
+#include "nft/plan.h"
 #include "nft/range.h"
 #include "nft/render.h"
 #include "nft/ruleset.h"

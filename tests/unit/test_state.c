@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/state.h"
+#include "core/state_dir.h"
 
 static struct state sample(void)
 {

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef REDIRECT_CORE_STATE_DIR_H
+#define REDIRECT_CORE_STATE_DIR_H
+
+#include <stdbool.h>
+
+#include "lib/errmsg.h"
+#include "core/state.h"
+
+/* The state directory and its files (what they hold is core/state.h's). */
+#define STATE_DIR_DEFAULT "/var/lib/redirect"
+#define STATE_FILE "state"
+#define STATE_PENDING_FILE "state.pending"
+#define STATE_LAST_GOOD_FILE "state.last-good"	/* a copy of the last durable write */
+#define STATE_DAMAGED_FILE "state.damaged"	/* a damaged state, kept for a look */
+#define STATE_LOCK "lock"
+
+struct state_dir {
+	int fd;			/* the directory, or -1 when it does not exist */
+	int lock_fd;
+	char path[4096];
+};
+
+/* The directory to use: --state-dir, else $REDIRECT_STATE_DIR, else the default. */
+const char *state_dir_path(const char *option);
+
+/*
+ * Opens the directory without following a symlink at its end; refuses one
+ * that others can write to. With @create it is made (mode 0700) if missing;
+ * without, a missing directory gives fd -1 and reads as nothing enabled.
+ */
+int state_dir_open(struct state_dir *d, const char *path, bool create, struct errmsg *e);
+void state_dir_close(struct state_dir *d);
+
+/*
+ * One invocation at a time changes state. Returns -EWOULDBLOCK with @holder
+ * set to the pid that has it when @wait is false; the lock dies with its
+ * holder, so a killed run never blocks the next one.
+ */
+int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e);
+
+/*
+ * For a run that only reads, and writes the state only by the way (stats,
+ * check): the lock when it is free, never creating the lock file (-ENOENT
+ * when there is none: no writer ever used this directory).
+ */
+int state_lock_existing(struct state_dir *d, long *holder, struct errmsg *e);
+
+void state_unlock(struct state_dir *d);
+
+/*
+ * Reads the state: STATE_PENDING_FILE when it is whole and newer than
+ * STATE_FILE, else STATE_FILE; a missing file is a state with nothing
+ * enabled.
+ */
+int state_read(struct state_dir *d, struct state *st, struct errmsg *e);
+
+/* A damaged STATE_FILE moved to STATE_DAMAGED_FILE, before a fresh one is written: 1, or 0 when there was none. */
+int state_set_aside(struct state_dir *d, struct errmsg *e);
+
+/*
+ * STATE_LAST_GOOD_FILE, for disable when STATE_FILE is damaged: -ENOENT
+ * when there is none, an error when it is damaged too (@st then empty).
+ */
+int state_read_last_good(struct state_dir *d, struct state *st, struct errmsg *e);
+
+/*
+ * STATE_FILE: temporary file, fsync, rename, fsync of the directory, and a
+ * copy in STATE_LAST_GOOD_FILE.
+ * Both writes number @st with the next generation.
+ */
+int state_write(struct state_dir *d, struct state *st, struct errmsg *e);
+
+/*
+ * STATE_PENDING_FILE, without the fsyncs, for the record written before a
+ * change: the rename alone makes it survive the process being killed. A
+ * power cut may leave it empty (on a filesystem that does not flush data
+ * before a rename): it is then ignored and the last durable state holds,
+ * which is right, for after a reboot no ruleset is left for it to describe.
+ */
+int state_write_intent(struct state_dir *d, struct state *st, struct errmsg *e);
+
+#endif

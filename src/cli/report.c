@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What the layers below found, in words on the terminal: the pre-flight's
+ * findings, a table mended, a state that could not be saved.
+ */
+#include <string.h>
+
+#include "cli/report.h"
+
+/*
+ * "redirect NAME: LABEL" then @text wrapped at 78 columns, ending in a
+ * full stop; lines of @text that start with spaces (commands to type) are
+ * kept as they are.
+ */
+static void print_wrapped(FILE *f, const struct command *cmd, const char *label,
+			  const char *text)
+{
+	const int width = 78;
+	int col = fprintf(f, "redirect %s: %s", cmd->name, label);
+	bool first = true;
+	const char *p = text;
+
+	while (*p) {
+		size_t word = strcspn(p, " \n");
+
+		if (*p == '\n') {
+			p++;
+			col = fprintf(f, "\n ");
+			first = true;
+			if (*p == ' ') {	/* a command line: as is */
+				word = strcspn(p, "\n");
+				col += fprintf(f, "%.*s", (int)word, p);
+				p += word;
+			}
+			continue;
+		}
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		if (!first && col + 1 + (int)word > width) {
+			col = fprintf(f, "\n ");
+			first = true;
+		}
+		col += fprintf(f, "%s%.*s", first ? "" : " ", (int)word, p);
+		first = false;
+		p += word;
+	}
+	fputs(text[0] && text[strlen(text) - 1] != '.' ? ".\n" : "\n", f);
+}
+
+void cli_report_mended(const struct install_report *r)
+{
+	if (!r->mended[0])
+		return;
+	printf("  The table had been changed by hand (%s);\n  it is back as redirect installs "
+	       "it, %s.\n", r->mended,
+	       r->reset_counters ? "its counters and stale sources starting again from zero" :
+	       r->reset_sources ? "its counters kept, its stale sources starting again" :
+	       "its counters and stale sources kept");
+}
+
+bool cli_report_findings(const struct command *cmd, const struct findings *pf, bool force,
+			 FILE *info)
+{
+	unsigned int i;
+
+	for (i = 0; i < pf->n; i++) {
+		fflush(info);	/* in the order found, when both go to a terminal */
+		switch (pf->items[i].level) {
+		case FINDING_INFO:
+			print_wrapped(info, cmd, "note: ", pf->items[i].text);
+			break;
+		case FINDING_WARN:
+			print_wrapped(stderr, cmd, "warning: ", pf->items[i].text);
+			break;
+		case FINDING_REFUSE:
+			print_wrapped(stderr, cmd, force ? "warning (--force goes on): " : "refused: ",
+				      pf->items[i].text);
+			break;
+		}
+	}
+	if (pf->refused && !force) {
+		fprintf(stderr, "redirect %s: nothing was changed. Mend the above and run it "
+			"again, or add --force to go on all the same.\n", cmd->name);
+		return false;
+	}
+	return true;
+}
+
+void cli_warn_unsaved(const struct command *cmd, const struct snapshot *s)
+{
+	if (s->unsaved[0])
+		fprintf(stderr, "redirect %s: warning: the time of the last redirected connection "
+			"could not be saved (%s); the figures are right, but after a flush or a "
+			"reboot the quiet clock may restart from an older time.\n", cmd->name,
+			s->unsaved);
+}

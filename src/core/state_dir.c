@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The state directory: its lock (one invocation at a time changes state)
+ * and its files, each written to a temporary name, fsynced and renamed, so
+ * a crash leaves the old file or the new one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/atomic_file.h"
+#include "core/state_dir.h"
+
+#define STATE_TMP "state.tmp"
+#define STATE_LAST_GOOD_TMP "state.last-good.tmp"
+
+const char *state_dir_path(const char *option)
+{
+	const char *env = getenv("REDIRECT_STATE_DIR");
+
+	if (option)
+		return option;
+	return env && *env ? env : STATE_DIR_DEFAULT;
+}
+
+static int check_dir_safe(int fd, const char *path, struct errmsg *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return errmsg_set(e, -errno, "cannot stat %s: %s", path, strerror(errno));
+	if (st.st_uid != geteuid())
+		return errmsg_set(e, -EPERM,
+				  "state directory %s belongs to uid %u, not to us (uid %u); "
+				  "refusing to use it",
+				  path, (unsigned int)st.st_uid, (unsigned int)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return errmsg_set(e, -EPERM,
+				  "state directory %s can be written by others; run chmod go-w "
+				  "on it",
+				  path);
+	return 0;
+}
+
+int state_dir_open(struct state_dir *d, const char *path, bool create, struct errmsg *e)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int err;
+
+	d->fd = d->lock_fd = -1;
+	if (strlen(path) >= sizeof(d->path) || !*path)
+		return errmsg_set(e, -ENAMETOOLONG, "state directory path is empty or too long");
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	d->fd = open(path, flags);
+	if (d->fd < 0 && errno == ENOENT && create) {
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return errmsg_set(e, -errno, "cannot create state directory %s: %s",
+					  path, strerror(errno));
+		d->fd = open(path, flags);
+	}
+	if (d->fd < 0 && errno == ENOENT && !create)
+		return 0;
+	if (d->fd < 0)
+		return errmsg_set(e, -errno, errno == ELOOP || errno == ENOTDIR ?
+				  "state directory %s is a symlink or not a directory" :
+				  "cannot open state directory %s: %s", path, strerror(errno));
+	err = check_dir_safe(d->fd, path, e);
+	if (err) {
+		close(d->fd);
+		d->fd = -1;
+	}
+	return err;
+}
+
+void state_dir_close(struct state_dir *d)
+{
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = d->lock_fd = -1;
+}
+
+static long lock_holder(int fd)
+{
+	char buf[24] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+static int lock(struct state_dir *d, bool wait, bool create, long *holder, struct errmsg *e)
+{
+	char pid[24];
+	int len;
+
+	if (d->fd < 0)
+		return 0;
+	if (d->lock_fd < 0)
+		d->lock_fd = openat(d->fd, STATE_LOCK, O_RDWR | O_NOFOLLOW | O_CLOEXEC |
+				    (create ? O_CREAT : 0), 0600);
+	if (d->lock_fd < 0 && errno == ENOENT && !create)
+		return -ENOENT;
+	if (d->lock_fd < 0)
+		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, STATE_LOCK,
+				  strerror(errno));
+	if (flock(d->lock_fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) {
+		int err = errno;
+
+		if (err == EWOULDBLOCK) {
+			*holder = lock_holder(d->lock_fd);
+			return -EWOULDBLOCK;
+		}
+		return errmsg_set(e, -err, "cannot lock %s/%s: %s", d->path, STATE_LOCK,
+				  strerror(err));
+	}
+	/* for the message of whoever waits next */
+	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(d->lock_fd, 0) == 0 && pwrite(d->lock_fd, pid, (size_t)len, 0) < 0)
+		return 0;	/* only informative */
+	return 0;
+}
+
+int state_lock(struct state_dir *d, bool wait, long *holder, struct errmsg *e)
+{
+	return lock(d, wait, true, holder, e);
+}
+
+int state_lock_existing(struct state_dir *d, long *holder, struct errmsg *e)
+{
+	return lock(d, false, false, holder, e);
+}
+
+void state_unlock(struct state_dir *d)
+{
+	if (d->lock_fd >= 0)
+		flock(d->lock_fd, LOCK_UN);
+}
+
+/* ---- files ---- */
+
+static int read_all(int fd, char *buf, size_t cap, size_t *len)
+{
+	ssize_t n;
+
+	*len = 0;
+	while ((n = read(fd, buf + *len, cap - *len)) > 0)
+		*len += (size_t)n;
+	return n < 0 ? -errno : 0;
+}
+
+/* One file of the directory into @buf (STATE_TEXT_MAX + 1); -ENOENT when it is missing. */
+static int read_text(struct state_dir *d, const char *name, char *buf, size_t *len,
+		     struct errmsg *e)
+{
+	struct stat sb;
+	int fd, err;
+
+	fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0)
+		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, name,
+				  strerror(errno));
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
+		err = errmsg_set(e, -EINVAL, "%s/%s is not a regular file", d->path, name);
+	else if ((err = read_all(fd, buf, STATE_TEXT_MAX + 1, len)))
+		errmsg_set(e, err, "cannot read %s/%s: %s", d->path, name, strerror(-err));
+	close(fd);
+	return err;
+}
+
+/* Reads and parses one file of the directory; -ENOENT when it is missing. */
+static int read_state_file(struct state_dir *d, const char *name, struct state *st,
+			   struct errmsg *e)
+{
+	char *buf = malloc(STATE_TEXT_MAX + 1);
+	size_t len = 0;
+	int err = buf ? read_text(d, name, buf, &len, e) : errmsg_set(e, -ENOMEM, "out of memory");
+
+	if (err) {
+		free(buf);
+		return err;
+	}
+	err = state_parse(buf, len, st, e);
+	free(buf);
+	if (err == -EPROTONOSUPPORT)
+		errmsg_prefix(e, "state file %s/%s", d->path, name);
+	else if (err)
+		errmsg_prefix(e, "state file %s/%s is damaged (`redirect disable` still removes "
+			      "the redirect, and puts back what the last good state, %s, "
+			      "records; or move it away to start over)", d->path, name,
+			      STATE_LAST_GOOD_FILE);
+	return err;
+}
+
+int state_read_last_good(struct state_dir *d, struct state *st, struct errmsg *e)
+{
+	int err;
+
+	state_init(st);
+	if (d->fd < 0)
+		return -ENOENT;
+	err = read_state_file(d, STATE_LAST_GOOD_FILE, st, e);
+	if (err)
+		state_init(st);
+	return err;
+}
+
+int state_read(struct state_dir *d, struct state *st, struct errmsg *e)
+{
+	struct state *pending;
+	struct errmsg ignored;
+	int err;
+
+	state_init(st);
+	if (d->fd < 0)
+		return 0;
+	err = read_state_file(d, STATE_FILE, st, e);
+	if (err && err != -ENOENT)
+		return err;
+	pending = malloc(sizeof(*pending));	/* large: off the stack */
+	if (!pending)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	/* a damaged pending record is what a power cut leaves: not newer */
+	if (!read_state_file(d, STATE_PENDING_FILE, pending, &ignored) &&
+	    pending->generation > st->generation)
+		*st = *pending;
+	free(pending);
+	return 0;
+}
+
+/* @len bytes of @buf as STATE_FILE (@durable) or STATE_PENDING_FILE. */
+static int write_text(struct state_dir *d, const char *buf, size_t len, bool durable,
+		      struct errmsg *e)
+{
+	const char *name = durable ? STATE_FILE : STATE_PENDING_FILE;
+	int err;
+
+	if (d->fd < 0)
+		return errmsg_set(e, -ENOENT, "no state directory");
+	err = atomic_file_write(d->fd, name, STATE_TMP, buf, len, 0600, durable);
+	if (err)
+		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, name, strerror(-err));
+	if (!durable)
+		return 0;
+	unlinkat(d->fd, STATE_PENDING_FILE, 0);	/* older now; removed to keep it tidy */
+	/*
+	 * A copy, for when hands or a disk damage the state: disable can then
+	 * still put the settings back. No fsync: the state itself is durable.
+	 */
+	atomic_file_write(d->fd, STATE_LAST_GOOD_FILE, STATE_LAST_GOOD_TMP, buf, len, 0600, false);
+	return 0;
+}
+
+static int write_state(struct state_dir *d, struct state *st, bool durable, struct errmsg *e)
+{
+	char *buf = malloc(STATE_TEXT_MAX);
+	int len, err;
+
+	if (!buf)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	st->generation++;
+	len = state_format(st, buf, STATE_TEXT_MAX);
+	if (len < 0)
+		err = errmsg_set(e, len, "the state does not fit in %d bytes", STATE_TEXT_MAX);
+	else
+		err = write_text(d, buf, (size_t)len, durable, e);
+	free(buf);
+	return err;
+}
+
+int state_write(struct state_dir *d, struct state *st, struct errmsg *e)
+{
+	return write_state(d, st, true, e);
+}
+
+int state_set_aside(struct state_dir *d, struct errmsg *e)
+{
+	if (d->fd >= 0 && renameat(d->fd, STATE_FILE, d->fd, STATE_DAMAGED_FILE) == 0)
+		return 1;
+	if (d->fd < 0 || errno == ENOENT)
+		return 0;
+	return errmsg_set(e, -errno, "cannot move %s/%s aside: %s", d->path, STATE_FILE,
+			  strerror(errno));
+}
+
+int state_write_intent(struct state_dir *d, struct state *st, struct errmsg *e)
+{
+	return write_state(d, st, false, e);
+}
