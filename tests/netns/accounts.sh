@@ -185,6 +185,7 @@ n=$(jq '.accounts | length' <<<"$(redirect_new stats --json)")
 is "... as many as stats lists (check --json)" "$(redirect_new check --json | jq .accounts)" "$n"
 prom=$(redirect_new stats --prometheus)
 like "Prometheus: a count of the accounts" "$prom" "redirect_accounts $n"
+like "... and of the lines skipped" "$prom" "redirect_mail_log_skipped_lines_total [0-9]+"
 unlike "... and no user names" "$prom" "example.org"
 is "the accounts file is root's alone (0600)" "$(stat -c %a "$STATE_NEW/accounts")" 600
 check_fails "... another user cannot read it" setpriv --reuid=65534 --regid=65534 --clear-groups \
