@@ -8,8 +8,8 @@
 # The packages for building and for the whole test suite.
 BUILD_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
-	libnftnl-dev libmnl-dev libnetfilter-conntrack-dev libcap-ng-dev libsystemd-dev
-	libcmocka-dev
+	libnftnl-dev libmnl-dev libnetfilter-conntrack-dev libcap-ng-dev libcmocka-dev libssl-dev
+	libsystemd-dev
 )
 TEST_PACKAGES=(
 	nftables conntrack iproute2 socat util-linux procps coreutils jq prometheus systemd
@@ -17,9 +17,11 @@ TEST_PACKAGES=(
 	systemd-journal-remote
 )
 # Real mail servers for the rehearsal (tests/netns/mail.sh and scripts/demo),
-# Debian's SPF policy for NEW, and real DNS servers (tests/netns/dns.sh).
-MAIL_PACKAGES=(postfix dovecot-imapd dovecot-pop3d curl openssl postfix-policyd-spf-python)
-DNS_PACKAGES=(nsd dnsutils)
+# Debian's SPF policy for NEW, a web server for MTA-STS policies
+# (tests/netns/mta-sts.sh), and real DNS servers (tests/netns/dns.sh; bind9-utils
+# signs zones).
+MAIL_PACKAGES=(postfix dovecot-imapd dovecot-pop3d curl openssl postfix-policyd-spf-python nginx)
+DNS_PACKAGES=(nsd dnsutils bind9-utils)
 # Building and checking the Debian package (tests/package.sh, tests/debian.sh).
 PACKAGE_PACKAGES=(debhelper dpkg-dev lintian devscripts man-db)
 # Fuzzing, sanitizers and the leak check.
@@ -69,6 +71,7 @@ disable_services() {	# disable_services PACKAGE...
 		dovecot-*) unit=dovecot ;;
 		prometheus) unit=prometheus ;;
 		nsd) unit=nsd ;;
+		nginx) unit=nginx ;;
 		haproxy) unit=haproxy ;;
 		rinetd) unit=rinetd ;;
 		*) continue ;;

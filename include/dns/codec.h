@@ -18,7 +18,9 @@
 #define DNS_NAME_MAX 253		/* presentation form, without the final dot */
 #define DNS_NAME_BUF (DNS_NAME_MAX + 1)
 #define DNS_LABEL_MAX 63
-#define DNS_QUERY_MAX 288		/* header, the longest name, type and class */
+#define DNS_OPT_LEN 11			/* the EDNS0 OPT record of a query (RFC 6891) */
+#define DNS_QUERY_MAX (288 + DNS_OPT_LEN)	/* header, the longest name, type, class, OPT */
+#define DNS_EDNS_UDP 1232		/* the UDP size we offer: DNS flag day 2020 */
 #define DNS_MESSAGE_MAX 65535		/* over TCP */
 #define DNS_ANSWER_MAX 64		/* records of the asked type kept per reply */
 #define DNS_CHAIN_MAX 8			/* CNAMEs followed within one answer */
@@ -26,7 +28,8 @@
 /* The record types asked for (the values of RFC 1035 and its successors). */
 enum {
 	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6, DNS_T_PTR = 12,
-	DNS_T_MX = 15, DNS_T_AAAA = 28, DNS_T_SRV = 33,
+	DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_SRV = 33, DNS_T_OPT = 41,
+	DNS_T_RRSIG = 46, DNS_T_TLSA = 52,
 };
 enum { DNS_RCODE_NOERROR = 0, DNS_RCODE_SERVFAIL = 2, DNS_RCODE_NXDOMAIN = 3,
        DNS_RCODE_REFUSED = 5 };
@@ -58,6 +61,14 @@ bool dns_name_under(const char *name, const char *zone);
  */
 int dns_build_query(uint8_t *buf, size_t len, uint16_t id, const char *name, uint16_t type,
 		    bool rd);
+
+/*
+ * Appends an EDNS0 OPT record (RFC 6891) to the query of @used bytes in
+ * @buf: we take UDP replies of @udp_size bytes, and with @dnssec (the DO
+ * bit, RFC 3225) want the RRSIGs that cover the answer. Returns the new
+ * length, or -EMSGSIZE.
+ */
+int dns_add_edns(uint8_t *buf, size_t len, size_t used, uint16_t udp_size, bool dnssec);
 
 /* What a datagram that came back is, for the query it might answer. */
 enum dns_reply_kind {
@@ -104,7 +115,8 @@ struct dns_answer {
 /*
  * Parses a reply (already matched to @name and @type) into @out: the
  * records of @type owned by @name or by the end of its CNAME chain in the
- * answer section; for SOA the serial, from the authority section when the
+ * answer section (A, AAAA, MX, SRV, NS, PTR: other types leave items
+ * empty, for dns/rdata.h to read); for SOA the serial, from the authority section when the
  * name is not a zone's apex. Names in records are checked as host names;
  * records that fail, or whose data has the wrong length, are skipped.
  * Returns -EBADMSG for a message glibc's parser refuses (cut short,

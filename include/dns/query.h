@@ -81,6 +81,13 @@ int dns_engine_add(struct dns_engine *en, const char *name, uint16_t type, bool 
 		   const struct dns_target *to, int group);
 
 /*
+ * As dns_engine_add, with EDNS0 and the DO bit (dns_add_edns): replies up
+ * to DNS_EDNS_UDP bytes over UDP, with the RRSIGs that cover the answer.
+ */
+int dns_engine_add_dnssec(struct dns_engine *en, const char *name, uint16_t type, bool rd,
+			  const struct dns_target *to, int group);
+
+/*
  * Runs every query added since the last run to its end: an answer, or an
  * error in its err. Fails itself only when poll() does (-errno).
  */

@@ -59,6 +59,16 @@ struct dns_record {
 	enum dns_points points_to;
 };
 
+/*
+ * A mail service a server names: an MX host on port 25, an SRV target on
+ * the record's port. Where TLS names and TLSA records are looked for.
+ */
+struct dns_service {
+	char name[DNS_NAME_BUF];	/* the host: mail.example.org */
+	uint16_t port;
+	const char *via;		/* "MX", "_imaps._tcp", or the caller's (static) */
+};
+
 /* A checked name for which a server has no address. */
 struct dns_missing {
 	char name[DNS_NAME_BUF];
@@ -83,6 +93,8 @@ struct dns_server {
 	unsigned int nrecords;
 	struct dns_missing *missing;
 	unsigned int nmissing;
+	struct dns_service *services;	/* its MX hosts and SRV targets, as it gave them */
+	unsigned int nservices;
 };
 
 struct dns_domain {
@@ -124,6 +136,9 @@ void dns_report_free(struct dns_report *r);
 void dns_report_finish(struct dns_report *r);
 
 const char *dns_status_name(enum dns_status s);
+
+/* The fault a query's error is: -ETIMEDOUT a timeout, -ECONNREFUSED unreachable, ... */
+enum dns_fault dns_fault_of_errno(int err);
 
 /*
  * The largest TTL among the answers that name this host: how long a

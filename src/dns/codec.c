@@ -44,6 +44,9 @@ const char *dns_type_name(uint16_t type)
 	case DNS_T_MX: return "MX";
 	case DNS_T_AAAA: return "AAAA";
 	case DNS_T_SRV: return "SRV";
+	case DNS_T_TXT: return "TXT";
+	case DNS_T_TLSA: return "TLSA";
+	case DNS_T_RRSIG: return "RRSIG";
 	}
 	return "?";
 }
@@ -172,6 +175,24 @@ int dns_build_query(uint8_t *buf, size_t len, uint16_t id, const char *name, uin
 	put16(buf + NS_HFIXEDSZ + n, type);
 	put16(buf + NS_HFIXEDSZ + n + 2, ns_c_in);
 	return NS_HFIXEDSZ + n + NS_QFIXEDSZ;
+}
+
+int dns_add_edns(uint8_t *buf, size_t len, size_t used, uint16_t udp_size, bool dnssec)
+{
+	uint8_t *p = buf + used;
+
+	if (used < NS_HFIXEDSZ || len - used < DNS_OPT_LEN)
+		return -EMSGSIZE;
+	p[0] = 0;				/* the root: OPT has no owner */
+	put16(p + 1, DNS_T_OPT);
+	put16(p + 3, udp_size);			/* the class field says the UDP size */
+	p[5] = 0;				/* extended rcode */
+	p[6] = 0;				/* EDNS version 0 */
+	p[7] = dnssec ? 0x80 : 0;		/* DO */
+	p[8] = 0;
+	put16(p + 9, 0);			/* no options */
+	put16(buf + 10, (uint16_t)(get16(buf + 10) + 1));	/* ARCOUNT */
+	return (int)(used + DNS_OPT_LEN);
 }
 
 /* The one question after the header: its name, type and class. */
@@ -375,13 +396,24 @@ static int add_item(const ns_msg *h, const ns_rr *rr, struct dns_answer *out)
 	return 0;
 }
 
+/* The types whose records fit a dns_item; the others are dns/rdata.c's. */
+static bool item_type(uint16_t type)
+{
+	switch (type) {
+	case DNS_T_A: case DNS_T_AAAA: case DNS_T_MX: case DNS_T_SRV: case DNS_T_NS:
+	case DNS_T_PTR: case DNS_T_SOA:
+		return true;
+	}
+	return false;
+}
+
 /* The records of @type owned by the end of the chain. */
 static int collect(ns_msg *h, uint16_t type, struct dns_answer *out)
 {
 	int i, err, count = ns_msg_count(*h, ns_s_an);
 	ns_rr rr;
 
-	for (i = 0; i < count; i++) {
+	for (i = 0; item_type(type) && i < count; i++) {
 		if (ns_parserr(h, ns_s_an, i, &rr) < 0)
 			return -EBADMSG;
 		if (ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in ||

@@ -86,6 +86,24 @@ int dns_engine_add(struct dns_engine *en, const char *name, uint16_t type, bool 
 	return (int)en->n++;
 }
 
+int dns_engine_add_dnssec(struct dns_engine *en, const char *name, uint16_t type, bool rd,
+			  const struct dns_target *to, int group)
+{
+	int i = dns_engine_add(en, name, type, rd, to, group), len;
+	struct dns_query *q;
+
+	if (i < 0)
+		return i;
+	q = &en->q[i];
+	len = dns_add_edns(q->packet + 2, DNS_QUERY_MAX, q->packet_len, DNS_EDNS_UDP, true);
+	if (len < 0) {
+		en->n--;
+		return -EINVAL;
+	}
+	q->packet_len = (size_t)len;
+	return i;
+}
+
 /* ---- one query's life ---- */
 
 static void close_fd(struct dns_query *q)

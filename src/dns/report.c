@@ -409,10 +409,20 @@ bool dns_report_first_problem(const struct dns_report *r, char *buf, size_t len)
 	return f.found;
 }
 
+enum dns_fault dns_fault_of_errno(int err)
+{
+	if (err == -ETIMEDOUT)
+		return DNS_FAULT_TIMEOUT;
+	if (err == -ECONNREFUSED || err == -EHOSTUNREACH || err == -ENETUNREACH)
+		return DNS_FAULT_UNREACHABLE;
+	return err == -EBADMSG ? DNS_FAULT_MALFORMED : DNS_FAULT_ERROR;
+}
+
 static void free_server(struct dns_server *srv)
 {
 	free(srv->records);
 	free(srv->missing);
+	free(srv->services);
 }
 
 void dns_report_free(struct dns_report *r)

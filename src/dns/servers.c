@@ -168,6 +168,36 @@ static void read_soa(struct survey *s, unsigned int d, unsigned int i)
 	srv->serial = s->ans.serial;
 }
 
+/* A service the server names, once per name and port (a few per server). */
+static void add_service(struct survey *s, struct dns_server *srv, const char *name,
+			uint16_t port, const char *via)
+{
+	struct dns_service *svc;
+	unsigned int i;
+
+	for (i = 0; i < srv->nservices; i++)
+		if (srv->services[i].port == port && dns_name_equal(srv->services[i].name, name))
+			return;
+	svc = realloc(srv->services, (srv->nservices + 1) * sizeof(*svc));
+	if (!svc) {
+		s->err = -ENOMEM;
+		return;
+	}
+	srv->services = svc;
+	svc = &svc[srv->nservices++];
+	snprintf(svc->name, sizeof(svc->name), "%s", name);
+	svc->port = port;
+	svc->via = via;
+}
+
+/* A mail host: its addresses are checked, and it is a service on @port. */
+static void add_host(struct survey *s, unsigned int d, unsigned int i, const char *name,
+		     uint16_t port, const char *via)
+{
+	survey_add_target(s, d, &s->w[d].servers[i], name, via);
+	add_service(s, &s->r->domains[d].servers[i], name, port, via);
+}
+
 /* MX hosts; without any MX, mail goes to the domain's own address (RFC 5321, 5). */
 static void read_mx(struct survey *s, unsigned int d, unsigned int i)
 {
@@ -179,9 +209,9 @@ static void read_mx(struct survey *s, unsigned int d, unsigned int i)
 		return;
 	for (k = 0; k < s->ans.n; k++)
 		if (s->ans.items[k].target[0])	/* "." is a null MX: no mail at all */
-			survey_add_target(s, d, a, s->ans.items[k].target, via_mx);
+			add_host(s, d, i, s->ans.items[k].target, 25, via_mx);
 	if (!s->ans.n && !s->ans.skipped && s->ans.rcode == DNS_RCODE_NOERROR)
-		survey_add_target(s, d, a, s->r->domains[d].name, via_implicit);
+		add_host(s, d, i, s->r->domains[d].name, 25, via_implicit);
 }
 
 static void read_srv(struct survey *s, unsigned int d, unsigned int i)
@@ -195,7 +225,8 @@ static void read_srv(struct survey *s, unsigned int d, unsigned int i)
 			continue;
 		for (j = 0; j < s->ans.n; j++)
 			if (s->ans.items[j].target[0])	/* "." : not offered */
-				survey_add_target(s, d, a, s->ans.items[j].target, srv_names[k]);
+				add_host(s, d, i, s->ans.items[j].target, s->ans.items[j].port,
+					 srv_names[k]);
 	}
 }
 

@@ -52,15 +52,6 @@ void survey_fault(struct dns_server *srv, enum dns_fault f, int code, const stru
 			 dns_type_name(q->type));
 }
 
-static enum dns_fault fault_of_errno(int err)
-{
-	if (err == -ETIMEDOUT)
-		return DNS_FAULT_TIMEOUT;
-	if (err == -ECONNREFUSED || err == -EHOSTUNREACH || err == -ENETUNREACH)
-		return DNS_FAULT_UNREACHABLE;
-	return err == -EBADMSG ? DNS_FAULT_MALFORMED : DNS_FAULT_ERROR;
-}
-
 /*
  * The reply to query @idx, parsed into s->ans; false, with the server's
  * fault set, when there is none to use. An authoritative answer must say
@@ -74,7 +65,7 @@ bool survey_read_reply(struct survey *s, struct dns_server *srv, int idx, enum r
 		return false;
 	q = dns_engine_query(&s->en, (unsigned int)idx);
 	if (q->err) {
-		survey_fault(srv, fault_of_errno(q->err), -q->err, q);
+		survey_fault(srv, dns_fault_of_errno(q->err), -q->err, q);
 		return false;
 	}
 	if (dns_parse(q->answer, q->answer_len, q->name, q->type, &s->ans)) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * DNS replies as they come off the wire: matched to a query, parsed for
- * the question they carry and for each type we ask. Oracles: what is kept
+ * the question they carry and for each type we ask, TLSA and TXT records
+ * read from them. Oracles: what is kept
  * fits its bounds and every name kept is a host name we could ask for; a
  * name we can ask is encoded and read back the same.
  */
@@ -9,11 +10,13 @@
 #include <string.h>
 
 #include "dns/codec.h"
+#include "dns/rdata.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint16_t types[] = {
-	DNS_T_A, DNS_T_AAAA, DNS_T_MX, DNS_T_SRV, DNS_T_SOA, DNS_T_NS, DNS_T_PTR,
+	DNS_T_A, DNS_T_AAAA, DNS_T_MX, DNS_T_SRV, DNS_T_SOA, DNS_T_NS, DNS_T_PTR, DNS_T_TLSA,
+	DNS_T_TXT,
 };
 
 static void check_answer(const struct dns_answer *a, uint16_t type)
@@ -36,6 +39,30 @@ static void check_answer(const struct dns_answer *a, uint16_t type)
 		if (it->target[0] && dns_name_check(it->target, name, &e))
 			abort();
 	}
+}
+
+/* TLSA and TXT records of the question's owner, within their bounds. */
+static void check_records(const uint8_t *data, size_t size, const char *owner)
+{
+	struct tlsa_rrset set;
+	struct dns_txt txt;
+	unsigned int i;
+
+	if (!dns_read_tlsa(data, size, owner, &set)) {
+		if (set.n > TLSA_RECORDS_MAX || (set.ttl & 0x80000000U))
+			abort();
+		for (i = 0; i < set.n; i++)
+			if (set.rec[i].len > TLSA_DATA_MAX ||
+			    (tlsa_usable(&set.rec[i]) == TLSA_USABLE && set.rec[i].usage < 2))
+				abort();
+	}
+	tlsa_free(&set);
+	if (!dns_read_txt(data, size, owner, &txt))
+		for (i = 0; i < txt.n; i++)
+			if (txt.rec[i].len > DNS_TXT_LEN || txt.rec[i].text[txt.rec[i].len])
+				abort();
+	dns_txt_free(&txt);
+	dns_reply_signed(data, size);
 }
 
 /* What we send for a name we accept, read back as we sent it. */
@@ -69,8 +96,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_answer(&a, types[i]);
 	if (dns_question(data, size, qname, &qtype))
 		return 0;
-	if (!dns_parse(data, size, qname, qtype, &a))
+	if (!dns_parse(data, size, qname, qtype, &a)) {
 		check_answer(&a, qtype);
+		check_records(data, size, a.owner);
+	}
 	if (!dns_name_check(qname, checked, &e))
 		round_trip(checked, qtype);
 	return 0;

@@ -14,6 +14,14 @@
 #   dns_reload NAME ZONE SERIAL     reread changed zone files (SIGHUP)
 #   dns_serial NAME ZONE            the serial it answers for ZONE
 #   dns_resolver NS ADDRESS...      the resolv.conf of namespace NS
+#   dns_sign ZONE                   DNSSEC: ZONE is signed wherever it is served
+#   dns_anchor ZONE                 the file with ZONE's trust anchor (its KSK's DS)
+#   dns_tlsa PEM                    "3 1 1 <SHA-256 of the key>" of a certificate
+#
+# A signed zone is signed again at each dns_zone of it (then dns_reload),
+# with the same keys on every server: a lagging server serves an older,
+# validly signed copy, as in the world. Validating resolvers (unbound's
+# trust-anchor-file) take the anchor file as it is.
 #
 # The packages: scripts/deps.sh's DNS_PACKAGES.
 
@@ -23,6 +31,14 @@ declare -gA DNS_NS DNS_PID DNS_ADDR
 dns_require() {
 	command -v nsd >/dev/null || bail "nsd is missing (scripts/test installs it)"
 	command -v dig >/dev/null || bail "dig is missing (scripts/test installs dnsutils)"
+}
+
+dns_sign_require() {
+	local tool
+	for tool in dnssec-keygen dnssec-signzone dnssec-dsfromkey; do
+		command -v $tool >/dev/null ||
+			bail "$tool is missing (scripts/test installs bind9-utils)"
+	done
 }
 
 dns_server() {		# dns_server NAME NS ADDRESS...
@@ -58,10 +74,62 @@ dns_server() {		# dns_server NAME NS ADDRESS...
 	} >"$d/nsd.conf.head"
 }
 
+# The file NSD serves is ZONE.served: the zone as given, or signed.
 dns_zone() {		# dns_zone NAME ZONE: the zone file on stdin
 	local d=$DNS_DIR/$1
 	cat >"$d/$2.zone"
-	grep -q "^$2 " "$d/zones" || echo "$2 $2.zone" >>"$d/zones"
+	grep -q "^$2 " "$d/zones" || echo "$2 $2.served" >>"$d/zones"
+	_dns_serve "$d" "$2"
+}
+
+_dns_serve() {		# _dns_serve DIR ZONE: DIR/ZONE.served from DIR/ZONE.zone
+	local d=$1 zone=$2 keys=$DNS_DIR/keys/$2
+	if [ ! -d "$keys" ]; then
+		cp "$d/$zone.zone" "$d/$zone.served.new"
+	elif ! dnssec-signzone -q -K "$keys" -d "$keys" -S -o "$zone" \
+		-f "$d/$zone.served.new" "$d/$zone.zone" >"$d/$zone.sign.log" 2>&1; then
+		bail "cannot sign $zone: $(cat "$d/$zone.sign.log")"
+	fi
+	mv "$d/$zone.served.new" "$d/$zone.served"
+}
+
+# DNSSEC for ZONE: a key-signing and a zone-signing key (ECDSA P-256, as
+# most signed zones use), made once; every server's copy signed now and at
+# each later dns_zone. The trust anchor is then in $(dns_anchor ZONE).
+dns_sign() {		# dns_sign ZONE
+	local zone=$1 keys=$DNS_DIR/keys/$1 ksk z
+	dns_sign_require
+	if [ ! -d "$keys" ]; then
+		mkdir -p "$keys"
+		ksk=$(dnssec-keygen -q -K "$keys" -a ECDSAP256SHA256 -f KSK "$zone" 2>&1) &&
+			dnssec-keygen -q -K "$keys" -a ECDSAP256SHA256 "$zone" >/dev/null 2>&1 ||
+			bail "cannot make keys for $zone: $ksk"
+		dnssec-dsfromkey -2 "$keys/$ksk.key" >"$keys/anchor.ds" ||
+			bail "cannot make the DS of $zone"
+		grep -v '^;' "$keys/$ksk.key" >"$keys/anchor.dnskey"
+	fi
+	for z in "$DNS_DIR"/*/"$zone.zone"; do
+		[ -e "$z" ] && _dns_serve "$(dirname "$z")" "$zone"
+	done
+	return 0
+}
+
+# The trust anchor of a signed ZONE, as unbound's trust-anchor-file reads
+# it: "ZONE. IN DS TAG 13 2 DIGEST". Its KSK's DNSKEY is beside it, in
+# anchor.dnskey.
+dns_anchor() {		# dns_anchor ZONE
+	echo "$DNS_DIR/keys/$1/anchor.ds"
+}
+
+# The data of a TLSA record that pins PEM's key as DANE does: DANE-EE(3),
+# the SubjectPublicKeyInfo (1), SHA-256 (1). "OWNER TLSA $(dns_tlsa PEM)"
+# in a zone.
+dns_tlsa() {		# dns_tlsa PEM
+	local hex
+	hex=$(openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER |
+		openssl dgst -sha256 -hex | sed 's/.*= *//') || bail "cannot read the key of $1"
+	[ ${#hex} = 64 ] || bail "cannot read the key of $1"
+	echo "3 1 1 $hex"
 }
 
 _dns_conf() {

@@ -2,8 +2,9 @@
 /*
  * DNS without a network: names, the query builder, replies matched and
  * parsed from packets built here (compressed, truncated, looping, foreign,
- * not authoritative, CNAME chains), the classifier, and what a report
- * says (statuses, lag, the longest old TTL, the sentences).
+ * not authoritative, CNAME chains), TLSA with their signatures and TXT,
+ * the classifier, and what a report says (statuses, lag, the longest old
+ * TTL, the sentences).
  */
 #include "unit.h"
 
@@ -11,7 +12,9 @@
 #include <errno.h>
 
 #include "dns/codec.h"
+#include "dns/rdata.h"
 #include "dns/survey.h"
+#include "lib/tlsa.h"
 
 /* ---- names ---- */
 
@@ -738,6 +741,232 @@ static void report_sentences(void **state)
 	assert_string_equal(first, "");
 }
 
+/* ---- EDNS, TLSA, TXT ---- */
+
+static void edns_added(void **state)
+{
+	static const uint8_t opt[] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0 };
+	uint8_t buf[DNS_QUERY_MAX];
+	char name[DNS_NAME_BUF];
+	uint16_t type;
+	int n = dns_build_query(buf, sizeof(buf), 7, "_25._tcp.mail.example.org", DNS_T_TLSA,
+				false);
+
+	assert_true(n > 0);
+	assert_int_equal(dns_add_edns(buf, sizeof(buf), (size_t)n, DNS_EDNS_UDP, true),
+			 n + DNS_OPT_LEN);
+	assert_memory_equal(buf + n, opt, sizeof(opt));	/* 1232 bytes, DO */
+	assert_int_equal(buf[11], 1);			/* ARCOUNT */
+	assert_int_equal(dns_question(buf, (size_t)n + DNS_OPT_LEN, name, &type), 0);
+	assert_int_equal(type, DNS_T_TLSA);
+	assert_int_equal(dns_add_edns(buf, (size_t)n + 5, (size_t)n, DNS_EDNS_UDP, true),
+			 -EMSGSIZE);
+}
+
+static void tlsa_rr(struct pkt *p, uint32_t ttl, unsigned int usage, unsigned int mtype,
+		    unsigned int len)
+{
+	size_t at = rr(p, DNS_T_TLSA, ttl);
+	unsigned int i;
+
+	p8(p, usage);
+	p8(p, 1);
+	p8(p, mtype);
+	for (i = 0; i < len; i++)
+		p8(p, usage * 16 + i);
+	rr_end(p, at);
+}
+
+/* An RRSIG: the type covered, then what validators read and we do not. */
+static void rrsig_rr(struct pkt *p, unsigned int covered)
+{
+	size_t at = rr(p, DNS_T_RRSIG, 300);
+	unsigned int i;
+
+	p16(p, covered);
+	for (i = 0; i < 40; i++)
+		p8(p, i);
+	rr_end(p, at);
+}
+
+static void tlsa_read(void **state)
+{
+	static const char owner[] = "_25._tcp.mail.example.org";
+	struct tlsa_rrset set;
+	struct pkt p;
+
+	reply(&p, AA, 4, 0, owner, DNS_T_TLSA);
+	pptr(&p, 12);
+	tlsa_rr(&p, 600, 3, 1, 32);
+	pptr(&p, 12);
+	tlsa_rr(&p, 300, 0, 2, 64);
+	pptr(&p, 12);
+	rrsig_rr(&p, DNS_T_TLSA);
+	pname(&p, "other.example.org");
+	tlsa_rr(&p, 300, 2, 1, 32);	/* another owner's */
+	assert_int_equal(parse(&p, owner, DNS_T_TLSA), 0);
+	assert_int_equal(ans.n, 0);	/* TLSA is dns/rdata.c's to read */
+	assert_int_equal(dns_read_tlsa(p.b, p.n, ans.owner, &set), 0);
+	assert_int_equal(set.n, 2);
+	assert_true(set.is_signed);
+	assert_int_equal(set.ttl, 300);
+	assert_int_equal(set.rec[0].usage, 3);
+	assert_int_equal(set.rec[0].len, 32);
+	assert_int_equal(set.rec[0].data[1], 3 * 16 + 1);
+	assert_int_equal(set.rec[1].mtype, 2);
+	assert_int_equal(tlsa_count_usable(&set), 1);	/* PKIX-TA is not */
+	assert_true(dns_reply_signed(p.b, p.n));
+	tlsa_free(&set);
+	/* an RRSIG over something else signs nothing here */
+	reply(&p, AA, 2, 0, owner, DNS_T_TLSA);
+	pptr(&p, 12);
+	tlsa_rr(&p, 300, 3, 1, 32);
+	pptr(&p, 12);
+	rrsig_rr(&p, DNS_T_A);
+	assert_int_equal(dns_read_tlsa(p.b, p.n, owner, &set), 0);
+	assert_false(set.is_signed);
+	tlsa_free(&set);
+}
+
+static void tlsa_odd(void **state)
+{
+	static const char owner[] = "_25._tcp.mail.example.org";
+	struct tlsa_rrset set;
+	struct pkt p;
+	size_t at;
+
+	/* no room for the three fields: malformed */
+	reply(&p, AA, 1, 0, owner, DNS_T_TLSA);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_TLSA, 300);
+	p16(&p, 0x0301);
+	rr_end(&p, at);
+	assert_int_equal(dns_read_tlsa(p.b, p.n, owner, &set), -EBADMSG);
+	tlsa_free(&set);
+	/* a CNAME: the records are the target's */
+	reply(&p, AA, 2, 0, "_25._tcp.alias.example.org", DNS_T_TLSA);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_CNAME, 300);
+	pname(&p, owner);
+	rr_end(&p, at);
+	pname(&p, owner);
+	tlsa_rr(&p, 300, 3, 1, 32);
+	assert_int_equal(parse(&p, "_25._tcp.alias.example.org", DNS_T_TLSA), 0);
+	assert_string_equal(ans.owner, owner);
+	assert_int_equal(dns_read_tlsa(p.b, p.n, ans.owner, &set), 0);
+	assert_int_equal(set.n, 1);
+	tlsa_free(&set);
+	/* a signed "no such record": RRSIGs in the authority section */
+	reply(&p, AA, 0, 1, owner, DNS_T_TLSA);
+	pptr(&p, 12);
+	rrsig_rr(&p, 47);	/* over the NSEC */
+	assert_true(dns_reply_signed(p.b, p.n));
+	assert_int_equal(dns_read_tlsa(p.b, p.n, owner, &set), 0);
+	assert_int_equal(set.n, 0);
+	reply(&p, AA, 0, 0, owner, DNS_T_TLSA);
+	assert_false(dns_reply_signed(p.b, p.n));
+}
+
+static void txt_read(void **state)
+{
+	static const char owner[] = "_mta-sts.example.org";
+	struct dns_txt txt;
+	struct pkt p;
+	size_t at;
+
+	reply(&p, 0, 2, 0, owner, DNS_T_TXT);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_TXT, 300);
+	p8(&p, 9);
+	memcpy(p.b + p.n, "v=STSv1; ", 9);
+	p.n += 9;
+	p8(&p, 6);
+	memcpy(p.b + p.n, "id=42;", 6);
+	p.n += 6;
+	rr_end(&p, at);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_TXT, 60);
+	p8(&p, 0);			/* one empty string */
+	rr_end(&p, at);
+	assert_int_equal(dns_read_txt(p.b, p.n, owner, &txt), 0);
+	assert_int_equal(txt.n, 2);
+	assert_string_equal(txt.rec[0].text, "v=STSv1; id=42;");
+	assert_int_equal(txt.rec[0].len, 15);
+	assert_int_equal(txt.rec[1].len, 0);
+	assert_int_equal(txt.ttl, 60);
+	dns_txt_free(&txt);
+	/* a string longer than its record */
+	reply(&p, 0, 1, 0, owner, DNS_T_TXT);
+	pptr(&p, 12);
+	at = rr(&p, DNS_T_TXT, 300);
+	p8(&p, 9);
+	p8(&p, 'v');
+	rr_end(&p, at);
+	assert_int_equal(dns_read_txt(p.b, p.n, owner, &txt), -EBADMSG);
+	dns_txt_free(&txt);
+}
+
+static void tlsa_usability(void **state)
+{
+	static const struct {
+		uint8_t u, s, m;
+		uint16_t len;
+		enum tlsa_unusable want;
+	} cases[] = {
+		{ 3, 1, 1, 32, TLSA_USABLE }, { 2, 0, 2, 64, TLSA_USABLE },
+		{ 3, 0, 0, 300, TLSA_USABLE }, { 0, 0, 1, 32, TLSA_UNUSABLE_PKIX },
+		{ 1, 1, 1, 32, TLSA_UNUSABLE_PKIX }, { 4, 1, 1, 32, TLSA_UNUSABLE_USAGE },
+		{ 3, 2, 1, 32, TLSA_UNUSABLE_SELECTOR }, { 3, 1, 3, 32, TLSA_UNUSABLE_MTYPE },
+		{ 3, 1, 1, 31, TLSA_UNUSABLE_LENGTH }, { 3, 1, 2, 32, TLSA_UNUSABLE_LENGTH },
+		{ 3, 1, 0, 0, TLSA_UNUSABLE_LENGTH },
+	};
+	uint8_t data[300] = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tlsa_record r = { cases[i].u, cases[i].s, cases[i].m, cases[i].len, data };
+
+		if (tlsa_usable(&r) != cases[i].want)
+			fail_msg("%u %u %u len %u: got %d", r.usage, r.selector, r.mtype, r.len,
+				 (int)tlsa_usable(&r));
+	}
+	assert_string_equal(tlsa_usage_name(3), "DANE-EE");
+	assert_string_equal(tlsa_usage_name(9), "unknown");
+	assert_string_equal(tlsa_mtype_name(1), "SHA2-256");
+	assert_string_equal(tlsa_selector_name(1), "SPKI");
+}
+
+static void tlsa_sets(void **state)
+{
+	static const uint8_t d1[] = { 0xab, 0xcd, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	struct tlsa_rrset a = { .n = 0 }, b = { .n = 0 }, c;
+	char text[16];
+	unsigned int i;
+
+	assert_int_equal(tlsa_add(&a, 3, 1, 1, d1, 3), 0);
+	assert_int_equal(tlsa_add(&a, 2, 0, 1, d1, 5), 0);
+	assert_int_equal(tlsa_add(&b, 2, 0, 1, d1, 5), 0);
+	assert_false(tlsa_same_records(&a, &b));
+	assert_int_equal(tlsa_add(&b, 3, 1, 1, d1, 3), 0);
+	assert_true(tlsa_same_records(&a, &b));		/* the order aside */
+	assert_int_equal(tlsa_copy(&c, &a), 0);
+	assert_true(tlsa_same_records(&a, &c));
+	assert_ptr_not_equal(c.rec[0].data, a.rec[0].data);
+	c.rec[0].data[0] = 0;
+	assert_false(tlsa_same_records(&a, &c));
+	assert_string_equal(tlsa_text(&a.rec[0], text, sizeof(text)), "3 1 1 abcdef");
+	tlsa_add(&c, 3, 1, 1, d1, sizeof(d1));
+	assert_string_equal(tlsa_text(&c.rec[2], text, sizeof(text)), "3 1 1 abcdef...");
+	for (i = c.n; i < TLSA_RECORDS_MAX; i++)
+		assert_int_equal(tlsa_add(&c, 3, 1, 1, d1, 1), 0);
+	assert_int_equal(tlsa_add(&c, 3, 1, 1, d1, 1), 1);	/* no room: counted */
+	assert_int_equal(c.skipped, 1);
+	tlsa_free(&a);
+	tlsa_free(&b);
+	tlsa_free(&c);
+	assert_int_equal(c.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -757,6 +986,12 @@ int main(void)
 		cmocka_unit_test(answer_srv),
 		cmocka_unit_test(answer_soa),
 		cmocka_unit_test(answer_many),
+		cmocka_unit_test(edns_added),
+		cmocka_unit_test(tlsa_read),
+		cmocka_unit_test(tlsa_odd),
+		cmocka_unit_test(txt_read),
+		cmocka_unit_test(tlsa_usability),
+		cmocka_unit_test(tlsa_sets),
 		cmocka_unit_test(ptr_names),
 		cmocka_unit_test(classified),
 		cmocka_unit_test(report_statuses),
