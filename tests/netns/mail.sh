@@ -559,7 +559,10 @@ mail_smtp() {		# mail_smtp ADDRESS PORT MESSAGE-ID [RCPT]
 mail_ids() {		# mail_ids new|old
 	local base=$MAIL_DIR/$1/mail
 	[ -d "$base" ] || return 0
-	find "$base" -type f \( -path '*/new/*' -o -path '*/cur/*' \) -print0 |
+	# the Maildir's own new/ and cur/, never tmp/ (a delivery under way): the
+	# pattern starts below the role's directory, which may itself be "new"
+	find "$base" -type f \( -path "$base/*/Maildir/new/*" -o -path "$base/*/Maildir/cur/*" \) \
+		-print0 |
 		xargs -0 -r awk '
 			FNR == 1 { head = 1 }
 			head && /^\r?$/ { head = 0 }
