@@ -215,11 +215,14 @@ like "... saying the state cannot be read, so NEW's addresses show as other" \
 background "$WORK/caps.out" ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" dns \
 	example.org --server $SILENT
 pid=$BACKGROUND_PID
-sleep 0.5
+# once started up it waits on the silent server: look at it then
+started() { grep -q "^CapEff:[[:space:]]*0*$" "/proc/$pid/status"; }
+wait_until 5 started
 status=$(grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs)' "/proc/$pid/status" 2>/dev/null |
 	tr '\t' ' ' | flat)
 is "as root it keeps no capability" "$status" \
 	"CapPrm: 0000000000000000 CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1 "
+kill "$pid" 2>/dev/null	# no need to wait out its timeout
 wait "$pid"
 
 # ---- servers that do not answer ----

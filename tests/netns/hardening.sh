@@ -12,7 +12,7 @@ sysctls_before=$(sysctls "$NS_OLD")
 # ---- privileges ----
 background "$WORK/watch.out" ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" stats --watch 5
 watch_pid=$BACKGROUND_PID
-sleep 0.5
+wait_until 10 test -s "$WORK/watch.out"	# its first frame: past start-up
 status=$(cat "/proc/$watch_pid/status")
 field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$status"; }
 is "after start-up: effective capabilities are CAP_NET_ADMIN only" "$(field CapEff)" 0000000000001000
@@ -119,7 +119,7 @@ exec {lock}>>"$STATE/lock"
 flock "$lock"
 background "$WORK/waiting.out" redirect enable "${A[@]}"
 waiter=$BACKGROUND_PID
-sleep 0.5
+wait_until 10 grep -q "waiting for another redirect" "$WORK/waiting.out"
 like "a run that finds the lock held says it waits" "$(cat "$WORK/waiting.out")" \
 	"waiting for another redirect"
 is "... and has changed nothing yet" "$(whole)" none

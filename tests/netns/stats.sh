@@ -72,7 +72,8 @@ session_hear held >/dev/null
 json=$(redirect stats --json)
 is "a held-open session is active" "$(svc submission active)" 1
 session_close held
-sleep 1
+closed() { json=$(redirect stats --json) && [ "$(svc submission active)" = 0 ]; }
+wait_until 10 closed
 json=$(redirect stats --json)
 is "once closed it is not" "$(svc submission active)" 0
 is "... and it was counted" "$(svc submission connections)" 1
@@ -102,7 +103,8 @@ is "--output leaves no temporary file" "$(ls "$WORK" | grep -c 'node.prom.tmp')"
 # Watch mode: lines without a terminal, frames on one, ends on SIGINT.
 background "$WORK/watch.out" ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" stats --watch 1
 watch_pid=$BACKGROUND_PID
-sleep 2.5
+twice_in() { [ "$(grep -o -- "$2" "$1" | wc -l)" -ge 2 ]; }	# twice_in FILE PATTERN
+wait_until 10 twice_in "$WORK/watch.out" 'enabled=yes'
 kill -INT "$watch_pid"
 wait "$watch_pid"
 is "watch ends cleanly on SIGINT" "$?" 0
@@ -113,7 +115,7 @@ script -qfec "ip netns exec $NS_OLD $REDIRECT --state-dir $STATE stats --watch 1
 	"$WORK/tty.out" >/dev/null 2>&1 &
 script_pid=$!
 PIDS+=("$script_pid")
-sleep 2.5
+wait_until 10 twice_in "$WORK/tty.out" $'\033\\[2J'
 kill -INT "$script_pid"
 wait "$script_pid" 2>/dev/null
 frames=$(grep -o $'\033\\[2J' "$WORK/tty.out" | wc -l)
