@@ -288,17 +288,18 @@ else
 	not_ok "... within the timeout: ${ms}ms"
 fi
 
-# ---- leaks (under sanitizers LeakSanitizer does it) ----
-if [ "${SANITIZERS:-no}" != yes ] && command -v valgrind >/dev/null; then
+# ---- leaks and memory errors, under valgrind (lib.sh's valgrind_redirect) ----
+vg_redirect=$(valgrind_redirect)
+if [ -n "$vg_redirect" ] && command -v valgrind >/dev/null; then
 	for cmd in "example.org --name big.example.org" "example.org --json" \
 		"example.com --server $NS6 --server $SILENT" "nothing.example.org"; do
 		in_old valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-			--error-exitcode=99 "$REDIRECT" --state-dir "$STATE" dns $cmd \
+			--error-exitcode=99 "$vg_redirect" --state-dir "$STATE" dns $cmd \
 			>/dev/null 2>"$WORK/vg.out"
 		if [ $? != 99 ]; then ok "valgrind: no leak and no error in dns $cmd"
 		else not_ok "valgrind: no leak and no error in dns $cmd" "$(cat "$WORK/vg.out")"; fi
 	done
-elif [ "${SANITIZERS:-no}" != yes ]; then
+elif [ -n "$vg_redirect" ]; then
 	bail "valgrind is missing"
 fi
 

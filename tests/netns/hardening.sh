@@ -153,14 +153,15 @@ is "... and the settings as before" "$(sysctls "$NS_OLD")" "$sysctls_before"
 state=$(redirect stats --json)
 is "... and the state agrees" "$state" '{"enabled": false}'
 
-# ---- leaks (valgrind cannot run a sanitizer build: LeakSanitizer does it there) ----
-if [ "${SANITIZERS:-no}" = yes ]; then
-	:
+# ---- leaks and memory errors, under valgrind (lib.sh's valgrind_redirect) ----
+vg_redirect=$(valgrind_redirect)
+if [ -z "$vg_redirect" ]; then
+	:	# a sanitizer build alone: its sanitizers watched every run above
 elif ! command -v valgrind >/dev/null; then
 	bail "valgrind is missing"
 else
 	vg() { in_old valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-		--error-exitcode=99 "$REDIRECT" --state-dir "$STATE" "$@" >/dev/null 2>"$WORK/vg.out"; }
+		--error-exitcode=99 "$vg_redirect" --state-dir "$STATE" "$@" >/dev/null 2>"$WORK/vg.out"; }
 	for cmd in "enable ${A[*]}" "stats --json" "check --quiet-for 3s" "enable ${B[*]}" \
 		"stats" "disable --now"; do
 		vg $cmd

@@ -283,6 +283,20 @@ in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 in_old() { ip netns exec "$NS_OLD" "$@"; }
 in_new() { ip netns exec "$NS_NEW" "$@"; }
 
+# The redirect valgrind checks: this build's; but valgrind cannot run a
+# build with sanitizers (whose LeakSanitizer and AddressSanitizer find
+# leaks and bad accesses, though not reads of uninitialised memory), so
+# there the build without them that scripts/test keeps for this
+# (VALGRIND_REDIRECT), or "" when there is none.
+valgrind_redirect() {
+	if [ "${SANITIZERS:-no}" != yes ]; then
+		echo "$REDIRECT"
+	elif [ -n "${VALGRIND_REDIRECT:-}" ]; then
+		[ -x "$VALGRIND_REDIRECT" ] || bail "no program at VALGRIND_REDIRECT=$VALGRIND_REDIRECT"
+		echo "$VALGRIND_REDIRECT"
+	fi
+}
+
 # redirect, always inside OLD's namespace and with the test's own state.
 redirect() { ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" "$@"; }
 
