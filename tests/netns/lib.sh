@@ -15,6 +15,28 @@
 # stopped by PID on exit, however the test ends.
 #
 # Output is TAP: one "ok N - what" line per check.
+#
+# How a test stays fast. scripts/test runs these tests once, two per core
+# at a time, in the order of Makefile.am's netns_tests, slowest first:
+# time a new test alone (`time make check TESTS=tests/netns/NEW.sh`) and
+# list it by its time.
+#  - Never sleep for something to happen: wait_until SECONDS COMMAND for it
+#    (a port: wait_listening; a log or output line: grep -q; a counter:
+#    stats --json; a closed session: no_open_session PORT; a daemon's
+#    queue: mail_client_queued).
+#  - Where time itself is the subject (a quiet period, a TTL), take the
+#    shortest the tool allows (--quiet-for 1s) and count it from the event,
+#    on the tool's own clock where it has one (mark/wait_since; since and
+#    dns_clean_since in the state file), not as a sleep after other steps.
+#  - A connection that must get no answer: 1-2 s is plenty, or start it in
+#    the background and wait for the counter of the rule that drops it.
+#    Background work that has shown what is checked: stop it, rather than
+#    waiting out its timeout.
+#  - One lab and one set of servers per test (a lab costs ~0.2 s, Postfix
+#    and Dovecot ~0.5 s, NSD ~0.1 s): add checks that do not interfere to
+#    the test whose lab they fit, rather than a new test building the same.
+#  - Few processes in loops: one `ip netns exec NS sh -c '...'` for a batch
+#    of reads (host_state), one awk for many files, no `$(cat FILE)` each.
 
 set -u
 
