@@ -116,8 +116,11 @@ script -qfec "ip netns exec $NS_OLD $REDIRECT --state-dir $STATE stats --watch 1
 script_pid=$!
 PIDS+=("$script_pid")
 wait_until 10 twice_in "$WORK/tty.out" $'\033\\[2J'
-kill -INT "$script_pid"
-wait "$script_pid" 2>/dev/null
+# Ctrl-C: SIGINT to the program on the terminal (script itself, sent one,
+# would stop it with SIGTERM and take two seconds about it)
+kill -INT "$(pgrep -P "$script_pid")"
+wait "$script_pid"
+is "watch on a terminal ends cleanly on Ctrl-C" "$?" 0
 frames=$(grep -o $'\033\\[2J' "$WORK/tty.out" | wc -l)
 [ "$frames" -ge 2 ] && ok "watch on a terminal redrew $frames frames" ||
 	not_ok "watch on a terminal redrew more than once" "$(cat -v "$WORK/tty.out" | head)"
