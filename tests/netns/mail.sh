@@ -570,15 +570,8 @@ mail_has() {		# mail_has new|old MESSAGE-ID...
 	done
 }
 
-# Polls COMMAND every 0.2 s until it succeeds; fails after SECONDS.
-mail_wait() {		# mail_wait SECONDS COMMAND...
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.2
-	done
-}
+# Polls COMMAND until it succeeds; fails after SECONDS (lib.sh's wait_until).
+mail_wait() { wait_until "$@"; }	# mail_wait SECONDS COMMAND...
 
 # The first line a client gets from ADDRESS:PORT ("" when nothing answers)
 # while it keeps the connection open (lib.sh's banner closes its side at
