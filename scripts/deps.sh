@@ -19,9 +19,9 @@ TEST_PACKAGES=(
 # Real mail servers for the rehearsal (tests/netns/mail.sh and scripts/demo),
 # Debian's SPF policy for NEW, a web server for MTA-STS policies
 # (tests/netns/mta-sts.sh), and real DNS servers (tests/netns/dns.sh; bind9-utils
-# signs zones).
+# signs zones; unbound validates for tests/netns/tls.sh).
 MAIL_PACKAGES=(postfix dovecot-imapd dovecot-pop3d curl openssl postfix-policyd-spf-python nginx)
-DNS_PACKAGES=(nsd dnsutils bind9-utils)
+DNS_PACKAGES=(nsd dnsutils bind9-utils unbound)
 # Building and checking the Debian package (tests/package.sh, tests/debian.sh).
 PACKAGE_PACKAGES=(debhelper dpkg-dev lintian devscripts man-db)
 # Fuzzing, sanitizers and the leak check.
@@ -71,6 +71,7 @@ disable_services() {	# disable_services PACKAGE...
 		dovecot-*) unit=dovecot ;;
 		prometheus) unit=prometheus ;;
 		nsd) unit=nsd ;;
+		unbound) unit=unbound ;;
 		nginx) unit=nginx ;;
 		haproxy) unit=haproxy ;;
 		rinetd) unit=rinetd ;;

@@ -9,6 +9,8 @@
 #include "cli/cli.h"
 #include "core/install.h"
 #include "core/observe.h"
+#include "core/session.h"
+#include "core/verdict.h"
 
 /*
  * Prints what a pre-flight found (notes to @info, warnings and refusals to
@@ -23,5 +25,21 @@ void cli_report_mended(const struct install_report *r);
 
 /* What a look could not save in the state, as a warning; nothing when all was. */
 void cli_warn_unsaved(const struct command *cmd, const struct snapshot *s);
+
+/*
+ * JSON only: "conntrack": {"entries": N, "max": N, "nearly_full": bool},
+ * the table every redirected connection needs a place in (entries and max
+ * null when they cannot be read); the words are health_words()'.
+ */
+struct printer;
+void cli_print_conntrack(struct printer *p, const struct health *h);
+
+/*
+ * --public-address given (enable, accept): the state keeps those
+ * addresses, in place of the ones it had, and says so. Nothing when none
+ * was given or they are the ones kept.
+ */
+int cli_remember_public(struct session *ss, const struct public_addresses *given,
+			struct errmsg *e);
 
 #endif

@@ -8,11 +8,25 @@
 
 /*
  * One look at DNS for check: the servers of @domains asked what they
- * answer, this host's addresses as old and @spec's targets as new, summed
- * up in @look. Returns -errno with @e only when DNS cannot be asked at all.
+ * answer, this host's addresses (its interfaces' and the public ones of
+ * @st) as old and the redirect's targets as new, summed up in @look.
+ * Returns -errno with @e only when DNS cannot be asked at all.
  */
-int dns_look_at(const char *const *domains, unsigned int n, const struct spec *spec,
-		struct dns_look *look, struct errmsg *e);
+int dns_look_at(const char *const *domains, unsigned int n, const struct state *st,
+		int64_t now, struct dns_look *look, struct errmsg *e);
+
+/*
+ * How long after the last redirected connection a redirect still "sees
+ * traffic": check's default --quiet-for.
+ */
+#define DNS_TRAFFIC_RECENT (7 * 86400)
+
+/*
+ * Whether an answer naming neither this host nor NEW may still be this
+ * host: on OLD, no public address known, and clients still come (a
+ * connection within DNS_TRAFFIC_RECENT of @now).
+ */
+bool dns_public_unknown(const struct state *st, int64_t now);
 
 /* The same summary from a report the caller has (redirect dns). */
 void dns_look_from(const struct dns_report *r, struct dns_look *look);

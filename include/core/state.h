@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/identity.h"
 #include "lib/errmsg.h"
 #include "lib/spec.h"
 #include "kernel/sysctl.h"
@@ -47,6 +48,35 @@ struct dns_clock {
 	char summary[DNS_SUMMARY_MAX];	/* ... its first problem, for stats; "" */
 };
 
+/*
+ * A domain into @c's list (--domain of enable and check, the state file):
+ * checked, and each once (the same domain again is no second one).
+ * -EINVAL or -E2BIG with @e naming it.
+ */
+/* remembered.c */
+int dns_clock_add_domain(struct dns_clock *c, const char *name, struct errmsg *e);
+
+/*
+ * This host's public addresses, as the admin gives them (--public-address):
+ * behind a cloud's 1:1 NAT the address others reach it at is on no
+ * interface, so only the admin can say it. dns and check --domain count
+ * them as this host; accept names one as the --to for the old server.
+ */
+#define PUBLIC_MAX 8
+struct public_addresses {
+	unsigned int n;
+	struct address a[PUBLIC_MAX];
+};
+
+/*
+ * An address into @p: an IP literal a host can be reached at (checked as
+ * --to is), each once. -EINVAL or -E2BIG with @e naming it.
+ */
+int public_add(struct public_addresses *p, const char *arg, struct errmsg *e);
+
+/* The first of @p in @family, or NULL. */
+const struct address *public_of(const struct public_addresses *p, int family);
+
 /* What redirect remembers between runs, in STATE_DIR/state. */
 struct state {
 	uint64_t generation;	/* one more at every write: the newer file wins */
@@ -61,6 +91,8 @@ struct state {
 	bool tunnel;		/* a tunnel link of ours may exist: disable removes it */
 	bool restored;		/* put back after a flush: flows may predate its counters */
 	struct dns_clock dns;
+	struct id_memory tls;		/* the TLS identity (identity.h) */
+	struct public_addresses public;	/* enable/accept --public-address, remembered */
 };
 
 /* The text form, pure: for tests and the fuzzer. */

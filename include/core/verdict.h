@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/conntrack.h"
 #include "core/observe.h"
 
 enum verdict_status { VERDICT_READY, VERDICT_IN_USE, VERDICT_UNKNOWN };
@@ -35,16 +36,19 @@ const char *verdict_name(enum verdict_status status);
  */
 struct health {
 	unsigned int forwarding_off;	/* 1 IPv4, 2 IPv6: redirected, not forwarded */
-	bool unanswered;		/* recent attempts from several clients NEW did not answer */
+	bool unanswered;		/* recent attempts NEW did not answer, from several clients
+					 * or on a service it never answered */
 	unsigned int unanswered_count;	/* ... how many */
 	unsigned int unanswered_clients; /* ... from how many clients (1: a warning only) */
 	struct address unanswered_client; /* ... the first of them */
+	uint16_t never_answered_port;	/* ... on a service NEW never answered (0: none) */
 	unsigned int nearly_full;	/* 1 IPv4, 2 IPv6: stale-source set over 80% */
 	unsigned int fill[2];		/* its fill, percent */
 	bool drift;			/* the table is not what redirect installed */
+	bool conntrack_nearly_full;	/* over FILL_WARN_PERCENT: new connections soon dropped */
+	int conntrack_count, conntrack_max;	/* ... the table's entries, its size (-1 unknown) */
 };
 
-#define FILL_WARN_PERCENT 80
 
 void verdict_health(const struct snapshot *s, struct health *h);
 
@@ -89,6 +93,9 @@ struct finding {
 	int64_t dns_ready_at;		/* ... and so the earliest DNS allows, or 0 */
 	int64_t dns_clean_since;	/* ... the clock: clean since (0: not clean) */
 	uint32_t dns_ttl;		/* ... for how long old answers may live on */
+	bool tls_checked;		/* the new server's TLS identity was checked */
+	bool tls_broken;		/* ... and mail or clients are refused (CRITICAL) */
+	unsigned int tls_problems;	/* ... refusals and warnings found */
 	unsigned int sources;		/* seen within the quiet window */
 	char services[256];		/* seen within the quiet window, most recent first */
 	int64_t last_seen;		/* seconds ago, or NEVER */
@@ -108,6 +115,15 @@ void verdict_with_dns(struct finding *f, const struct dns_clock *c, const struct
 		      int64_t now);
 
 void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f);
+
+/*
+ * The verdict with the new server's TLS identity (@pf: what identity_check
+ * found): a refusal (a signed TLSA matching nothing it presents, a name
+ * its certificate lacks, an expired certificate) makes the redirect
+ * broken, never ready; a warning is told. Call after verdict_judge.
+ */
+struct findings;
+void verdict_with_tls(struct finding *f, const struct findings *pf);
 
 /* Unknown: @why says what is missing; @trouble when something is wrong. */
 void verdict_unknown(struct finding *f, const char *why, bool trouble);

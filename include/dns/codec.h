@@ -23,7 +23,7 @@
 #define DNS_EDNS_UDP 1232		/* the UDP size we offer: DNS flag day 2020 */
 #define DNS_MESSAGE_MAX 65535		/* over TCP */
 #define DNS_ANSWER_MAX 64		/* records of the asked type kept per reply */
-#define DNS_CHAIN_MAX 8			/* CNAMEs followed within one answer */
+#define DNS_CHAIN_MAX 16		/* CNAMEs followed in one answer: as far as resolvers go */
 
 /* The record types asked for (the values of RFC 1035 and its successors). */
 enum {
@@ -97,6 +97,13 @@ struct dns_item {
 	char target[DNS_NAME_BUF];	/* MX, SRV, NS, PTR; "" for SRV's "." (no such service) */
 };
 
+/* How the CNAME chain from the question ends. */
+enum dns_chain_end {
+	DNS_CHAIN_ENDS,		/* at a name that is no alias (or with no CNAME at all) */
+	DNS_CHAIN_LOOP,		/* at a name it passed already: it never ends */
+	DNS_CHAIN_TOO_LONG,	/* still going after DNS_CHAIN_MAX: resolvers give up */
+};
+
 /* What one reply says about its question. */
 struct dns_answer {
 	int rcode;
@@ -107,6 +114,7 @@ struct dns_answer {
 	char owner[DNS_NAME_BUF];	/* where the CNAME chain from the question ends */
 	unsigned int chain;		/* how many CNAMEs led there */
 	uint32_t chain_ttl;		/* the largest TTL among those CNAMEs */
+	enum dns_chain_end chain_end;	/* a loop or a longer chain: cannot tell where it leads */
 	unsigned int n;
 	unsigned int skipped;		/* records of the type that were unusable or beyond room */
 	struct dns_item items[DNS_ANSWER_MAX];
@@ -116,7 +124,9 @@ struct dns_answer {
  * Parses a reply (already matched to @name and @type) into @out: the
  * records of @type owned by @name or by the end of its CNAME chain in the
  * answer section (A, AAAA, MX, SRV, NS, PTR: other types leave items
- * empty, for dns/rdata.h to read); for SOA the serial, from the authority section when the
+ * empty, for dns/rdata.h to read; a chain that loops or goes on past
+ * DNS_CHAIN_MAX has no end: no records, and chain_end says why); for SOA
+ * the serial, from the authority section when the
  * name is not a zone's apex. Names in records are checked as host names;
  * records that fail, or whose data has the wrong length, are skipped.
  * Returns -EBADMSG for a message glibc's parser refuses (cut short,

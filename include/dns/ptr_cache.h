@@ -14,6 +14,7 @@
  * with its own expiry (a day for a name, an hour for none), looked up in
  * parallel with a short timeout, a few per look: never what stats waits on.
  */
+#define NAMES_FILE "names"
 #define NAMES_MAX 2048
 #define NAMES_PER_LOOK 64
 #define NAME_LEN 254
@@ -29,9 +30,15 @@ struct name_cache {
 	struct name_entry e[NAMES_MAX];
 	unsigned int n;
 	bool changed;
+	bool unusable;		/* NAMES_FILE is no regular file: neither read nor written */
 };
 
-void names_load(int dirfd, struct name_cache *c, int64_t now);
+/*
+ * Reads the cache (none is an empty cache). Returns 0, or
+ * REGULAR_FILE_NOT when NAMES_FILE is a FIFO, a directory... (*@kind
+ * says which): the cache then stays empty and is never written.
+ */
+int names_load(int dirfd, struct name_cache *c, int64_t now, const char **kind);
 
 /* The name of @a: NULL when it has none or it is not known yet (*known says which). */
 const char *names_get(const struct name_cache *c, const struct address *a, bool *known);

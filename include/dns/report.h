@@ -69,11 +69,16 @@ struct dns_service {
 	const char *via;		/* "MX", "_imaps._tcp", or the caller's (static) */
 };
 
-/* A checked name for which a server has no address. */
+/*
+ * A checked name for which a server has no address: none (the rcode
+ * says), or none that can be known (a CNAME chain that loops or goes on
+ * past DNS_CHAIN_MAX: then the server's status is unknown).
+ */
 struct dns_missing {
 	char name[DNS_NAME_BUF];
 	const char *via;
 	int rcode;			/* NOERROR (no such record) or NXDOMAIN */
+	enum dns_chain_end chain_end;	/* DNS_CHAIN_ENDS, or why there is no end */
 };
 
 struct dns_server {
@@ -106,9 +111,13 @@ struct dns_domain {
 	struct dns_server *servers;
 	unsigned int nservers;
 	struct dns_server outside;	/* names not under the domain, asked of the resolver */
+	bool public_unknown;		/* unknown: its answers name only addresses that are
+					 * neither old nor new, and this host may have a
+					 * public one nobody named (dns_options) */
 };
 
 struct dns_report {
+	bool public_unknown;		/* dns_options.public_unknown, for the statuses */
 	enum dns_status status;
 	struct dns_domain *domains;
 	unsigned int ndomains;
@@ -123,6 +132,13 @@ struct dns_options {
 	unsigned int nold;
 	const struct address *new_;	/* the new server's (the state's --to) */
 	unsigned int nnew;
+	/*
+	 * This host may have a public address not among @old (behind NAT it
+	 * is on no interface, and nobody gave it), and clients still come:
+	 * an answer that is neither old nor new may then name this host, so
+	 * a domain no answer names as old is unknown rather than new.
+	 */
+	bool public_unknown;
 	unsigned int timeout_ms;	/* per try; DNS_TIMEOUT_MS */
 	unsigned int retries;		/* DNS_RETRIES */
 };

@@ -56,4 +56,13 @@ int ct_count_open(unsigned int *open, struct errmsg *e);
  */
 void ct_table_usage(int *count, int *max);
 
+/* Over this share of its size, a table (conntrack's, a stale-source list) is nearly full. */
+#define FILL_WARN_PERCENT 80
+
+/* Whether the conntrack table is over FILL_WARN_PERCENT full (unknown: not). */
+static inline bool conntrack_nearly_full(int count, int max)
+{
+	return count >= 0 && max > 0 && (int64_t)count * 100 > (int64_t)max * FILL_WARN_PERCENT;
+}
+
 #endif

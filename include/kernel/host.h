@@ -36,6 +36,9 @@ struct address_list {
  */
 int host_addresses(bool v4, bool v6, struct address_list *out);
 
+/* @a added to @l unless it is there already: 0 or -ENOMEM. */
+int address_list_add(struct address_list *l, const struct address *a);
+
 void address_list_free(struct address_list *l);
 
 #endif

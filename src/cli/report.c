@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * What the layers below found, in words on the terminal: the pre-flight's
- * findings, a table mended, a state that could not be saved.
+ * findings, a table mended, a state that could not be saved; and the
+ * conntrack table's fill, which stats and check both report; and this
+ * host's public addresses, which enable and accept both remember.
  */
 #include <string.h>
 
+#include "cli/print.h"
 #include "cli/report.h"
 
 /*
@@ -95,4 +98,50 @@ void cli_warn_unsaved(const struct command *cmd, const struct snapshot *s)
 			"could not be saved (%s); the figures are right, but after a flush or a "
 			"reboot the quiet clock may restart from an older time.\n", cmd->name,
 			s->unsaved);
+}
+
+void cli_print_conntrack(struct printer *p, const struct health *h)
+{
+	print_object_begin(p, "conntrack");
+	if (h->conntrack_count >= 0)
+		print_u64(p, "entries", NULL, (uint64_t)h->conntrack_count);
+	else
+		print_null(p, "entries", NULL);
+	if (h->conntrack_max > 0)
+		print_u64(p, "max", NULL, (uint64_t)h->conntrack_max);
+	else
+		print_null(p, "max", NULL);
+	print_bool(p, "nearly_full", NULL, h->conntrack_nearly_full);
+	print_object_end(p);
+}
+
+static bool same_public(const struct public_addresses *a, const struct public_addresses *b)
+{
+	unsigned int i, j;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		for (j = 0; j < b->n && !address_equal(&a->a[i], &b->a[j]); j++)
+			;
+		if (j == b->n)
+			return false;
+	}
+	return true;
+}
+
+int cli_remember_public(struct session *ss, const struct public_addresses *given,
+			struct errmsg *e)
+{
+	char addr[ADDRESS_STRLEN];
+	unsigned int i;
+
+	if (!given->n || same_public(given, &ss->state.public))
+		return 0;
+	ss->state.public = *given;
+	printf("  This host's public address%s (behind NAT):", given->n == 1 ? "" : "es");
+	for (i = 0; i < given->n; i++)
+		printf(" %s", address_str(&given->a[i], addr));
+	printf("; dns and check count %s as this host.\n", given->n == 1 ? "it" : "them");
+	return state_write(&ss->dir, &ss->state, e);
 }

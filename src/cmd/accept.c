@@ -5,11 +5,15 @@
  * of the replies, and a table that lets the tunnel in only from OLD and
  * counts what comes through it.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
+#include "dns/codec.h"
+#include "core/identity_dns.h"
 #include "cli/report.h"
 #include "kernel/host.h"
 #include "core/install.h"
@@ -17,12 +21,13 @@
 #include "nft/render.h"
 #include "core/tunnel.h"
 
-enum { OPT_FROM, OPT_SERVICE, OPT_REMEMBER, OPT_FORCE, OPT_DRY_RUN };
+enum { OPT_FROM, OPT_SERVICE, OPT_REMEMBER, OPT_FORCE, OPT_DRY_RUN, OPT_NAME, OPT_DOMAIN,
+	OPT_PUBLIC_ADDRESS };
 
 static const struct option_def accept_options[] = {
 	[OPT_FROM] = { "from", "ADDRESS",
-		"the old mail server's address it sends from; at most one IPv4 and one IPv6",
-		true },
+		"the old mail server's address, as this host sees its packets come (behind a "
+		"cloud's 1:1 NAT, its public one); at most one IPv4 and one IPv6", true },
 	[OPT_SERVICE] = { "service", "NAME|PORT",
 		"count these services instead of the default set (as enable has them)", true },
 	[OPT_REMEMBER] = { "remember", "DURATION",
@@ -33,6 +38,15 @@ static const struct option_def accept_options[] = {
 	[OPT_DRY_RUN] = { "dry-run", NULL,
 		"have the kernel check the table, print it and the tunnel, change nothing",
 		false },
+	[OPT_NAME] = { "name", "HOST",
+		"a name clients use for the old host: this host's own servers must present a "
+		"certificate for it on every port, checked with TLS first; repeatable", true },
+	[OPT_DOMAIN] = { "domain", "DOMAIN",
+		"the mail domain moving: its MX hosts and SRV targets checked the same way, with "
+		"their TLSA records and MTA-STS policy; repeatable", true },
+	[OPT_PUBLIC_ADDRESS] = { "public-address", "ADDRESS",
+		"this host's public address, where a cloud's 1:1 NAT puts it on no interface: "
+		"the old server's --to; repeatable, remembered", true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -47,6 +61,7 @@ const struct command command_accept = {
 	.name = "accept",
 	.run = cmd_accept,
 	.synopsis = "--from ADDRESS [--from ADDRESS] [--service NAME|PORT]... [--remember DURATION]\n"
+		    "                       [--name HOST]... [--domain DOMAIN]... [--public-address ADDRESS]...\n"
 		    "                       [--force] [--dry-run]",
 	.summary = "on the new server: take redirected connections with their clients' addresses",
 	.description =
@@ -55,7 +70,11 @@ const struct command command_accept = {
 		"route that sends the replies back through it, and a table that lets the\n"
 		"tunnel in from --from only and counts what arrives per service. The mail\n"
 		"servers here see each client's own address. Nothing else on this host\n"
-		"changes its routes. `redirect disable` removes it all.",
+		"changes its routes. `redirect disable` removes it all. With --name or\n"
+		"--domain, this host's own servers are checked first with TLS for the names\n"
+		"and keys clients and senders expect of the old host. Behind a cloud's\n"
+		"1:1 NAT, --from is the old server's public address, and the firewalls (the\n"
+		"security groups) of both must admit UDP 4789 from the other's public address.",
 	.options = accept_options,
 	.default_of = default_of,
 };
@@ -63,7 +82,26 @@ const struct command command_accept = {
 struct accept_args {
 	struct spec spec;
 	bool dry_run, force;
+	struct id_memory names;		/* --name */
+	unsigned int ndomains;		/* --domain */
+	char domains[DNS_DOMAINS_MAX][DNS_NAME_BUF];
+	struct public_addresses pub;	/* --public-address */
 };
+
+/* --name, --domain: names checked now, so that a bad one is a usage error. */
+static int add_name(char *out, unsigned int *n, unsigned int max, const char *value,
+		    struct errmsg *e)
+{
+	char name[DNS_NAME_BUF];
+
+	if (*n == max)
+		return errmsg_set(e, -E2BIG, "at most %u", max);
+	if (dns_name_check(value, name, e))
+		return errmsg_set(e, -EINVAL, "'%.60s' is no host name", value);
+	snprintf(out, TLS_NAME_BUF, "%s", name);
+	(*n)++;
+	return 0;
+}
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
@@ -76,6 +114,15 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_REMEMBER: err = parse_duration(value, &a->spec.remember, e); break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
+	case OPT_NAME:
+		err = add_name(a->names.names[a->names.nnames % ID_NAMES_MAX], &a->names.nnames,
+			       ID_NAMES_MAX, value, e);
+		break;
+	case OPT_DOMAIN:
+		err = add_name(a->domains[a->ndomains % DNS_DOMAINS_MAX], &a->ndomains,
+			       DNS_DOMAINS_MAX, value, e);
+		break;
+	case OPT_PUBLIC_ADDRESS: err = public_add(&a->pub, value, e); break;
 	}
 	if (err)
 		errmsg_prefix(e, "--%s", accept_options[index].name);
@@ -96,7 +143,8 @@ static int check_from_not_local(const struct spec *spec, struct errmsg *e)
 	if (which >= 0)
 		return errmsg_set(e, -EINVAL,
 				  "--from '%s' is an address of this host; give the old server's "
-				  "address (run accept on the new server)",
+				  "address as this host sees its packets come (behind a cloud's 1:1 "
+				  "NAT, its public one), and run accept on the new server",
 				  address_str(from[which], addr));
 	return 0;
 }
@@ -111,11 +159,34 @@ static int check_role(const struct session *ss, struct errmsg *e)
 	return 0;
 }
 
-static void print_accepting(const struct spec *spec, const struct install_report *r,
-			    const struct tunnel *t)
+/*
+ * The --to the old server needs: the address it reaches this host at.
+ * Behind a cloud's 1:1 NAT that is the public one, on no interface here:
+ * named when the admin gave it, else said in words beside the address
+ * the tunnel leaves from.
+ */
+static void print_next_step(const struct tunnel *t, const struct public_addresses *pub)
 {
-	char local[ADDRESS_STRLEN], remote[ADDRESS_STRLEN], a4[ADDRESS_STRLEN],
-	     a6[ADDRESS_STRLEN];
+	const struct address *public = public_of(pub, t->local.family);
+	char addr[ADDRESS_STRLEN];
+
+	if (public) {
+		printf("On the old server: redirect enable --to %s --keep-client-address\n"
+		       "  (%s: this host's public address, as --public-address gives it).\n",
+		       address_str(public, addr), addr);
+		return;
+	}
+	address_str(&t->local, addr);
+	printf("On the old server: redirect enable --to %s --keep-client-address\n"
+	       "  --to is the address the old server reaches this host at: %s (this end\n"
+	       "  sends from it) unless this host is behind NAT (a cloud's 1:1 NAT); then\n"
+	       "  its public one, which `accept --public-address` names here.\n", addr, addr);
+}
+
+static void print_accepting(const struct spec *spec, const struct install_report *r,
+			    const struct tunnel *t, const struct public_addresses *pub)
+{
+	char remote[ADDRESS_STRLEN], a4[ADDRESS_STRLEN], a6[ADDRESS_STRLEN];
 
 	printf("redirect: %s. The connections the old server %s redirects\n"
 	       "  arrive through the tunnel %s at %s and %s,\n"
@@ -124,11 +195,40 @@ static void print_accepting(const struct spec *spec, const struct install_report
 	       r->replaced ? "accepting, with new settings" : "accepting",
 	       address_str(&t->remote, remote), TUNNEL_IFNAME,
 	       address_str(tunnel_target(AF_INET), a4), address_str(tunnel_target(AF_INET6), a6));
-	printf("On the old server: redirect enable --to %s --keep-client-address\n",
-	       address_str(&t->local, local));
+	printf("  Firewalls on the way (a cloud's security groups) must admit UDP 4789\n"
+	       "  from %s here, and from this host's public address there.\n", remote);
+	print_next_step(t, pub);
 	cli_report_mended(r);
 	printf("Watch what arrives with `redirect stats`; `redirect disable` removes it all.\n");
 	(void)spec;
+}
+
+/*
+ * This host's own servers, for the names the old host is known by, before
+ * the tunnel brings them anyone: at loopback, where servers listening on
+ * every address (as the tunnel needs them) answer as they do there.
+ */
+static void check_identity(const struct accept_args *a, struct findings *pf)
+{
+	static struct identity id;
+	struct address lo4 = { .family = AF_INET }, lo6 = { .family = AF_INET6 };
+	const char *domains[DNS_DOMAINS_MAX];
+	struct id_request r = {
+		.spec = &a->spec, .mem = &a->names, .domains = domains, .ndomains = a->ndomains,
+		.at4 = &lo4, .at6 = &lo6, .now = time(NULL), .window = 7 * 86400,
+	};
+	struct errmsg e = { "" };
+	struct id_dns d;
+	unsigned int i;
+
+	lo4.in.v4.s_addr = htonl(INADDR_LOOPBACK);
+	lo6.in.v6 = in6addr_loopback;
+	for (i = 0; i < a->ndomains; i++)
+		domains[i] = a->domains[i];
+	if (identity_check(&r, &id, &d, pf, &e))
+		findings_add(pf, FINDING_WARN, "cannot check the TLS identity: %s", e.text);
+	identity_free(&id);
+	identity_dns_free(&d);
 }
 
 static bool look_before_leaping(struct session *ss, const struct accept_args *a, FILE *info)
@@ -136,10 +236,12 @@ static bool look_before_leaping(struct session *ss, const struct accept_args *a,
 	struct findings pf;
 	struct errmsg e = { "" };
 
-	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, false, &pf, &e)) {
+	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, NULL, &pf, &e)) {
 		cli_fail(&command_accept, EXIT_FAILED, &e);
 		return false;
 	}
+	if (a->names.nnames || a->ndomains)
+		check_identity(a, &pf);
 	return cli_report_findings(&command_accept, &pf, a->force, info);
 }
 
@@ -165,13 +267,16 @@ static int accept_now(struct session *ss, const struct accept_args *a, const str
 
 	if (install_in_place(ss, &a->spec)) {
 		printf("redirect: already accepting with these settings; nothing changed.\n");
-		return EXIT_DONE;
+		return cli_remember_public(ss, &a->pub, &e) ?
+		       cli_fail(&command_accept, EXIT_FAILED, &e) : EXIT_DONE;
 	}
 	if (!look_before_leaping(ss, a, stdout))
 		return EXIT_FAILED;
 	if (install_spec(ss, &a->spec, &report, &e))
 		return cli_fail(&command_accept, EXIT_FAILED, &e);
-	print_accepting(&a->spec, &report, t);
+	if (cli_remember_public(ss, &a->pub, &e))
+		return cli_fail(&command_accept, EXIT_FAILED, &e);
+	print_accepting(&a->spec, &report, t, a->pub.n ? &a->pub : &ss->state.public);
 	return EXIT_DONE;
 }
 

@@ -14,6 +14,8 @@
 #include "cli/report.h"
 #include "dns/codec.h"
 #include "core/dns_look.h"
+#include "core/identity_dns.h"
+#include "core/tunnel.h"
 #include "lib/format.h"
 #include "core/observe.h"
 #include "cli/print.h"
@@ -72,19 +74,8 @@ const struct command command_check = {
 struct check_args {
 	uint64_t quiet_for;
 	bool json, nagios, quiet;
-	char domains[STATE_DOMAINS_MAX][STATE_DOMAIN_LEN];
-	unsigned int ndomains;
+	struct dns_clock dns;	/* --domain: only its domains */
 };
-
-static int add_domain(struct check_args *a, const char *value, struct errmsg *e)
-{
-	if (a->ndomains == STATE_DOMAINS_MAX)
-		return errmsg_set(e, -E2BIG, "more than %d domains", STATE_DOMAINS_MAX);
-	if (strlen(value) >= STATE_DOMAIN_LEN || dns_name_check(value, a->domains[a->ndomains], e))
-		return errmsg_set(e, -EINVAL, "--domain '%.60s' is no domain name", value);
-	a->ndomains++;
-	return 0;
-}
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
@@ -96,7 +87,10 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 		if ((err = parse_duration(value, &a->quiet_for, e)))
 			errmsg_prefix(e, "--quiet-for");
 		break;
-	case OPT_DOMAIN: err = add_domain(a, value, e); break;
+	case OPT_DOMAIN:
+		if ((err = dns_clock_add_domain(&a->dns, value, e)))
+			errmsg_prefix(e, "--domain");
+		break;
 	case OPT_JSON: a->json = true; break;
 	case OPT_NAGIOS: a->nagios = true; break;
 	case OPT_QUIET: a->quiet = true; break;
@@ -127,7 +121,23 @@ static void print_dns_json(struct printer *p, const struct finding *f, int64_t n
 	print_object_end(p);
 }
 
-static void print_json(const struct finding *f, const struct snapshot *s)
+static void print_tls_json(struct printer *p, const struct finding *f,
+			   const struct findings *tls)
+{
+	unsigned int i;
+
+	print_object_begin(p, "tls");
+	print_bool(p, "ok", NULL, !f->tls_broken);
+	print_array_begin(p, "problems");
+	for (i = 0; i < tls->n; i++)
+		if (tls->items[i].level != FINDING_INFO)
+			print_str(p, NULL, PRINT_ARRAY_MEMBER, tls->items[i].text);
+	print_array_end(p);
+	print_object_end(p);
+}
+
+static void print_json(const struct finding *f, const struct snapshot *s,
+		       const struct findings *tls)
 {
 	struct printer p;
 
@@ -146,19 +156,32 @@ static void print_json(const struct finding *f, const struct snapshot *s)
 		print_u64(&p, "attempts", NULL, s->st.attempts);
 		print_u64(&p, "answered", NULL, s->st.answered);
 		print_bool(&p, "broken", NULL, f->broken);
+		cli_print_conntrack(&p, &f->health);
 		if (f->role_new)
 			print_u64(&p, "accounts", NULL, f_accounts);
 	}
 	if (f->dns_checked)
 		print_dns_json(&p, f, s->now);
+	if (f->tls_checked)
+		print_tls_json(&p, f, tls);
 	print_str(&p, "message", NULL, f->why);
 	print_object_end(&p);
 }
 
 /*
+ * Ready, with a warning that matters to monitoring: a conntrack table that
+ * nearly full drops new connections soon, mail among them.
+ */
+static bool warns(const struct finding *f)
+{
+	return f->v.status == VERDICT_READY && f->health.conntrack_nearly_full;
+}
+
+/*
  * Nagios: the exit statuses already mean OK, WARNING and UNKNOWN; a broken
  * redirect is CRITICAL (2), which only --nagios says (elsewhere 2 is a
- * usage error).
+ * usage error); ready with a warning is WARNING (1), which only --nagios
+ * says (elsewhere ready is 0).
  */
 static void print_nagios(const struct finding *f, const struct snapshot *s)
 {
@@ -166,12 +189,15 @@ static void print_nagios(const struct finding *f, const struct snapshot *s)
 		[VERDICT_READY] = "OK", [VERDICT_IN_USE] = "WARNING", [VERDICT_UNKNOWN] = "UNKNOWN",
 	};
 
-	printf("REDIRECT %s - %s", f->broken ? "CRITICAL" : words[f->v.status], f->why);
+	printf("REDIRECT %s - %s", f->broken ? "CRITICAL" : warns(f) ? "WARNING" :
+	       words[f->v.status], f->why);
 	if (f->v.status != VERDICT_UNKNOWN)
 		printf(" | connections=%" PRIu64 ";; quiet_seconds=%" PRId64 ";%" PRId64 "; "
 		       "sources=%u;; open=%" PRIu64 ";; attempts=%" PRIu64 ";; answered=%" PRIu64
 		       ";;", f->connections, f->v.quiet, f->v.required, f->sources, f->v.open,
 		       s->st.attempts, s->st.answered);
+	if (f->v.status != VERDICT_UNKNOWN && f->tls_checked)
+		printf(" tls_problems=%u;;", f->tls_problems);
 	if (f->v.status != VERDICT_UNKNOWN && f->dns_checked)
 		printf(" dns_old_answers=%u;;", f->dns.old_answers);
 	if (f->v.status != VERDICT_UNKNOWN && f->role_new)
@@ -179,14 +205,14 @@ static void print_nagios(const struct finding *f, const struct snapshot *s)
 	printf("\n");
 }
 
-enum { NAGIOS_CRITICAL = 2 };
+enum { NAGIOS_WARNING = 1, NAGIOS_CRITICAL = 2 };
 
 static int status_exit(const struct finding *f, bool nagios)
 {
 	if (f->broken)
 		return nagios ? NAGIOS_CRITICAL : EXIT_FAILED;
 	if (f->v.status == VERDICT_READY)
-		return EXIT_DONE;
+		return nagios && warns(f) ? NAGIOS_WARNING : EXIT_DONE;
 	return f->v.status == VERDICT_IN_USE ? EXIT_FAILED : EXIT_UNKNOWN;
 }
 
@@ -205,14 +231,14 @@ static bool worth_saying(struct snapshot *s, struct state_dir *dir, const struct
 		snprintf(s->state.reported, sizeof(s->state.reported), "%s", now);
 		snapshot_save(dir, s);
 	}
-	return changed || f->trouble || f->broken;
+	return changed || f->trouble || f->broken || f->health.conntrack_nearly_full;
 }
 
 static int report(const struct check_args *a, struct finding *f, struct snapshot *s,
-		  struct state_dir *dir)
+		  struct state_dir *dir, const struct findings *tls)
 {
 	if (a->json)
-		print_json(f, s);
+		print_json(f, s, tls);
 	else if (a->nagios)
 		print_nagios(f, s);
 	else if (!a->quiet || worth_saying(s, dir, f))
@@ -228,11 +254,11 @@ static unsigned int all_domains(const struct check_args *a, const struct dns_clo
 
 	for (i = 0; i < c->ndomains; i++)
 		out[n++] = c->domains[i];
-	for (i = 0; i < a->ndomains && n < 2 * STATE_DOMAINS_MAX; i++) {
-		for (j = 0; j < n && !dns_name_equal(out[j], a->domains[i]); j++)
+	for (i = 0; i < a->dns.ndomains && n < 2 * STATE_DOMAINS_MAX; i++) {
+		for (j = 0; j < n && !dns_name_equal(out[j], a->dns.domains[i]); j++)
 			;
 		if (j == n)
-			out[n++] = a->domains[i];
+			out[n++] = a->dns.domains[i];
 	}
 	return n;
 }
@@ -252,7 +278,7 @@ static void check_dns(const struct check_args *a, struct snapshot *s, struct sta
 
 	if (!n || f->v.status == VERDICT_UNKNOWN)
 		return;
-	if (dns_look_at(domains, n > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : n, &s->state.spec,
+	if (dns_look_at(domains, n > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : n, &s->state, s->now,
 			&look, &e)) {
 		memset(&look, 0, sizeof(look));
 		look.status = DNS_STATUS_UNKNOWN;
@@ -299,8 +325,47 @@ static void check_accounts(struct snapshot *s, struct state_dir *dir, struct fin
 	free(stale);
 }
 
+/*
+ * The new server's TLS identity, through the redirect's own path, every
+ * day: a renewal that changed its key while TLSA pins the old one is the
+ * classic outage. What it found is kept for stats --prometheus.
+ */
+static void check_tls(const struct check_args *a, struct snapshot *s, struct state_dir *dir,
+		      struct finding *f, struct findings *pf)
+{
+	static struct identity id;
+	const struct spec *spec = &s->state.spec;
+	const char *domains[2 * STATE_DOMAINS_MAX];
+	bool tunnel = spec->keep_client_address;
+	struct id_request r = {
+		.spec = spec, .mem = &s->state.tls, .domains = domains,
+		.ndomains = all_domains(a, &s->state.dns, domains), .now = s->now,
+		.window = (int64_t)a->quiet_for,
+	};
+	struct errmsg e = { "" };
+	struct id_dns d;
+
+	if (f->v.status == VERDICT_UNKNOWN || spec->role != ROLE_OLD || !s->state.enabled)
+		return;
+	r.ndomains = r.ndomains > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : r.ndomains;
+	r.at4 = spec->has_to4 ? (tunnel ? tunnel_target(AF_INET) : &spec->to4) : NULL;
+	r.at6 = spec->has_to6 ? (tunnel ? tunnel_target(AF_INET6) : &spec->to6) : NULL;
+	memset(pf, 0, sizeof(*pf));
+	if (identity_check(&r, &id, &d, pf, &e))
+		findings_add(pf, FINDING_WARN, "cannot check the TLS identity: %s", e.text);
+	if (id.nt) {
+		identity_remember(&id, s->now, &s->state.tls);
+		if (s->locked)
+			snapshot_save(dir, s);
+		verdict_with_tls(f, pf);
+	}
+	identity_free(&id);
+	identity_dns_free(&d);
+}
+
 static int run(const struct check_args *a, struct finding *f, struct snapshot *s)
 {
+	static struct findings tls;
 	struct errmsg e = { "" };
 	struct session ss;
 	int rc;
@@ -311,10 +376,11 @@ static int run(const struct check_args *a, struct finding *f, struct snapshot *s
 	} else {
 		verdict_judge(s, (int64_t)a->quiet_for, f);
 		check_dns(a, s, &ss.dir, f);
+		check_tls(a, s, &ss.dir, f, &tls);
 		check_accounts(s, &ss.dir, f);
 	}
 	f->v.required = (int64_t)a->quiet_for;
-	rc = report(a, f, s, &ss.dir);
+	rc = report(a, f, s, &ss.dir, &tls);
 	cli_warn_unsaved(&command_check, s);
 	snapshot_release(&ss.dir, s);
 	snapshot_free(s);

@@ -20,11 +20,12 @@
 #include "lib/format.h"
 #include "kernel/host.h"
 #include "cli/print.h"
+#include "cmd/dns_tls.h"
 #include "core/session.h"
 #include "core/state.h"
 
 
-enum { OPT_NAME, OPT_SERVER, OPT_JSON };
+enum { OPT_NAME, OPT_SERVER, OPT_JSON, OPT_NO_TLS, OPT_PUBLIC_ADDRESS };
 
 static const struct option_def dns_options[] = {
 	[OPT_NAME] = { "name", "HOST",
@@ -33,6 +34,12 @@ static const struct option_def dns_options[] = {
 	[OPT_SERVER] = { "server", "ADDRESS",
 		"ask the server at this IP address instead of the domain's NS hosts", true },
 	[OPT_JSON] = { "json", NULL, "print one JSON object", false },
+	[OPT_NO_TLS] = { "no-tls", NULL,
+		"leave out the TLS section: no TLSA lookups, no handshakes", false },
+	[OPT_PUBLIC_ADDRESS] = { "public-address", "ADDRESS",
+		"this host's public address, where a cloud's 1:1 NAT puts it on no interface: "
+		"answers naming it are old (besides those enable --public-address remembers)",
+		true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -41,7 +48,8 @@ static int cmd_dns(int argc, char **argv);
 const struct command command_dns = {
 	.name = "dns",
 	.run = cmd_dns,
-	.synopsis = "DOMAIN... [--name HOST]... [--server ADDRESS]... [--json]",
+	.synopsis = "DOMAIN... [--name HOST]... [--server ADDRESS]... [--public-address ADDRESS]...\n"
+		    "                       [--json] [--no-tls]",
 	.summary = "say which authoritative DNS servers still name this host",
 	.description =
 		"Asks every authoritative server of each DOMAIN (the hosts of its NS records,\n"
@@ -50,9 +58,16 @@ const struct command command_dns = {
 		"_submission._tcp, _submissions._tcp, _imap._tcp, _imaps._tcp, _pop3._tcp and\n"
 		"_pop3s._tcp (RFC 6186, 8314), and each --name; their A and AAAA records with\n"
 		"the TTLs, and each server's SOA serial. An address is old when it is one of\n"
-		"this host's, new when it is a --to of `redirect enable`, else other.\n"
+		"this host's (its interfaces' or a --public-address), new when it is a --to\n"
+		"of `redirect enable`, else other.\n"
+		"For each MX host and SRV target, a TLS section: its TLSA records (signed or\n"
+		"not) and, at every address it has and at the redirect's target, whether\n"
+		"what answers there presents a key the records match.\n"
 		"Exit 0 when every server answered and none names this host, 1 while some\n"
-		"still do, 3 when a server did not answer or a domain does not exist.",
+		"still do or a signed TLSA matches nothing the new server presents, 3 when\n"
+		"a server did not answer, a domain does not exist, or an answer names an\n"
+		"address that is neither while clients still come and no public address is\n"
+		"known (behind NAT it may be it).",
 	.options = dns_options,
 	.operands = true,
 };
@@ -64,7 +79,8 @@ struct dns_args {
 	unsigned int nnames;
 	struct address servers[DNS_SERVERS_MAX];
 	unsigned int nservers;
-	bool json;
+	struct public_addresses pub;	/* --public-address */
+	bool json, no_tls;
 };
 
 /* A domain or --name: checked now, so that a bad one is a usage error. */
@@ -73,6 +89,7 @@ static int add_name(const char **list, unsigned int *n, unsigned int max, const 
 {
 	char name[DNS_NAME_BUF];
 	int err = dns_name_check(value, name, e);
+	unsigned int i;
 
 	if (err) {
 		char why[sizeof(e->text)];
@@ -80,6 +97,9 @@ static int add_name(const char **list, unsigned int *n, unsigned int max, const 
 		memcpy(why, e->text, sizeof(why));
 		return errmsg_set(e, err, "%s %.*s", what, (int)sizeof(why) - 16, why);
 	}
+	for (i = 0; i < *n; i++)
+		if (dns_name_equal(list[i], name))
+			return 0;	/* given twice, asked once */
 	if (*n >= max)
 		return errmsg_set(e, -EINVAL, "at most %u of %s", max, what);
 	list[(*n)++] = value;
@@ -131,36 +151,56 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_JSON:
 		a->json = true;
 		return 0;
+	case OPT_NO_TLS:
+		a->no_tls = true;
+		break;
+	case OPT_PUBLIC_ADDRESS:
+		if (public_add(&a->pub, value, e)) {
+			errmsg_prefix(e, "--public-address");
+			return -EINVAL;
+		}
+		return 0;
 	}
 	return 0;
 }
 
 /* ---- what old and new are ---- */
 
+/* What the state says of old and new: what a run of dns takes from it. */
+struct known {
+	struct address new_[2];		/* the --to of an enabled redirect */
+	unsigned int nnew;
+	struct public_addresses pub;	/* this host's public addresses, remembered */
+	bool public_unknown;		/* see dns_public_unknown() */
+};
+
 /*
- * The --to of an enabled redirect, read from the state without a lock and
- * without making the directory; one that cannot be read only costs the
- * word "new" (such addresses then show as other), and a note says so.
+ * Read from the state without a lock and without making the directory;
+ * one that cannot be read only costs the word "new" (such addresses then
+ * show as other), and a note says so.
  */
-static unsigned int new_addresses(struct address *out)
+static void read_known(struct known *k)
 {
 	struct state *st = malloc(sizeof(*st));	/* large: off the stack */
 	struct errmsg e = { "" };
-	unsigned int n = 0;
 	int err = st ? session_read_state(globals.state_dir, st, &e) :
 		  errmsg_set(&e, -ENOMEM, "out of memory");
 
+	memset(k, 0, sizeof(*k));
 	if (err)
 		fprintf(stderr, "redirect dns: note: %s; the new server's addresses show as "
 			"\"other\"\n", e.text);
 	if (!err && st->enabled && st->spec.role == ROLE_OLD) {
 		if (st->spec.has_to4)
-			out[n++] = st->spec.to4;
+			k->new_[k->nnew++] = st->spec.to4;
 		if (st->spec.has_to6)
-			out[n++] = st->spec.to6;
+			k->new_[k->nnew++] = st->spec.to6;
+	}
+	if (!err) {
+		k->pub = st->public;
+		k->public_unknown = dns_public_unknown(st, (int64_t)time(NULL));
 	}
 	free(st);
-	return n;
 }
 
 /* ---- output ---- */
@@ -233,9 +273,16 @@ static void print_missing(struct printer *p, const struct dns_server *srv)
 
 	print_array_begin(p, "unresolved");
 	for (i = 0; i < srv->nmissing; i++) {
-		print_str(p, NULL, PRINT_ARRAY_MEMBER, srv->missing[i].name);
-		print_text(p, "    %-26s no address (%s)%*s%s\n", srv->missing[i].name,
-			   dns_rcode_name(srv->missing[i].rcode), 7, "", srv->missing[i].via);
+		const struct dns_missing *m = &srv->missing[i];
+
+		print_str(p, NULL, PRINT_ARRAY_MEMBER, m->name);
+		if (m->chain_end == DNS_CHAIN_ENDS)
+			print_text(p, "    %-26s no address (%s)%*s%s\n", m->name,
+				   dns_rcode_name(m->rcode), 7, "", m->via);
+		else
+			print_text(p, "    %-26s cannot tell: %s  %s\n", m->name,
+				   m->chain_end == DNS_CHAIN_LOOP ? "a CNAME loop" :
+				   "too many CNAMEs", m->via);
 	}
 	print_array_end(p);
 }
@@ -333,7 +380,7 @@ static void print_problem(const char *sentence, void *data)
 	fputs(".\n", p->f);
 }
 
-static void print_domain(struct printer *p, const struct dns_domain *d)
+static void print_domain(struct printer *p, const struct dns_domain *d, const struct tls_view *v)
 {
 	unsigned int i;
 
@@ -348,6 +395,7 @@ static void print_domain(struct printer *p, const struct dns_domain *d)
 	}
 	print_array_end(p);
 	print_outside(p, d);
+	dns_print_tls(p, v, d);
 	if (dns_domain_problems(d, NULL, NULL))
 		print_text(p, "  To fix:\n");
 	print_array_begin(p, "problems");
@@ -377,7 +425,7 @@ static void print_summary(struct printer *p, const struct dns_report *r)
 			   srv->name);
 }
 
-static void print_report(struct printer *p, const struct dns_report *r)
+static void print_report(struct printer *p, const struct dns_report *r, const struct tls_view *v)
 {
 	unsigned int d;
 
@@ -387,10 +435,12 @@ static void print_report(struct printer *p, const struct dns_report *r)
 	for (d = 0; d < r->ndomains; d++) {
 		if (d)
 			print_text(p, "\n");
-		print_domain(p, &r->domains[d]);
+		print_domain(p, &r->domains[d], v);
 	}
 	print_array_end(p);
 	print_summary(p, r);
+	print_bool(p, "tls_broken", NULL, v && v->broken);
+	dns_print_tls_summary(p, v);
 	print_object_end(p);
 }
 
@@ -403,14 +453,19 @@ static int exit_status(enum dns_status s)
 	return s == DNS_STATUS_OLD ? EXIT_FAILED : EXIT_UNKNOWN;
 }
 
-static int survey(const struct dns_args *a, struct dns_report *r, struct errmsg *e)
+static int survey(const struct dns_args *a, struct dns_report *r, struct address *new_,
+		  unsigned int *nnew, struct errmsg *e)
 {
 	struct address_list old = { 0 };
-	struct address new_[2];
 	struct dns_options o;
+	struct known k;
+	unsigned int i;
 	int err;
 
+	read_known(&k);
 	host_addresses(true, true, &old);	/* none known: every answer counts as other */
+	for (i = 0; i < k.pub.n + a->pub.n; i++)
+		address_list_add(&old, i < k.pub.n ? &k.pub.a[i] : &a->pub.a[i - k.pub.n]);
 	dns_options_init(&o);
 	o.names = a->names;
 	o.nnames = a->nnames;
@@ -418,19 +473,25 @@ static int survey(const struct dns_args *a, struct dns_report *r, struct errmsg 
 	o.nservers = a->nservers;
 	o.old = old.v;
 	o.nold = old.n;
+	memcpy(new_, k.new_, sizeof(k.new_));
+	*nnew = k.nnew;
 	o.new_ = new_;
-	o.nnew = new_addresses(new_);
+	o.nnew = k.nnew;
+	o.public_unknown = k.public_unknown && !a->pub.n;
 	err = dns_survey(a->domains, a->ndomains, &o, r, e);
 	address_list_free(&old);
 	return err;
 }
 
-/* Whether this run asked every domain enable --domain remembers, and no other servers. */
+/*
+ * Whether this run asked every domain enable --domain remembers, as check
+ * asks them: no other servers, names or public addresses.
+ */
 static bool covers(const struct dns_args *a, const struct dns_clock *c)
 {
 	unsigned int i, j;
 
-	if (!c->ndomains || a->nservers || a->nnames)
+	if (!c->ndomains || a->nservers || a->nnames || a->pub.n)
 		return false;
 	for (i = 0; i < c->ndomains; i++) {
 		for (j = 0; j < a->ndomains && !dns_name_equal(c->domains[i], a->domains[j]); j++)
@@ -474,9 +535,12 @@ static void note_in_state(const struct dns_args *a, const struct dns_report *r)
 static int cmd_dns(int argc, char **argv)
 {
 	struct dns_args a = { .ndomains = 0 };
+	struct address targets[2];
 	struct errmsg e = { "" };
+	struct tls_view *v;
 	struct dns_report r;
 	struct printer p;
+	unsigned int ntargets = 0;
 	int rc = cli_parse(&command_dns, argc, argv, on_option, &a, &e);
 
 	if (rc)
@@ -487,15 +551,20 @@ static int cmd_dns(int argc, char **argv)
 	}
 	if (caps_drop_all(&e))
 		return cli_fail(&command_dns, EXIT_UNKNOWN, &e);
-	rc = survey(&a, &r, &e);
+	rc = survey(&a, &r, targets, &ntargets, &e);
 	if (rc) {
 		dns_report_free(&r);
 		return cli_fail(&command_dns, EXIT_UNKNOWN, &e);
 	}
+	v = a.no_tls ? NULL : dns_look_at_tls(&r, targets, ntargets);
 	printer_init(&p, stdout, a.json, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-	print_report(&p, &r);
+	print_report(&p, &r, v);
 	rc = exit_status(r.status);
+	/* a TLSA pinning only the old key binds the domain to this host */
+	if (rc == EXIT_DONE && v && v->broken)
+		rc = EXIT_FAILED;
 	note_in_state(&a, &r);
+	dns_tls_free(v);
 	dns_report_free(&r);
 	return rc;
 }

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "dns/codec.h"
+#include "core/identity_dns.h"
 #include "core/install.h"
 #include "kernel/host.h"
 #include "core/preflight.h"
@@ -17,12 +19,14 @@
 
 enum {
 	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_MAX_SOURCES, OPT_KEEP_CLIENT_ADDRESS,
-	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN,
+	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN, OPT_NAME,
+	OPT_PUBLIC_ADDRESS,
 };
 
 static const struct option_def enable_options[] = {
 	[OPT_TO] = { "to", "ADDRESS",
-		"the new mail server, an IP address; at most one IPv4 and one IPv6", true },
+		"the new mail server, the IP address this host reaches it at (behind a cloud's "
+		"1:1 NAT, its public one); at most one IPv4 and one IPv6", true },
 	[OPT_SERVICE] = { "service", "NAME|PORT",
 		"redirect this service instead of the default set; repeatable, or a comma list",
 		true },
@@ -48,6 +52,13 @@ static const struct option_def enable_options[] = {
 	[OPT_DOMAIN] = { "domain", "DOMAIN",
 		"the mail domain moving: check then also waits for its DNS (see `redirect dns`); "
 		"repeatable", true },
+	[OPT_NAME] = { "name", "HOST",
+		"a name clients and senders use for this host: the new server's certificate "
+		"must cover it on every port, checked with TLS before enabling; repeatable, "
+		"remembered", true },
+	[OPT_PUBLIC_ADDRESS] = { "public-address", "ADDRESS",
+		"this host's public address, where a cloud's 1:1 NAT puts it on no interface: "
+		"dns and check then count it as this host; repeatable, remembered", true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -70,13 +81,16 @@ const struct command command_enable = {
 	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
 		    "                       [--remember DURATION] [--max-sources N] [--no-probe] [--force]\n"
 		    "                       [--dry-run] [--keep-client-address | --no-masquerade]\n"
-		    "                       [--domain DOMAIN]...",
+		    "                       [--domain DOMAIN]... [--name HOST]... [--public-address ADDRESS]...",
 	.summary = "forward new mail connections to the new server",
 	.description =
 		"Forwards every new connection to this host's mail ports (the services below)\n"
 		"to the new server, in the kernel, in one atomic change. Running it again\n"
 		"with the same options changes nothing; with other options it switches\n"
-		"atomically, keeping the counters and stale sources.",
+		"atomically, keeping the counters and stale sources. Before it does, it checks\n"
+		"that the new server presents, on every redirected TLS port, a certificate\n"
+		"for each name clients use (--name, the old server's own certificate) that\n"
+		"the published TLSA records match.",
 	.options = enable_options,
 	.more_help = services_help,
 	.default_of = default_of,
@@ -103,15 +117,25 @@ struct enable_args {
 	struct spec spec;
 	bool dry_run, no_probe, force, no_masquerade;
 	struct dns_clock dns;	/* --domain: only its domains */
+	unsigned int nnames;	/* --name */
+	char names[ID_NAMES_MAX][TLS_NAME_BUF];
+	struct public_addresses pub;	/* --public-address */
 };
 
-static int add_domain(struct dns_clock *c, const char *value, struct errmsg *e)
+/* A --name given twice (in any case, with or without the final dot) counts once. */
+static int add_name(struct enable_args *a, const char *value, struct errmsg *e)
 {
-	if (c->ndomains == STATE_DOMAINS_MAX)
-		return errmsg_set(e, -E2BIG, "more than %d domains", STATE_DOMAINS_MAX);
-	if (strlen(value) >= STATE_DOMAIN_LEN || dns_name_check(value, c->domains[c->ndomains], e))
-		return errmsg_set(e, -EINVAL, "--domain '%.60s' is no domain name", value);
-	c->ndomains++;
+	char name[DNS_NAME_BUF];
+	unsigned int i;
+
+	if (dns_name_check(value, name, e))
+		return errmsg_set(e, -EINVAL, "'%.60s' is no host name", value);
+	for (i = 0; i < a->nnames; i++)
+		if (dns_name_equal(a->names[i], name))
+			return 0;
+	if (a->nnames == ID_NAMES_MAX)
+		return errmsg_set(e, -E2BIG, "more than %d names", ID_NAMES_MAX);
+	snprintf(a->names[a->nnames++], TLS_NAME_BUF, "%s", name);
 	return 0;
 }
 
@@ -145,6 +169,14 @@ static int remember_domains(struct session *ss, const struct enable_args *a, str
 	return state_write(&ss->dir, &ss->state, e);
 }
 
+/* What enable remembers beside the redirect itself: --domain, --public-address. */
+static int remember_given(struct session *ss, const struct enable_args *a, struct errmsg *e)
+{
+	int err = remember_domains(ss, a, e);
+
+	return err ? err : cli_remember_public(ss, &a->pub, e);
+}
+
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
 	struct enable_args *a = data;
@@ -159,7 +191,9 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_NO_MASQUERADE: a->spec.masquerade = false; a->no_masquerade = true; break;
 	case OPT_KEEP_CLIENT_ADDRESS: a->spec.keep_client_address = true; break;
 	case OPT_NO_PROBE: a->no_probe = true; break;
-	case OPT_DOMAIN: err = add_domain(&a->dns, value, e); break;
+	case OPT_DOMAIN: err = dns_clock_add_domain(&a->dns, value, e); break;
+	case OPT_NAME: err = add_name(a, value, e); break;
+	case OPT_PUBLIC_ADDRESS: err = public_add(&a->pub, value, e); break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
 	}
@@ -200,8 +234,9 @@ static int check_not_local(const struct spec *spec, struct errmsg *e)
 		return errmsg_set(e, err, "cannot list this host's addresses: %s", strerror(-err));
 	if (which >= 0)
 		return errmsg_set(e, -EINVAL,
-				  "--to '%s' is an address of this host; give the new server's "
-				  "address",
+				  "--to '%s' is an address of this host; give the address this host "
+				  "reaches the new server at (behind a cloud's 1:1 NAT, its public "
+				  "one)",
 				  address_str(targets[which], addr));
 	return check_not_subnet_edge(spec->has_to4 ? &spec->to4 : NULL, e);
 }
@@ -280,16 +315,124 @@ static void warn_of_full_sources(struct session *ss, const struct spec *spec, bo
 	}
 }
 
+/* ---- the TLS identity ---- */
+
+#define TLS_WINDOW (7 * 86400)	/* check's default --quiet-for: OLD stays that long */
+
+/*
+ * While the old server's daemons still run here, what they present is
+ * recorded: those names must go on with the new server. Written at once
+ * (the lock is held), whatever enable decides after. Returns how many
+ * ports it recorded (0: none, or nothing new).
+ */
+static int learn_old_identity(struct session *ss, const struct enable_args *a,
+			      struct errmsg *e)
+{
+	struct id_memory *mem = &ss->state.tls;
+	struct id_old old;
+	int n = identity_probe_old(&a->spec, a->nnames ? a->names[0] :
+				   mem->nnames ? mem->names[0] : "", &old, e);
+
+	if (n <= 0 || !memcmp(&old, &mem->old, sizeof(old)))
+		return 0;
+	mem->old = old;
+	if (ss->dir.lock_fd >= 0 && state_write(&ss->dir, &ss->state, e))
+		return -EIO;
+	return n;
+}
+
+/* One look at the new server's identity, in two halves around the banner probe. */
+struct tls_look {
+	struct identity id;
+	struct id_dns d;
+	struct id_memory mem;
+	const char *domains[STATE_DOMAINS_MAX];
+	struct id_request r;
+	int err;
+	struct errmsg e;
+};
+
+/* The plan (names, DNS, TLSA) of a check at @at4, @at6 (the redirect's own path). */
+static void tls_prepare(struct session *ss, const struct enable_args *a, struct tls_look *l,
+			const struct address *at4, const struct address *at6)
+{
+	const struct dns_clock *dns = a->dns.ndomains ? &a->dns : &ss->state.dns;
+	unsigned int i;
+
+	l->mem = ss->state.tls;
+	if (a->nnames) {
+		l->mem.nnames = a->nnames;
+		memcpy(l->mem.names, a->names, sizeof(a->names));
+	}
+	for (i = 0; i < dns->ndomains; i++)
+		l->domains[i] = dns->domains[i];
+	l->r = (struct id_request){
+		.spec = &a->spec, .mem = &l->mem, .domains = l->domains,
+		.ndomains = dns->ndomains, .at4 = at4, .at6 = at6, .now = time(NULL),
+		.window = TLS_WINDOW,
+	};
+	l->err = identity_prepare(&l->r, &l->id, &l->d, &l->e);
+}
+
+/* The handshakes and what they found, into @pf. */
+static void tls_finish(struct session *ss, const struct enable_args *a, struct tls_look *l,
+		       struct findings *pf)
+{
+	if (!l->err)
+		l->err = identity_finish(&l->r, &l->id, &l->d, pf, &l->e);
+	if (l->err)
+		findings_add(pf, FINDING_WARN, "cannot check the TLS identity: %s", l->e.text);
+	else if (l->id.nt)
+		identity_remember(&l->id, l->r.now, &l->mem);
+	if (!a->dry_run)
+		ss->state.tls = l->mem;	/* with the names; written with the rest */
+	identity_free(&l->id);
+	identity_dns_free(&l->d);
+}
+
+/*
+ * The ports the banner probe still needs: those the TLS check covers are
+ * greeted there already (one connection fewer per port and family).
+ */
+static const struct spec *probe_spec(const struct spec *spec, const struct identity *id)
+{
+	static struct spec probe;
+	unsigned int i;
+
+	probe = *spec;
+	probe.nservices = 0;
+	for (i = 0; i < spec->nservices; i++)
+		if (!identity_covers_port(id, spec->services[i].port))
+			probe.services[probe.nservices++] = spec->services[i];
+	return &probe;
+}
+
 /* The local pre-flight (and the public probe); false when enable must stop. */
 static bool look_before_leaping(struct session *ss, const struct enable_args *a, FILE *info)
 {
 	struct findings pf;
+	static struct tls_look look;
 	struct errmsg e = { "" };
+	bool tls_now = !a->no_probe && !(a->spec.keep_client_address && !a->dry_run);
+	int learned = a->no_probe ? 0 : learn_old_identity(ss, a, &e);
 
-	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, !a->no_probe, &pf, &e)) {
+	memset(&look, 0, sizeof(look));
+	if (tls_now)
+		tls_prepare(ss, a, &look, a->spec.has_to4 ? &a->spec.to4 : NULL,
+			    a->spec.has_to6 ? &a->spec.to6 : NULL);
+	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, a->no_probe ? NULL :
+			  probe_spec(&a->spec, &look.id), &pf, &e)) {
 		cli_fail(&command_enable, EXIT_FAILED, &e);
 		return false;
 	}
+	if (learned > 0)
+		findings_add(&pf, FINDING_INFO, "recorded what this host's own servers present on %d "
+			      "TLS port%s (names and keys): the new server must present the same "
+			      "names", learned, learned == 1 ? "" : "s");
+	else if (learned < 0)
+		findings_add(&pf, FINDING_WARN, "%s", e.text);
+	if (tls_now)
+		tls_finish(ss, a, &look, &pf);
 	return cli_report_findings(&command_enable, &pf, a->force, info);
 }
 
@@ -302,6 +445,7 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 				 const struct tunnel *t)
 {
 	struct findings pf;
+	static struct tls_look look;
 	struct tunnel_undo undo;
 	struct errmsg e = { "" };
 	bool go;
@@ -312,7 +456,12 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 		return false;
 	}
 	memset(&pf, 0, sizeof(pf));
+	memset(&look, 0, sizeof(look));
+	/* all of the probe: its silence says what the tunnel lacks */
 	preflight_probe_tunnel(&a->spec, &t->local, &pf);
+	tls_prepare(ss, a, &look, a->spec.has_to4 ? tunnel_target(AF_INET) : NULL,
+		    a->spec.has_to6 ? tunnel_target(AF_INET6) : NULL);
+	tls_finish(ss, a, &look, &pf);
 	go = cli_report_findings(&command_enable, &pf, a->force, stdout);
 	if (!go)
 		install_tunnel_abandon(ss, &undo);
@@ -340,6 +489,22 @@ static int dry_run(struct session *ss, const struct enable_args *a, const struct
 	return go ? EXIT_DONE : EXIT_FAILED;
 }
 
+/* --name given: the state keeps those names (written with the rest, or now). */
+static bool remember_names(struct session *ss, const struct enable_args *a)
+{
+	struct id_memory *mem = &ss->state.tls;
+	bool same = mem->nnames == a->nnames;
+	unsigned int i;
+
+	for (i = 0; same && i < a->nnames; i++)
+		same = !strcmp(mem->names[i], a->names[i]);
+	if (!a->nnames || same)
+		return false;
+	mem->nnames = a->nnames;
+	memcpy(mem->names, a->names, sizeof(a->names));
+	return true;
+}
+
 static int enable(struct session *ss, const struct enable_args *a, const struct tunnel *t)
 {
 	struct install_report report;
@@ -349,18 +514,21 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 	if (install_in_place(ss, &a->spec)) {
 		printf("redirect: already enabled with these settings; nothing changed.\n");
 		warn_of_full_sources(ss, &a->spec, existed);
-		return remember_domains(ss, a, &e) ? cli_fail(&command_enable, EXIT_FAILED, &e) :
+		if (remember_names(ss, a) && state_write(&ss->dir, &ss->state, &e))
+			return cli_fail(&command_enable, EXIT_FAILED, &e);
+		return remember_given(ss, a, &e) ? cli_fail(&command_enable, EXIT_FAILED, &e) :
 		       EXIT_DONE;
 	}
 	if (!look_before_leaping(ss, a, stdout))
 		return EXIT_FAILED;
 	if (a->spec.keep_client_address && !a->no_probe && !probe_through_tunnel(ss, a, t))
 		return EXIT_FAILED;
+	remember_names(ss, a);
 	if (install_spec(ss, &a->spec, &report, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	print_enabled(&a->spec, &report, t);
 	warn_of_full_sources(ss, &a->spec, existed);
-	if (remember_domains(ss, a, &e))
+	if (remember_given(ss, a, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	return EXIT_DONE;
 }
@@ -432,7 +600,9 @@ static int cmd_enable(int argc, char **argv)
 	rc = check_not_local(&a.spec, &e);
 	if (rc)	/* a target of this host is bad input; failing to look is not */
 		return cli_fail(&command_enable, rc == -EINVAL ? EXIT_USAGE : EXIT_FAILED, &e);
-	if (session_begin(&ss, globals.state_dir, a.dry_run ? 0 : SESSION_CREATE | SESSION_LOCK,
+	/* a dry run that probes may record what the old server presents */
+	if (session_begin(&ss, globals.state_dir, a.dry_run && a.no_probe ? 0 :
+			  SESSION_CREATE | SESSION_LOCK,
 			  cli_say_waiting, &command_enable, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	if (check_role(&ss, &e) || plan_tunnel(&ss, &a, &t, &e))

@@ -343,7 +343,12 @@ static int run(struct stats_run *r)
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
 	r->tty = isatty(STDOUT_FILENO);
 	if (!r->args.numeric) {
-		names_load(r->ss.dir.fd, &r->names, (int64_t)time(NULL));
+		const char *kind = "";
+
+		if (names_load(r->ss.dir.fd, &r->names, (int64_t)time(NULL), &kind))
+			fprintf(stderr, "redirect stats: warning: %s/%s is %s, not a regular file: "
+				"redirect makes no such thing; no names are kept until it is moved "
+				"away.\n", r->ss.dir.path, NAMES_FILE, kind);
 		r->args.names = &r->names;
 	}
 	rc = r->args.watch ? watch_loop(r) : look(r);

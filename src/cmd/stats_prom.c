@@ -110,6 +110,34 @@ static void prom_conntrack(FILE *f, const struct snapshot *s)
 			   s->conntrack_max);
 }
 
+/*
+ * What the last check found of the new server's TLS identity, from the
+ * state: no handshake here (this runs every minute).
+ */
+static void prom_tls(FILE *f, const struct id_memory *t)
+{
+	unsigned int i;
+
+	if (!t->checked_at)
+		return;
+	prom_gauge(f, "redirect_tls_checked_timestamp_seconds",
+		   "When check last made the TLS handshakes with the new server, as a Unix time.",
+		   t->checked_at);
+	prom_family(f, "redirect_tls_ok", "gauge", "Whether the new server presents, for this "
+		    "name on this port, a certificate covering it, not expired, that the signed "
+		    "TLSA records match (1), or not (0); as the last check found it.");
+	for (i = 0; i < t->nresults; i++)
+		fprintf(f, "redirect_tls_ok{port=\"%u\",name=\"%s\"} %d\n", t->results[i].port,
+			t->results[i].name, t->results[i].ok);
+	prom_family(f, "redirect_tls_expiry_timestamp_seconds", "gauge", "When the certificate "
+		    "the new server presents for this name on this port expires, as a Unix time.");
+	for (i = 0; i < t->nresults; i++)
+		if (t->results[i].expiry)
+			fprintf(f, "redirect_tls_expiry_timestamp_seconds{port=\"%u\",name=\"%s\"} %"
+				PRId64 "\n", t->results[i].port, t->results[i].name,
+				t->results[i].expiry);
+}
+
 int stats_render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_for,
 			    const struct accounts *accounts)
 {
@@ -136,6 +164,7 @@ int stats_render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_fo
 			   "The quiet time required before the old host can go (--quiet-for).",
 			   (int64_t)quiet_for);
 	prom_conntrack(f, s);
+	prom_tls(f, &s->state.tls);
 	if (gone)
 		return EXIT_FAILED;
 	if (spec_tunnel(&s->state.spec))

@@ -9,6 +9,7 @@
 
 #include "lib/format.h"
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "core/verdict.h"
 #include "cmd/stats_text.h"
 
@@ -381,6 +382,7 @@ static int print_health(struct printer *p, const struct snapshot *s)
 		print_object_end(p);
 	}
 	print_fill(p, &s->st);
+	cli_print_conntrack(p, &h);
 	health_words(&h, s, words, sizeof(words));
 	if (!words[0])
 		return 0;

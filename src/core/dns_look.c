@@ -30,9 +30,26 @@ void dns_look_from(const struct dns_report *r, struct dns_look *look)
 	dns_report_first_problem(r, look->problem, sizeof(look->problem));
 }
 
-int dns_look_at(const char *const *domains, unsigned int n, const struct spec *spec,
-		struct dns_look *look, struct errmsg *e)
+bool dns_public_unknown(const struct state *st, int64_t now)
 {
+	return st->enabled && st->spec.role == ROLE_OLD && !st->public.n &&
+	       st->history.last_seen && now - st->history.last_seen < DNS_TRAFFIC_RECENT;
+}
+
+/* This host's own addresses: its interfaces', and the public ones it was told. */
+static void own_addresses(const struct state *st, struct address_list *here)
+{
+	unsigned int i;
+
+	host_addresses(true, true, here);	/* none known: every answer counts as other */
+	for (i = 0; i < st->public.n; i++)
+		address_list_add(here, &st->public.a[i]);
+}
+
+int dns_look_at(const char *const *domains, unsigned int n, const struct state *st,
+		int64_t now, struct dns_look *look, struct errmsg *e)
+{
+	const struct spec *spec = &st->spec;
 	struct address_list here = { 0 };
 	struct address other[2];
 	unsigned int nother = 0;
@@ -41,7 +58,7 @@ int dns_look_at(const char *const *domains, unsigned int n, const struct spec *s
 	struct dns_report r;
 	int err;
 
-	host_addresses(true, true, &here);	/* none known: every answer counts as other */
+	own_addresses(st, &here);
 
 	/* on OLD, answers naming this host are old; on NEW, those naming --from are */
 	if (on_new ? spec->has_from4 : spec->has_to4)
@@ -53,6 +70,7 @@ int dns_look_at(const char *const *domains, unsigned int n, const struct spec *s
 	o.nold = on_new ? nother : here.n;
 	o.new_ = on_new ? here.v : other;
 	o.nnew = on_new ? here.n : nother;
+	o.public_unknown = dns_public_unknown(st, now);
 	err = dns_survey(domains, n, &o, &r, e);
 	if (!err)
 		dns_look_from(&r, look);

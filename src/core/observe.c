@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "kernel/conntrack.h"
+#include "lib/regular_file.h"
 #include "nft/drift.h"
 #include "nft/view.h"
 #include "core/history.h"
@@ -277,7 +278,10 @@ int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock 
 
 	snapshot_free(s);
 	s->drift = false;
-	s->locked = dir->fd >= 0 && state_lock_existing(dir, &holder, e) == 0;
+	err = dir->fd >= 0 ? state_lock_existing(dir, &holder, e) : -ENOENT;
+	if (err == REGULAR_FILE_NOT)	/* a FIFO for a lock: named, not waited on */
+		return err;
+	s->locked = err == 0;
 	err = state_read(dir, &s->state, e);
 	s->now = (int64_t)time(NULL);
 	s->draining = 0;

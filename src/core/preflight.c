@@ -23,6 +23,8 @@ static void check_probe(const struct spec *spec, struct findings *pf)
 	unsigned int i, n = probe_plan(spec, probes), good = 0;
 	char addr[ADDRESS_STRLEN];
 
+	if (!n)
+		return;
 	probe_run(probes, n, PROBE_TIMEOUT_MS);
 	for (i = 0; i < n; i++) {
 		if (probes[i].ok) {
@@ -109,7 +111,7 @@ static void check_conntrack_fill(struct findings *pf)
 	int count, max;
 
 	ct_table_usage(&count, &max);
-	if (count >= 0 && max > 0 && (long)count * 100 > (long)max * 80)
+	if (conntrack_nearly_full(count, max))
 		findings_add(pf, FINDING_WARN, "the conntrack table is %ld%% full (%d of %d): new "
 			     "connections, redirected ones too, are dropped when it is full; "
 			     "raise net.netfilter.nf_conntrack_max",
@@ -301,7 +303,7 @@ static void explain_tunnel_probe(const struct probe *probes, unsigned int n,
 			findings_add(pf, FINDING_REFUSE, "the new server, through the tunnel at %s, port %u (%s): %s",
 			    addr, probes[i].svc.port, probes[i].svc.name, probes[i].got);
 	}
-	if (!pf->refused)
+	if (!pf->refused && n)
 		findings_add(pf, FINDING_INFO, "the new server answers like a mail server through the tunnel "
 		    "on all %u ports probed", n);
 }
@@ -319,7 +321,7 @@ void preflight_probe_tunnel(const struct spec *spec, const struct address *local
 
 /* ---- all of it ---- */
 
-static void check_old(const struct spec *spec, struct rtnl_sock *rtnl, bool probe,
+static void check_old(const struct spec *spec, struct rtnl_sock *rtnl, const struct spec *probe,
 		      struct findings *out)
 {
 	if (spec->has_to4)
@@ -327,7 +329,7 @@ static void check_old(const struct spec *spec, struct rtnl_sock *rtnl, bool prob
 	if (spec->has_to6)
 		check_route(rtnl, &spec->to6, "new", out);
 	if (probe && !spec->keep_client_address)	/* that one goes through the tunnel */
-		check_probe(spec, out);
+		check_probe(probe, out);
 	check_local_daemons(spec, out);
 	explain_masquerade(spec, out);
 }
@@ -340,7 +342,7 @@ static void check_new(const struct spec *spec, struct rtnl_sock *rtnl, struct fi
 }
 
 int preflight_run(const struct spec *spec, struct nft_sock *nft, struct rtnl_sock *rtnl,
-		  bool probe, struct findings *out, struct errmsg *e)
+		  const struct spec *probe, struct findings *out, struct errmsg *e)
 {
 	int err = 0;
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernel/caps.h"
+#include "lib/regular_file.h"
 #include "core/session.h"
 #include "nft/view.h"
 
@@ -45,7 +46,9 @@ static int take_lock(struct session *ss, session_wait_cb waiting, const void *da
 /*
  * A damaged state must not trap the admin: disable goes on with the last
  * good copy, or with nothing (and then names what it cannot know). A state
- * from a newer redirect is not damaged, and not ours to overrule.
+ * from a newer redirect is not damaged, and not ours to overrule; a FIFO
+ * (or another thing that is no file) in its place is not either: someone
+ * put it there, and it is named for them to move away.
  */
 static void salvage(struct session *ss, const char *damage)
 {
@@ -58,7 +61,7 @@ static void salvage(struct session *ss, const char *damage)
 
 static int salvage_damaged(struct session *ss, int err, struct errmsg *e)
 {
-	if (err == -EPROTONOSUPPORT || err == -ENOMEM)
+	if (err == -EPROTONOSUPPORT || err == -ENOMEM || err == REGULAR_FILE_NOT)
 		return err;
 	salvage(ss, e->text);
 	e->text[0] = '\0';

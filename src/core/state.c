@@ -249,15 +249,25 @@ static int write_reported(const struct state *st, const char *key, struct text *
 	return st->reported[0] ? put(t, "%s %s\n", key, st->reported) : 0;
 }
 
+static int read_public(struct state *st, const char *v, struct errmsg *e)
+{
+	return public_add(&st->public, v, e) ? -EINVAL : 0;
+}
+
+static int write_public(const struct state *st, const char *key, struct text *t)
+{
+	char addr[ADDRESS_STRLEN];
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < st->public.n; i++)
+		err = put(t, "%s %s\n", key, address_str(&st->public.a[i], addr));
+	return err;
+}
+
 static int read_domain(struct state *st, const char *v, struct errmsg *e)
 {
-	struct dns_clock *d = &st->dns;
-
-	if (d->ndomains == STATE_DOMAINS_MAX || strlen(v) >= STATE_DOMAIN_LEN ||
-	    dns_name_check(v, d->domains[d->ndomains], e))
-		return -EINVAL;
-	d->ndomains++;
-	return 0;
+	return dns_clock_add_domain(&st->dns, v, e) ? -EINVAL : 0;
 }
 
 static int write_domain(const struct state *st, const char *key, struct text *t)
@@ -344,6 +354,75 @@ static int write_sysctl(const struct state *st, const char *key, struct text *t)
 	return err;
 }
 
+/* ---- the TLS identity (identity.c has the shapes of its lines) ---- */
+
+static int read_name(struct state *st, const char *v, struct errmsg *e)
+{
+	struct id_memory *m = &st->tls;
+
+	if (m->nnames == ID_NAMES_MAX || identity_name_parse(v, m->names[m->nnames]))
+		return -EINVAL;
+	m->nnames++;
+	return 0;
+}
+
+static int write_name(const struct state *st, const char *key, struct text *t)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < st->tls.nnames; i++)
+		err = put(t, "%s %s\n", key, st->tls.names[i]);
+	return err;
+}
+
+/* "tls_old PORT SPKI NAME,NAME": what the old server presented on a port */
+static int read_tls_old(struct state *st, const char *v, struct errmsg *e)
+{
+	struct id_old *o = &st->tls.old;
+
+	if (o->n == ID_OLD_PORTS_MAX || identity_old_port_parse(v, &o->ports[o->n]))
+		return -EINVAL;
+	o->n++;
+	return 0;
+}
+
+static int write_tls_old(const struct state *st, const char *key, struct text *t)
+{
+	char line[LINE_MAX_LEN];
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < st->tls.old.n; i++)
+		if (st->tls.old.ports[i].tls &&
+		    identity_old_port_format(&st->tls.old.ports[i], line, sizeof(line)) > 0)
+			err = put(t, "%s %s\n", key, line);
+	return err;
+}
+
+/* "tls_result PORT NAME yes|no EXPIRY": what the last check of NEW found */
+static int read_tls_result(struct state *st, const char *v, struct errmsg *e)
+{
+	struct id_memory *m = &st->tls;
+
+	if (m->nresults == ID_SERVICES_MAX || identity_result_parse(v, &m->results[m->nresults]))
+		return -EINVAL;
+	m->nresults++;
+	return 0;
+}
+
+static int write_tls_result(const struct state *st, const char *key, struct text *t)
+{
+	const struct id_result *r = st->tls.results;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < st->tls.nresults; i++)
+		err = put(t, "%s %u %s %s %" PRId64 "\n", key, r[i].port, r[i].name,
+			  yes_no(r[i].ok), r[i].expiry);
+	return err;
+}
+
 /*
  * Every key of the file, once, in the order it is written: the parser and
  * the writer both walk this table, so they cannot disagree. A new key is
@@ -400,7 +479,12 @@ static const struct key keys[] = {
 	NUMBER("dns_ttl", dns.ttl, IF_SET, 0, UINT32_MAX, 0),
 	OWN("dns_checked", dns_checked),
 	OWN("dns_summary", dns_summary),
+	OWN("name", name),
+	OWN("tls_old", tls_old),
+	TIME("tls_checked", tls.checked_at, IF_SET),
+	OWN("tls_result", tls_result),
 	OWN("sysctl", sysctl),
+	OWN("public_address", public),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "lib/atomic_file.h"
+#include "lib/regular_file.h"
+#include "dns/ptr_cache.h"
 #include "core/state_dir.h"
 
 #define STATE_TMP "state.tmp"
@@ -86,6 +88,46 @@ void state_dir_close(struct state_dir *d)
 	d->fd = d->lock_fd = -1;
 }
 
+/*
+ * A file of the directory that is not a regular file: redirect made no
+ * such thing, and a FIFO there would hang every run (holding the lock).
+ */
+static int not_regular(const struct state_dir *d, const char *name, const char *kind,
+		       struct errmsg *e)
+{
+	return errmsg_set(e, REGULAR_FILE_NOT, "%s/%s is %s, not a regular file: redirect makes "
+			  "no such thing; move it away, then run redirect again", d->path, name,
+			  kind);
+}
+
+/* Opens a file of the directory as regular_file_open does, the error in words. */
+static int open_file(const struct state_dir *d, const char *name, int flags,
+		     struct errmsg *e)
+{
+	const char *kind = "";
+	int fd = regular_file_open(d->fd, name, flags, 0600, &kind);
+
+	if (fd == REGULAR_FILE_NOT)
+		return not_regular(d, name, kind, e);
+	if (fd < 0 && fd != -ENOENT)
+		return errmsg_set(e, fd, "cannot open %s/%s: %s", d->path, name, strerror(-fd));
+	return fd;
+}
+
+/* Before a rename replaces @name: refused when it is no regular file. */
+static int check_file(const struct state_dir *d, const char *name, struct errmsg *e)
+{
+	const char *kind = "";
+	int err = regular_file_check(d->fd, name, &kind);
+
+	if (err == REGULAR_FILE_NOT)
+		return not_regular(d, name, kind, e);
+	if (err)
+		return errmsg_set(e, err, "cannot look at %s/%s: %s", d->path, name,
+				  strerror(-err));
+	return 0;
+}
+
 static long lock_holder(int fd)
 {
 	char buf[24] = "";
@@ -104,14 +146,13 @@ static int lock(struct state_dir *d, bool wait, bool create, long *holder, struc
 
 	if (d->fd < 0)
 		return 0;
-	if (d->lock_fd < 0)
-		d->lock_fd = openat(d->fd, STATE_LOCK, O_RDWR | O_NOFOLLOW | O_CLOEXEC |
-				    (create ? O_CREAT : 0), 0600);
-	if (d->lock_fd < 0 && errno == ENOENT && !create)
-		return -ENOENT;
-	if (d->lock_fd < 0)
-		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, STATE_LOCK,
-				  strerror(errno));
+	if (d->lock_fd < 0) {
+		int fd = open_file(d, STATE_LOCK, O_RDWR | (create ? O_CREAT : 0), e);
+
+		if (fd < 0)
+			return fd;
+		d->lock_fd = fd;
+	}
 	if (flock(d->lock_fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) {
 		int err = errno;
 
@@ -161,18 +202,11 @@ static int read_all(int fd, char *buf, size_t cap, size_t *len)
 static int read_text(struct state_dir *d, const char *name, char *buf, size_t *len,
 		     struct errmsg *e)
 {
-	struct stat sb;
-	int fd, err;
+	int fd = open_file(d, name, O_RDONLY, e), err;
 
-	fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return -ENOENT;
 	if (fd < 0)
-		return errmsg_set(e, -errno, "cannot open %s/%s: %s", d->path, name,
-				  strerror(errno));
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
-		err = errmsg_set(e, -EINVAL, "%s/%s is not a regular file", d->path, name);
-	else if ((err = read_all(fd, buf, STATE_TEXT_MAX + 1, len)))
+		return fd;
+	if ((err = read_all(fd, buf, STATE_TEXT_MAX + 1, len)))
 		errmsg_set(e, err, "cannot read %s/%s: %s", d->path, name, strerror(-err));
 	close(fd);
 	return err;
@@ -215,15 +249,36 @@ int state_read_last_good(struct state_dir *d, struct state *st, struct errmsg *e
 	return err;
 }
 
+/*
+ * Every file redirect keeps here, looked at before any is used: one that
+ * is no regular file stops the run before it changes anything (a durable
+ * write found to be impossible after the kernel changed would be late).
+ */
+static int check_own_files(const struct state_dir *d, struct errmsg *e)
+{
+	static const char *const own[] = {
+		STATE_FILE, STATE_PENDING_FILE, STATE_LAST_GOOD_FILE, STATE_DAMAGED_FILE,
+		STATE_LOCK, NAMES_FILE,
+	};
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]) && !err; i++)
+		err = check_file(d, own[i], e);
+	return err;
+}
+
 int state_read(struct state_dir *d, struct state *st, struct errmsg *e)
 {
+	struct errmsg pending_err = { "" };
 	struct state *pending;
-	struct errmsg ignored;
 	int err;
 
 	state_init(st);
 	if (d->fd < 0)
 		return 0;
+	if ((err = check_own_files(d, e)))
+		return err;
 	err = read_state_file(d, STATE_FILE, st, e);
 	if (err && err != -ENOENT)
 		return err;
@@ -231,10 +286,12 @@ int state_read(struct state_dir *d, struct state *st, struct errmsg *e)
 	if (!pending)
 		return errmsg_set(e, -ENOMEM, "out of memory");
 	/* a damaged pending record is what a power cut leaves: not newer */
-	if (!read_state_file(d, STATE_PENDING_FILE, pending, &ignored) &&
-	    pending->generation > st->generation)
+	err = read_state_file(d, STATE_PENDING_FILE, pending, &pending_err);
+	if (!err && pending->generation > st->generation)
 		*st = *pending;
 	free(pending);
+	if (err == REGULAR_FILE_NOT)	/* no power cut leaves a FIFO */
+		return errmsg_set(e, err, "%s", pending_err.text);
 	return 0;
 }
 
@@ -247,6 +304,9 @@ static int write_text(struct state_dir *d, const char *buf, size_t len, bool dur
 
 	if (d->fd < 0)
 		return errmsg_set(e, -ENOENT, "no state directory");
+	if ((err = check_file(d, name, e)) || (durable && (err = check_file(d,
+	    STATE_LAST_GOOD_FILE, e))))
+		return err;
 	err = atomic_file_write(d->fd, name, STATE_TMP, buf, len, 0600, durable);
 	if (err)
 		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, name, strerror(-err));
@@ -285,6 +345,10 @@ int state_write(struct state_dir *d, struct state *st, struct errmsg *e)
 
 int state_set_aside(struct state_dir *d, struct errmsg *e)
 {
+	int err = d->fd >= 0 ? check_file(d, STATE_DAMAGED_FILE, e) : 0;
+
+	if (err)
+		return err;
 	if (d->fd >= 0 && renameat(d->fd, STATE_FILE, d->fd, STATE_DAMAGED_FILE) == 0)
 		return 1;
 	if (d->fd < 0 || errno == ENOENT)

@@ -11,6 +11,7 @@
 #include "lib/format.h"
 #include "core/tunnel.h"
 #include "dns/survey.h"
+#include "core/preflight.h"
 #include "core/verdict.h"
 
 static int64_t at_least_zero(int64_t v)
@@ -163,7 +164,8 @@ static void add_warnings(struct finding *f, const struct snapshot *s)
 {
 	size_t n = strlen(f->why);
 
-	if ((!f->health.nearly_full && !f->health.unanswered_clients) || n + 3 >= sizeof(f->why))
+	if ((!f->health.nearly_full && !f->health.unanswered_clients &&
+	     !f->health.conntrack_nearly_full) || n + 3 >= sizeof(f->why))
 		return;
 	n += (size_t)snprintf(f->why + n, sizeof(f->why) - n, "; ");
 	health_words(&f->health, s, f->why + n, sizeof(f->why) - n);
@@ -198,7 +200,28 @@ static bool among(const struct address *a, const struct unanswered *u, unsigned 
 	return false;
 }
 
-/* Broken when SYNs from two clients or more wait in vain; one client alone is a warning. */
+/*
+ * Whether NEW has never answered anyone on @port since enable: no SYN-ACK
+ * counted or remembered, and no connection ever completed there (the
+ * state's history keeps those past a restore).
+ */
+static bool never_answered(const struct stats *st, uint16_t port)
+{
+	int i = stats_service_index(st, port);
+	const struct service_stats *svc;
+
+	if (i < 0)
+		return false;
+	svc = &st->services[i];
+	return !svc->answered && svc->last_answer_ms == NEVER && !svc->connections &&
+	       svc->last_seen == NEVER;
+}
+
+/*
+ * Broken when SYNs from two clients or more wait in vain. One client
+ * alone may be one NEW drops on purpose (fail2ban): a warning, unless NEW
+ * has never answered that service at all, which no ban explains.
+ */
 static void judge_unanswered(const struct stats *st, struct health *h)
 {
 	const struct unanswered *seen[UNANSWERED_KEPT];
@@ -206,11 +229,15 @@ static void judge_unanswered(const struct stats *st, struct health *h)
 	unsigned int i, n = 0, clients = 0;
 
 	for (i = 0; i < st->nunanswered; i++) {
-		if (!waits_since_last_answer(st, &st->unanswered[i]))
+		const struct unanswered *u = &st->unanswered[i];
+
+		if (!waits_since_last_answer(st, u))
 			continue;
-		seen[n++] = &st->unanswered[i];
-		if (!among(&st->unanswered[i].client, first, clients))
-			first[clients++] = st->unanswered[i];
+		seen[n++] = u;
+		if (!among(&u->client, first, clients))
+			first[clients++] = *u;
+		if (!h->never_answered_port && never_answered(st, u->port))
+			h->never_answered_port = u->port;
 	}
 	if (!n)
 		return;
@@ -218,7 +245,7 @@ static void judge_unanswered(const struct stats *st, struct health *h)
 	h->unanswered_count = n == st->nunanswered ? st->unanswered_now : n;
 	h->unanswered_clients = clients;
 	h->unanswered_client = seen[0]->client;
-	h->unanswered = clients >= 2;
+	h->unanswered = clients >= 2 || h->never_answered_port;
 }
 
 void verdict_health(const struct snapshot *s, struct health *h)
@@ -228,6 +255,9 @@ void verdict_health(const struct snapshot *s, struct health *h)
 
 	memset(h, 0, sizeof(*h));
 	h->forwarding_off = s->forwarding_off;
+	h->conntrack_count = s->conntrack_count;
+	h->conntrack_max = s->conntrack_max;
+	h->conntrack_nearly_full = conntrack_nearly_full(s->conntrack_count, s->conntrack_max);
 	judge_unanswered(st, h);
 	for (i = 0; i < 2; i++) {
 		if (!st->set_size[i])
@@ -277,10 +307,49 @@ static const char *new_server(const struct spec *spec, char *buf)
 	return address_str(spec->has_to4 ? &spec->to4 : &spec->to6, buf);
 }
 
+/* "submission (587)": the service on @port as stats names it. */
+static const char *service_words(const struct snapshot *s, uint16_t port, char *buf,
+				 size_t len)
+{
+	int i = stats_service_index(&s->st, port);
+
+	snprintf(buf, len, "%s (%u)", i >= 0 ? s->st.services[i].svc.name : "port", port);
+	return buf;
+}
+
+/* The unanswered attempts, in words (forwarding off says it already). */
+static size_t unanswered_words(const struct health *h, const struct snapshot *s, char *buf,
+			       size_t len, size_t used)
+{
+	char target[ADDRESS_STRLEN], client[ADDRESS_STRLEN], svc[SERVICE_NAME_MAX + 16];
+	const char *new = new_server(&s->state.spec, target);
+	unsigned int n = h->unanswered_count;
+
+	address_str(&h->unanswered_client, client);
+	if (h->forwarding_off || !h->unanswered_clients)
+		return used;
+	if (h->unanswered && h->unanswered_clients == 1)
+		return join(buf, len, used, "%u recent connection attempt%s from %s got no answer "
+			    "from the new server %s, which has not answered a single connection "
+			    "to %s since enable: no client it drops on purpose, the redirect does "
+			    "not work there. Likely: a firewall drops them (here, on the way, or on "
+			    "the new server), or the new server does not offer that service",
+			    n, n == 1 ? "" : "s", client, new,
+			    service_words(s, h->never_answered_port, svc, sizeof(svc)));
+	if (h->unanswered)
+		return join(buf, len, used, "%u recent connection attempts, from %u clients, got "
+			    "no answer from the new server %s: the redirect does not work. Likely: "
+			    "a firewall drops them (here, on the way, or on the new server), no "
+			    "route to it, the new server is down, or --no-masquerade while the new "
+			    "server does not route its replies back through this host",
+			    n, h->unanswered_clients, new);
+	return join(buf, len, used, "%u recent connection attempt%s from %s got no answer from "
+		    "the new server %s: it may be dropping that client (fail2ban?), or it is "
+		    "down and no other client tried", n, n == 1 ? "" : "s", client, new);
+}
+
 void health_words(const struct health *h, const struct snapshot *s, char *buf, size_t len)
 {
-	char target[ADDRESS_STRLEN], client[ADDRESS_STRLEN];
-	const struct spec *spec = &s->state.spec;
 	size_t used = 0;
 	unsigned int bit;
 
@@ -291,23 +360,17 @@ void health_words(const struct health *h, const struct snapshot *s, char *buf, s
 				    "--system? configuration management?): the redirected "
 				    "connections go nowhere; `redirect restore` switches it back on",
 				    family_switch_name(bit));
-	if (h->unanswered && !h->forwarding_off)
-		used = join(buf, len, used, "%u recent connection attempts, from %u clients, got "
-			    "no answer from the new server %s: the redirect does not work. Likely: "
-			    "a firewall drops them (here, on the way, or on the new server), no "
-			    "route to it, the new server is down, or --no-masquerade while the new "
-			    "server does not route its replies back through this host",
-			    h->unanswered_count, h->unanswered_clients, new_server(spec, target));
-	else if (h->unanswered_clients == 1 && !h->forwarding_off)
-		used = join(buf, len, used, "%u recent connection attempt%s from %s got no answer "
-			    "from the new server %s: it may be dropping that client (fail2ban?), "
-			    "or it is down and no other client tried", h->unanswered_count,
-			    h->unanswered_count == 1 ? "" : "s",
-			    address_str(&h->unanswered_client, client), new_server(spec, target));
+	used = unanswered_words(h, s, buf, len, used);
 	if (h->drift)
 		used = join(buf, len, used, "the table inet mail_redirect is not what redirect "
 			    "installed (%s): what it does and counts cannot be trusted; `redirect "
 			    "restore` puts it back", s->drift_what[0] ? s->drift_what : "edited");
+	if (h->conntrack_nearly_full)
+		used = join(buf, len, used, "the conntrack table is %u%% full (%d of %d entries): "
+			    "when it is full, new connections (redirected ones too) are dropped; "
+			    "raise net.netfilter.nf_conntrack_max",
+			    (unsigned int)((int64_t)h->conntrack_count * 100 / h->conntrack_max),
+			    h->conntrack_count, h->conntrack_max);
 	for (bit = 0; bit < 2; bit++)
 		if (h->nearly_full & 1U << bit)
 			used = join(buf, len, used, "the %s stale-source set is %u%% full: new "
@@ -451,5 +514,29 @@ void verdict_with_dns(struct finding *f, const struct dns_clock *c, const struct
 		append(f, "; DNS clean for %s (its TTL %s)",
 		       format_duration((uint64_t)(now - c->clean_since), left, sizeof(left)),
 		       format_duration(c->ttl, ttl, sizeof(ttl)));
+	}
+}
+
+void verdict_with_tls(struct finding *f, const struct findings *pf)
+{
+	const char *first = NULL, *warning = NULL;
+	unsigned int i;
+
+	f->tls_checked = true;
+	for (i = 0; i < pf->n; i++) {
+		if (pf->items[i].level == FINDING_REFUSE && !first)
+			first = pf->items[i].text;
+		if (pf->items[i].level == FINDING_WARN && !warning)
+			warning = pf->items[i].text;
+		f->tls_problems += pf->items[i].level != FINDING_INFO;
+	}
+	if (f->v.status == VERDICT_UNKNOWN)
+		return;
+	if (first) {
+		f->tls_broken = f->broken = true;
+		not_ready(f);
+		append(f, "; TLS: %s", first);
+	} else if (warning) {
+		append(f, "; TLS: %s", warning);
 	}
 }

@@ -282,26 +282,38 @@ static int find_cname(ns_msg *h, const char *owner, char *target, size_t len, ui
 	return 0;
 }
 
-/* From @name along the CNAMEs of the answer section, at most DNS_CHAIN_MAX. */
+/*
+ * From @name along the CNAMEs of the answer section, as a resolver
+ * follows them: to a name that is no alias, or to one it passed already
+ * (a loop: SERVFAIL at a resolver), or on past DNS_CHAIN_MAX (where
+ * resolvers give up too). Either of the last two has no end to read.
+ */
 static int follow_chain(ns_msg *h, const char *name, struct dns_answer *out)
 {
-	char target[NS_MAXDNAME];
+	char passed[DNS_CHAIN_MAX + 1][DNS_NAME_BUF], target[NS_MAXDNAME];
+	unsigned int i;
 	uint32_t ttl;
 	int found;
 
 	snprintf(out->owner, sizeof(out->owner), "%s", name);
-	while (out->chain < DNS_CHAIN_MAX) {
+	for (;;) {
 		found = find_cname(h, out->owner, target, sizeof(target), &ttl);
 		if (found <= 0)
 			return found;
 		if (strlen(target) >= sizeof(out->owner))
 			return 0;	/* not a name we could ask: the chain ends here */
+		memcpy(passed[out->chain], out->owner, sizeof(out->owner));
+		for (i = 0; i <= out->chain && !dns_name_equal(passed[i], target); i++)
+			;
+		if (i <= out->chain || out->chain == DNS_CHAIN_MAX) {
+			out->chain_end = i <= out->chain ? DNS_CHAIN_LOOP : DNS_CHAIN_TOO_LONG;
+			return 0;
+		}
 		strcpy(out->owner, target);
 		out->chain++;
 		if (ttl > out->chain_ttl)
 			out->chain_ttl = ttl;
 	}
-	return 0;
 }
 
 /* SOA data: two names, then serial, refresh, retry, expire, minimum. */
@@ -463,7 +475,7 @@ int dns_parse(const uint8_t *msg, size_t len, const char *name, uint16_t type,
 	out->rcode = ns_msg_getflag(h, ns_f_rcode);
 	out->aa = ns_msg_getflag(h, ns_f_aa);
 	err = follow_chain(&h, name, out);
-	if (!err)
+	if (!err && out->chain_end == DNS_CHAIN_ENDS)
 		err = collect(&h, type, out);
 	if (!err)
 		err = read_authority(&h, type, out, &delegation);

@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include "lib/atomic_file.h"
+#include "lib/regular_file.h"
 #include "dns/codec.h"
 #include "dns/ptr.h"
 #include "dns/ptr_cache.h"
 
-#define NAMES_FILE "names"
 #define NAMES_TMP "names.tmp"
 #define NAME_TTL (24 * 3600)
 #define NO_NAME_TTL 3600
@@ -47,7 +47,7 @@ static void load_line(struct name_cache *c, char *line, int64_t now)
 	c->n++;
 }
 
-void names_load(int dirfd, struct name_cache *c, int64_t now)
+int names_load(int dirfd, struct name_cache *c, int64_t now, const char **kind)
 {
 	char line[512];
 	FILE *f;
@@ -55,16 +55,21 @@ void names_load(int dirfd, struct name_cache *c, int64_t now)
 
 	c->n = 0;
 	c->changed = false;
-	if (dirfd < 0 || (fd = openat(dirfd, NAMES_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return;
+	c->unusable = false;
+	fd = dirfd < 0 ? -ENOENT : regular_file_open(dirfd, NAMES_FILE, O_RDONLY, 0, kind);
+	if (fd == REGULAR_FILE_NOT)
+		c->unusable = true;	/* and names_save leaves it alone */
+	if (fd < 0)
+		return fd == REGULAR_FILE_NOT ? fd : 0;
 	f = fdopen(fd, "r");
 	if (!f) {
 		close(fd);
-		return;
+		return 0;
 	}
 	while (c->n < NAMES_MAX && fgets(line, sizeof(line), f))
 		load_line(c, line, now);
 	fclose(f);
+	return 0;
 }
 
 const char *names_get(const struct name_cache *c, const struct address *a, bool *known)
@@ -118,7 +123,7 @@ void names_save(int dirfd, struct name_cache *c)
 	size_t used = 0;
 	unsigned int i;
 
-	if (!c->changed || dirfd < 0 || !(buf = malloc(NAMES_TEXT_MAX)))
+	if (!c->changed || c->unusable || dirfd < 0 || !(buf = malloc(NAMES_TEXT_MAX)))
 		return;
 	for (i = 0; i < c->n; i++)
 		used += (size_t)snprintf(buf + used, NAMES_TEXT_MAX - used, "%s %" PRId64 " %s\n",

@@ -39,11 +39,22 @@ static bool names_old(const struct dns_server *srv)
 	return false;
 }
 
+/* A name whose CNAME chain has no end: where it leads cannot be told. */
+static bool endless_chain(const struct dns_server *srv)
+{
+	unsigned int i;
+
+	for (i = 0; i < srv->nmissing; i++)
+		if (srv->missing[i].chain_end != DNS_CHAIN_ENDS)
+			return true;
+	return false;
+}
+
 static enum dns_status server_status(const struct dns_server *srv)
 {
 	if (names_old(srv))
 		return DNS_STATUS_OLD;
-	return srv->fault ? DNS_STATUS_UNKNOWN : DNS_STATUS_NEW;
+	return srv->fault || endless_chain(srv) ? DNS_STATUS_UNKNOWN : DNS_STATUS_NEW;
 }
 
 static void mark_lag(struct dns_domain *d)
@@ -85,8 +96,27 @@ static void mark_skipped(struct dns_domain *d)
 	}
 }
 
-static void finish_domain(struct dns_domain *d)
+/* The first answer that names neither this host nor NEW, and which server gave it. */
+static const struct dns_record *first_other(const struct dns_domain *d,
+					    const struct dns_server **where)
 {
+	unsigned int i, k;
+
+	for (i = 0; i <= d->nservers; i++) {
+		const struct dns_server *srv = i < d->nservers ? &d->servers[i] : &d->outside;
+
+		for (k = 0; !srv->skipped && k < srv->nrecords; k++)
+			if (srv->records[k].points_to == DNS_POINTS_OTHER) {
+				*where = srv;
+				return &srv->records[k];
+			}
+	}
+	return NULL;
+}
+
+static void finish_domain(struct dns_domain *d, bool public_unknown)
+{
+	const struct dns_server *where;
 	unsigned int i;
 
 	mark_lag(d);
@@ -100,6 +130,10 @@ static void finish_domain(struct dns_domain *d)
 	}
 	if (d->fault)
 		d->status = DNS_STATUS_UNKNOWN;
+	d->public_unknown = public_unknown && d->status == DNS_STATUS_NEW &&
+			    first_other(d, &where);
+	if (d->public_unknown)
+		d->status = DNS_STATUS_UNKNOWN;
 }
 
 void dns_report_finish(struct dns_report *r)
@@ -108,7 +142,7 @@ void dns_report_finish(struct dns_report *r)
 
 	r->status = r->ndomains ? DNS_STATUS_NEW : DNS_STATUS_UNKNOWN;
 	for (d = 0; d < r->ndomains; d++) {
-		finish_domain(&r->domains[d]);
+		finish_domain(&r->domains[d], r->public_unknown);
 		r->status = worse(r->status, r->domains[d].status);
 	}
 }
@@ -298,6 +332,21 @@ static void tell_fault(struct teller *t, const struct dns_domain *d,
 		tell_unanswered(t, d, srv, who);
 }
 
+/* The answers name no address of this host's, yet clients still come: behind NAT? */
+static void tell_public_unknown(struct teller *t, const struct dns_domain *d)
+{
+	const struct dns_server *srv = NULL;
+	const struct dns_record *rec = first_other(d, &srv);
+	char addr[ADDRESS_STRLEN];
+
+	say(t, "this host's public address is unknown: %s %s %s (from %s) is neither an address "
+	    "of this host's interfaces nor the new server's, and connections still come to the "
+	    "redirect; behind NAT (a cloud's 1:1 NAT) this host's public address is on no "
+	    "interface, and this may be it. Give this host's public address with "
+	    "--public-address (on enable, or on dns), or its own address if it has no other",
+	    rec->name, dns_type_name(rec->type), address_str(&rec->addr, addr), srv->name);
+}
+
 static void tell_domain(struct teller *t, const struct dns_domain *d)
 {
 	static const char *const fix =
@@ -307,6 +356,8 @@ static void tell_domain(struct teller *t, const struct dns_domain *d)
 	case DNS_DOMAIN_OK:
 		if (!d->nservers)
 			say(t, "%s has no servers to ask", d->name);
+		if (d->public_unknown)
+			tell_public_unknown(t, d);
 		return;
 	case DNS_DOMAIN_NXDOMAIN:
 		say(t, "%s does not exist (NXDOMAIN): check its spelling", d->name);
@@ -343,6 +394,23 @@ static bool told_elsewhere(const struct dns_server *srv, const struct dns_record
 	return false;
 }
 
+/* A chain a resolver gives up on (SERVFAIL): the name's clients get no address from it. */
+static void tell_endless(struct teller *t, const struct dns_server *srv,
+			 const struct dns_missing *m)
+{
+	char who[DNS_NAME_BUF + 64];
+
+	if (m->chain_end == DNS_CHAIN_LOOP)
+		say(t, "%s answers %s (%s) with CNAME records that loop: where it leads cannot be "
+		    "told, and resolvers give up on it (SERVFAIL); fix the CNAME records",
+		    label(srv, who, sizeof(who)), m->name, m->via);
+	else
+		say(t, "%s answers %s (%s) with a chain of more than %d CNAME records: where it "
+		    "ends cannot be told, and resolvers give up on it (SERVFAIL); point the name "
+		    "at its host in fewer steps", label(srv, who, sizeof(who)), m->name, m->via,
+		    DNS_CHAIN_MAX);
+}
+
 static void tell_server(struct teller *t, const struct dns_domain *d,
 			const struct dns_server *srv)
 {
@@ -352,6 +420,9 @@ static void tell_server(struct teller *t, const struct dns_domain *d,
 		return;
 	if (srv->fault)
 		tell_fault(t, d, srv);
+	for (i = 0; i < srv->nmissing; i++)
+		if (srv->missing[i].chain_end != DNS_CHAIN_ENDS)
+			tell_endless(t, srv, &srv->missing[i]);
 	for (i = 0; i < srv->nrecords; i++) {
 		if (srv->records[i].points_to != DNS_POINTS_OLD ||
 		    told_elsewhere(srv, &srv->records[i]))

@@ -78,7 +78,7 @@ static void add_records(struct survey *s, struct dns_server *srv, const struct t
 }
 
 static void add_missing(struct survey *s, struct dns_server *srv, const struct target *t,
-			int rcode)
+			int rcode, enum dns_chain_end chain_end)
 {
 	struct dns_missing *m = grow(srv->missing, srv->nmissing, sizeof(*m));
 
@@ -91,14 +91,23 @@ static void add_missing(struct survey *s, struct dns_server *srv, const struct t
 	snprintf(m->name, sizeof(m->name), "%s", t->name);
 	m->via = t->via;
 	m->rcode = rcode;
+	m->chain_end = chain_end;
 }
 
-/* One of the name's two answers: 1 addresses, 0 none, -1 no answer or delegated. */
+/*
+ * One of the name's two answers: 1 addresses, 0 none, -1 no answer or
+ * delegated; *@chain_end set when its CNAME chain has no end to read.
+ */
 static int read_address(struct survey *s, unsigned int d, struct dns_server *srv,
-			const struct target *t, int idx, uint16_t type)
+			const struct target *t, int idx, uint16_t type,
+			enum dns_chain_end *chain_end)
 {
 	if (!survey_read_reply(s, srv, idx, srv->resolver ? RECURSIVE : ALLOW_REFERRAL))
 		return -1;
+	if (s->ans.chain_end != DNS_CHAIN_ENDS) {	/* no end: nowhere to ask on */
+		*chain_end = s->ans.chain_end;
+		return 0;
+	}
 	if (s->ans.referral) {	/* a zone below, served elsewhere: ask the resolver */
 		survey_add_target_to(s, &s->w[d].outside, t->name, t->via);
 		return -1;
@@ -116,12 +125,13 @@ static int read_address(struct survey *s, unsigned int d, struct dns_server *srv
 static void read_target(struct survey *s, unsigned int d, struct dns_server *srv,
 			const struct target *t)
 {
-	int a = read_address(s, d, srv, t, t->q4, DNS_T_A);
+	enum dns_chain_end chain_end = DNS_CHAIN_ENDS;
+	int a = read_address(s, d, srv, t, t->q4, DNS_T_A, &chain_end);
 	int rcode = s->ans.rcode;
-	int aaaa = read_address(s, d, srv, t, t->q6, DNS_T_AAAA);
+	int aaaa = read_address(s, d, srv, t, t->q6, DNS_T_AAAA, &chain_end);
 
-	if (a == 0 && aaaa == 0)
-		add_missing(s, srv, t, rcode);
+	if ((a == 0 && aaaa == 0) || chain_end != DNS_CHAIN_ENDS)
+		add_missing(s, srv, t, rcode, chain_end);
 }
 
 static void read_targets(struct survey *s, unsigned int d, struct dns_server *srv,
@@ -324,6 +334,7 @@ int dns_survey(const char *const *domains, unsigned int n, const struct dns_opti
 
 	memset(out, 0, sizeof(*out));
 	out->status = DNS_STATUS_UNKNOWN;
+	out->public_unknown = opt->public_unknown;
 	if (!s)
 		return errmsg_set(e, -ENOMEM, "out of memory");
 	s->opt = opt;

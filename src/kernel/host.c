@@ -141,6 +141,11 @@ int host_addresses(bool v4, bool v6, struct address_list *out)
 	return err;
 }
 
+int address_list_add(struct address_list *l, const struct address *a)
+{
+	return listed(l, a) ? 0 : list_add(l, a);
+}
+
 void address_list_free(struct address_list *l)
 {
 	free(l->v);

@@ -84,10 +84,12 @@ static int add_host_address(const char *arg, bool *has4, struct address *a4, boo
 	quote(arg, q, sizeof(q));
 	why = address_unusable(&a);
 	if (why)
-		return errmsg_set(e, -EINVAL, "%s is %s; give the %s mail server's address",
-				  q, why, whose);
+		return errmsg_set(e, -EINVAL, "%s is %s; give the %s mail server's address (behind "
+				  "a cloud's 1:1 NAT, its public one)", q, why, whose);
 	v4 = a.family == AF_INET;
 	has = v4 ? has4 : has6;
+	if (*has && address_equal(&a, v4 ? a4 : a6))
+		return 0;	/* given twice, asked once */
 	if (*has)
 		return errmsg_set(e, -EINVAL,
 				  "%s is a second IPv%c %s (already %s); give at most one "
@@ -215,6 +217,7 @@ int spec_add_exclude(struct spec *s, const char *arg, struct errmsg *e)
 	char q[QUOTE_BUF];
 	struct prefix p;
 	int err = parse_prefix(arg, &p, e);
+	unsigned int i;
 	bool mapped;
 
 	if (err)
@@ -225,6 +228,9 @@ int spec_add_exclude(struct spec *s, const char *arg, struct errmsg *e)
 		return errmsg_set(e, -EINVAL,
 				  "%s would exclude every%s client; use `redirect disable` "
 				  "instead", q, mapped ? " IPv4" : "");
+	for (i = 0; i < s->nexcludes; i++)
+		if (s->excludes[i].len == p.len && address_equal(&s->excludes[i].addr, &p.addr))
+			return 0;	/* as --service does: the same twice is one */
 	if (s->nexcludes == SPEC_MAX_EXCLUDES)
 		return errmsg_set(e, -E2BIG, "%s: more than %d excluded prefixes",
 				  q, SPEC_MAX_EXCLUDES);
@@ -254,10 +260,12 @@ int spec_finalize(struct spec *s, struct errmsg *e)
 {
 	if (s->role == ROLE_OLD && !s->has_to4 && !s->has_to6)
 		return errmsg_set(e, -EINVAL,
-				  "no target: give the new mail server with --to ADDRESS");
+				  "no target: give the new mail server with --to ADDRESS (the "
+				  "address this host reaches it at: behind NAT, its public one)");
 	if (s->role == ROLE_NEW && !s->has_from4 && !s->has_from6)
 		return errmsg_set(e, -EINVAL,
-				  "no old server: give its address with --from ADDRESS");
+				  "no old server: give its address with --from ADDRESS (the address "
+				  "its packets come from: behind NAT, its public one)");
 	if (s->keep_client_address || s->role == ROLE_NEW)
 		s->masquerade = false;
 	if (s->nservices == 0)

@@ -41,10 +41,30 @@ zone_rev() {
 	10 PTR client.example.net.
 	EOF
 }
+# MX hosts behind CNAME chains: one of 9 that ends at this host (resolvers
+# follow it: still in use), one that loops (resolvers give up: unknown)
+zone_chains() {	# zone_chains DOMAIN
+	cat <<-EOF
+	\$TTL 300
+	@ SOA ns1.example.org. hostmaster.example.org. 1 3600 600 86400 300
+	@ NS ns1.example.org.
+	@ MX 10 mx.$1.
+	EOF
+	if [ "$1" = example.com ]; then
+		echo "mx CNAME c1"
+		for i in $(seq 1 8); do echo "c$i CNAME c$((i + 1))"; done
+		echo "c9 A $OLD4"
+	else
+		echo "mx CNAME mx-b"
+		echo "mx-b CNAME mx"
+	fi
+}
 dns_server ns1 "$NS_DNS" $NS1
 dns_server ns2 "$NS_DNS" $NS2
 zone_org 1 $OLD4 | dns_zone ns1 example.org
 zone_rev | dns_zone ns1 113.0.203.in-addr.arpa
+zone_chains example.com | dns_zone ns1 example.com
+zone_chains example.net | dns_zone ns1 example.net
 zone_org 1 $OLD4 | dns_zone ns2 example.org
 dns_start ns1
 dns_start ns2
@@ -52,7 +72,10 @@ dns_start ns2
 out=$(redirect enable --to $NEW4 --service smtp --no-probe --domain example.org 2>/dev/null)
 like "enable --domain remembers the domain" "$out" "check also waits for the DNS of example.org"
 check "... in the state" grep -q '^domain example.org$' "$STATE/state"
-sleep 2
+# quiet for 1s (the shortest --quiet-for) on the tool's own clock, so that
+# only DNS holds the host back
+since=$(awk '$1 == "since" { print $2 }' "$STATE/state")
+wait_since $((since * 1000)) 1000
 
 # ---- DNS still names this host ----
 out=$(redirect check --quiet-for 1s)
@@ -80,7 +103,9 @@ json=$(redirect check --quiet-for 1s --json)
 is "... --json: new, clean since a time" "$(jq -c '.dns | [.status, (.clean_since | type), .ttl_seconds]' <<<"$json")" \
 	'["new","number",3]'
 check "... the clock is in the state" grep -q '^dns_clean_since [0-9]' "$STATE/state"
-sleep 4
+# the old answers' TTL (3 s) on the tool's own clock: since DNS was first seen clean
+clean=$(awk '$1 == "dns_clean_since" { print $2 }' "$STATE/state")
+wait_since $((${clean:-0} * 1000)) 3000
 out=$(redirect check --quiet-for 1s)
 is "the TTL passed: ready (exit 0)" "$?" 0
 like "... saying DNS has been clean past the TTL" "$(flat <<<"$out")" \
@@ -90,6 +115,14 @@ like "... saying DNS has been clean past the TTL" "$(flat <<<"$out")" \
 out=$(redirect check --quiet-for 1s --domain nosuch.example.org 2>&1)
 is "a --domain that cannot be checked: unknown (exit 3), however quiet" "$?" 3
 like "... saying why" "$(flat <<<"$out")" "DNS could not be checked"
+out=$(redirect check --quiet-for 1s --domain example.com 2>&1)
+is "an MX host 9 CNAMEs away from this host's address: in use (exit 1)" "$?" 1
+like "... the chain followed to its end, as resolvers do" "$(flat <<<"$out")" \
+	"DNS still names this host: ns1.example.org \($NS1, serial 1\) still answers mx.example.com A $OLD4 \(through CNAME c9.example.com\)"
+out=$(redirect check --quiet-for 1s --domain example.net 2>&1)
+is "an MX host whose CNAMEs loop: unknown (exit 3), not ready" "$?" 3
+like "... saying DNS cannot tell" "$(flat <<<"$out")" \
+	"DNS could not be checked: ns1.example.org \($NS1, serial 1\) answers mx.example.net \(MX\) with CNAME records that loop"
 out=$(redirect check --domain "exa mple.org" 2>&1)
 is "a bad --domain: exit 2" "$?" 2
 like "... naming it" "$out" "'exa mple.org'"

@@ -91,7 +91,18 @@ zone_org() {	# zone_org SERIAL MAIL_A MAIL_AAAA SUBMIT_A
 	_imaps._tcp SRV 0 1 993 webmail.example.org.
 	_pop3._tcp SRV 0 0 0 .
 	$(for i in $(seq 1 40); do echo "big A 198.51.100.$((100 + i))"; done)
+	$(chain c 9 "A $OLD4")
+	$(chain m 16 "A $NEW4")
+	$(chain l 17 "A $NEW4")
+	loopa CNAME loopb
+	loopb CNAME loopa
 	EOF
+}
+# PREFIX1 CNAME PREFIX2 ... PREFIX(N) CNAME PREFIX(N+1), which holds RECORD
+chain() {	# chain PREFIX N RECORD
+	local i
+	for i in $(seq 1 "$2"); do echo "$1$i CNAME $1$((i + 1))"; done
+	echo "$1$(($2 + 1)) $3"
 }
 zone_net() {
 	cat <<-EOF
@@ -215,11 +226,14 @@ like "... saying the state cannot be read, so NEW's addresses show as other" \
 background "$WORK/caps.out" ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" dns \
 	example.org --server $SILENT
 pid=$BACKGROUND_PID
-sleep 0.5
+# once started up it waits on the silent server: look at it then
+started() { grep -q "^CapEff:[[:space:]]*0*$" "/proc/$pid/status"; }
+wait_until 5 started
 status=$(grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs)' "/proc/$pid/status" 2>/dev/null |
 	tr '\t' ' ' | flat)
 is "as root it keeps no capability" "$status" \
 	"CapPrm: 0000000000000000 CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1 "
+kill "$pid" 2>/dev/null	# no need to wait out its timeout
 wait "$pid"
 
 # ---- servers that do not answer ----
@@ -285,17 +299,18 @@ else
 	not_ok "... within the timeout: ${ms}ms"
 fi
 
-# ---- leaks (under sanitizers LeakSanitizer does it) ----
-if [ "${SANITIZERS:-no}" != yes ] && command -v valgrind >/dev/null; then
+# ---- leaks and memory errors, under valgrind (lib.sh's valgrind_redirect) ----
+vg_redirect=$(valgrind_redirect)
+if [ -n "$vg_redirect" ] && command -v valgrind >/dev/null; then
 	for cmd in "example.org --name big.example.org" "example.org --json" \
 		"example.com --server $NS6 --server $SILENT" "nothing.example.org"; do
 		in_old valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-			--error-exitcode=99 "$REDIRECT" --state-dir "$STATE" dns $cmd \
+			--error-exitcode=99 "$vg_redirect" --state-dir "$STATE" dns $cmd \
 			>/dev/null 2>"$WORK/vg.out"
 		if [ $? != 99 ]; then ok "valgrind: no leak and no error in dns $cmd"
 		else not_ok "valgrind: no leak and no error in dns $cmd" "$(cat "$WORK/vg.out")"; fi
 	done
-elif [ "${SANITIZERS:-no}" != yes ]; then
+elif [ -n "$vg_redirect" ]; then
 	bail "valgrind is missing"
 fi
 
@@ -312,5 +327,29 @@ is "... in JSON: new, no problems" \
 	"$(j '[.status, [.domains[] | .domain, .status, (.problems | length)]]')" \
 	'["new",["example.org","new",0,"example.com","new",0]]'
 is "... every server on serial 3" "$(j '[.domains[0].servers[].serial]')" "[3,3,3]"
+
+# ---- CNAME chains: followed as far as resolvers go, and no further ----
+out=$(redirect dns example.org --name c1.example.org 2>&1)
+is "a name 9 CNAMEs away from this host's address: exit 1, not an all-clear" "$?" 1
+like "... followed to its end" "$out" \
+	"c1.example.org +A +$OLD4 .* old  <- this host  \(CNAME c10.example.org\)"
+json=$(redirect dns example.org --name m1.example.org --json 2>&1)
+is "16 CNAMEs, as far as resolvers go: followed (exit 0)" "$?" 0
+is "... to NEW's address" "$(j '[.domains[0].servers[0].records[] | select(.name == "m1.example.org")
+	| [.value, .cname, .points_to]]')" "[[\"$NEW4\",\"m17.example.org\",\"new\"]]"
+out=$(redirect dns example.org --name l1.example.org 2>&1)
+is "17 CNAMEs, further than resolvers go: cannot tell (exit 3)" "$?" 3
+like "... saying so" "$(flat <<<"$out")" \
+	"l1.example.org +cannot tell: too many CNAMEs .*answers l1.example.org \(--name\) with a chain of more than 16 CNAME records: where it ends cannot be told"
+like "... not that nothing names this host" "$(flat <<<"$out")" \
+	"cannot tell whether DNS still names this host"
+out=$(redirect dns example.org --name loopa.example.org 2>&1)
+is "a CNAME loop: cannot tell (exit 3)" "$?" 3
+like "... saying so" "$(flat <<<"$out")" \
+	"loopa.example.org +cannot tell: a CNAME loop .*answers loopa.example.org \(--name\) with CNAME records that loop"
+json=$(redirect dns example.org --name loopa.example.org --json 2>&1)
+is "... --json: the servers unknown, the name unresolved" \
+	"$(j '[.status, .domains[0].servers[0].status, .domains[0].servers[0].unresolved]')" \
+	'["unknown","unknown",["loopa.example.org"]]'
 
 check "disable" redirect disable --now

@@ -15,6 +15,28 @@
 # stopped by PID on exit, however the test ends.
 #
 # Output is TAP: one "ok N - what" line per check.
+#
+# How a test stays fast. scripts/test runs these tests once, two per core
+# at a time, in the order of Makefile.am's netns_tests, slowest first:
+# time a new test alone (`time make check TESTS=tests/netns/NEW.sh`) and
+# list it by its time.
+#  - Never sleep for something to happen: wait_until SECONDS COMMAND for it
+#    (a port: wait_listening; a log or output line: grep -q; a counter:
+#    stats --json; a closed session: no_open_session PORT; a daemon's
+#    queue: mail_client_queued).
+#  - Where time itself is the subject (a quiet period, a TTL), take the
+#    shortest the tool allows (--quiet-for 1s) and count it from the event,
+#    on the tool's own clock where it has one (mark/wait_since; since and
+#    dns_clean_since in the state file), not as a sleep after other steps.
+#  - A connection that must get no answer: 1-2 s is plenty, or start it in
+#    the background and wait for the counter of the rule that drops it.
+#    Background work that has shown what is checked: stop it, rather than
+#    waiting out its timeout.
+#  - One lab and one set of servers per test (a lab costs ~0.2 s, Postfix
+#    and Dovecot ~0.5 s, NSD ~0.1 s): add checks that do not interfere to
+#    the test whose lab they fit, rather than a new test building the same.
+#  - Few processes in loops: one `ip netns exec NS sh -c '...'` for a batch
+#    of reads (host_state), one awk for many files, no `$(cat FILE)` each.
 
 set -u
 
@@ -49,6 +71,45 @@ bail() {
 }
 
 flat() { tr '\n' ' ' | sed 's/  */ /g'; }	# a message wrapped over lines, as one
+
+# ---- waiting: on a condition, never for a fixed time ----
+# A sleep "long enough" is too long on an idle machine and too short on a
+# busy one. Wait for what the next check needs: a port listening, a log
+# line, a counter, a conntrack entry gone. Where time itself is the subject
+# (a quiet period, a TTL), count it from the event with mark/wait_since.
+
+# Runs COMMAND every 0.1 s until it succeeds. After SECONDS it gives up,
+# says on the TAP output what it waited for, and fails: the check that
+# follows then fails with what it got.
+wait_until() {	# wait_until SECONDS COMMAND...
+	local end=$((${EPOCHREALTIME//[^0-9]/} + $1 * 1000000))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		if [ "${EPOCHREALTIME//[^0-9]/}" -ge "$end" ]; then
+			echo "# gave up waiting for: $*"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+mark() {	# mark NAME: the time now, in milliseconds, into the variable NAME
+	local t=${EPOCHREALTIME//[^0-9]/}
+	printf -v "$1" %s "$((t / 1000))"
+}
+
+wait_since() {	# wait_since MARK MILLISECONDS: sleeps until they have passed since MARK
+	local t=${EPOCHREALTIME//[^0-9]/} left
+	left=$(($1 + $2 - t / 1000))
+	[ "$left" -le 0 ] || sleep "$((left / 1000)).$(printf %03d $((left % 1000)))"
+}
+
+# Whether OLD's conntrack holds a TCP session to PORT in a state redirect
+# counts as open (what disable waits for): none once the session is closed.
+no_open_session() {	# no_open_session PORT
+	! ip netns exec "$NS_OLD" conntrack -L -p tcp --dport "$1" 2>/dev/null |
+		grep -qE 'ESTABLISHED|FIN_WAIT|CLOSE_WAIT|LAST_ACK'
+}
 
 # ---- the lab ----
 
@@ -95,8 +156,15 @@ lab_require() {
 	[ -x "$REDIRECT" ] || bail "no binary at $REDIRECT; run make first"
 }
 
+# The lab's own wires skip IPv6 duplicate address detection: until a fresh
+# link-local address has passed it (a second or two), the kernel sends no
+# neighbour solicitation from that link, and the first IPv6 packet forwarded
+# there waits. A real host's links passed it long ago. Links that redirect
+# makes itself (the tunnel) keep the kernel's defaults.
 link() {	# link NS_A IF_A NS_B IF_B
 	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || bail "veth $2"
+	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.accept_dad=0"
+	ip netns exec "$3" sysctl -qw "net.ipv6.conf.$4.accept_dad=0"
 	ip -n "$1" link set "$2" up
 	ip -n "$3" link set "$4" up
 }
@@ -210,19 +278,19 @@ in_router() { ip netns exec "$NS_ROUTER" "$@"; }
 # Link-local addresses are left out: the kernel's duplicate address
 # detection changes them on its own clock.
 host_state() {	# host_state NS
-	local ns=$1
-	{
-		ip netns exec "$ns" nft list ruleset
-		ip -n "$ns" -d link show | sed 's/ promiscuity [0-9]*//'
-		ip -n "$ns" addr show | grep -v 'valid_lft'
-		ip -n "$ns" rule show
-		ip -n "$ns" -6 rule show
-		ip -n "$ns" route show table all
-		ip -n "$ns" -6 route show table all
-	} | grep -v -e 'fe80::' -e tentative
-	sysctls "$ns"
-	ip netns exec "$ns" sh -c 'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do
-		echo "$f=$(cat "$f")"; done'
+	# one shell in NS for all of it: tests compare hosts in loops
+	ip netns exec "$1" sh -c '
+		{
+			nft list ruleset
+			ip -d link show | sed "s/ promiscuity [0-9]*//"
+			ip addr show | grep -v valid_lft
+			ip rule show
+			ip -6 rule show
+			ip route show table all
+			ip -6 route show table all
+		} | grep -v -e fe80:: -e tentative
+		exec awk "{ print FILENAME \"=\" \$0 }" '"$FORWARDING_SYSCTLS"' \
+			/proc/sys/net/ipv4/conf/*/rp_filter'
 }
 
 # An empty namespace of the test's own, removed with the lab. Not to be
@@ -236,6 +304,20 @@ scratch_ns() {	# scratch_ns NAME: sets SCRATCH to the namespace's name
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 in_old() { ip netns exec "$NS_OLD" "$@"; }
 in_new() { ip netns exec "$NS_NEW" "$@"; }
+
+# The redirect valgrind checks: this build's; but valgrind cannot run a
+# build with sanitizers (whose LeakSanitizer and AddressSanitizer find
+# leaks and bad accesses, though not reads of uninitialised memory), so
+# there the build without them that scripts/test keeps for this
+# (VALGRIND_REDIRECT), or "" when there is none.
+valgrind_redirect() {
+	if [ "${SANITIZERS:-no}" != yes ]; then
+		echo "$REDIRECT"
+	elif [ -n "${VALGRIND_REDIRECT:-}" ]; then
+		[ -x "$VALGRIND_REDIRECT" ] || bail "no program at VALGRIND_REDIRECT=$VALGRIND_REDIRECT"
+		echo "$VALGRIND_REDIRECT"
+	fi
+}
 
 # redirect, always inside OLD's namespace and with the test's own state.
 redirect() { ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" "$@"; }
@@ -376,9 +458,12 @@ our_table() {
 	ip netns exec "$NS_OLD" nft -a list table inet mail_redirect | sed 's/ expires [0-9a-z]*//g'
 }
 
-sysctls() {	# the forwarding-related settings of NS, one per line
-	ip netns exec "$1" sh -c 'for f in /proc/sys/net/ipv4/ip_forward \
-		/proc/sys/net/ipv4/conf/*/forwarding /proc/sys/net/ipv4/conf/all/accept_redirects \
-		/proc/sys/net/ipv6/conf/*/forwarding /proc/sys/net/ipv6/conf/*/accept_ra; do
-		echo "$f=$(cat "$f")"; done'
+# The forwarding-related settings: globs for a shell in the namespace.
+FORWARDING_SYSCTLS='/proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/forwarding \
+	/proc/sys/net/ipv4/conf/all/accept_redirects /proc/sys/net/ipv6/conf/*/forwarding \
+	/proc/sys/net/ipv6/conf/*/accept_ra'
+# (One awk for all the files: a process for each would cost the tests that
+# compare hosts in a loop seconds.)
+sysctls() {	# the forwarding-related settings of NS, one "FILE=VALUE" per line
+	ip netns exec "$1" sh -c 'exec awk "{ print FILENAME \"=\" \$0 }" '"$FORWARDING_SYSCTLS"
 }

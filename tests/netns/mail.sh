@@ -105,8 +105,14 @@ _mail_netns() {		# _mail_netns NS: resolv.conf and hosts of its own
 # ---- TLS ----
 
 # A self-signed certificate for NEW's TLS ports, made once per test, in
-# MAIL_TLS_DIR (key.pem, cert.pem).
+# MAIL_TLS_DIR (key.pem, cert.pem). A test may give a role certificates of
+# its own: MAIL_TLS_DIRS[ROLE]=DIR with key.pem and cert.pem (the chain).
 MAIL_TLS_DIR=$MAIL_DIR/tls
+declare -gA MAIL_TLS_DIRS
+# Lines a test adds to a role's main.cf (the last setting of a name wins),
+# and to its dovecot.conf.
+declare -gA MAIL_CF MAIL_DOVECOT_CONF
+_mail_tls_dir() { echo "${MAIL_TLS_DIRS[$1]:-$MAIL_TLS_DIR}"; }	# ROLE
 _mail_tls() {
 	local d=$MAIL_TLS_DIR
 	if [ ! -s "$d/cert.pem" ]; then
@@ -122,6 +128,18 @@ _mail_tls() {
 # ---- Postfix ----
 
 _mail_pf() { echo "$MAIL_DIR/$1/postfix"; }	# an instance's config dir
+
+# Sets each "name = value" of LINES in main.cf FILE, in place of an earlier
+# setting of the name (Postfix warns of a name set twice).
+_mail_cf_override() {	# _mail_cf_override FILE LINES
+	local line name
+	while IFS= read -r line; do
+		name=${line%%=*}
+		name=${name// /}
+		[ -n "$name" ] && sed -i "/^$name *=/d" "$1"
+	done <<<"$2"
+	echo "$2" >>"$1"
+}
 
 # Writes an instance's main.cf and master.cf. LISTEN: the smtpd ports; 465
 # is implicit TLS (with the certificate of _mail_tls), the others plain.
@@ -203,11 +221,12 @@ _mail_postfix_config() {	# _mail_postfix_config ROLE HOSTNAME LISTEN...
 	*" 465 "*)
 		_mail_tls
 		cat >>"$conf/main.cf" <<-EOF
-		smtpd_tls_chain_files = $MAIL_TLS_DIR/key.pem, $MAIL_TLS_DIR/cert.pem
+		smtpd_tls_chain_files = $(_mail_tls_dir "$role")/key.pem, $(_mail_tls_dir "$role")/cert.pem
 		smtpd_tls_session_cache_database =
 		EOF
 		;;
 	esac
+	[ -n "${MAIL_CF[$role]:-}" ] && _mail_cf_override "$conf/main.cf" "${MAIL_CF[$role]}"
 	{
 		echo "# $role's own Postfix services: no chroot (tests/netns/mail.sh)"
 		for port in "$@"; do
@@ -314,8 +333,8 @@ _mail_dovecot_start() {		# _mail_dovecot_start ROLE NS
 		# (Dovecot's built-in listeners imaps 993 and pop3s 995)
 		_mail_tls
 		ssl="ssl = yes
-	ssl_cert = <$MAIL_TLS_DIR/cert.pem
-	ssl_key = <$MAIL_TLS_DIR/key.pem"
+	ssl_cert = <$(_mail_tls_dir "$role")/cert.pem
+	ssl_key = <$(_mail_tls_dir "$role")/key.pem"
 	fi
 	_mail_netns "$ns"
 	mkdir -p "$d/run" "$d/state"
@@ -367,6 +386,7 @@ _mail_dovecot_start() {		# _mail_dovecot_start ROLE NS
 	  }
 	}
 	EOF
+	[ -n "${MAIL_DOVECOT_CONF[$role]:-}" ] && echo "${MAIL_DOVECOT_CONF[$role]}" >>"$d/dovecot.conf"
 	spawn "$ns" dovecot -F -c "$d/dovecot.conf"
 	MAIL_PID[$role/dovecot]=${PIDS[-1]}
 	for port in 143 110; do
@@ -581,15 +601,8 @@ mail_has() {		# mail_has new|old MESSAGE-ID...
 	done
 }
 
-# Polls COMMAND every 0.2 s until it succeeds; fails after SECONDS.
-mail_wait() {		# mail_wait SECONDS COMMAND...
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.2
-	done
-}
+# Polls COMMAND until it succeeds; fails after SECONDS (lib.sh's wait_until).
+mail_wait() { wait_until "$@"; }	# mail_wait SECONDS COMMAND...
 
 # The first line a client gets from ADDRESS:PORT ("" when nothing answers)
 # while it keeps the connection open (lib.sh's banner closes its side at

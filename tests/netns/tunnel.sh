@@ -149,7 +149,7 @@ is "... nor on NEW" "$(in_new conntrack -L -p udp --dport 4789 2>/dev/null | wc 
 like "NEW's metrics say it is the new server" "$(redirect_new stats --prometheus)" \
 	"redirect_accepting 1"
 like "... OLD's that it is not" "$(redirect stats --prometheus)" "redirect_accepting 0"
-sleep 2
+wait_until 10 redirect_new check --quiet-for 1s
 like "NEW's check, once quiet, says the old host can go, not this one" \
 	"$(redirect_new check --quiet-for 1s 2>&1)" \
 	"ready to retire the old host: nothing has come through the tunnel for"
@@ -160,18 +160,33 @@ ip -n "$NS_CLIENT" link add evil type vxlan id 2587 remote $NEW4 local $CLIENT4 
 	dstport 4789 nolearning
 ip -n "$NS_CLIENT" addr add 169.254.77.1/30 dev evil
 ip -n "$NS_CLIENT" link set evil up
-in_client timeout 3 socat -T 2 - TCP4:169.254.77.2:2525 </dev/null >/dev/null 2>&1
+# a SYN that gets no answer: wait until the counter has seen it, not for
+# the client to give up
+counted() {	# counted NS CHAIN PATTERN: the chain's rule matching PATTERN has counted a packet
+	ip netns exec "$1" nft list chain inet mail_redirect "$2" | grep -qE -- "$3"
+}
+ip netns exec "$NS_CLIENT" timeout 3 socat -T 2 - TCP4:169.254.77.2:2525 </dev/null >/dev/null 2>&1 &
+try=$!
+foreign="ip saddr != $OLD4 counter packets [1-9][0-9]* bytes [0-9]+ drop"
+wait_until 5 counted "$NS_NEW" input "$foreign"
+kill "$try" 2>/dev/null
+wait "$try" 2>/dev/null
 like "NEW turns a foreign tunnel packet away" "$(in_new nft list chain inet mail_redirect input)" \
-	"ip saddr != $OLD4 counter packets [1-9][0-9]* bytes [0-9]+ drop"
+	"$foreign"
 unlike "... and nothing of it reaches NEW's connection tracking" \
 	"$(in_new conntrack -L -p tcp --dport 2525 2>/dev/null)" "dport=2525"
 ip -n "$NS_CLIENT" link del evil
 # Out of the tunnel on OLD: only the flows OLD redirected.
 ip -n "$NS_NEW" route add 203.0.113.0/24 via 169.254.77.1 table 2587 2>/dev/null
-in_new timeout 3 socat -T 2 - TCP4:$CLIENT4:22,bind=169.254.77.2 </dev/null >/dev/null 2>&1
+ip netns exec "$NS_NEW" timeout 3 socat -T 2 - TCP4:$CLIENT4:22,bind=169.254.77.2 </dev/null \
+	>/dev/null 2>&1 &
+try=$!
+stray="iifname \"mail_redirect\" ct mark & 0x10000000 != 0x10000000 counter packets [1-9]"
+wait_until 5 counted "$NS_OLD" forward "$stray"
+kill "$try" 2>/dev/null
+wait "$try" 2>/dev/null
 like "OLD drops what comes out of the tunnel and is no redirected flow" \
-	"$(in_old nft list chain inet mail_redirect forward)" \
-	"iifname \"mail_redirect\" ct mark & 0x10000000 != 0x10000000 counter packets [1-9]"
+	"$(in_old nft list chain inet mail_redirect forward)" "$stray"
 
 # ---- switching, both ways ----
 out=$(redirect enable --to $NEW4 --to $NEW6 --service smtp --no-probe 2>&1)

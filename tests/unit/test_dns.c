@@ -331,7 +331,7 @@ static void answer_cname_chain(void **state)
 	assert_int_equal(ans.chain, 1);
 }
 
-/* a CNAME b, b CNAME a: followed DNS_CHAIN_MAX times, then given up. */
+/* a CNAME b, b CNAME a: a loop, told as one (it has no end to read). */
 static void answer_cname_loop(void **state)
 {
 	struct pkt p;
@@ -350,7 +350,55 @@ static void answer_cname_loop(void **state)
 	pptr(&p, 12);
 	rr_end(&p, at);
 	assert_int_equal(parse(&p, "a.example.org", DNS_T_A), 0);
-	assert_int_equal(ans.chain, DNS_CHAIN_MAX);
+	assert_int_equal(ans.chain_end, DNS_CHAIN_LOOP);	/* seen as one, at once */
+	assert_int_equal(ans.chain, 1);
+	assert_int_equal(ans.n, 0);
+}
+
+/*
+ * c1 CNAME c2 ... c@len CNAME c@len+1, which has the address: what NSD
+ * answers for a chain inside its zone, whole.
+ */
+static void chain_reply(struct pkt *p, unsigned int len)
+{
+	char owner[32], target[32];
+	unsigned int i;
+	size_t at;
+
+	snprintf(owner, sizeof(owner), "c1.example.org");
+	reply(p, AA, len + 1, 0, owner, DNS_T_A);
+	for (i = 1; i <= len; i++) {
+		snprintf(owner, sizeof(owner), "c%u.example.org", i);
+		snprintf(target, sizeof(target), "c%u.example.org", i + 1);
+		pname(p, owner);
+		at = rr(p, DNS_T_CNAME, 300 + i);
+		pname(p, target);
+		rr_end(p, at);
+	}
+	pname(p, target);
+	a_record(p, 60, "203.0.113.1");
+}
+
+/* As far as resolvers follow (DNS_CHAIN_MAX, 16), and no further: never "no address". */
+static void answer_cname_chain_lengths(void **state)
+{
+	struct pkt p;
+
+	chain_reply(&p, 9);	/* the issue's: followed to its end */
+	assert_int_equal(parse(&p, "c1.example.org", DNS_T_A), 0);
+	assert_int_equal(ans.chain_end, DNS_CHAIN_ENDS);
+	assert_int_equal(ans.chain, 9);
+	assert_string_equal(ans.owner, "c10.example.org");
+	assert_int_equal(ans.n, 1);
+	assert_string_equal(item_addr(0), "203.0.113.1");
+	assert_int_equal(ans.chain_ttl, 309);
+	chain_reply(&p, DNS_CHAIN_MAX);
+	assert_int_equal(parse(&p, "c1.example.org", DNS_T_A), 0);
+	assert_int_equal(ans.chain_end, DNS_CHAIN_ENDS);
+	assert_int_equal(ans.n, 1);
+	chain_reply(&p, DNS_CHAIN_MAX + 1);
+	assert_int_equal(parse(&p, "c1.example.org", DNS_T_A), 0);
+	assert_int_equal(ans.chain_end, DNS_CHAIN_TOO_LONG);
 	assert_int_equal(ans.n, 0);
 }
 
@@ -967,6 +1015,79 @@ static void tlsa_sets(void **state)
 	assert_int_equal(c.n, 0);
 }
 
+/* A name whose CNAMEs loop at one server: that server, and so the domain, cannot tell. */
+static void report_endless_chain(void **state)
+{
+	static char all[8192];
+	struct dns_missing loop = { .via = "MX", .rcode = DNS_RCODE_NOERROR,
+				    .chain_end = DNS_CHAIN_LOOP };
+
+	a_report();
+	r1[1].points_to = r2[0].points_to = r2[1].points_to = DNS_POINTS_NEW;
+	servers[3].fault = DNS_FAULT_NONE;
+	report.ndomains = 1;
+	dns_report_finish(&report);
+	assert_int_equal(report.status, DNS_STATUS_NEW);
+	snprintf(loop.name, sizeof(loop.name), "mx9.example.org");
+	servers[0].missing = &loop;
+	servers[0].nmissing = 1;
+	dns_report_finish(&report);
+	assert_int_equal(servers[0].status, DNS_STATUS_UNKNOWN);
+	assert_int_equal(report.status, DNS_STATUS_UNKNOWN);
+	all[0] = '\0';
+	assert_int_equal(dns_report_problems(&report, collect, all), 1);
+	assert_string_equal(all, "ns1.example.org (192.0.2.53, serial 2) answers mx9.example.org "
+			    "(MX) with CNAME records that loop: where it leads cannot be told, and "
+			    "resolvers give up on it (SERVFAIL); fix the CNAME records.\n");
+	loop.chain_end = DNS_CHAIN_TOO_LONG;
+	all[0] = '\0';
+	dns_report_problems(&report, collect, all);
+	assert_non_null(strstr(all, "with a chain of more than 16 CNAME records"));
+	r2[0].points_to = DNS_POINTS_OLD;	/* old outweighs cannot tell */
+	dns_report_finish(&report);
+	assert_int_equal(report.status, DNS_STATUS_OLD);
+	servers[0].missing = NULL;
+	servers[0].nmissing = 0;
+}
+
+/*
+ * Behind NAT this host's public address is on no interface: with clients
+ * still coming and no public address given, an answer that names neither
+ * this host nor NEW may be it. Not an all-clear: unknown, and said so.
+ */
+static void report_public_unknown(void **state)
+{
+	static char all[8192];
+
+	a_report();
+	r1[1].points_to = r2[0].points_to = r2[1].points_to = DNS_POINTS_NEW;
+	servers[3].fault = DNS_FAULT_NONE;
+	report.ndomains = 1;
+	report.public_unknown = true;	/* imap.example.org A 192.0.2.143 is "other" */
+	dns_report_finish(&report);
+	assert_true(domains[0].public_unknown);
+	assert_int_equal(report.status, DNS_STATUS_UNKNOWN);
+	all[0] = '\0';
+	assert_int_equal(dns_report_problems(&report, collect, all), 1);
+	assert_string_equal(all, "this host's public address is unknown: imap.example.org A "
+			    "192.0.2.143 (from ns2.example.org) is neither an address of this "
+			    "host's interfaces nor the new server's, and connections still come to "
+			    "the redirect; behind NAT (a cloud's 1:1 NAT) this host's public "
+			    "address is on no interface, and this may be it. Give this host's "
+			    "public address with --public-address (on enable, or on dns), or its "
+			    "own address if it has no other.\n");
+	r2[2].points_to = DNS_POINTS_NEW;	/* every answer names NEW: clean, whatever */
+	dns_report_finish(&report);
+	assert_false(domains[0].public_unknown);
+	assert_int_equal(report.status, DNS_STATUS_NEW);
+	r2[2].points_to = DNS_POINTS_OTHER;
+	r2[0].points_to = DNS_POINTS_OLD;	/* an answer that names this host: old, as ever */
+	dns_report_finish(&report);
+	assert_false(domains[0].public_unknown);
+	assert_int_equal(report.status, DNS_STATUS_OLD);
+	report.public_unknown = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -979,6 +1100,7 @@ int main(void)
 		cmocka_unit_test(answer_aaaa),
 		cmocka_unit_test(answer_cname_chain),
 		cmocka_unit_test(answer_cname_loop),
+		cmocka_unit_test(answer_cname_chain_lengths),
 		cmocka_unit_test(answer_pointer_loops),
 		cmocka_unit_test(answer_malformed),
 		cmocka_unit_test(answer_not_authoritative),
@@ -997,6 +1119,8 @@ int main(void)
 		cmocka_unit_test(report_statuses),
 		cmocka_unit_test(report_old_ttl),
 		cmocka_unit_test(report_sentences),
+		cmocka_unit_test(report_endless_chain),
+		cmocka_unit_test(report_public_unknown),
 	};
 
 	return RUN_TAP(tests);

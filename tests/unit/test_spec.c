@@ -150,6 +150,49 @@ static void finalize_and_equal(void **state)
 	assert_false(spec_equal(&a, &b));
 }
 
+/*
+ * The same value twice asks for one thing: merged first, then counted,
+ * for every repeatable option alike (as --service always did).
+ */
+static void duplicates_merged(void **state)
+{
+	char text[ADDRESS_STRLEN], prefix[64];
+	struct errmsg e = { "" };
+	struct spec s;
+	unsigned int i;
+
+	spec_init(&s);
+	for (i = 0; i < 5000; i++)
+		assert_int_equal(spec_add_exclude(&s, "192.0.2.0/24", &e), 0);
+	assert_int_equal(spec_add_exclude(&s, "::ffff:192.0.2.0/120", &e), 0);	/* the same */
+	assert_int_equal(s.nexcludes, 1);
+	assert_string_equal(prefix_str(&s.excludes[0], text), "192.0.2.0/24");
+	for (i = 1; i < SPEC_MAX_EXCLUDES; i++) {
+		snprintf(prefix, sizeof(prefix), "2001:db8:%x::/48", i);
+		assert_int_equal(spec_add_exclude(&s, prefix, &e), 0);
+		assert_int_equal(spec_add_exclude(&s, prefix, &e), 0);
+	}
+	assert_int_equal(s.nexcludes, SPEC_MAX_EXCLUDES);
+	assert_int_not_equal(spec_add_exclude(&s, "198.51.100.0/24", &e), 0);
+	assert_non_null(strstr(e.text, "more than 64 excluded prefixes"));
+	assert_int_equal(spec_add_exclude(&s, "2001:db8:1::/48", &e), 0);	/* had, still fine */
+
+	spec_init(&s);
+	for (i = 0; i < 5000; i++) {
+		assert_int_equal(spec_add_target(&s, "198.51.100.2", &e), 0);
+		assert_int_equal(spec_add_target(&s, "2001:db8:2::2", &e), 0);
+	}
+	assert_int_equal(spec_add_target(&s, "2001:db8:2:0::2", &e), 0);	/* another spelling */
+	assert_int_not_equal(spec_add_target(&s, "198.51.100.3", &e), 0);
+	assert_non_null(strstr(e.text, "second IPv4 target"));
+
+	spec_init(&s);
+	s.role = ROLE_NEW;
+	assert_int_equal(spec_add_from(&s, "198.51.100.1", &e), 0);
+	assert_int_equal(spec_add_from(&s, "198.51.100.1", &e), 0);
+	assert_int_not_equal(spec_add_from(&s, "198.51.100.9", &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +202,7 @@ int main(void)
 		cmocka_unit_test(services_refused),
 		cmocka_unit_test(excludes),
 		cmocka_unit_test(finalize_and_equal),
+		cmocka_unit_test(duplicates_merged),
 	};
 
 	return RUN_TAP(tests);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/state_dir.h"
+#include "lib/regular_file.h"
 
 static struct state sample(void)
 {
@@ -268,6 +269,94 @@ static void symlinked_state_file(void **state)
 	state_dir_close(&d);
 }
 
+/* A FIFO where a file of ours belongs: refused and named at once, never opened and waited on. */
+static void fifo_refused(void **state)
+{
+	static const char *const names[] = { "state", "state.pending", "lock", "names" };
+	struct errmsg e = { "" };
+	struct state_dir d;
+	struct state st;
+	char path[128], file[160];
+	unsigned int i;
+	long holder;
+
+	alarm(10);	/* a hang fails the test instead of stopping it */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/fifo%u", tmpdir, i);
+		assert_int_equal(mkdir(path, 0700), 0);
+		snprintf(file, sizeof(file), "%s/%s", path, names[i]);
+		assert_int_equal(mkfifo(file, 0600), 0);
+		assert_int_equal(state_dir_open(&d, path, false, &e), 0);
+		if (!strcmp(names[i], "lock"))
+			assert_int_equal(state_lock(&d, false, &holder, &e), REGULAR_FILE_NOT);
+		else
+			assert_int_equal(state_read(&d, &st, &e), REGULAR_FILE_NOT);
+		assert_non_null(strstr(e.text, names[i]));
+		assert_non_null(strstr(e.text, "is a FIFO, not a regular file"));
+		state_dir_close(&d);
+	}
+	alarm(0);
+}
+
+/* --public-address: checked as --to is, each once, kept in the state file. */
+static void public_addresses(void **state)
+{
+	static char text[STATE_TEXT_MAX];
+	char addr[ADDRESS_STRLEN], name[32];
+	struct errmsg e = { "" };
+	struct state a, b;
+	unsigned int i;
+	int len;
+
+	state_init(&a);
+	assert_int_equal(public_add(&a.public, "198.51.100.1", &e), 0);
+	assert_int_equal(public_add(&a.public, "198.51.100.1", &e), 0);
+	assert_int_equal(public_add(&a.public, "2001:db8:2::1", &e), 0);
+	assert_int_equal(a.public.n, 2);
+	assert_int_not_equal(public_add(&a.public, "127.0.0.1", &e), 0);
+	assert_non_null(strstr(e.text, "'127.0.0.1' is a loopback address; give the address "
+				       "others reach this host at (behind NAT, its public one)"));
+	assert_int_not_equal(public_add(&a.public, "mail.example.org", &e), 0);
+	assert_non_null(strstr(e.text, "'mail.example.org' is not an IP address"));
+	assert_int_not_equal(public_add(&a.public, "198.51.100.0/24", &e), 0);
+	assert_string_equal(address_str(public_of(&a.public, AF_INET6), addr), "2001:db8:2::1");
+	len = state_format(&a, text, sizeof(text));
+	assert_true(len > 0);
+	assert_non_null(strstr(text, "public_address 198.51.100.1\npublic_address 2001:db8:2::1\n"));
+	assert_int_equal(state_parse(text, (size_t)len, &b, &e), 0);
+	assert_int_equal(b.public.n, 2);
+	assert_true(address_equal(&a.public.a[1], &b.public.a[1]));
+	for (i = 2; i < PUBLIC_MAX; i++) {
+		snprintf(name, sizeof(name), "203.0.113.%u", i);
+		assert_int_equal(public_add(&a.public, name, &e), 0);
+	}
+	assert_int_not_equal(public_add(&a.public, "203.0.113.99", &e), 0);
+	assert_non_null(strstr(e.text, "more than 8 public addresses"));
+}
+
+/* --domain given twice is one domain: merged, then counted. */
+static void domains_merged(void **state)
+{
+	struct errmsg e = { "" };
+	struct dns_clock c = { .ndomains = 0 };
+	char name[32];
+	unsigned int i;
+
+	for (i = 0; i < 100; i++)
+		assert_int_equal(dns_clock_add_domain(&c, "example.org", &e), 0);
+	assert_int_equal(dns_clock_add_domain(&c, "EXAMPLE.org.", &e), 0);
+	assert_int_equal(c.ndomains, 1);
+	for (i = 1; i < STATE_DOMAINS_MAX; i++) {
+		snprintf(name, sizeof(name), "example%u.org", i);
+		assert_int_equal(dns_clock_add_domain(&c, name, &e), 0);
+	}
+	assert_int_equal(dns_clock_add_domain(&c, "example1.org", &e), 0);
+	assert_int_not_equal(dns_clock_add_domain(&c, "example.net", &e), 0);
+	assert_non_null(strstr(e.text, "'example.net': more than 16 domains"));
+	assert_int_not_equal(dns_clock_add_domain(&c, "exa mple.org", &e), 0);
+	assert_non_null(strstr(e.text, "'exa mple.org' is no domain name"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +368,9 @@ int main(void)
 		cmocka_unit_test(pending_record),
 		cmocka_unit_test(directory_rules),
 		cmocka_unit_test(symlinked_state_file),
+		cmocka_unit_test(fifo_refused),
+		cmocka_unit_test(domains_merged),
+		cmocka_unit_test(public_addresses),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -72,6 +72,7 @@ static void clock_oddities(void **state)
 /* ---- the sentences check prints and cron mails ---- */
 
 static struct snapshot snap;
+static struct errmsg e_unused;
 
 /* Enabled at T0 for smtp and imap, the clock at @now, nothing seen yet. */
 static struct snapshot *enabled_at(int64_t now)
@@ -252,6 +253,45 @@ static void warns_of_one_client_unanswered(void **state)
 			    "(fail2ban?), or it is down and no other client tried");
 }
 
+/*
+ * One client alone, on a service NEW has never answered since enable: no
+ * ban explains that (NEW drops port 587 at a firewall): broken, not ready.
+ */
+static void says_broken_when_never_answered(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + 10 * DAY);
+	struct finding f;
+
+	assert_int_equal(spec_add_services(&s->state.spec, "submission", &e_unused), 0);
+	assert_int_equal(spec_finalize(&s->state.spec, &e_unused), 0);
+	stats_init(&s->st, &s->state.spec);
+	seen(s, "203.0.113.10", 25, 8 * DAY);		/* smtp works */
+	waiting(s, "203.0.113.1", 587, 3);
+	waiting(s, "203.0.113.1", 587, 5);
+	waiting(s, "203.0.113.1", 587, 9);
+	judged(s, &f);
+	assert_true(f.broken);
+	assert_int_equal(f.v.status, VERDICT_IN_USE);	/* quiet for 8d, yet not ready */
+	assert_string_equal(f.why, "broken: 3 recent connection attempts from 203.0.113.1 got no "
+			    "answer from the new server 198.51.100.2, which has not answered a "
+			    "single connection to submission (587) since enable: no client it "
+			    "drops on purpose, the redirect does not work there. Likely: a firewall "
+			    "drops them (here, on the way, or on the new server), or the new server "
+			    "does not offer that service");
+	/* once NEW has answered anyone there, one client alone is a warning again */
+	s = enabled_at(T0 + 10 * DAY);
+	seen(s, "203.0.113.10", 25, 8 * DAY);
+	waiting(s, "203.0.113.1", 25, 3);
+	judged(s, &f);
+	assert_false(f.broken);
+	assert_int_equal(f.v.status, VERDICT_READY);
+	s = enabled_at(T0 + 10 * DAY);
+	waiting(s, "203.0.113.1", 143, 3);
+	stats_add_service_time(&s->st, 143, EVENT_ANSWER, 3 * DAY * 1000LL);	/* days ago */
+	judged(s, &f);
+	assert_false(f.broken);
+}
+
 static void says_forwarding_off(void **state)
 {
 	struct snapshot *s = enabled_at(T0 + DAY);
@@ -288,6 +328,36 @@ static void warns_of_a_full_set(void **state)
 	s->st.set_elements[1] = 800;	/* 78%: not yet */
 	judged(s, &f);
 	assert_null(strstr(f.why, "full"));
+}
+
+/* A conntrack table over 80% full drops new connections once full: said, never silent. */
+static void warns_of_a_full_conntrack_table(void **state)
+{
+	struct snapshot *s = enabled_at(T0 + 10 * DAY);
+	struct finding f;
+
+	seen(s, "203.0.113.10", 25, 8 * DAY);
+	s->conntrack_count = 260000;
+	s->conntrack_max = 262144;
+	judged(s, &f);
+	assert_false(f.broken);
+	assert_true(f.health.conntrack_nearly_full);
+	assert_int_equal(f.v.status, VERDICT_READY);
+	assert_string_equal(f.why, "ready to retire this host: nothing redirected for 8d (7d "
+			    "required); the conntrack table is 99% full (260000 of 262144 "
+			    "entries): when it is full, new connections (redirected ones too) are "
+			    "dropped; raise net.netfilter.nf_conntrack_max");
+	s = enabled_at(T0 + 10 * DAY);
+	s->conntrack_count = 209715;	/* 80% exactly: not over it */
+	s->conntrack_max = 262144;
+	judged(s, &f);
+	assert_false(f.health.conntrack_nearly_full);
+	assert_null(strstr(f.why, "conntrack"));
+	s = enabled_at(T0 + 10 * DAY);
+	s->conntrack_count = -1;	/* unknown: nothing said */
+	s->conntrack_max = 262144;
+	judged(s, &f);
+	assert_false(f.health.conntrack_nearly_full);
 }
 
 /* ---- the resolvers' clock (check --domain) ---- */
@@ -400,8 +470,10 @@ int main(void)
 		cmocka_unit_test(says_the_clock_jumped),
 		cmocka_unit_test(says_broken_when_unanswered),
 		cmocka_unit_test(warns_of_one_client_unanswered),
+		cmocka_unit_test(says_broken_when_never_answered),
 		cmocka_unit_test(says_forwarding_off),
 		cmocka_unit_test(warns_of_a_full_set),
+		cmocka_unit_test(warns_of_a_full_conntrack_table),
 		cmocka_unit_test(dns_clock),
 		cmocka_unit_test(says_dns_holds_it_back),
 		cmocka_unit_test(says_which_host_on_the_new_server),
