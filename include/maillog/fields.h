@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/span.h"
 #include "maillog/event.h"
 
 /*
@@ -15,17 +16,13 @@
  * before it is kept, the times, and the two servers' parsers.
  */
 
-/* A piece of the line: never NUL-terminated, never copied until kept. */
-struct span {
-	const char *p;
-	size_t n;
-};
+/* struct span (lib/span.h): a piece of the line, never copied until kept. */
 
 static inline bool span_starts(const struct span *s, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return s->n >= n && !memcmp(s->p, lit, n);
+	return s->len >= n && !memcmp(s->p, lit, n);
 }
 
 /* Drops @lit from the front of @s when it is there. */
@@ -36,14 +33,14 @@ static inline bool span_skip(struct span *s, const char *lit)
 	if (!span_starts(s, lit))
 		return false;
 	s->p += n;
-	s->n -= n;
+	s->len -= n;
 	return true;
 }
 
 /* memchr for the first byte, then the rest: faster than memmem for ", " and ": " */
 static inline const char *span_find(const struct span *s, const char *lit)
 {
-	const char *p = s->p, *end = s->p + s->n;
+	const char *p = s->p, *end = s->p + s->len;
 	size_t n = strlen(lit);
 
 	while (n && (p = memchr(p, lit[0], (size_t)(end - p)))) {
@@ -63,7 +60,7 @@ static inline const char *span_find_last(const struct span *s, const char *lit)
 
 	while ((hit = span_find(&rest, lit))) {
 		last = hit;
-		rest.n -= (size_t)(hit + 1 - rest.p);
+		rest.len -= (size_t)(hit + 1 - rest.p);
 		rest.p = hit + 1;
 	}
 	return last;
@@ -74,13 +71,13 @@ static inline bool span_field(struct span *s, struct span *field)
 {
 	const char *comma;
 
-	if (!s->n)
+	if (!s->len)
 		return false;
 	comma = span_find(s, ", ");
 	field->p = s->p;
-	field->n = comma ? (size_t)(comma - s->p) : s->n;
-	s->p += field->n + (comma ? 2 : 0);
-	s->n -= field->n + (comma ? 2 : 0);
+	field->len = comma ? (size_t)(comma - s->p) : s->len;
+	s->p += field->len + (comma ? 2 : 0);
+	s->len -= field->len + (comma ? 2 : 0);
 	return true;
 }
 

@@ -18,7 +18,7 @@ static const struct maillog_word dovecot_protocols[] = {
 
 static int service_of(const struct span *proto)
 {
-	return maillog_word(dovecot_protocols, proto->p, proto->n);
+	return maillog_word(dovecot_protocols, proto->p, proto->len);
 }
 
 /* "<value>" of a field "key=<value>"; false when it is not that key. */
@@ -26,11 +26,11 @@ static bool bracketed(const struct span *f, const char *key, struct span *v)
 {
 	struct span rest = *f;
 
-	if (!span_skip(&rest, key) || !span_skip(&rest, "<") || !rest.n ||
-	    rest.p[rest.n - 1] != '>')
+	if (!span_skip(&rest, key) || !span_skip(&rest, "<") || !rest.len ||
+	    rest.p[rest.len - 1] != '>')
 		return false;
 	v->p = rest.p;
-	v->n = rest.n - 1;
+	v->len = rest.len - 1;
 	return true;
 }
 
@@ -69,14 +69,14 @@ static int dovecot_user(struct span *s, struct mail_event *ev, bool empty_ok)
 		return -EINVAL;
 	end = span_find(s, ">, ");
 	v.p = s->p;
-	v.n = end ? (size_t)(end - s->p) : s->n;
-	if (!end && (!v.n || v.p[v.n - 1] != '>'))
+	v.len = end ? (size_t)(end - s->p) : s->len;
+	if (!end && (!v.len || v.p[v.len - 1] != '>'))
 		return -EINVAL;
 	if (!end)
-		v.n--;
-	s->p += v.n + (end ? 3 : 1);
-	s->n -= v.n + (end ? 3 : 1);
-	if (!v.n && empty_ok)
+		v.len--;
+	s->p += v.len + (end ? 3 : 1);
+	s->len -= v.len + (end ? 3 : 1);
+	if (!v.len && empty_ok)
 		return 0;
 	return maillog_take_account(&v, ev->account);
 }
@@ -84,13 +84,13 @@ static int dovecot_user(struct span *s, struct mail_event *ev, bool empty_ok)
 /* "name=Thunderbird, version=128.0, os=Linux": a value ends where ", KEY=" starts. */
 static bool id_value(const struct span *id, const char *key, struct span *v)
 {
-	const char *p = id->p, *end = id->p + id->n, *next;
+	const char *p = id->p, *end = id->p + id->len, *next;
 	size_t kl = strlen(key);
 	struct span rest;
 
 	while (p < end) {
 		rest.p = p;
-		rest.n = (size_t)(end - p);
+		rest.len = (size_t)(end - p);
 		next = span_find(&rest, ", ");
 		while (next) {	/* ", " in a value: only a real one has a key after it */
 			const char *k = next + 2;
@@ -101,13 +101,13 @@ static bool id_value(const struct span *id, const char *key, struct span *v)
 			if (k < end && *k == '=' && k > next + 2)
 				break;
 			rest.p = next + 2;
-			rest.n = (size_t)(end - rest.p);
+			rest.len = (size_t)(end - rest.p);
 			next = span_find(&rest, ", ");
 		}
 		if ((size_t)(end - p) > kl && !memcmp(p, key, kl) && p[kl] == '=') {
 			v->p = p + kl + 1;
-			v->n = (size_t)((next ? next : end) - v->p);
-			return !(v->n == 3 && !memcmp(v->p, "NIL", 3));
+			v->len = (size_t)((next ? next : end) - v->p);
+			return !(v->len == 3 && !memcmp(v->p, "NIL", 3));
 		}
 		p = next ? next + 2 : end;
 	}
@@ -120,10 +120,10 @@ static void id_program(const struct span *id, char *out)
 	size_t used = 0;
 
 	out[0] = '\0';
-	if (!id_value(id, "name", &name) || !name.n)
+	if (!id_value(id, "name", &name) || !name.len)
 		return;
 	maillog_append_clean(out, &used, &name);
-	if (id_value(id, "version", &version) && version.n && used + 1 < MAIL_PROGRAM_MAX) {
+	if (id_value(id, "version", &version) && version.len && used + 1 < MAIL_PROGRAM_MAX) {
 		out[used++] = ' ';
 		maillog_append_clean(out, &used, &version);
 	}
@@ -149,9 +149,9 @@ static int dovecot_login(int svc, struct span rest, struct mail_event *ev)
 	if (!fields)
 		return -EINVAL;
 	id.p = rest.p;
-	id.n = (size_t)(fields - rest.p);
+	id.len = (size_t)(fields - rest.p);
 	id_program(&id, ev->program);
-	rest.n -= (size_t)(fields + 2 - rest.p);
+	rest.len -= (size_t)(fields + 2 - rest.p);
 	rest.p = fields + 2;
 	if (dovecot_user(&rest, ev, true) || dovecot_fields(rest, ev))
 		return -EINVAL;
@@ -162,16 +162,16 @@ static int dovecot_login(int svc, struct span rest, struct mail_event *ev)
 static int dovecot_mail_id(struct span head, struct span rest, struct mail_event *ev)
 {
 	struct span proto, user, session;
-	const char *open = memchr(head.p, '(', head.n), *close;
+	const char *open = memchr(head.p, '(', head.len), *close;
 	int svc;
 
 	if (!open || !span_skip(&rest, "ID sent: "))
 		return 0;
 	proto.p = head.p;
-	proto.n = (size_t)(open - head.p);
+	proto.len = (size_t)(open - head.p);
 	svc = service_of(&proto);
-	close = head.p[head.n - 1] != '>' ? NULL :
-		memmem(open, (size_t)(head.p + head.n - open), ")<", 2);
+	close = head.p[head.len - 1] != '>' ? NULL :
+		memmem(open, (size_t)(head.p + head.len - open), ")<", 2);
 	if (svc < 0)
 		return 0;
 	ev->kind = MAIL_ID;
@@ -179,10 +179,10 @@ static int dovecot_mail_id(struct span head, struct span rest, struct mail_event
 	if (!close)
 		return -EINVAL;
 	user.p = open + 1;
-	user.n = (size_t)(close - user.p);
-	session.p = memrchr(head.p, '<', head.n);
+	user.len = (size_t)(close - user.p);
+	session.p = memrchr(head.p, '<', head.len);
 	session.p++;
-	session.n = (size_t)(head.p + head.n - 1 - session.p);
+	session.len = (size_t)(head.p + head.len - 1 - session.p);
 	if (maillog_take_account(&user, ev->account) || maillog_take_session(&session, ev->session))
 		return -EINVAL;
 	id_program(&rest, ev->program);
@@ -198,13 +198,13 @@ int maillog_dovecot(struct span msg, struct mail_event *ev)
 	if (!colon || colon == msg.p)
 		return 0;
 	head.p = msg.p;
-	head.n = (size_t)(colon - msg.p);
+	head.len = (size_t)(colon - msg.p);
 	rest.p = colon + 2;
-	rest.n = msg.n - head.n - 2;
+	rest.len = msg.len - head.len - 2;
 	span_skip(&rest, "Info: ");
-	if (head.n > 6 && !memcmp(head.p + head.n - 6, "-login", 6)) {
+	if (head.len > 6 && !memcmp(head.p + head.len - 6, "-login", 6)) {
 		proto.p = head.p;
-		proto.n = head.n - 6;
+		proto.len = head.len - 6;
 		svc = service_of(&proto);
 		return svc < 0 ? 0 : dovecot_login(svc, rest, ev);
 	}

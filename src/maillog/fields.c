@@ -54,11 +54,11 @@ bool maillog_text_ok(const char *s, size_t len)
 /* A user name as kept: UTF-8, no spaces or control characters, not empty. */
 int maillog_take_account(const struct span *v, char *out)
 {
-	if (!v->n || v->n >= MAIL_ACCOUNT_MAX || memchr(v->p, ' ', v->n) ||
-	    !maillog_text_ok(v->p, v->n))
+	if (!v->len || v->len >= MAIL_ACCOUNT_MAX || memchr(v->p, ' ', v->len) ||
+	    !maillog_text_ok(v->p, v->len))
 		return -EINVAL;
-	memcpy(out, v->p, v->n);
-	out[v->n] = '\0';
+	memcpy(out, v->p, v->len);
+	out[v->len] = '\0';
 	return 0;
 }
 
@@ -67,10 +67,10 @@ int maillog_take_address(const struct span *v, struct address *out)
 	char buf[64];
 	struct errmsg ignored;
 
-	if (!v->n || v->n >= sizeof(buf))
+	if (!v->len || v->len >= sizeof(buf))
 		return -EINVAL;
-	memcpy(buf, v->p, v->n);
-	buf[v->n] = '\0';
+	memcpy(buf, v->p, v->len);
+	buf[v->len] = '\0';
 	return parse_address(buf, out, &ignored) ? -EINVAL : 0;
 }
 
@@ -85,13 +85,13 @@ int maillog_take_session(const struct span *v, char *out)
 {
 	size_t i;
 
-	if (!v->n || v->n >= MAIL_SESSION_MAX)
+	if (!v->len || v->len >= MAIL_SESSION_MAX)
 		return -EINVAL;
-	for (i = 0; i < v->n; i++)
+	for (i = 0; i < v->len; i++)
 		if (!base64_char(v->p[i]))
 			return -EINVAL;
-	memcpy(out, v->p, v->n);
-	out[v->n] = '\0';
+	memcpy(out, v->p, v->len);
+	out[v->len] = '\0';
 	return 0;
 }
 
@@ -101,8 +101,8 @@ void maillog_append_clean(char *out, size_t *used, const struct span *v)
 	const unsigned char *u = (const unsigned char *)v->p;
 	size_t i = 0, k;
 
-	while (i < v->n) {
-		k = u[i] < 0x20 || u[i] == 0x7f ? 0 : utf8_len(u + i, v->n - i);
+	while (i < v->len) {
+		k = u[i] < 0x20 || u[i] == 0x7f ? 0 : utf8_len(u + i, v->len - i);
 		if (*used + (k ? k : 1) >= MAIL_PROGRAM_MAX)
 			break;		/* cut at a character, never inside one */
 		if (k)

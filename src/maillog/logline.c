@@ -80,8 +80,8 @@ static bool ident_is(const struct span *ident, const char *prefix)
 
 static bool ident_smtpd(const struct span *ident)
 {
-	return (ident->n == 5 && !memcmp(ident->p, "smtpd", 5)) ||
-	       (ident->n > 6 && !memcmp(ident->p + ident->n - 6, "/smtpd", 6));
+	return (ident->len == 5 && !memcmp(ident->p, "smtpd", 5)) ||
+	       (ident->len > 6 && !memcmp(ident->p + ident->len - 6, "/smtpd", 6));
 }
 
 int maillog_parse_message(const char *ident, size_t ilen, const char *msg, size_t mlen,
@@ -107,29 +107,31 @@ int maillog_parse_line(const char *line, size_t len, struct maillog_clock *clock
 	int rc;
 
 	memset(ev, 0, sizeof(*ev));
-	if (s.n && s.p[s.n - 1] == '\r')
-		s.n--;
+	if (s.len && s.p[s.len - 1] == '\r')
+		s.len--;
 	maillog_take_time(&s, clock, &t);
-	sp = memchr(s.p, ' ', s.n);
+	sp = memchr(s.p, ' ', s.len);
 	if (sp && sp > s.p && sp[-1] == ':') {	/* Dovecot's log_path: no host, no ident */
 		ident.p = "dovecot";
-		ident.n = 7;
+		ident.len = 7;
 		msg = s;
 	} else {
 		if (!sp)
 			return 0;
 		ident.p = sp + 1;
-		ident.n = (size_t)(s.p + s.n - ident.p);
+		ident.len = (size_t)(s.p + s.len - ident.p);
 		colon = span_find(&ident, ": ");
 		if (!colon)
 			return 0;
 		msg.p = colon + 2;
-		msg.n = (size_t)(s.p + s.n - msg.p);
-		ident.n = (size_t)(colon - ident.p);
-		if (ident.n && ident.p[ident.n - 1] == ']' && (sp = memrchr(ident.p, '[', ident.n)))
-			ident.n = (size_t)(sp - ident.p);
+		msg.len = (size_t)(s.p + s.len - msg.p);
+		ident.len = (size_t)(colon - ident.p);
+		sp = ident.len && ident.p[ident.len - 1] == ']' ?
+		     memrchr(ident.p, '[', ident.len) : NULL;
+		if (sp)		/* "smtpd[1234]": the identifier without its pid */
+			ident.len = (size_t)(sp - ident.p);
 	}
-	rc = maillog_parse_message(ident.p, ident.n, msg.p, msg.n, ev);
+	rc = maillog_parse_message(ident.p, ident.len, msg.p, msg.len, ev);
 	if (rc == 1)
 		ev->time = t;
 	return rc;

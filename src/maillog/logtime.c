@@ -40,29 +40,29 @@ static bool time_rfc3339(struct span *s, int64_t *out)
 	int off_h = 0, off_m = 0, sign = 0;
 	size_t i = 19;
 
-	if (s->n < 21 || s->p[4] != '-' || s->p[7] != '-' || s->p[10] != 'T' ||
+	if (s->len < 21 || s->p[4] != '-' || s->p[7] != '-' || s->p[10] != 'T' ||
 	    !digits(s->p, 4, &tm.tm_year) || !digits(s->p + 5, 2, &tm.tm_mon) ||
 	    !digits(s->p + 8, 2, &tm.tm_mday) || !clock_ok(s->p + 11, &tm))
 		return false;
 	if (s->p[i] == '.')
-		while (++i < s->n && s->p[i] >= '0' && s->p[i] <= '9')
+		while (++i < s->len && s->p[i] >= '0' && s->p[i] <= '9')
 			;
-	if (i < s->n && s->p[i] == 'Z') {
+	if (i < s->len && s->p[i] == 'Z') {
 		i++;
-	} else if (i + 6 <= s->n && (s->p[i] == '+' || s->p[i] == '-') && s->p[i + 3] == ':' &&
+	} else if (i + 6 <= s->len && (s->p[i] == '+' || s->p[i] == '-') && s->p[i + 3] == ':' &&
 		   digits(s->p + i + 1, 2, &off_h) && digits(s->p + i + 4, 2, &off_m)) {
 		sign = s->p[i] == '+' ? 1 : -1;
 		i += 6;
 	} else {
 		return false;
 	}
-	if (i >= s->n || s->p[i] != ' ' || tm.tm_mon < 1 || tm.tm_mon > 12 || !tm.tm_mday)
+	if (i >= s->len || s->p[i] != ' ' || tm.tm_mon < 1 || tm.tm_mon > 12 || !tm.tm_mday)
 		return false;
 	tm.tm_year -= 1900;
 	tm.tm_mon--;
 	*out = (int64_t)timegm(&tm) - sign * (off_h * 3600 + off_m * 60);
 	s->p += i + 1;
-	s->n -= i + 1;
+	s->len -= i + 1;
 	return true;
 }
 
@@ -103,7 +103,7 @@ static bool time_traditional(struct span *s, struct maillog_clock *c, int64_t *o
 	struct tm tm = { 0 };
 	int mon, day, min, sec;
 
-	if (s->n < 16 || s->p[3] != ' ' || s->p[6] != ' ' || s->p[15] != ' ')
+	if (s->len < 16 || s->p[3] != ' ' || s->p[6] != ' ' || s->p[15] != ' ')
 		return false;
 	for (mon = 0; mon < 12 && memcmp(s->p, months[mon], 3); mon++)
 		;
@@ -117,7 +117,7 @@ static bool time_traditional(struct span *s, struct maillog_clock *c, int64_t *o
 	tm.tm_mday = day;
 	*out = hour_start(c, &tm) + min * 60 + sec;
 	s->p += 16;
-	s->n -= 16;
+	s->len -= 16;
 	return true;
 }
 

@@ -19,7 +19,7 @@ static const struct maillog_word postfix_services[] = {
 /* postfix/submission/smtpd: the master.cf service (its syslog_name) says which. */
 static enum mail_service postfix_service(const struct span *ident)
 {
-	const char *last = memrchr(ident->p, '/', ident->n), *mid;
+	const char *last = memrchr(ident->p, '/', ident->len), *mid;
 	int svc;
 
 	if (!last)
@@ -42,19 +42,19 @@ int maillog_postfix(const struct span *ident, struct span msg, struct mail_event
 	ev->kind = MAIL_SASL;
 	ev->service = postfix_service(ident);
 	f.p = user + 14;
-	f.n = (size_t)(msg.p + msg.n - f.p);
+	f.len = (size_t)(msg.p + msg.len - f.p);
 	if (!client || !span_field(&f, &v) || maillog_take_account(&v, ev->account))
 		return -EINVAL;
 	f.p = client + 8;
-	f.n = (size_t)(msg.p + msg.n - f.p);
+	f.len = (size_t)(msg.p + msg.len - f.p);
 	if (!span_field(&f, &v))
 		return -EINVAL;
-	open = memchr(v.p, '[', v.n);
-	close = open ? memchr(open, ']', (size_t)(v.p + v.n - open)) : NULL;
+	open = memchr(v.p, '[', v.len);
+	close = open ? memchr(open, ']', (size_t)(v.p + v.len - open)) : NULL;
 	if (!close)
 		return -EINVAL;
 	addr.p = open + 1;
-	addr.n = (size_t)(close - addr.p);
+	addr.len = (size_t)(close - addr.p);
 	span_skip(&addr, "ipv6:");
 	span_skip(&addr, "IPv6:");
 	if (maillog_take_address(&addr, &ev->client))
