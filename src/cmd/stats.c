@@ -157,6 +157,7 @@ struct stats_run {
 	struct account_read accounts_read;	/* ... and what this look read */
 	struct accounts_look look;		/* both, for the printers; NULL on OLD */
 	const struct accounts_look *shown;
+	bool source_unread_said;		/* the note that --mail-log is not read here */
 	struct name_cache names;
 	struct session ss;
 	struct snapshot snap;
@@ -250,6 +251,20 @@ static int show(struct stats_run *r)
 	return rc;
 }
 
+/* A log named on a host that lists no accounts is not read: say so, not nothing. */
+static void warn_unread_source(struct stats_run *r)
+{
+	const char *option = r->args.mail.mail_log ? "--mail-log" :
+			     r->args.mail.journal_dir ? "--journal-dir" : NULL;
+
+	if (!option || r->source_unread_said)
+		return;
+	r->source_unread_said = true;	/* once, not at every --watch refresh */
+	fprintf(stderr, "redirect stats: note: %s is not read here: the accounts are "
+		"listed on the new server, after `redirect accept` (this host has not "
+		"run it).\n", option);
+}
+
 /*
  * On NEW: what is new in the mail log, into the accounts. A log that cannot
  * be read is said in the section; an accounts file that cannot be written
@@ -264,6 +279,7 @@ static void read_accounts(struct stats_run *r)
 
 	r->shown = NULL;
 	if (!stale || !s->state.enabled || s->state.spec.role != ROLE_NEW || !s->installed) {
+		warn_unread_source(r);
 		free(stale);
 		return;
 	}

@@ -191,6 +191,10 @@ is "the accounts file is root's alone (0600)" "$(stat -c %a "$STATE_NEW/accounts
 check_fails "... another user cannot read it" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	cat "$STATE_NEW/accounts"
 
+out=$(redirect stats --mail-log "$WORK/mail.log" 2>&1)
+like "stats on OLD with --mail-log says it is not read there" "$out" \
+	"note: --mail-log is not read here: the accounts are listed on the new server"
+
 # ---- the end ----
 check "disable on OLD" redirect disable
 check "disable on NEW" redirect_new disable
