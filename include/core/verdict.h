@@ -42,9 +42,17 @@ struct health {
 	unsigned int nearly_full;	/* 1 IPv4, 2 IPv6: stale-source set over 80% */
 	unsigned int fill[2];		/* its fill, percent */
 	bool drift;			/* the table is not what redirect installed */
+	bool far_end_gone;		/* the other end's host refused the tunnel since it last ... */
+	int64_t refused_ago;		/* ... worked, this many seconds ago */
+	bool far_end_broken;		/* ... and this host is OLD: its redirect fails */
+	bool stranger;			/* the tunnel's packets come from elsewhere, and nothing ... */
+	struct address stranger_addr;	/* ... through it since: the other end behind NAT? */
+	uint64_t stranger_packets;
+	int64_t stranger_ago;
 };
 
 #define FILL_WARN_PERCENT 80
+#define STRANGER_RECENT 600	/* seconds: a stranger's packets this recent break it */
 
 void verdict_health(const struct snapshot *s, struct health *h);
 

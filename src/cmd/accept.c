@@ -17,7 +17,7 @@
 #include "nft/render.h"
 #include "core/tunnel.h"
 
-enum { OPT_FROM, OPT_SERVICE, OPT_REMEMBER, OPT_FORCE, OPT_DRY_RUN };
+enum { OPT_FROM, OPT_SERVICE, OPT_REMEMBER, OPT_FORCE, OPT_DRY_RUN, OPT_TUNNEL_ID };
 
 static const struct option_def accept_options[] = {
 	[OPT_FROM] = { "from", "ADDRESS",
@@ -33,6 +33,9 @@ static const struct option_def accept_options[] = {
 	[OPT_DRY_RUN] = { "dry-run", NULL,
 		"have the kernel check the table, print it and the tunnel, change nothing",
 		false },
+	[OPT_TUNNEL_ID] = { "tunnel-id", "N",
+		"the tunnel's id (1 to 16777215) instead of one drawn at random, or kept from "
+		"before", false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -47,7 +50,7 @@ const struct command command_accept = {
 	.name = "accept",
 	.run = cmd_accept,
 	.synopsis = "--from ADDRESS [--from ADDRESS] [--service NAME|PORT]... [--remember DURATION]\n"
-		    "                       [--force] [--dry-run]",
+		    "                       [--tunnel-id N] [--force] [--dry-run]",
 	.summary = "on the new server: take redirected connections with their clients' addresses",
 	.description =
 		"Run on the new server before `redirect enable --keep-client-address` on the\n"
@@ -55,7 +58,8 @@ const struct command command_accept = {
 		"route that sends the replies back through it, and a table that lets the\n"
 		"tunnel in from --from only and counts what arrives per service. The mail\n"
 		"servers here see each client's own address. Nothing else on this host\n"
-		"changes its routes. `redirect disable` removes it all.",
+		"changes its routes. The tunnel's id, drawn at random, goes to enable\n"
+		"--tunnel-id on the old server. `redirect disable` removes it all.",
 	.options = accept_options,
 	.default_of = default_of,
 };
@@ -76,6 +80,7 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_REMEMBER: err = parse_duration(value, &a->spec.remember, e); break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
+	case OPT_TUNNEL_ID: err = spec_set_tunnel_id(&a->spec, value, e); break;
 	}
 	if (err)
 		errmsg_prefix(e, "--%s", accept_options[index].name);
@@ -116,6 +121,7 @@ static void print_accepting(const struct spec *spec, const struct install_report
 {
 	char local[ADDRESS_STRLEN], remote[ADDRESS_STRLEN], a4[ADDRESS_STRLEN],
 	     a6[ADDRESS_STRLEN];
+	struct address t4 = tunnel_target(AF_INET, t->id), t6 = tunnel_target(AF_INET6, t->id);
 
 	printf("redirect: %s. The connections the old server %s redirects\n"
 	       "  arrive through the tunnel %s at %s and %s,\n"
@@ -123,9 +129,9 @@ static void print_accepting(const struct spec *spec, const struct install_report
 	       "  This host's other traffic keeps its routes.\n",
 	       r->replaced ? "accepting, with new settings" : "accepting",
 	       address_str(&t->remote, remote), TUNNEL_IFNAME,
-	       address_str(tunnel_target(AF_INET), a4), address_str(tunnel_target(AF_INET6), a6));
-	printf("On the old server: redirect enable --to %s --keep-client-address\n",
-	       address_str(&t->local, local));
+	       address_str(&t4, a4), address_str(&t6, a6));
+	printf("On the old server: redirect enable --to %s --keep-client-address --tunnel-id %u\n",
+	       address_str(&t->local, local), t->id);
 	cli_report_mended(r);
 	printf("Watch what arrives with `redirect stats`; `redirect disable` removes it all.\n");
 	(void)spec;
@@ -175,12 +181,31 @@ static int accept_now(struct session *ss, const struct accept_args *a, const str
 	return EXIT_DONE;
 }
 
-static int run(struct session *ss, const struct accept_args *a)
+/*
+ * The tunnel's id: --tunnel-id, or the one this host accepts with already
+ * (accept again changes nothing), or a new one at random; and its link.
+ */
+static int choose_tunnel(struct session *ss, struct accept_args *a, struct errmsg *e)
+{
+	const struct state *st = &ss->state;
+	bool cut;
+	int err = 0;
+
+	if (!a->spec.tunnel_id && st->enabled && st->spec.role == ROLE_NEW)
+		a->spec.tunnel_id = st->spec.tunnel_id;
+	if (!a->spec.tunnel_id)
+		err = tunnel_new_id(&a->spec.tunnel_id, e);
+	tunnel_adopt(st, &a->spec, &cut);
+	return err;
+}
+
+static int run(struct session *ss, struct accept_args *a)
 {
 	struct errmsg e = { "" };
 	struct tunnel t;
 
-	if (check_role(ss, &e) || tunnel_plan(&ss->rtnl, &a->spec, &t, &e))
+	if (check_role(ss, &e) || choose_tunnel(ss, a, &e) ||
+	    tunnel_plan(&ss->rtnl, &a->spec, &t, &e))
 		return cli_fail(&command_accept, EXIT_FAILED, &e);
 	return a->dry_run ? dry_run(ss, a, &t) : accept_now(ss, a, &t);
 }

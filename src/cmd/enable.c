@@ -17,7 +17,7 @@
 
 enum {
 	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_MAX_SOURCES, OPT_KEEP_CLIENT_ADDRESS,
-	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN,
+	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN, OPT_TUNNEL_ID,
 };
 
 static const struct option_def enable_options[] = {
@@ -48,6 +48,9 @@ static const struct option_def enable_options[] = {
 	[OPT_DOMAIN] = { "domain", "DOMAIN",
 		"the mail domain moving: check then also waits for its DNS (see `redirect dns`); "
 		"repeatable", true },
+	[OPT_TUNNEL_ID] = { "tunnel-id", "N",
+		"with --keep-client-address: the tunnel's id, which `redirect accept` printed on "
+		"the new server", false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -69,7 +72,8 @@ const struct command command_enable = {
 	.run = cmd_enable,
 	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
 		    "                       [--remember DURATION] [--max-sources N] [--no-probe] [--force]\n"
-		    "                       [--dry-run] [--keep-client-address | --no-masquerade]\n"
+		    "                       [--dry-run] [--keep-client-address --tunnel-id N |\n"
+		    "                       --no-masquerade]\n"
 		    "                       [--domain DOMAIN]...",
 	.summary = "forward new mail connections to the new server",
 	.description =
@@ -160,6 +164,7 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_KEEP_CLIENT_ADDRESS: a->spec.keep_client_address = true; break;
 	case OPT_NO_PROBE: a->no_probe = true; break;
 	case OPT_DOMAIN: err = add_domain(&a->dns, value, e); break;
+	case OPT_TUNNEL_ID: err = spec_set_tunnel_id(&a->spec, value, e); break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
 	}
@@ -225,6 +230,25 @@ static void print_targets(const struct spec *spec, FILE *f)
 		fprintf(f, "%s", address_str(spec->has_to4 ? &spec->to4 : &spec->to6, a));
 }
 
+/* What a switch did to the sessions open before it. */
+static void print_ended(const struct spec *spec, const struct install_report *r)
+{
+	char peer[ADDRESS_STRLEN];
+
+	if (r->ended_masquerade)
+		printf("  Ended %u session%s opened masqueraded (the new server saw this host):\n"
+		       "  their senders reconnect, now with their own address. Nothing is lost.\n",
+		       r->ended_masquerade, r->ended_masquerade == 1 ? "" : "s");
+	if (r->ended_tunnel)
+		printf("  Ended %u session%s through %s: their senders reconnect.\n",
+		       r->ended_tunnel, r->ended_tunnel == 1 ? "" : "s",
+		       spec->masquerade ? "the tunnel (now masqueraded)" : "a tunnel no longer used");
+	if (r->kept_previous)
+		printf("  The tunnel %s to %s stays for the sessions still open through it;\n"
+		       "  the next enable (or restore) after they have closed removes it.\n",
+		       spec->previous.link, address_str(&spec->previous.peer, peer));
+}
+
 static void print_enabled(const struct spec *spec, const struct install_report *r,
 			  const struct tunnel *t)
 {
@@ -237,8 +261,8 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 	print_targets(spec, stdout);
 	printf(".\n");
 	if (spec->keep_client_address)
-		printf("  They travel through the tunnel %s (VXLAN from %s to %s, MTU %u): the new\n"
-		       "  server sees each client's own address.\n", TUNNEL_IFNAME,
+		printf("  They travel through the tunnel %s (VXLAN id %u from %s to %s, MTU %u):\n"
+		       "  the new server sees each client's own address.\n", t->link, t->id,
 		       address_str(&t->local, local), address_str(&t->remote, remote), t->mtu);
 	if (!spec->has_to4 || !spec->has_to6)
 		printf("  Only %s clients are redirected (no %s --to given).\n",
@@ -253,6 +277,7 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 		       r->ra_kept);
 	if (r->forwarding_off)
 		printf("  Forwarding put back for the family no longer redirected.\n");
+	print_ended(spec, r);
 	cli_report_mended(r);
 	printf("Watch it with `redirect stats`; `redirect check` says when this host can go.\n");
 }
@@ -294,28 +319,30 @@ static bool look_before_leaping(struct session *ss, const struct enable_args *a,
 }
 
 /*
- * --keep-client-address: the tunnel comes up first and NEW is probed
- * through it, which says exactly what is missing at NEW's end. When
- * enable stops here the tunnel goes again (unless it was there before).
+ * --keep-client-address: the tunnel's link comes up first (beside the
+ * current one when the tunnel is another) and NEW is probed through it,
+ * which says what is missing at NEW's end. When enable stops here the link
+ * goes again if this run made it: nothing else was changed, not even the
+ * state (a run killed meanwhile leaves a link the next run sweeps away).
  */
 static bool probe_through_tunnel(struct session *ss, const struct enable_args *a,
 				 const struct tunnel *t)
 {
 	struct findings pf;
-	struct tunnel_undo undo;
-	struct errmsg e = { "" };
-	bool go;
+	struct errmsg e = { "" }, ignored;
+	bool go, made = false;
 
-	if (install_tunnel_first(ss, &a->spec, &undo, &e)) {
+	if (tunnel_for_probe(&ss->rtnl, t, &made, &e)) {
 		cli_fail(&command_enable, EXIT_FAILED, &e);
-		install_tunnel_abandon(ss, &undo);
+		if (made)
+			tunnel_remove(&ss->rtnl, t->link, &ignored);
 		return false;
 	}
 	memset(&pf, 0, sizeof(pf));
 	preflight_probe_tunnel(&a->spec, &t->local, &pf);
 	go = cli_report_findings(&command_enable, &pf, a->force, stdout);
-	if (!go)
-		install_tunnel_abandon(ss, &undo);
+	if (!go && made)
+		tunnel_remove(&ss->rtnl, t->link, &ignored);
 	return go;
 }
 
@@ -375,15 +402,19 @@ static int check_role(const struct session *ss, struct errmsg *e)
 	return 0;
 }
 
-/* The tunnel's ends and MTU, which the ruleset's MSS clamp needs. */
+/*
+ * The tunnel's link (and the one a switch leaves), its ends and MTU, which
+ * the ruleset's MSS clamp needs.
+ */
 static int plan_tunnel(struct session *ss, struct enable_args *a, struct tunnel *t,
 		       struct errmsg *e)
 {
-	int err;
+	bool cut;
+	int err = install_adopt(ss, &a->spec, &cut, e);
 
 	memset(t, 0, sizeof(*t));
-	if (!a->spec.keep_client_address)
-		return 0;
+	if (err || !a->spec.keep_client_address)
+		return err;
 	err = tunnel_plan(&ss->rtnl, &a->spec, t, e);
 	a->spec.tunnel_mtu = t->mtu;
 	return err;

@@ -186,6 +186,48 @@ static int write_remember(const struct state *st, const char *key, struct text *
 	return put(t, "%s %" PRIu64 "\n", key, st->spec.remember);
 }
 
+/* One of the names redirect gives its links; nothing else is ever deleted by name. */
+static int read_tunnel_link(struct state *st, const char *v, struct errmsg *e)
+{
+	if (!tunnel_ifname(v))
+		return -EINVAL;
+	snprintf(st->spec.tunnel_link, sizeof(st->spec.tunnel_link), "%s", v);
+	return 0;
+}
+
+static int write_tunnel_link(const struct state *st, const char *key, struct text *t)
+{
+	return st->spec.tunnel_link[0] ? put(t, "%s %s\n", key, st->spec.tunnel_link) : 0;
+}
+
+/* "previous_tunnel ID PEER LINK": the tunnel a switch left for its sessions */
+static int read_previous(struct state *st, const char *v, struct errmsg *e)
+{
+	struct spec_tunnel *p = &st->spec.previous;
+	char id[16], peer[ADDRESS_STRLEN], link[LINK_NAME_MAX + 1], extra;
+	struct errmsg ignored;
+	uint64_t n;
+
+	if (sscanf(v, "%15s %45s %16s %c", id, peer, link, &extra) != 3 ||
+	    parse_u64(id, TUNNEL_ID_MAX, &n) || !n || parse_address(peer, &p->peer, &ignored) ||
+	    !tunnel_ifname(link))
+		return -EINVAL;
+	p->id = (uint32_t)n;
+	snprintf(p->link, sizeof(p->link), "%.15s", link);
+	st->spec.has_previous = true;
+	return 0;
+}
+
+static int write_previous(const struct state *st, const char *key, struct text *t)
+{
+	const struct spec_tunnel *p = &st->spec.previous;
+	char peer[ADDRESS_STRLEN];
+
+	if (!st->spec.has_previous)
+		return 0;
+	return put(t, "%s %u %s %s\n", key, p->id, address_str(&p->peer, peer), p->link);
+}
+
 /* "seen PORT TIME": the newest connection per service */
 static int read_seen(struct state *st, const char *v, struct errmsg *e)
 {
@@ -389,6 +431,9 @@ static const struct key keys[] = {
 	NUMBER("max_sources", spec.max_sources, IF_SET, 1, MAX_SOURCES_LIMIT, MAX_SOURCES_DEFAULT),
 	BOOL("keep_client_address", spec.keep_client_address, IF_SET),
 	NUMBER("tunnel_mtu", spec.tunnel_mtu, IF_SET, TUNNEL_MTU_MIN, 65535, 0),
+	NUMBER("tunnel_id", spec.tunnel_id, IF_SET, 1, TUNNEL_ID_MAX, 0),
+	OWN("tunnel_link", tunnel_link),
+	OWN("previous_tunnel", previous),
 	TIME("last_seen", history.last_seen, IF_SET),
 	OWN("seen", seen),
 	OWN("observed", observed),
@@ -550,6 +595,21 @@ static int parse_lines(struct parse_ctx *c, const char *text, size_t len)
 	return 0;
 }
 
+/*
+ * A state of a redirect from before tunnel ids: its tunnel had the legacy
+ * VNI, whose addresses are the fixed ones it had, on the link of the one
+ * name there was. It goes on as it is.
+ */
+static void upgrade_tunnel(struct spec *spec)
+{
+	if (!spec_tunnel(spec))
+		return;
+	if (!spec->tunnel_id)
+		spec->tunnel_id = TUNNEL_ID_LEGACY;
+	if (!spec->tunnel_link[0])
+		snprintf(spec->tunnel_link, sizeof(spec->tunnel_link), "%s", TUNNEL_IFNAME);
+}
+
 int state_parse(const char *text, size_t len, struct state *st, struct errmsg *e)
 {
 	struct parse_ctx c = { .st = st, .e = e };
@@ -567,6 +627,7 @@ int state_parse(const char *text, size_t len, struct state *st, struct errmsg *e
 	/* enable writes the two together: the MSS clamp is made from the MTU */
 	if (st->spec.keep_client_address && !st->spec.tunnel_mtu)
 		return errmsg_set(e, -EINVAL, "keep_client_address without its tunnel_mtu");
+	upgrade_tunnel(&st->spec);
 	if (st->enabled)
 		return spec_finalize(&st->spec, e);
 	return 0;

@@ -221,6 +221,28 @@ static void judge_unanswered(const struct stats *st, struct health *h)
 	h->unanswered = clients >= 2;
 }
 
+/*
+ * The tunnel's troubles. Its other end gone: its host refused the tunnel's
+ * UDP since it last showed it was there. A stranger: the tunnel's packets
+ * (its id: no blind guess) came from another address than the other end's
+ * lately, and nothing came through since: most likely the other end behind
+ * NAT, its packets arriving as its public address.
+ */
+static void judge_tunnel(const struct stats *st, struct health *h)
+{
+	const struct stranger *x = st->nstrangers ? &st->strangers[0] : NULL;
+	int64_t alive = st->alive_ms == NEVER ? NEVER : st->alive_ms / 1000;
+
+	h->far_end_gone = st->far_end_gone;
+	h->refused_ago = st->refused_ms == NEVER ? NEVER : st->refused_ms / 1000;
+	if (!x || x->last_seen > STRANGER_RECENT || (alive != NEVER && alive <= x->last_seen))
+		return;
+	h->stranger = true;
+	h->stranger_addr = x->addr;
+	h->stranger_packets = x->packets;
+	h->stranger_ago = x->last_seen;
+}
+
 void verdict_health(const struct snapshot *s, struct health *h)
 {
 	const struct stats *st = &s->st;
@@ -229,6 +251,9 @@ void verdict_health(const struct snapshot *s, struct health *h)
 	memset(h, 0, sizeof(*h));
 	h->forwarding_off = s->forwarding_off;
 	judge_unanswered(st, h);
+	judge_tunnel(st, h);
+	/* NEW's end gone is no trouble of NEW's: the old server stopped redirecting */
+	h->far_end_broken = h->far_end_gone && s->state.spec.role == ROLE_OLD;
 	for (i = 0; i < 2; i++) {
 		if (!st->set_size[i])
 			continue;
@@ -241,7 +266,8 @@ void verdict_health(const struct snapshot *s, struct health *h)
 
 bool health_broken(const struct health *h)
 {
-	return h->forwarding_off || h->unanswered || h->drift;
+	return h->forwarding_off || h->unanswered || h->drift || h->stranger ||
+	       h->far_end_broken;
 }
 
 static size_t join(char *buf, size_t len, size_t used, const char *fmt, ...)
@@ -277,6 +303,36 @@ static const char *new_server(const struct spec *spec, char *buf)
 	return address_str(spec->has_to4 ? &spec->to4 : &spec->to6, buf);
 }
 
+/* The tunnel's troubles in words (see judge_tunnel). */
+static size_t tunnel_words(const struct health *h, const struct snapshot *s, char *buf,
+			   size_t len, size_t used)
+{
+	const struct spec *spec = &s->state.spec;
+	char a[ADDRESS_STRLEN], peer[ADDRESS_STRLEN], ago[FORMAT_BUF];
+	bool new = spec->role == ROLE_NEW;
+
+	address_str(spec_peer(spec), peer);
+	if (h->far_end_gone)
+		used = join(buf, len, used, new ?
+			    "the old server's end of the tunnel is gone: its host %s refused the "
+			    "tunnel's packets %s ago, and nothing came through since (its redirect "
+			    "is off?); the sessions through it are over" :
+			    "the new server's end of the tunnel is gone: its host %s refused the "
+			    "tunnel's packets %s ago, and has answered no connection since; every "
+			    "redirected connection fails. `redirect accept` (or `redirect restore`) "
+			    "there brings it back", peer,
+			    format_duration((uint64_t)h->refused_ago, ago, sizeof(ago)));
+	if (!h->stranger)
+		return used;
+	address_str(&h->stranger_addr, a);
+	format_duration((uint64_t)h->stranger_ago, ago, sizeof(ago));
+	return join(buf, len, used, new ?
+		    "tunnel packets from %s dropped (%" PRIu64 ", the last %s ago): not --from %s; "
+		    "behind NAT, accept --from %s" :
+		    "tunnel packets from %s dropped (%" PRIu64 ", the last %s ago): not --to %s; "
+		    "behind NAT, enable --to %s", a, h->stranger_packets, ago, peer, a);
+}
+
 void health_words(const struct health *h, const struct snapshot *s, char *buf, size_t len)
 {
 	char target[ADDRESS_STRLEN], client[ADDRESS_STRLEN];
@@ -291,14 +347,15 @@ void health_words(const struct health *h, const struct snapshot *s, char *buf, s
 				    "--system? configuration management?): the redirected "
 				    "connections go nowhere; `redirect restore` switches it back on",
 				    family_switch_name(bit));
-	if (h->unanswered && !h->forwarding_off)
+	used = tunnel_words(h, s, buf, len, used);
+	if (h->unanswered && !h->forwarding_off && !h->far_end_gone)
 		used = join(buf, len, used, "%u recent connection attempts, from %u clients, got "
 			    "no answer from the new server %s: the redirect does not work. Likely: "
 			    "a firewall drops them (here, on the way, or on the new server), no "
 			    "route to it, the new server is down, or --no-masquerade while the new "
 			    "server does not route its replies back through this host",
 			    h->unanswered_count, h->unanswered_clients, new_server(spec, target));
-	else if (h->unanswered_clients == 1 && !h->forwarding_off)
+	else if (h->unanswered_clients == 1 && !h->forwarding_off && !h->far_end_gone)
 		used = join(buf, len, used, "%u recent connection attempt%s from %s got no answer "
 			    "from the new server %s: it may be dropping that client (fail2ban?), "
 			    "or it is down and no other client tried", h->unanswered_count,

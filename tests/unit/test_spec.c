@@ -51,6 +51,30 @@ static void from_addresses(void **state)
 	assert_true(spec_uses(&s, AF_INET6));	/* NEW takes both families in */
 }
 
+/* --tunnel-id: accept's number, required by --keep-client-address, useless without it. */
+static void tunnel_ids(void **state)
+{
+	struct errmsg e = { "" };
+	struct spec s;
+
+	spec_init(&s);
+	assert_int_equal(spec_add_target(&s, "192.0.2.2", &e), 0);
+	s.keep_client_address = true;
+	assert_int_not_equal(spec_finalize(&s, &e), 0);
+	assert_non_null(strstr(e.text, "--keep-client-address needs --tunnel-id"));
+	assert_non_null(strstr(e.text, "redirect accept --from"));
+	assert_int_not_equal(spec_set_tunnel_id(&s, "0", &e), 0);
+	assert_non_null(strstr(e.text, "'0' is not a tunnel id"));
+	assert_int_not_equal(spec_set_tunnel_id(&s, "16777216", &e), 0);
+	assert_int_not_equal(spec_set_tunnel_id(&s, "12ab", &e), 0);
+	assert_int_equal(spec_set_tunnel_id(&s, "16777215", &e), 0);
+	assert_int_equal(spec_finalize(&s, &e), 0);
+	s.keep_client_address = false;
+	s.masquerade = true;
+	assert_int_not_equal(spec_finalize(&s, &e), 0);
+	assert_non_null(strstr(e.text, "--tunnel-id goes with --keep-client-address"));
+}
+
 static void services(void **state)
 {
 	struct errmsg e = { "" };
@@ -155,6 +179,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(targets),
 		cmocka_unit_test(from_addresses),
+		cmocka_unit_test(tunnel_ids),
 		cmocka_unit_test(services),
 		cmocka_unit_test(services_refused),
 		cmocka_unit_test(excludes),
