@@ -35,7 +35,8 @@ enum rule_kind {
 	RULE_CLIENT_IN,		/* NEW: a client of a mail port, routed back into the tunnel */
 	RULE_REPLY_IN,		/* OLD: TCP from the other end's tunnel address */
 	RULE_TUNNEL_DROP,	/* from_tunnel: the rest, counted */
-	RULE_LOCAL_GUARD,	/* OLD: to this host out of the tunnel only replies */
+	RULE_LOCAL_GUARD,	/* OLD: to this host out of the tunnel no connection opens */
+	RULE_TCP_ONLY_LOCAL,	/* into a tunnel from this host TCP only (no MLD chatter) */
 	RULE_TUNNEL_GUARD_IN,	/* OLD: out of the tunnel only redirected flows */
 	RULE_TCP_ONLY_OUT,	/* OLD: into the tunnel TCP only */
 	RULE_TUNNEL_GUARD_OUT,	/* OLD: into the tunnel only redirected flows */

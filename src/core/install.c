@@ -27,10 +27,13 @@
 
 static const int families[] = { AF_INET, AF_INET6 };
 
-/* OLD forwards the families it redirects; NEW forwards nothing. */
+/*
+ * OLD forwards the families it redirects, and both while a tunnel a switch
+ * left carries sessions (of either family); NEW forwards nothing.
+ */
 static bool forwards(const struct spec *spec, int family)
 {
-	return spec->role == ROLE_OLD && spec_uses(spec, family);
+	return spec->role == ROLE_OLD && (spec_uses(spec, family) || spec->has_previous);
 }
 
 static unsigned int bit(int family)
@@ -265,6 +268,8 @@ static bool ends(const struct ct_flow *f, void *data)
 	const struct spec *spec = g->spec;
 	bool end;
 
+	if (f->closed)		/* closed down already: no session */
+		return false;
 	if (!through_a_tunnel(f)) {
 		end = spec->keep_client_address && f->masqueraded;
 		g->masqueraded += end;

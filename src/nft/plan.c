@@ -137,7 +137,9 @@ static void plan_underlay(const struct spec *spec, struct planned_rule *out, uns
  * What comes out of a tunnel link: on NEW only TCP to a mail port at its
  * tunnel address, from OLD's tunnel address (the probe) or from a client
  * NEW routes back into the tunnel; on OLD only TCP from the other end's
- * tunnel address, and to this host only replies. The rest is dropped.
+ * tunnel address, and to this host no connection opening. The rest is
+ * dropped. Into a link this host sends TCP only: the kernel's own
+ * multicast listener reports would be dropped at the other end as forged.
  */
 static void plan_from_tunnel(const struct spec *spec, struct planned_rule *out,
 			     unsigned int *n)
@@ -145,6 +147,7 @@ static void plan_from_tunnel(const struct spec *spec, struct planned_rule *out,
 	unsigned int i;
 
 	plan_push(out, n, CHAIN_RAW_PREROUTING, RULE_TUNNEL_IN, 0);
+	plan_push(out, n, CHAIN_RAW_OUTPUT, RULE_TCP_ONLY_LOCAL, 0);
 	if (spec->role == ROLE_NEW) {
 		for (i = 0; i < 2; i++) {
 			plan_push(out, n, CHAIN_FROM_TUNNEL, RULE_PROBE_IN, families[i]);
@@ -234,7 +237,7 @@ static bool is_guard(enum rule_kind kind)
 	switch (kind) {
 	case RULE_NOTRACK_IN: case RULE_NOTRACK_OUT: case RULE_STRANGER: case RULE_VXLAN_GUARD:
 	case RULE_REFUSED: case RULE_TUNNEL_IN: case RULE_PROBE_IN: case RULE_CLIENT_IN:
-	case RULE_REPLY_IN: case RULE_TUNNEL_DROP: case RULE_LOCAL_GUARD:
+	case RULE_REPLY_IN: case RULE_TUNNEL_DROP: case RULE_LOCAL_GUARD: case RULE_TCP_ONLY_LOCAL:
 	case RULE_TUNNEL_GUARD_IN: case RULE_TCP_ONLY_OUT: case RULE_TUNNEL_GUARD_OUT:
 		return true;
 	default:

@@ -74,7 +74,7 @@ static void link_text(const struct spec *spec, const struct planned_rule *p, cha
 
 	switch (p->kind) {
 	case RULE_LOCAL_GUARD:
-		snprintf(buf, len, "%s ct direction original counter name \"%s\" drop", in,
+		snprintf(buf, len, "%s tcp flags syn / syn,ack counter name \"%s\" drop", in,
 			 TUNNEL_DROPPED);
 		break;
 	case RULE_TUNNEL_GUARD_IN:
@@ -86,6 +86,7 @@ static void link_text(const struct spec *spec, const struct planned_rule *p, cha
 			 CT_MARK_BIT);
 		break;
 	case RULE_TCP_ONLY_OUT:
+	case RULE_TCP_ONLY_LOCAL:
 		snprintf(buf, len, "%s meta l4proto != tcp drop", out);
 		break;
 	case RULE_CLAMP_INTO:

@@ -8,10 +8,10 @@
  */
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
-#include <linux/netfilter/nf_conntrack_tuple_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 
 #include <libnftnl/rule.h>
@@ -269,17 +269,22 @@ static struct nftnl_rule *tunnel_drop_rule(void)
 }
 
 /*
- * OLD: iifname "mail_redirect*" ct direction original counter name
+ * OLD: iifname "mail_redirect*" tcp flags syn / syn,ack counter name
  * "tunnel_dropped" drop: to this host out of a tunnel come only the
  * replies to its own probe; nothing may open a connection to it there.
+ * (Stateless: the probe's last packets may come after conntrack started
+ * with the table, and look to it like new flows.)
  */
 static struct nftnl_rule *local_guard_rule(void)
 {
 	struct nftnl_rule *r = rule_new(CHAIN_INPUT);
+	const uint8_t mask = TH_SYN | TH_ACK, zero = 0;
 
 	match_ifname_prefix(r, NFT_META_IIFNAME, TUNNEL_IFNAME);
-	e_ct_load(r, NFT_CT_DIRECTION, -1);
-	e_cmp_u8(r, IP_CT_DIR_ORIGINAL);
+	match_tcp(r);
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	e_bitwise(r, &mask, &zero, 1);
+	e_cmp_u8(r, TH_SYN);
 	e_counter_named(r, TUNNEL_DROPPED);
 	e_verdict(r, NF_DROP, NULL);
 	return r;
@@ -305,13 +310,15 @@ static struct nftnl_rule *tunnel_guard_rule(uint32_t ifname_key)
 }
 
 /*
- * OLD: oifname "mail_redirect*" meta l4proto != tcp drop: an ICMP error
- * of a redirected flow stays out of the tunnel, whose other end takes TCP
- * only (the MSS clamp stands in for path-MTU discovery).
+ * oifname "mail_redirect*" meta l4proto != tcp drop: into a tunnel TCP
+ * only, whose other end takes nothing else. Forwarded (OLD): an ICMP
+ * error of a redirected flow stays out (the MSS clamp stands in for
+ * path-MTU discovery); from this host (raw output): its kernel's own
+ * multicast listener reports and the like.
  */
-static struct nftnl_rule *tcp_only_out_rule(void)
+static struct nftnl_rule *tcp_only_out_rule(enum chain_id chain)
 {
-	struct nftnl_rule *r = rule_new(CHAIN_FORWARD);
+	struct nftnl_rule *r = rule_new(chain);
 	const uint8_t tcp = IPPROTO_TCP;
 
 	match_ifname_prefix(r, NFT_META_OIFNAME, TUNNEL_IFNAME);
@@ -399,7 +406,8 @@ struct nftnl_rule *tunnel_rule_build(const struct spec *spec, const struct plann
 	case RULE_LOCAL_GUARD: return local_guard_rule();
 	case RULE_TUNNEL_GUARD_IN: return tunnel_guard_rule(NFT_META_IIFNAME);
 	case RULE_TUNNEL_GUARD_OUT: return tunnel_guard_rule(NFT_META_OIFNAME);
-	case RULE_TCP_ONLY_OUT: return tcp_only_out_rule();
+	case RULE_TCP_ONLY_OUT: return tcp_only_out_rule(CHAIN_FORWARD);
+	case RULE_TCP_ONLY_LOCAL: return tcp_only_out_rule(CHAIN_RAW_OUTPUT);
 	case RULE_CLAMP_INTO: return clamp_into_rule();
 	case RULE_CLAMP_OUT: return clamp_out_rule(spec, p->family);
 	default: break;

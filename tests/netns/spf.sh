@@ -62,8 +62,8 @@ else
 fi
 
 # ---- through the tunnel: delivered, once ----
-redirect_new accept --from $OLD4 --from $OLD6 >/dev/null || bail "accept"
-out=$(redirect enable --to $NEW4 --to $NEW6 --keep-client-address 2>&1)
+id=$(redirect_new accept --from $OLD4 --from $OLD6 | tunnel_id_of) || bail "accept"
+out=$(redirect enable --to $NEW4 --to $NEW6 --keep-client-address --tunnel-id "$id" 2>&1)
 is "switching to --keep-client-address, the probe through the tunnel passing" "$?" 0 ||
 	echo "$out" | sed 's/^/#   /'
 for id in tunnel-1 tunnel-2 tunnel-3; do
