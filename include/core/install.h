@@ -31,9 +31,10 @@ int install_adopt(struct session *ss, struct spec *spec, bool *cut, struct errms
 
 /*
  * Whether @spec is in place exactly: the table as the state says and as
- * redirect installs it (no drift), forwarding on for its families, and its
- * tunnel up. Anything less, and enable or restore installs it again (a
- * drifted table's difference is left in ss->drift for the report).
+ * redirect installs it (no drift), forwarding on for its families, its
+ * tunnel up, and no link of ours it does not name (a killed probe's).
+ * Anything less, and enable or restore installs it again (a drifted
+ * table's difference is left in ss->drift for the report).
  */
 bool install_in_place(struct session *ss, const struct spec *spec);
 

@@ -95,6 +95,9 @@ int tunnel_remove(struct rtnl_sock *s, const char *name, struct errmsg *e);
  */
 int tunnel_sweep(struct rtnl_sock *s, const struct spec *spec, struct errmsg *e);
 
+/* Whether a link of ours is there that @spec does not name (for tunnel_sweep). */
+bool tunnel_leftovers(struct rtnl_sock *s, const struct spec *spec);
+
 /* Removes our rules (NEW) and all our links; what is gone already is fine. */
 int tunnel_down(struct rtnl_sock *s, struct errmsg *e);
 

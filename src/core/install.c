@@ -336,7 +336,8 @@ bool install_in_place(struct session *ss, const struct spec *spec)
 {
 	memset(&ss->drift, 0, sizeof(ss->drift));
 	return session_is_installed(ss, spec) && forwarding_in_place(spec) &&
-	       tunnel_ready_for(&ss->rtnl, spec) && table_in_place(ss, spec);
+	       tunnel_ready_for(&ss->rtnl, spec) && !tunnel_leftovers(&ss->rtnl, spec) &&
+	       table_in_place(ss, spec);
 }
 
 /* A dynamic set whose shape others changed goes, and its history with it. */
@@ -496,6 +497,20 @@ static int restore_forwarding(struct session *ss, bool resume, struct errmsg *e)
 	return 0;
 }
 
+/*
+ * Our links and rules as the state knows of them, and in any case a link
+ * of ours a killed enable made for its probe before it wrote the state.
+ */
+static int links_down(struct session *ss, struct errmsg *e)
+{
+	struct spec none;
+
+	if (ss->state.tunnel)
+		return tunnel_down(&ss->rtnl, e);
+	spec_init(&none);	/* names no link */
+	return tunnel_sweep(&ss->rtnl, &none, e);
+}
+
 /* What mark_removing changes, to put back when the table cannot go. */
 struct state_flags {
 	bool enabled, draining, pending;
@@ -536,8 +551,8 @@ int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
 		err = delete_table(ss, &before, e);
 	if (!err)
 		err = restore_forwarding(ss, resume, e);
-	if (!err && ss->state.tunnel)	/* after the table: nothing routes into it any more */
-		err = tunnel_down(&ss->rtnl, e);
+	if (!err)	/* after the table: nothing routes into it any more */
+		err = links_down(ss, e);
 	if (err || ss->dir.fd < 0)
 		return err;
 	ss->state.enabled = ss->state.pending = ss->state.draining = ss->state.tunnel = false;

@@ -342,17 +342,23 @@ static int return_path(struct rtnl_sock *s, const struct tunnel *t, int ifindex,
 	return 0;
 }
 
-int tunnel_up(struct rtnl_sock *s, const struct tunnel *t, struct errmsg *e)
+/* What a link of @t needs besides itself: each step changes nothing when done already. */
+static int complete(struct rtnl_sock *s, const struct tunnel *t, int ifindex, struct errmsg *e)
 {
-	int ifindex = 0, err = make_link(s, t, &ifindex, e);
+	int err = address_both(s, t, ifindex, e);
 
-	if (!err)
-		err = address_both(s, t, ifindex, e);
 	if (!err)
 		err = link_set_up(s, ifindex, e);
 	if (!err && t->role == ROLE_NEW)
 		err = return_path(s, t, ifindex, e);
 	return err;
+}
+
+int tunnel_up(struct rtnl_sock *s, const struct tunnel *t, struct errmsg *e)
+{
+	int ifindex = 0, err = make_link(s, t, &ifindex, e);
+
+	return err ? err : complete(s, t, ifindex, e);
 }
 
 int tunnel_for_probe(struct rtnl_sock *s, const struct tunnel *t, bool *made,
@@ -364,8 +370,11 @@ int tunnel_for_probe(struct rtnl_sock *s, const struct tunnel *t, bool *made,
 	*made = false;
 	if (err)
 		return err;
-	if (l.exists && link_is_ours(&l) && link_reaches(t, &l))
-		return 0;
+	if (l.exists && link_is_ours(&l) && link_reaches(t, &l)) {	/* a killed run's, too */
+		if (!l.alias[0] && (err = link_set_alias(s, l.ifindex, TUNNEL_ALIAS, e)))
+			return err;
+		return complete(s, t, l.ifindex, e);
+	}
 	if (l.exists && link_is_ours(&l) && (err = link_delete(s, t->link, e)))
 		return err;	/* a leftover of a run killed before the state named it */
 	*made = true;
@@ -418,6 +427,22 @@ int tunnel_sweep(struct rtnl_sock *s, const struct spec *spec, struct errmsg *e)
 		if (!names(spec, tunnel_link_name(i)))
 			err = tunnel_remove(s, tunnel_link_name(i), e);
 	return err;
+}
+
+bool tunnel_leftovers(struct rtnl_sock *s, const struct spec *spec)
+{
+	struct errmsg ignored;
+	struct vxlan_link l;
+	unsigned int i;
+
+	for (i = 0; i < TUNNEL_LINKS; i++) {
+		const char *name = tunnel_link_name(i);
+
+		if (!names(spec, name) && !link_get(s, name, &l, &ignored) && l.exists &&
+		    link_is_ours(&l))
+			return true;
+	}
+	return false;
 }
 
 int tunnel_down(struct rtnl_sock *s, struct errmsg *e)
