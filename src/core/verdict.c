@@ -163,7 +163,8 @@ static void add_warnings(struct finding *f, const struct snapshot *s)
 {
 	size_t n = strlen(f->why);
 
-	if ((!f->health.nearly_full && !f->health.unanswered_clients) || n + 3 >= sizeof(f->why))
+	if ((!f->health.nearly_full && !f->health.unanswered_clients && !f->health.far_end_gone) ||
+	    n + 3 >= sizeof(f->why))
 		return;
 	n += (size_t)snprintf(f->why + n, sizeof(f->why) - n, "; ");
 	health_words(&f->health, s, f->why + n, sizeof(f->why) - n);
