@@ -20,16 +20,9 @@ import socket
 import struct
 import sys
 
+from syn import checksum  # the Internet checksum, beside this file
+
 VXLAN_PORT = 4789
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def mac(text):

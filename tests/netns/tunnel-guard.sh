@@ -40,6 +40,8 @@ T_OLD4=$(link_addr "$NS_OLD" -4) T_OLD6=$(link_addr "$NS_OLD" -6)
 is "the tunnel works: NEW sees the client" "$(banner $OLD4 25)" "220 new $CLIENT4"
 is "nothing honest was dropped on either end (no kernel chatter, no late reply of the probe)" \
 	"$(redirect_new stats --json | jq .tunnel_dropped) $(redirect stats --json | jq .tunnel_dropped)" "0 0"
+errs=$(for ns in "$NS_OLD" "$NS_NEW"; do ip netns exec "$ns" nft list ruleset 2>&1 >/dev/null; done)
+is "nft ($(nft --version | awk '{ print $2 }')) lists both ends' tables cleanly" "$errs" ""
 for ns in "$NS_OLD" "$NS_NEW"; do
 	ip netns exec "$ns" nft list ruleset >"$WORK/saved.nft"
 	ip netns exec "$ns" nft flush ruleset
