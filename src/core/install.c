@@ -197,13 +197,13 @@ static void count_in_use(const struct ct_flow *f, void *data)
 	u->n += !f->closed && to_tunnel(f, u->id);
 }
 
-/* Two tunnels of different ids whose addresses are the same (1 in 4096): not side by side. */
+/* Two tunnels whose addresses are the same (one id twice, or 1 in 4096): not side by side. */
 static bool clash(uint32_t a, uint32_t b)
 {
 	struct prefix x, y;
 	unsigned int i;
 
-	for (i = 0; a != b && i < 2; i++) {
+	for (i = 0; i < 2; i++) {
 		tunnel_address(families[i], ROLE_OLD, a, &x);
 		tunnel_address(families[i], ROLE_OLD, b, &y);
 		if (address_equal(&x.addr, &y.addr))
@@ -212,24 +212,30 @@ static bool clash(uint32_t a, uint32_t b)
 	return false;
 }
 
-/* The tunnels whose links are there now, against the one @spec makes beside them. */
+/*
+ * The tunnels whose links are there now, against the one @spec makes
+ * beside them (the current one is no clash with itself).
+ */
 static int check_clash(const struct state *st, const struct spec *spec, struct errmsg *e)
 {
+	const struct spec *old = &st->spec;
 	uint32_t there[2] = { 0, 0 };
 	unsigned int i;
 
-	if (spec->role != ROLE_OLD || !spec_tunnel(spec))
+	if (spec->role != ROLE_OLD || !spec_tunnel(spec) || !st->tunnel)
 		return 0;
-	if (spec_tunnel(&st->spec) && st->tunnel)
-		there[0] = st->spec.tunnel_id;
-	if (st->spec.has_previous && st->tunnel)
-		there[1] = st->spec.previous.id;
+	if (spec_tunnel(old) && !(old->tunnel_id == spec->tunnel_id &&
+				  address_equal(spec_peer(old), spec_peer(spec))))
+		there[0] = old->tunnel_id;
+	if (old->has_previous)
+		there[1] = old->previous.id;
 	for (i = 0; i < 2; i++)
 		if (there[i] && clash(spec->tunnel_id, there[i]))
 			return errmsg_set(e, -EADDRINUSE, "tunnel id %u has the tunnel addresses of "
-					  "tunnel %u, whose link is still here: on the new server, run "
-					  "`redirect disable` and `redirect accept` again for another id",
-					  spec->tunnel_id, there[i]);
+					  "tunnel %u, whose link is still here%s: on the new server, "
+					  "run `redirect disable` and `redirect accept` again for "
+					  "another id", spec->tunnel_id, there[i],
+					  i ? " for the sessions open through it" : "");
 	return 0;
 }
 

@@ -68,6 +68,12 @@ if works first; then ok "... the open session goes on"; else not_ok "... the ope
 is "... and new connections still reach NEW" "$(banner $OLD4 25)" "220 new $CLIENT4"
 
 # ---- a switch of --to to another NEW keeps the first one's sessions ----
+before=$(everything)
+out=$(redirect enable --to $NEW2_6 --keep-client-address $(tid "$ID") --service smtp,imap 2>&1)
+is "a switch to another NEW with the first tunnel's id is refused (the same addresses twice)" \
+	"$?" 1
+like "... saying why" "$(flat <<<"$out")" "has the tunnel addresses of tunnel $ID, whose link is still here"
+is "... and changes nothing" "$(everything)" "$before"
 ID2=$(accept_id redirect_new2 accept --from $OLD6 --service smtp,imap)
 out=$(redirect enable --to $NEW2_6 --keep-client-address $(tid "$ID2") --service smtp,imap 2>&1)
 is "a switch to a second NEW that ran accept passes its probe" "$?" 0
