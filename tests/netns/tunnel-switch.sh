@@ -150,6 +150,8 @@ like "... naming the old server and the last connection" "$(flat <<<"$out")" \
 	"the old server $OLD4 sent a connection through the tunnel [0-9]+s ago \(from $CLIENT4, smtp\)"
 like "... and --force" "$out" "--force"
 is "... leaving NEW's end in place" "$(ip -n "$NS_NEW" -o link show | grep -c mail_redirect)" 1
+is "... its knock at OLD's end (is it there?) unseen there: nothing dropped, nothing refused" \
+	"$(redirect stats --json | jq -c '[.tunnel_dropped, .broken]')" "[0,false]"
 # (--now: a session ended at OLD by the switch above lingers in NEW's conntrack)
 redirect_new disable --force --now >/dev/null 2>&1
 is "disable --force on NEW removes it" "$(ip -n "$NS_NEW" -o link show | grep -c mail_redirect)" 0
