@@ -219,6 +219,8 @@ static bool clash(uint32_t a, uint32_t b)
 static int check_clash(const struct state *st, const struct spec *spec, struct errmsg *e)
 {
 	const struct spec *old = &st->spec;
+	const struct address *peers[2] = { spec_peer(old), &old->previous.peer };
+	char there_at[ADDRESS_STRLEN], to[ADDRESS_STRLEN];
 	uint32_t there[2] = { 0, 0 };
 	unsigned int i;
 
@@ -229,13 +231,22 @@ static int check_clash(const struct state *st, const struct spec *spec, struct e
 		there[0] = old->tunnel_id;
 	if (old->has_previous)
 		there[1] = old->previous.id;
-	for (i = 0; i < 2; i++)
-		if (there[i] && clash(spec->tunnel_id, there[i]))
-			return errmsg_set(e, -EADDRINUSE, "tunnel id %u has the tunnel addresses of "
-					  "tunnel %u, whose link is still here%s: on the new server, "
-					  "run `redirect disable` and `redirect accept` again for "
-					  "another id", spec->tunnel_id, there[i],
-					  i ? " for the sessions open through it" : "");
+	for (i = 0; i < 2; i++) {
+		if (!there[i] || !clash(spec->tunnel_id, there[i]))
+			continue;
+		address_str(peers[i], there_at);
+		address_str(spec_peer(spec), to);
+		if (there[i] == spec->tunnel_id)
+			return errmsg_set(e, -EADDRINUSE, "tunnel %u goes to %s already, and --to %s "
+					  "is another server: a tunnel to it needs the id its own "
+					  "`redirect accept` printed (or is --to mistyped?)",
+					  there[i], there_at, to);
+		return errmsg_set(e, -EADDRINUSE, "tunnel id %u has the tunnel addresses of tunnel "
+				  "%u (to %s), whose link is still here%s: on the new server, run "
+				  "`redirect disable` and `redirect accept` again for another id",
+				  spec->tunnel_id, there[i], there_at,
+				  i ? " for the sessions open through it" : "");
+	}
 	return 0;
 }
 

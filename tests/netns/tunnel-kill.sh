@@ -111,7 +111,7 @@ redirect_new "${ACCEPT[@]}" >/dev/null || bail "accept for the switches"
 redirect_new2 accept --from $OLD6 --service smtp --tunnel-id 4343 >/dev/null || bail "accept on NEW2"
 redirect "${ENABLE[@]}" >/dev/null || bail "enable"
 enabled=$(steady_state "$NS_OLD")
-REFUSED=(enable --to 192.0.2.99 --keep-client-address --tunnel-id 4242 --service smtp)
+REFUSED=(enable --to 192.0.2.99 --keep-client-address --tunnel-id 4444 --service smtp)
 n=$(sends "$NS_OLD" "$STATE" "${REFUSED[@]}")
 [ "$(steady_state "$NS_OLD")" = "$enabled" ] || bail "a refused enable changed OLD"
 bad=""

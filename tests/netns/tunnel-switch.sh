@@ -64,6 +64,15 @@ out=$(redirect enable --to 192.0.2.99 --keep-client-address $(tid "$ID") --servi
 is "enable --to a typo in tunnel mode is refused" "$?" 1
 is "... and changes nothing (links, addresses, neighbours, rules, routes, ruleset, settings, state)" \
 	"$(everything)" "$before"
+if [ -n "$ID" ]; then
+	like "... saying the id goes to NEW already" "$(flat <<<"$out")" \
+		"tunnel $ID goes to $NEW4 already, and --to 192.0.2.99 is another server"
+fi
+out=$(redirect enable --to 192.0.2.99 --keep-client-address --tunnel-id 4444 \
+	--service smtp,imap 2>&1)
+is "an enable to a server that does not answer through the tunnel is refused" "$?" 1
+is "... after its probe, through a link of its own made and removed again: nothing changed" \
+	"$(everything)" "$before"
 if works first; then ok "... the open session goes on"; else not_ok "... the open session goes on"; fi
 is "... and new connections still reach NEW" "$(banner $OLD4 25)" "220 new $CLIENT4"
 
@@ -72,7 +81,7 @@ before=$(everything)
 out=$(redirect enable --to $NEW2_6 --keep-client-address $(tid "$ID") --service smtp,imap 2>&1)
 is "a switch to another NEW with the first tunnel's id is refused (the same addresses twice)" \
 	"$?" 1
-like "... saying why" "$(flat <<<"$out")" "has the tunnel addresses of tunnel $ID, whose link is still here"
+like "... saying why" "$(flat <<<"$out")" "tunnel $ID goes to $NEW4 already, and --to $NEW2_6 is another server"
 is "... and changes nothing" "$(everything)" "$before"
 ID2=$(accept_id redirect_new2 accept --from $OLD6 --service smtp,imap)
 out=$(redirect enable --to $NEW2_6 --keep-client-address $(tid "$ID2") --service smtp,imap 2>&1)
