@@ -40,20 +40,21 @@ struct account_read {
  * Loads STATE_DIR/accounts into @a, reads what is new in the mail log
  * (the file or journal named in @src; else the one read last time; else
  * the system journal), keeps the logins through the redirect (@stale: the
- * stale sources' addresses, for Postfix), forgets what is older than
+ * stale sources' addresses, for Postfix; Dovecot's logins to the address of
+ * tunnel @tunnel_id), forgets what is older than
  * @window, and writes the file back. A source that cannot be read is no
  * error: r->problem says why, and the accounts known stand. Returns
  * -errno only when the accounts file cannot be written (or no memory).
  */
 int accounts_update(struct state_dir *d, struct accounts *a, const struct account_source *src,
-		    const struct address *stale, unsigned int nstale, int64_t now,
-		    uint64_t window, struct account_read *r, struct errmsg *e);
+		    const struct address *stale, unsigned int nstale, uint32_t tunnel_id,
+		    int64_t now, uint64_t window, struct account_read *r, struct errmsg *e);
 
 /* The same from lines already in memory (tests, bench): no file, no state directory. */
 struct account_feed;
 struct account_feed *account_feed_new(struct accounts *a, const struct address *stale,
-				      unsigned int nstale, int64_t now, uint64_t window,
-				      struct account_read *r);
+				      unsigned int nstale, uint32_t tunnel_id, int64_t now,
+				      uint64_t window, struct account_read *r);
 void account_feed_line(const char *line, size_t len, void *feed);
 void account_feed_free(struct account_feed *f);
 

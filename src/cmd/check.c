@@ -313,8 +313,8 @@ static void check_accounts(struct snapshot *s, struct state_dir *dir, struct fin
 	for (i = 0; i < s->st.nsources; i++)
 		stale[i] = s->st.sources[i].addr;
 	accounts_init(&acc);
-	if (accounts_update(dir, &acc, &none, stale, s->st.nsources, s->now,
-			    s->state.spec.remember, &r, &e))
+	if (accounts_update(dir, &acc, &none, stale, s->st.nsources, s->state.spec.tunnel_id,
+			    s->now, s->state.spec.remember, &r, &e))
 		fprintf(stderr, "redirect check: warning: %s\n", e.text);
 	f_accounts = acc.n;
 	format_duration_exact(s->state.spec.remember, window, sizeof(window));
@@ -342,14 +342,16 @@ static void check_tls(const struct check_args *a, struct snapshot *s, struct sta
 		.ndomains = all_domains(a, &s->state.dns, domains), .now = s->now,
 		.window = (int64_t)a->quiet_for,
 	};
+	struct address t4 = tunnel_target(AF_INET, spec->tunnel_id),
+		       t6 = tunnel_target(AF_INET6, spec->tunnel_id);
 	struct errmsg e = { "" };
 	struct id_dns d;
 
 	if (f->v.status == VERDICT_UNKNOWN || spec->role != ROLE_OLD || !s->state.enabled)
 		return;
 	r.ndomains = r.ndomains > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : r.ndomains;
-	r.at4 = spec->has_to4 ? (tunnel ? tunnel_target(AF_INET) : &spec->to4) : NULL;
-	r.at6 = spec->has_to6 ? (tunnel ? tunnel_target(AF_INET6) : &spec->to6) : NULL;
+	r.at4 = spec->has_to4 ? (tunnel ? &t4 : &spec->to4) : NULL;
+	r.at6 = spec->has_to6 ? (tunnel ? &t6 : &spec->to6) : NULL;
 	memset(pf, 0, sizeof(*pf));
 	if (identity_check(&r, &id, &d, pf, &e))
 		findings_add(pf, FINDING_WARN, "cannot check the TLS identity: %s", e.text);

@@ -286,7 +286,8 @@ static void read_accounts(struct stats_run *r)
 	for (i = 0; i < s->st.nsources; i++)
 		stale[i] = s->st.sources[i].addr;
 	if (accounts_update(&r->ss.dir, &r->accounts, &r->args.mail, stale, s->st.nsources,
-			    s->now, s->state.spec.remember, &r->accounts_read, &e))
+			    s->state.spec.tunnel_id, s->now, s->state.spec.remember,
+			    &r->accounts_read, &e))
 		fprintf(stderr, "redirect stats: warning: %s\n", e.text);
 	free(stale);
 	r->look.accounts = &r->accounts;

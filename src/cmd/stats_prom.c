@@ -171,6 +171,13 @@ int stats_render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_fo
 		prom_gauge(f, "redirect_tunnel_up",
 			   "Whether the tunnel of --keep-client-address or accept is in place.",
 			   !s->tunnel_gone);
+	if (spec_links(&s->state.spec)) {
+		prom_family(f, "redirect_tunnel_dropped_packets_total", "counter",
+			    "Packets out of the tunnel its guards dropped: forged, or of no "
+			    "redirected flow.");
+		fprintf(f, "redirect_tunnel_dropped_packets_total %" PRIu64 "\n",
+			s->st.tunnel_dropped);
+	}
 	verdict_health(s, &h);
 	prom_health(f, s, &h);
 	prom_services(f, &s->st);

@@ -46,8 +46,8 @@ static bool to_tunnel(const struct account_feed *f, const struct mail_event *ev)
 }
 
 struct account_feed *account_feed_new(struct accounts *a, const struct address *stale,
-				      unsigned int nstale, int64_t now, uint64_t window,
-				      struct account_read *r)
+				      unsigned int nstale, uint32_t tunnel_id, int64_t now,
+				      uint64_t window, struct account_read *r)
 {
 	struct account_feed *f = calloc(1, sizeof(*f));
 	struct prefix p;
@@ -61,9 +61,9 @@ struct account_feed *account_feed_new(struct accounts *a, const struct address *
 		qsort(f->stale, nstale, sizeof(*stale), address_cmp);
 	}
 	f->nstale = nstale;
-	tunnel_address(AF_INET, ROLE_NEW, &p);
+	tunnel_address(AF_INET, ROLE_NEW, tunnel_id, &p);
 	f->tunnel[0] = p.addr;
-	tunnel_address(AF_INET6, ROLE_NEW, &p);
+	tunnel_address(AF_INET6, ROLE_NEW, tunnel_id, &p);
 	f->tunnel[1] = p.addr;
 	maillog_clock_init(&f->clock, now);
 	f->now = now;
@@ -218,8 +218,8 @@ static void read_journal(struct accounts *a, struct account_feed *f, struct acco
 }
 
 int accounts_update(struct state_dir *d, struct accounts *a, const struct account_source *src,
-		    const struct address *stale, unsigned int nstale, int64_t now,
-		    uint64_t window, struct account_read *r, struct errmsg *e)
+		    const struct address *stale, unsigned int nstale, uint32_t tunnel_id,
+		    int64_t now, uint64_t window, struct account_read *r, struct errmsg *e)
 {
 	struct account_feed *f;
 	int err;
@@ -230,7 +230,7 @@ int accounts_update(struct state_dir *d, struct accounts *a, const struct accoun
 		return err;
 	r->started_over = err != 0;	/* derived data: read again from the window's start */
 	choose(a, src, r);
-	f = account_feed_new(a, stale, nstale, now, window, r);
+	f = account_feed_new(a, stale, nstale, tunnel_id, now, window, r);
 	if (!f)
 		return errmsg_set(e, -ENOMEM, "out of memory");
 	if (a->source == SOURCE_FILE)

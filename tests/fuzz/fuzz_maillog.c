@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/owned.h"
 #include "core/account_feed.h"
 #include "core/accounts.h"
 #include "maillog/logline.h"
@@ -52,7 +53,7 @@ static void log_lines(const char *text, size_t len)
 	const char *p = text, *nl;
 
 	accounts_init(&a);
-	f = account_feed_new(&a, NULL, 0, 1796300089, 7 * 86400, &r);
+	f = account_feed_new(&a, NULL, 0, TUNNEL_ID_DEFAULT, 1796300089, 7 * 86400, &r);
 	while (f && p < text + len) {
 		nl = memchr(p, '\n', (size_t)(text + len - p));
 		account_feed_line(p, nl ? (size_t)(nl - p) : (size_t)(text + len - p), f);

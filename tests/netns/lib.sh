@@ -269,8 +269,30 @@ lab4_up() {
 	mkdir -p "$STATE_NEW"
 }
 
+# A second new server on the internet (a switch of --to), IPv6 only: the
+# lab's IPv4 documentation ranges are taken. Call after lab4_up.
+NEW2_6=2001:db8:4::2 ROUTER_N2_6=2001:db8:4::fe
+lab4_new2_up() {
+	NS_NEW2=$P-new2
+	EXTRA_NS+=("$NS_NEW2")
+	ip netns add "$NS_NEW2" || bail "cannot add namespace $NS_NEW2"
+	ip -n "$NS_NEW2" link set lo up
+	ip netns exec "$NS_NEW2" sysctl -qw net.ipv4.conf.all.rp_filter=1 \
+		net.ipv4.conf.default.rp_filter=1 || bail "cannot set up $NS_NEW2"
+	link "$NS_NEW2" "${P}m0" "$NS_ROUTER" "${P}rm"
+	addr "$NS_ROUTER" "${P}rm" "$ROUTER_N2_6/64"
+	addr "$NS_NEW2" "${P}m0" "$NEW2_6/64"
+	ip -n "$NS_NEW2" -6 route add default via "$ROUTER_N2_6"
+	STATE_NEW2=$WORK/state-new2
+	mkdir -p "$STATE_NEW2"
+}
+redirect_new2() { ip netns exec "$NS_NEW2" "$REDIRECT" --state-dir "$STATE_NEW2" "$@"; }
+
 # redirect in NEW's namespace, with NEW's own state.
 redirect_new() { ip netns exec "$NS_NEW" "$REDIRECT" --state-dir "$STATE_NEW" "$@"; }
+
+# The tunnel id accept's output names, for enable --tunnel-id ("" when none).
+tunnel_id_of() { sed -n 's/.*--tunnel-id \([0-9][0-9]*\).*/\1/p' | head -n 1; }
 in_router() { ip netns exec "$NS_ROUTER" "$@"; }
 
 # What a host's networking is, for before/after comparisons: the ruleset,

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/owned.h"
 #include "core/account_feed.h"
 #include "core/accounts.h"
 #include "maillog/logfile.h"
@@ -336,7 +337,7 @@ static void feed(struct accounts *acc, const char *const *lines, unsigned int n,
 		 struct account_read *r)
 {
 	struct address stale = addr("203.0.113.20");
-	struct account_feed *f = account_feed_new(acc, &stale, 1, NOW, 7 * 86400, r);
+	struct account_feed *f = account_feed_new(acc, &stale, 1, TUNNEL_ID_DEFAULT, NOW, 7 * 86400, r);
 	unsigned int i;
 
 	assert_non_null(f);
