@@ -54,6 +54,9 @@ STATE=$WORK/state
 PIDS=()
 EXTRA_NS=()
 LAB_CLEANUP=()	# functions lab_down runs first, the last added first (mail.sh)
+LAB_ETC=()	# the /etc/netns/NS directories lab_netns made
+LAB_HAD_NETNS_DIR=0
+[ -d /etc/netns ] && LAB_HAD_NETNS_DIR=1
 
 # ---- TAP ----
 
@@ -117,7 +120,7 @@ no_open_session() {	# no_open_session PORT
 # it by its PID also stops what it forked (a server's per-connection
 # children), which would otherwise hold the test's output open.
 lab_down() {
-	local pid ns i
+	local pid ns i d
 	for ((i = ${#LAB_CLEANUP[@]} - 1; i >= 0; i--)); do
 		"${LAB_CLEANUP[i]}"
 	done
@@ -130,6 +133,10 @@ lab_down() {
 	for ns in "$NS_CLIENT" "$NS_OLD" "$NS_NEW" "${EXTRA_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	for d in "${LAB_ETC[@]}"; do
+		rm -rf "$d"
+	done
+	[ "$LAB_HAD_NETNS_DIR" = 0 ] && rmdir /etc/netns 2>/dev/null
 	rm -rf "$WORK"
 }
 
@@ -180,13 +187,26 @@ addr() {	# addr NS IF ADDRESS/LEN...
 	done
 }
 
+# A namespace of the lab, up, with a resolv.conf of its own: a name lookup
+# (stats' PTR names) goes to its loopback, never to the host's resolver's
+# address. mail.sh and dns.sh write their own over it where they need DNS.
+lab_netns() {	# lab_netns NS
+	local d=/etc/netns/$1
+	ip netns add "$1" || bail "cannot add namespace $1"
+	ip -n "$1" link set lo up
+	[ -e "$d" ] && return 0
+	mkdir -p "$d" || bail "cannot create $d"
+	LAB_ETC+=("$d")
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$d/resolv.conf"
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$d/hosts"
+}
+
 lab_up() {
 	lab_require
 	trap 'exit 130' INT TERM
 	local ns
 	for ns in "$NS_CLIENT" "$NS_OLD" "$NS_NEW"; do
-		ip netns add "$ns" || bail "cannot add namespace $ns"
-		ip -n "$ns" link set lo up
+		lab_netns "$ns"
 	done
 	# A new namespace copies its IPv4 settings from the host (a Docker host
 	# forwards): OLD starts as a freshly booted server would, forwarding off.
@@ -227,8 +247,7 @@ lab4_up() {
 	EXTRA_NS+=("$NS_ROUTER")
 	OLD4=198.51.100.1 OLD6=2001:db8:2::1 NEW4=192.0.2.2 NEW6=2001:db8:3::2
 	for ns in "$NS_CLIENT" "$NS_OLD" "$NS_NEW" "$NS_ROUTER"; do
-		ip netns add "$ns" || bail "cannot add namespace $ns"
-		ip -n "$ns" link set lo up
+		lab_netns "$ns"
 	done
 	for ns in "$NS_OLD" "$NS_NEW"; do	# strict, before any interface exists
 		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=1 \
@@ -275,8 +294,7 @@ NEW2_6=2001:db8:4::2 ROUTER_N2_6=2001:db8:4::fe
 lab4_new2_up() {
 	NS_NEW2=$P-new2
 	EXTRA_NS+=("$NS_NEW2")
-	ip netns add "$NS_NEW2" || bail "cannot add namespace $NS_NEW2"
-	ip -n "$NS_NEW2" link set lo up
+	lab_netns "$NS_NEW2"
 	ip netns exec "$NS_NEW2" sysctl -qw net.ipv4.conf.all.rp_filter=1 \
 		net.ipv4.conf.default.rp_filter=1 || bail "cannot set up $NS_NEW2"
 	link "$NS_NEW2" "${P}m0" "$NS_ROUTER" "${P}rm"
@@ -319,7 +337,7 @@ host_state() {	# host_state NS
 # called in $(...): the subshell would keep the record of it to itself.
 scratch_ns() {	# scratch_ns NAME: sets SCRATCH to the namespace's name
 	SCRATCH=$P-$1
-	ip netns add "$SCRATCH" || bail "cannot add namespace $SCRATCH"
+	lab_netns "$SCRATCH"
 	EXTRA_NS+=("$SCRATCH")
 }
 
