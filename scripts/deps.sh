@@ -9,10 +9,12 @@
 BUILD_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libnftnl-dev libmnl-dev libnetfilter-conntrack-dev libcap-ng-dev libcmocka-dev libssl-dev
+	libsystemd-dev
 )
 TEST_PACKAGES=(
 	nftables conntrack iproute2 socat util-linux procps coreutils jq prometheus systemd
 	bash-completion groff-base strace python3 iptables ufw
+	systemd-journal-remote
 )
 # Real mail servers for the rehearsal (tests/netns/mail.sh and scripts/demo),
 # Debian's SPF policy for NEW, a web server for MTA-STS policies

@@ -3,7 +3,7 @@
 # The source tree keeps its layers, read from the sources themselves (no
 # build, no root). The layers, lowest first:
 #
-#   lib < kernel < nft, dns, tls (siblings) < core < cli < cmd < src/main.c
+#   lib < kernel < nft, dns, tls, maillog (siblings) < core < cli < cmd < src/main.c
 #
 # 1. A file includes ("folder/name.h") only its own folder or a lower one:
 #    siblings do not include each other.
@@ -42,7 +42,7 @@ found=$(cd "$src" && perl -e '
 use strict;
 use warnings;
 
-my %rank = (lib => 0, kernel => 1, nft => 2, dns => 2, tls => 2, core => 3, cli => 4,
+my %rank = (lib => 0, kernel => 1, nft => 2, dns => 2, tls => 2, maillog => 2, core => 3, cli => 4,
 	    cmd => 5, main => 6);
 my $max_lines = 700;
 my @files = sort(glob("src/*.c src/*/*.c include/*/*.h"));

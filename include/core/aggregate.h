@@ -10,16 +10,19 @@
 
 #define NEVER (-1)
 #define UNANSWERED_KEPT 64
+#define STRANGERS_KEPT 8
 
 struct service_stats {
 	struct service svc;
+	bool former;		/* no longer redirected: a switch left its sessions open */
 	uint64_t attempts;	/* SYNs redirected since enable (or the last restore) */
 	uint64_t answered;	/* ... that NEW answered with a SYN-ACK */
 	uint64_t connections;	/* ... whose handshake with NEW completed */
 	uint64_t active;	/* redirected flows open now */
 	uint64_t bytes;		/* carried both ways since enable */
 	int64_t last_seen;	/* seconds ago, or NEVER */
-	int64_t last_answer_ms;	/* ... NEW's last answer */
+	int64_t last_attempt_ms; /* NEW: the last SYN through the tunnel, ms ago, or NEVER */
+	int64_t last_answer_ms;	/* NEW's last answer, ms ago, or NEVER */
 };
 
 struct source_stats {
@@ -53,6 +56,17 @@ struct stats {
 	} unanswered[UNANSWERED_KEPT];
 	int64_t last_seen;		/* newest over all services, or NEVER */
 	uint64_t attempts, answered, connections, active, bytes;	/* totals */
+	uint64_t active_elsewhere;	/* open on a port no row has room for (in active) */
+	uint64_t tunnel_dropped;	/* packets out of the tunnels the guards dropped */
+	unsigned int nstrangers;	/* tunnel packets from elsewhere: their sources */
+	struct stranger {
+		struct address addr;
+		uint64_t packets;
+		int64_t last_seen;	/* seconds ago */
+	} strangers[STRANGERS_KEPT];	/* after stats_finish: most recent first */
+	int64_t refused_ms;		/* since the other end's host last refused the tunnel's UDP */
+	int64_t alive_ms;		/* ... since it last showed its end is there; NEVER each */
+	bool far_end_gone;		/* refused since: no session through the tunnel lives */
 };
 
 void stats_init(struct stats *st, const struct spec *spec);
@@ -65,11 +79,26 @@ void stats_add_counter(struct stats *st, const char *name, uint64_t packets, uin
 int stats_add_source(struct stats *st, const struct address *client, uint16_t port,
 		     uint64_t connections, int64_t seconds_ago);
 
-/* An open redirected flow from conntrack. */
+/*
+ * An open redirected flow from conntrack. One of a service no longer
+ * redirected (a switch left it open) gets a row of its own.
+ */
 void stats_add_active(struct stats *st, uint16_t port);
 
+/* The counter of the tunnels' guards, a source of tunnel packets from elsewhere. */
+void stats_add_stranger(struct stats *st, const struct address *addr, uint64_t packets,
+			int64_t seconds_ago);
+
+/*
+ * The other end's host refused the tunnel's UDP @ms_ago. Once the services'
+ * last events are in: whether its end is gone, that is, nothing came from
+ * it since (on OLD: NEW answered no SYN; on NEW: no SYN came through).
+ */
+void stats_add_refused(struct stats *st, int64_t ms_ago);
+void stats_judge_far_end(struct stats *st);
+
 /* What a service last had, @ms_ago: each from a set of ports refreshed at each. */
-enum service_event { EVENT_CONNECTION, EVENT_ANSWER };
+enum service_event { EVENT_CONNECTION, EVENT_ATTEMPT, EVENT_ANSWER };
 void stats_add_service_time(struct stats *st, uint16_t port, enum service_event which,
 			    int64_t ms_ago);
 

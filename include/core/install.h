@@ -15,34 +15,34 @@ struct install_report {
 	char mended[320];		/* the table had been changed thus: now as ours */
 	bool reset_counters;		/* ... beyond repair: counters start from zero */
 	bool reset_sources;		/* ... a stale-source set of another shape went */
+	unsigned int ended_masquerade;	/* sessions opened masqueraded, ended: now the tunnel */
+	unsigned int ended_tunnel;	/* sessions through a tunnel ended (masquerade now, or cut) */
+	bool kept_previous;		/* the tunnel before stays for its open sessions */
 };
 
 /*
- * The tunnel of @spec up before the rest, for the pre-flight probe to go
- * through it: the state says first that a tunnel may exist (so a run
- * killed now leaves it for disable), then the tunnel is built.
+ * The links of @spec as the state has them (see tunnel_adopt): the tunnel
+ * a switch leaves stays @spec's previous while sessions use it, and is
+ * dropped once none does (or at once when @spec masquerades: its sessions
+ * are ended then). *@cut: a tunnel before that was cut. One conntrack
+ * dump when there is a previous tunnel.
  */
-struct tunnel_undo {
-	bool was_there;		/* the state knew of a tunnel before */
-	bool pending;		/* ... and said this of a change under way */
-};
-int install_tunnel_first(struct session *ss, const struct spec *spec,
-			 struct tunnel_undo *undo, struct errmsg *e);
-
-/* Takes the tunnel down again when enable stops after the probe (unless it was there). */
-void install_tunnel_abandon(struct session *ss, const struct tunnel_undo *undo);
+int install_adopt(struct session *ss, struct spec *spec, bool *cut, struct errmsg *e);
 
 /*
  * Whether @spec is in place exactly: the table as the state says and as
- * redirect installs it (no drift), forwarding on for its families, and its
- * tunnel up. Anything less, and enable or restore installs it again (a
- * drifted table's difference is left in ss->drift for the report).
+ * redirect installs it (no drift), forwarding on for its families, its
+ * tunnel up, and no link of ours it does not name (a killed probe's).
+ * Anything less, and enable or restore installs it again (a drifted
+ * table's difference is left in ss->drift for the report).
  */
 bool install_in_place(struct session *ss, const struct spec *spec);
 
 /*
  * Installs @spec: the intent goes to the state file first, then forwarding,
- * then one nftables transaction, then the state is marked done. If the
+ * the links @spec does not name away and its own up, then one nftables
+ * transaction, then the sessions of the mode it leaves (and of a tunnel
+ * no longer there) are ended, then the state is marked done. If the
  * transaction fails, forwarding and state are put back as they were.
  */
 int install_spec(struct session *ss, const struct spec *spec, struct install_report *r,

@@ -19,6 +19,31 @@
 int observe(struct nft_sock *nft, struct stats *st, struct table_view *view, struct errmsg *e);
 
 /*
+ * How many redirected sessions of @spec live now: open in conntrack, and
+ * not through a tunnel whose other end is gone (see stats_judge_far_end).
+ * What disable waits for.
+ */
+int observe_open(struct nft_sock *nft, const struct spec *spec, unsigned int *open,
+		 struct errmsg *e);
+
+/*
+ * NEW: whether the old server still uses the tunnel: when it last sent a
+ * connection (or an attempt) through it, seconds ago or NEVER, the state's
+ * record included; who the last client was; and whether its end is gone.
+ * Within TUNNEL_IN_USE_WITHIN (a week, check's default quiet), disable
+ * refuses without --force.
+ */
+#define TUNNEL_IN_USE_WITHIN (7 * 86400)
+struct tunnel_use {
+	int64_t last_ago;
+	struct address client;		/* family 0: not known */
+	char service[SERVICE_NAME_MAX];
+	bool far_end_gone;
+};
+int observe_tunnel_use(struct nft_sock *nft, const struct state *state, struct tunnel_use *u,
+		       struct errmsg *e);
+
+/*
  * How many elements each stale-source set holds now: [0] IPv4, [1] IPv6,
  * 0 for a family @spec does not redirect.
  */

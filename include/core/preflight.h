@@ -7,6 +7,7 @@
 #include "lib/findings.h"
 #include "lib/spec.h"
 #include "kernel/link.h"
+#include "kernel/route.h"
 #include "nft/transport.h"
 
 /*

@@ -12,6 +12,7 @@
 #include "kernel/sysctl.h"
 
 #define STATE_TEXT_MAX (64 * 1024)
+#define STATE_LINE_MAX 512		/* the longest line of the file */
 
 /*
  * When redirected connections were last seen, as stats and check observed
@@ -98,6 +99,17 @@ struct state {
 /* The text form, pure: for tests and the fuzzer. */
 int state_parse(const char *text, size_t len, struct state *st, struct errmsg *e);
 int state_format(const struct state *st, char *buf, size_t len);
+
+/* For state_text.c, which frames the keys: state.c's table writes and reads them. */
+struct state_text {
+	char *buf;
+	size_t len, used;
+};
+int state_put(struct state_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Every key @st holds, a line each, in the table's order. */
+int state_write_keys(const struct state *st, struct state_text *t);
+/* The line "@key @value" into @st; an unknown key is an error. */
+int state_read_key(struct state *st, const char *key, const char *value, struct errmsg *e);
 
 void state_init(struct state *st);
 

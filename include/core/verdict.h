@@ -47,8 +47,16 @@ struct health {
 	bool drift;			/* the table is not what redirect installed */
 	bool conntrack_nearly_full;	/* over FILL_WARN_PERCENT: new connections soon dropped */
 	int conntrack_count, conntrack_max;	/* ... the table's entries, its size (-1 unknown) */
+	bool far_end_gone;		/* the other end's host refused the tunnel since it last ... */
+	int64_t refused_ago;		/* ... worked, this many seconds ago */
+	bool far_end_broken;		/* ... and this host is OLD: its redirect fails */
+	bool stranger;			/* the tunnel's packets come from elsewhere, and nothing ... */
+	struct address stranger_addr;	/* ... through it since: the other end behind NAT? */
+	uint64_t stranger_packets;
+	int64_t stranger_ago;
 };
 
+#define STRANGER_RECENT 600	/* seconds: a stranger's packets this recent break it */
 
 void verdict_health(const struct snapshot *s, struct health *h);
 

@@ -11,7 +11,12 @@
 /* One redirected connection, as conntrack has it now. */
 struct ct_flow {
 	struct address client;	/* the original source */
+	struct address dest;	/* ... the original destination: this host's address */
+	uint16_t sport;		/* ... the client's port */
 	uint16_t port;		/* the original destination port: the service */
+	struct address target;	/* where it was redirected to (the reply's source) */
+	bool masqueraded;	/* its replies come to this host, not to the client */
+	bool closed;		/* closed down (TIME_WAIT, CLOSE): only lingering */
 	uint8_t tcp_state;	/* TCP_CONNTRACK_* */
 	uint32_t idle;		/* seconds since its last packet (established flows) */
 	uint32_t mark;		/* its conntrack mark: our bits say how far it got */
@@ -48,6 +53,14 @@ int ct_flow_from_msg(const struct nlmsghdr *nlh, struct ct_flow *flow);
 
 /* How many redirected flows are still open. */
 int ct_count_open(unsigned int *open, struct errmsg *e);
+
+/*
+ * Ends the redirected flows @end picks: their conntrack entries deleted,
+ * so that the next packet of each finds no NAT and is answered with a
+ * reset (its sender reconnects). *@ended says how many went.
+ */
+typedef bool (*ct_flow_pick)(const struct ct_flow *flow, void *data);
+int ct_end_flows(ct_flow_pick end, void *data, unsigned int *ended, struct errmsg *e);
 
 /*
  * How full the conntrack table is: its entries now and how many it holds

@@ -3,6 +3,7 @@
 #define REDIRECT_KERNEL_LINK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/errmsg.h"
@@ -35,16 +36,23 @@ struct vxlan_link {
 	bool learning;
 	unsigned int mtu;
 	bool up;
+	bool noarp;
+	uint8_t mac[6];			/* IFLA_ADDRESS */
 	char alias[128];		/* IFLA_IFALIAS: who made it */
 };
 
-/* What to create: the link is made down, then addressed, then brought up. */
+/*
+ * What to create: the link is made down, then addressed, then brought up.
+ * It is made NOARP with @mac (the other end knows it), without IPv6
+ * link-local address (nothing of its own goes through the tunnel).
+ */
 struct vxlan_params {
 	const char *name;
 	uint32_t vni;
 	uint16_t port;
 	struct address local, remote;
 	unsigned int mtu;
+	uint8_t mac[6];
 	const char *alias;
 };
 
@@ -52,6 +60,7 @@ int link_get(struct rtnl_sock *s, const char *name, struct vxlan_link *out, stru
 int link_create_vxlan(struct rtnl_sock *s, const struct vxlan_params *p, int *ifindex,
 		      struct errmsg *e);
 int link_set_up(struct rtnl_sock *s, int ifindex, struct errmsg *e);
+/* The alias that says who made the link, and no IPv6 link-local address on it. */
 int link_set_alias(struct rtnl_sock *s, int ifindex, const char *alias, struct errmsg *e);
 /* Gone already is success. */
 int link_delete(struct rtnl_sock *s, const char *name, struct errmsg *e);
@@ -60,34 +69,29 @@ int link_delete(struct rtnl_sock *s, const char *name, struct errmsg *e);
 int addr_add(struct rtnl_sock *s, int ifindex, const struct prefix *p, struct errmsg *e);
 
 /*
- * The return path on NEW: "from @src lookup @table priority @prio", and
- * "default via @gw dev @ifindex table @table". Both carry RTPROT_TUNNEL
- * as their originator, so that they can be told from the admin's own.
+ * Permanent neighbour entries on the NOARP tunnel link: the other end's
+ * tunnel addresses with its link address. Nothing learnt, nothing to
+ * poison; there already is success (replaced).
  */
-int rule_add(struct rtnl_sock *s, const struct address *src, uint32_t table, uint32_t prio,
-	     struct errmsg *e);
-/* Deletes our rule of that priority and family; absent is success. */
-int rule_delete(struct rtnl_sock *s, int family, uint32_t table, uint32_t prio,
-		struct errmsg *e);
-/* Whether a rule of @prio exists in @family, and whether it is ours (@ours). */
-int rule_find(struct rtnl_sock *s, int family, uint32_t prio, bool *exists, bool *ours,
-	      struct errmsg *e);
-int route_add_default(struct rtnl_sock *s, const struct address *gw, int ifindex,
-		      uint32_t table, struct errmsg *e);
-/* How many routes not of ours table @table holds in @family (one dump). */
-int route_count_foreign(struct rtnl_sock *s, int family, uint32_t table, unsigned int *n,
-			struct errmsg *e);
-
-/* The kernel's route to @dst, as `ip route get` asks: its type, device, source, MTU. */
-struct route_info {
-	unsigned char type;	/* RTN_UNICAST, RTN_LOCAL, ... */
-	int oif;
-	struct address prefsrc;	/* the source the kernel would choose (family 0: none) */
-	unsigned int mtu;	/* of the route, else of the device; 0 unknown */
-};
-int route_get(struct rtnl_sock *s, const struct address *dst, struct route_info *out);
+int neigh_add_permanent(struct rtnl_sock *s, int ifindex, const struct address *a,
+			const uint8_t mac[6], struct errmsg *e);
 
 /* The MTU of the device @ifindex, or 0. */
 unsigned int link_mtu(struct rtnl_sock *s, int ifindex);
+
+/*
+ * One request of route.c's (or this file's), the kernel's answer in words:
+ * @ok_error (an errno, negative) is success too; @what names the request.
+ */
+#define RTNL_BUF 8192
+struct nlmsghdr;
+typedef int (*rtnl_reply_cb)(const struct nlmsghdr *nlh, void *data);
+struct nlmsghdr *rtnl_start(char *buf, uint16_t type, uint16_t flags);
+int rtnl_talk(struct rtnl_sock *s, struct nlmsghdr *nlh, rtnl_reply_cb cb, void *data,
+	      int ok_error, const char *what, struct errmsg *e);
+/* The same with the kernel's error in *@error, unsaid: for lookups that may fail. */
+int rtnl_request(struct rtnl_sock *s, struct nlmsghdr *nlh, rtnl_reply_cb cb, void *data,
+		 int *error);
+size_t rtnl_addr_len(int family);
 
 #endif

@@ -27,6 +27,22 @@ struct service {
  */
 enum spec_role { ROLE_OLD, ROLE_NEW };
 
+#define LINK_NAME_MAX 16			/* IFNAMSIZ */
+#define TUNNEL_ID_MAX 0xffffff			/* 24 bits of VNI */
+#define TUNNEL_ID_DEFAULT 2587		/* the well-known VNI: both ends given no --tunnel-id */
+
+/*
+ * A tunnel of OLD's besides the spec's own: the one a switch of --to (or
+ * to masquerade) left behind for the sessions it still carries, until the
+ * last of them has closed. Its rules stay in the table as long as its
+ * link: nothing may come through a link unguarded.
+ */
+struct spec_tunnel {
+	uint32_t id;			/* its VNI; its addresses derive from it */
+	struct address peer;		/* the other end's underlay address */
+	char link[LINK_NAME_MAX];	/* this host's link of it */
+};
+
 /*
  * What the administrator asked for: the whole input of `enable` (or of
  * `accept`), and what the state file records. Normalised by
@@ -48,6 +64,10 @@ struct spec {
 	bool masquerade;
 	bool keep_client_address;	/* OLD: through the tunnel, no masquerade */
 	unsigned int tunnel_mtu;	/* OLD: of the tunnel as enable made it (for MSS) */
+	uint32_t tunnel_id;		/* OLD: --tunnel-id; NEW: drawn by accept; 0 none */
+	char tunnel_link[LINK_NAME_MAX];	/* the link of the tunnel (OLD's alternates) */
+	bool has_previous;		/* OLD: a tunnel before this one still carries sessions */
+	struct spec_tunnel previous;
 };
 
 void spec_init(struct spec *s);
@@ -74,6 +94,9 @@ int spec_add_target(struct spec *s, const char *arg, struct errmsg *e);
 /* --max-sources: 1024 to MAX_SOURCES_LIMIT entries per stale-source set. */
 int spec_set_max_sources(struct spec *s, const char *arg, struct errmsg *e);
 
+/* --tunnel-id: 1 to TUNNEL_ID_MAX, the number accept printed on NEW. */
+int spec_set_tunnel_id(struct spec *s, const char *arg, struct errmsg *e);
+
 /* accept --from: an address of OLD; at most one per family. */
 int spec_add_from(struct spec *s, const char *arg, struct errmsg *e);
 
@@ -81,6 +104,12 @@ int spec_add_from(struct spec *s, const char *arg, struct errmsg *e);
 static inline bool spec_tunnel(const struct spec *s)
 {
 	return s->role == ROLE_NEW || s->keep_client_address;
+}
+
+/* Whether a link of a tunnel of @s exists: its own, or one a switch left. */
+static inline bool spec_links(const struct spec *s)
+{
+	return spec_tunnel(s) || s->has_previous;
 }
 
 /*

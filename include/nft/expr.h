@@ -42,5 +42,10 @@ void match_syn_or_synack(struct nftnl_rule *r);		/* tcp flags syn / syn,rst */
 void match_no_ct_mark(struct nftnl_rule *r, uint32_t bit);	/* ct mark & BIT != BIT */
 void set_mss_route(struct nftnl_rule *r);	/* tcp option maxseg size set rt mtu */
 void set_mss(struct nftnl_rule *r, uint16_t mss);	/* tcp option maxseg size set MSS */
+void match_ifname_prefix(struct nftnl_rule *r, uint32_t key, const char *prefix); /* "X*" */
+void e_counter_named(struct nftnl_rule *r, const char *name);	/* counter name "X" */
+void e_dynset_update(struct nftnl_rule *r, const char *set, uint32_t set_id);
+void match_fib_saddr_iif(struct nftnl_rule *r);		/* fib saddr . iif oif exists */
+void match_saddr_not_in(struct nftnl_rule *r, const struct prefix *p);	/* ip saddr != P */
 
 #endif

@@ -20,8 +20,12 @@
 int ruleset_build(const struct spec *spec, const struct table_view *view,
 		  struct ops *out);
 
-/* The transaction that stops new redirects but keeps open ones working. */
-int ruleset_build_drain(const struct table_view *view, struct ops *out);
+/*
+ * The transaction that stops new redirects but keeps open ones working,
+ * and the guards of @spec's tunnel links while they exist.
+ */
+int ruleset_build_drain(const struct spec *spec, const struct table_view *view,
+			struct ops *out);
 
 /* The transaction that removes the table. */
 int ruleset_build_delete(struct ops *out);

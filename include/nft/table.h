@@ -30,6 +30,7 @@ enum chain_id {
 	CHAIN_OUTPUT,		/* NEW: the bytes of replies */
 	CHAIN_RAW_PREROUTING,	/* the tunnel: its UDP from the other end untracked */
 	CHAIN_RAW_OUTPUT,	/* ... and to it */
+	CHAIN_FROM_TUNNEL,	/* what may come out of the tunnel: the rest dropped */
 	CHAIN_COUNT
 };
 
@@ -41,13 +42,16 @@ enum set_id {
 	SET_TRAFFIC,		/* map port -> byte counter */
 	SET_LAST_SEEN,		/* port, refreshed at each connection the sources set
 				   had no room for: cannot fill up */
-	SET_LAST_ATTEMPT,	/* no longer made (nobody read it); known, so that a
-				   table an older redirect made is reconciled */
+	SET_LAST_ATTEMPT,	/* NEW: port, refreshed at each SYN through the tunnel
+				   (OLD is there); OLD no longer makes it: nothing read it */
 	SET_LAST_ANSWER,	/* port, refreshed at each of NEW's answers */
 	SET_EXCLUDE_IPV4,
 	SET_EXCLUDE_IPV6,
 	SET_SOURCES_IPV4,
 	SET_SOURCES_IPV6,
+	SET_STRANGERS_IPV4,	/* underlay sources the tunnel's packets came from, turned away */
+	SET_STRANGERS_IPV6,
+	SET_TUNNEL_REFUSED,	/* the other end's host refused the tunnel's UDP: its end is gone */
 	SET_COUNT
 };
 
@@ -75,9 +79,24 @@ static inline enum set_id sources_set(int family)
 	return family == AF_INET ? SET_SOURCES_IPV4 : SET_SOURCES_IPV6;
 }
 
+#define STRANGERS_SET_SIZE 256
+#define TUNNEL_SETS_TIMEOUT (24 * 3600)	/* seconds: what stats shows of the tunnel's troubles */
+
+/* Packets out of the tunnel dropped by the guards: a counter of the table's own. */
+#define TUNNEL_DROPPED "tunnel_dropped"
+#define TUNNEL_DROPPED_COMMENT "packets out of the tunnel dropped: not a redirected flow"
+
+static inline enum set_id strangers_set(int family)
+{
+	return family == AF_INET ? SET_STRANGERS_IPV4 : SET_STRANGERS_IPV6;
+}
+
 /* The sets whose elements expire (timeout): their elements are history. */
 bool is_port_time_set(unsigned int id);
 bool is_dynamic_set(unsigned int id);
+
+/* The dynamic sets of the tunnel: a fixed timeout and size, whatever the spec. */
+bool is_tunnel_set(unsigned int id);
 
 /* The maps that name a counter per service, and so the counters each service has. */
 #define COUNTER_MAPS 4

@@ -2,30 +2,27 @@
 #ifndef REDIRECT_NFT_TUNNEL_RULES_H
 #define REDIRECT_NFT_TUNNEL_RULES_H
 
-#include <stdint.h>
-
 #include "lib/spec.h"
-#include "nft/table.h"
+#include "nft/plan.h"
 
 /*
- * The rules of the tunnel, which only --keep-client-address (OLD) and
- * accept (NEW) have: its UDP let in from the other end only and left out
- * of conntrack, only redirected flows into and out of it, and the MSS
- * clamped to its MTU. Pure: libnftnl objects, no I/O.
+ * The rules of the tunnels, which only --keep-client-address (OLD, and
+ * the tunnel a switch left) and accept (NEW) have: their UDP let in from
+ * the other end only and left out of conntrack; what comes out of a
+ * tunnel link checked against what may (the rest dropped and counted);
+ * only redirected flows through OLD; the MSS clamped to the tunnel's MTU.
+ * Pure: libnftnl objects, no I/O. What each costs a packet is said at
+ * each.
  */
 struct nftnl_rule;
 
-/* input: udp dport 4789 @th,96,24 VNI ip saddr != PEER counter drop */
-struct nftnl_rule *vxlan_guard_rule(const struct spec *spec);
+/* The rule @p of a tunnel kind (RULE_NOTRACK_IN ... RULE_TUNNEL_GUARD_OUT, the clamps). */
+struct nftnl_rule *tunnel_rule_build(const struct spec *spec, const struct planned_rule *p);
 
-/* raw_prerouting (saddr PEER) and raw_output (daddr PEER): udp dport 4789 ... notrack */
-struct nftnl_rule *notrack_rule(const struct spec *spec, enum chain_id chain);
+/* NEW: ip saddr OLD's-tunnel-address return (its probe is no client) */
+struct nftnl_rule *skip_peer_rule(const struct spec *spec, int family);
 
-/* OLD, forward: iifname|oifname "TUNNEL" ct mark & BIT != BIT counter drop */
-struct nftnl_rule *tunnel_guard_rule(uint32_t ifname_key);
-
-/* OLD, forward: the MSS of SYNs into the tunnel (the route's MTU) and out of it (a number) */
-struct nftnl_rule *clamp_into_rule(void);
-struct nftnl_rule *clamp_out_rule(const struct spec *spec, int family);
+/* NEW: iifname "TUNNEL" meta nfproto ipvX tcp flags syn / ... tcp dport @ports jump ... */
+struct nftnl_rule *arrive_rule(int family);
 
 #endif

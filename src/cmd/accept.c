@@ -22,7 +22,7 @@
 #include "core/tunnel.h"
 
 enum { OPT_FROM, OPT_SERVICE, OPT_REMEMBER, OPT_FORCE, OPT_DRY_RUN, OPT_NAME, OPT_DOMAIN,
-	OPT_PUBLIC_ADDRESS };
+	OPT_PUBLIC_ADDRESS, OPT_TUNNEL_ID };
 
 static const struct option_def accept_options[] = {
 	[OPT_FROM] = { "from", "ADDRESS",
@@ -47,6 +47,10 @@ static const struct option_def accept_options[] = {
 	[OPT_PUBLIC_ADDRESS] = { "public-address", "ADDRESS",
 		"this host's public address, where a cloud's 1:1 NAT puts it on no interface: "
 		"the old server's --to; repeatable, remembered", true },
+	[OPT_TUNNEL_ID] = { "tunnel-id", "N|random",
+		"the tunnel's id (the VNI, 1 to 16777215), or \"random\" for one a blind attacker "
+		"must guess, given to enable --tunnel-id on the old server (default: the "
+		"well-known 2587, or the id this host accepts with already)", false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -62,7 +66,7 @@ const struct command command_accept = {
 	.run = cmd_accept,
 	.synopsis = "--from ADDRESS [--from ADDRESS] [--service NAME|PORT]... [--remember DURATION]\n"
 		    "                       [--name HOST]... [--domain DOMAIN]... [--public-address ADDRESS]...\n"
-		    "                       [--force] [--dry-run]",
+		    "                       [--tunnel-id N|random] [--force] [--dry-run]",
 	.summary = "on the new server: take redirected connections with their clients' addresses",
 	.description =
 		"Run on the new server before `redirect enable --keep-client-address` on the\n"
@@ -86,21 +90,36 @@ struct accept_args {
 	unsigned int ndomains;		/* --domain */
 	char domains[DNS_DOMAINS_MAX][DNS_NAME_BUF];
 	struct public_addresses pub;	/* --public-address */
+	bool random_id;			/* --tunnel-id random */
 };
 
-/* --name, --domain: names checked now, so that a bad one is a usage error. */
-static int add_name(char *out, unsigned int *n, unsigned int max, const char *value,
-		    struct errmsg *e)
+/*
+ * --name, --domain: names checked now, so that a bad one is a usage error.
+ * A host name into @names (@n of them so far, rows of @size bytes, room
+ * for @max): checked, and the same name given twice counts once.
+ */
+static int add_name(char *names, size_t size, unsigned int *n, unsigned int max,
+		    const char *value, struct errmsg *e)
 {
 	char name[DNS_NAME_BUF];
+	unsigned int i;
 
-	if (*n == max)
-		return errmsg_set(e, -E2BIG, "at most %u", max);
 	if (dns_name_check(value, name, e))
 		return errmsg_set(e, -EINVAL, "'%.60s' is no host name", value);
-	snprintf(out, TLS_NAME_BUF, "%s", name);
-	(*n)++;
+	for (i = 0; i < *n; i++)
+		if (dns_name_equal(names + i * size, name))
+			return 0;
+	if (*n == max)
+		return errmsg_set(e, -E2BIG, "at most %u", max);
+	snprintf(names + (*n)++ * size, size, "%s", name);
 	return 0;
+}
+
+/* --tunnel-id N, or "random": one drawn when accept runs (kept if accepting already). */
+static int set_tunnel_id(struct accept_args *a, const char *value, struct errmsg *e)
+{
+	a->random_id = !strcmp(value, "random");
+	return a->random_id ? 0 : spec_set_tunnel_id(&a->spec, value, e);
 }
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
@@ -115,14 +134,15 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
 	case OPT_NAME:
-		err = add_name(a->names.names[a->names.nnames % ID_NAMES_MAX], &a->names.nnames,
+		err = add_name(a->names.names[0], sizeof(a->names.names[0]), &a->names.nnames,
 			       ID_NAMES_MAX, value, e);
 		break;
 	case OPT_DOMAIN:
-		err = add_name(a->domains[a->ndomains % DNS_DOMAINS_MAX], &a->ndomains,
+		err = add_name(a->domains[0], sizeof(a->domains[0]), &a->ndomains,
 			       DNS_DOMAINS_MAX, value, e);
 		break;
 	case OPT_PUBLIC_ADDRESS: err = public_add(&a->pub, value, e); break;
+	case OPT_TUNNEL_ID: err = set_tunnel_id(a, value, e); break;
 	}
 	if (err)
 		errmsg_prefix(e, "--%s", accept_options[index].name);
@@ -168,25 +188,28 @@ static int check_role(const struct session *ss, struct errmsg *e)
 static void print_next_step(const struct tunnel *t, const struct public_addresses *pub)
 {
 	const struct address *public = public_of(pub, t->local.family);
-	char addr[ADDRESS_STRLEN];
+	char addr[ADDRESS_STRLEN], id[32] = "";
 
+	if (t->id != TUNNEL_ID_DEFAULT)
+		snprintf(id, sizeof(id), " --tunnel-id %u", t->id);
 	if (public) {
-		printf("On the old server: redirect enable --to %s --keep-client-address\n"
+		printf("On the old server: redirect enable --to %s --keep-client-address%s\n"
 		       "  (%s: this host's public address, as --public-address gives it).\n",
-		       address_str(public, addr), addr);
+		       address_str(public, addr), id, addr);
 		return;
 	}
 	address_str(&t->local, addr);
-	printf("On the old server: redirect enable --to %s --keep-client-address\n"
+	printf("On the old server: redirect enable --to %s --keep-client-address%s\n"
 	       "  --to is the address the old server reaches this host at: %s (this end\n"
 	       "  sends from it) unless this host is behind NAT (a cloud's 1:1 NAT); then\n"
-	       "  its public one, which `accept --public-address` names here.\n", addr, addr);
+	       "  its public one, which `accept --public-address` names here.\n", addr, id, addr);
 }
 
 static void print_accepting(const struct spec *spec, const struct install_report *r,
 			    const struct tunnel *t, const struct public_addresses *pub)
 {
 	char remote[ADDRESS_STRLEN], a4[ADDRESS_STRLEN], a6[ADDRESS_STRLEN];
+	struct address t4 = tunnel_target(AF_INET, t->id), t6 = tunnel_target(AF_INET6, t->id);
 
 	printf("redirect: %s. The connections the old server %s redirects\n"
 	       "  arrive through the tunnel %s at %s and %s,\n"
@@ -194,7 +217,7 @@ static void print_accepting(const struct spec *spec, const struct install_report
 	       "  This host's other traffic keeps its routes.\n",
 	       r->replaced ? "accepting, with new settings" : "accepting",
 	       address_str(&t->remote, remote), TUNNEL_IFNAME,
-	       address_str(tunnel_target(AF_INET), a4), address_str(tunnel_target(AF_INET6), a6));
+	       address_str(&t4, a4), address_str(&t6, a6));
 	printf("  Firewalls on the way (a cloud's security groups) must admit UDP 4789\n"
 	       "  from %s here, and from this host's public address there.\n", remote);
 	print_next_step(t, pub);
@@ -280,12 +303,35 @@ static int accept_now(struct session *ss, const struct accept_args *a, const str
 	return EXIT_DONE;
 }
 
-static int run(struct session *ss, const struct accept_args *a)
+/*
+ * The tunnel's id: --tunnel-id N; else the one this host accepts with
+ * already (accept again changes nothing); else with --tunnel-id random a
+ * new one drawn at random, or the well-known TUNNEL_ID_DEFAULT, which an
+ * old server given no --tunnel-id uses too. And its link.
+ */
+static int choose_tunnel(struct session *ss, struct accept_args *a, struct errmsg *e)
+{
+	const struct state *st = &ss->state;
+	bool cut;
+	int err = 0;
+
+	if (!a->spec.tunnel_id && st->enabled && st->spec.role == ROLE_NEW)
+		a->spec.tunnel_id = st->spec.tunnel_id;
+	if (!a->spec.tunnel_id && a->random_id)
+		err = tunnel_new_id(&a->spec.tunnel_id, e);
+	if (!a->spec.tunnel_id)
+		a->spec.tunnel_id = TUNNEL_ID_DEFAULT;
+	tunnel_adopt(st, &a->spec, &cut);
+	return err;
+}
+
+static int run(struct session *ss, struct accept_args *a)
 {
 	struct errmsg e = { "" };
 	struct tunnel t;
 
-	if (check_role(ss, &e) || tunnel_plan(&ss->rtnl, &a->spec, &t, &e))
+	if (check_role(ss, &e) || choose_tunnel(ss, a, &e) ||
+	    tunnel_plan(&ss->rtnl, &a->spec, &t, &e))
 		return cli_fail(&command_accept, EXIT_FAILED, &e);
 	return a->dry_run ? dry_run(ss, a, &t) : accept_now(ss, a, &t);
 }

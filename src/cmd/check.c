@@ -19,10 +19,14 @@
 #include "lib/format.h"
 #include "core/observe.h"
 #include "cli/print.h"
+#include "core/account_feed.h"
 #include "core/session.h"
 #include "core/verdict.h"
 
 #define QUIET_FOR_DEFAULT (7 * 86400)
+
+/* On NEW: the accounts that logged in through the redirect (check_accounts). */
+static unsigned int f_accounts;
 
 enum { OPT_QUIET_FOR, OPT_DOMAIN, OPT_JSON, OPT_NAGIOS, OPT_QUIET };
 
@@ -153,6 +157,8 @@ static void print_json(const struct finding *f, const struct snapshot *s,
 		print_u64(&p, "answered", NULL, s->st.answered);
 		print_bool(&p, "broken", NULL, f->broken);
 		cli_print_conntrack(&p, &f->health);
+		if (f->role_new)
+			print_u64(&p, "accounts", NULL, f_accounts);
 	}
 	if (f->dns_checked)
 		print_dns_json(&p, f, s->now);
@@ -194,6 +200,8 @@ static void print_nagios(const struct finding *f, const struct snapshot *s)
 		printf(" tls_problems=%u;;", f->tls_problems);
 	if (f->v.status != VERDICT_UNKNOWN && f->dns_checked)
 		printf(" dns_old_answers=%u;;", f->dns.old_answers);
+	if (f->v.status != VERDICT_UNKNOWN && f->role_new)
+		printf(" accounts=%u;;", f_accounts);
 	printf("\n");
 }
 
@@ -285,6 +293,39 @@ static void check_dns(const struct check_args *a, struct snapshot *s, struct sta
 }
 
 /*
+ * On NEW: how many accounts still come through OLD, read on from the mail
+ * log that stats read last (or the journal), named in the sentence.
+ */
+static void check_accounts(struct snapshot *s, struct state_dir *dir, struct finding *f)
+{
+	const struct account_source none = { NULL, NULL };
+	char window[FORMAT_BUF], *why = f->why;
+	struct address *stale = calloc(s->st.nsources + 1, sizeof(*stale));
+	struct account_read r;
+	struct accounts acc;
+	struct errmsg e = { "" };
+	unsigned int i;
+
+	if (!stale || !f->role_new || f->v.status == VERDICT_UNKNOWN || !s->installed) {
+		free(stale);
+		return;
+	}
+	for (i = 0; i < s->st.nsources; i++)
+		stale[i] = s->st.sources[i].addr;
+	accounts_init(&acc);
+	if (accounts_update(dir, &acc, &none, stale, s->st.nsources, s->state.spec.tunnel_id,
+			    s->now, s->state.spec.remember, &r, &e))
+		fprintf(stderr, "redirect check: warning: %s\n", e.text);
+	f_accounts = acc.n;
+	format_duration_exact(s->state.spec.remember, window, sizeof(window));
+	snprintf(why + strlen(why), sizeof(f->why) - strlen(why), "; %u account%s logged in "
+		 "through it in the last %s (`redirect stats` names them)%s%s", acc.n,
+		 acc.n == 1 ? "" : "s", window, r.problem[0] ? "; the mail log: " : "", r.problem);
+	accounts_free(&acc);
+	free(stale);
+}
+
+/*
  * The new server's TLS identity, through the redirect's own path, every
  * day: a renewal that changed its key while TLSA pins the old one is the
  * classic outage. What it found is kept for stats --prometheus.
@@ -301,14 +342,16 @@ static void check_tls(const struct check_args *a, struct snapshot *s, struct sta
 		.ndomains = all_domains(a, &s->state.dns, domains), .now = s->now,
 		.window = (int64_t)a->quiet_for,
 	};
+	struct address t4 = tunnel_target(AF_INET, spec->tunnel_id),
+		       t6 = tunnel_target(AF_INET6, spec->tunnel_id);
 	struct errmsg e = { "" };
 	struct id_dns d;
 
 	if (f->v.status == VERDICT_UNKNOWN || spec->role != ROLE_OLD || !s->state.enabled)
 		return;
 	r.ndomains = r.ndomains > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : r.ndomains;
-	r.at4 = spec->has_to4 ? (tunnel ? tunnel_target(AF_INET) : &spec->to4) : NULL;
-	r.at6 = spec->has_to6 ? (tunnel ? tunnel_target(AF_INET6) : &spec->to6) : NULL;
+	r.at4 = spec->has_to4 ? (tunnel ? &t4 : &spec->to4) : NULL;
+	r.at6 = spec->has_to6 ? (tunnel ? &t6 : &spec->to6) : NULL;
 	memset(pf, 0, sizeof(*pf));
 	if (identity_check(&r, &id, &d, pf, &e))
 		findings_add(pf, FINDING_WARN, "cannot check the TLS identity: %s", e.text);
@@ -336,6 +379,7 @@ static int run(const struct check_args *a, struct finding *f, struct snapshot *s
 		verdict_judge(s, (int64_t)a->quiet_for, f);
 		check_dns(a, s, &ss.dir, f);
 		check_tls(a, s, &ss.dir, f, &tls);
+		check_accounts(s, &ss.dir, f);
 	}
 	f->v.required = (int64_t)a->quiet_for;
 	rc = report(a, f, s, &ss.dir, &tls);

@@ -15,20 +15,27 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/accounts.h"
 #include "nft/firewall.h"
 #include "core/install.h"
 #include "kernel/conntrack.h"
+#include "core/observe.h"
+#include "core/tunnel.h"
+#include "lib/format.h"
 
 #define WAIT_DEFAULT 30
 #define POLL_MS 200
 
-enum { OPT_WAIT, OPT_NOW };
+enum { OPT_WAIT, OPT_NOW, OPT_FORCE };
 
 static const struct option_def disable_options[] = {
 	[OPT_WAIT] = { "wait", "DURATION",
 		"how long to wait for redirected sessions to close", false },
 	[OPT_NOW] = { "now", NULL,
 		"remove everything at once, cutting redirected sessions still open", false },
+	[OPT_FORCE] = { "force", NULL,
+		"on the new server: remove the tunnel's end even though the old server sent "
+		"connections through it recently", false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -42,13 +49,15 @@ static const char *default_of(int index, char *buf, size_t len)
 const struct command command_disable = {
 	.name = "disable",
 	.run = cmd_disable,
-	.synopsis = "[--wait DURATION | --now]",
+	.synopsis = "[--wait DURATION | --now] [--force]",
 	.summary = "remove the redirect and put forwarding back",
 	.description =
 		"Deletes the table inet mail_redirect in one transaction and puts IP forwarding\n"
 		"and the settings that came with it back as they were. Redirected sessions\n"
 		"still open are not cut: new connections stop being redirected at once, the\n"
 		"open ones keep their NAT until they close (up to --wait), then the table goes.\n"
+		"On the new server it refuses while the old server still sends connections\n"
+		"through the tunnel (the last within a week), unless --force.\n"
 		"Nothing enabled is not an error.",
 	.options = disable_options,
 	.default_of = default_of,
@@ -56,7 +65,7 @@ const struct command command_disable = {
 
 struct disable_args {
 	uint64_t wait;
-	bool wait_given, now;
+	bool wait_given, now, force;
 };
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
@@ -66,6 +75,8 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 
 	if (index == OPT_NOW)
 		a->now = true;
+	else if (index == OPT_FORCE)
+		a->force = true;
 	else if ((err = parse_duration(value, &a->wait, e)))
 		errmsg_prefix(e, "--wait");
 	else
@@ -81,14 +92,19 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Polls conntrack until no redirected flow is open or @seconds pass. */
-static int wait_for_close(uint64_t seconds, unsigned int *open, struct errmsg *e)
+/*
+ * Polls until no redirected session lives or @seconds pass: open in
+ * conntrack, and not through a tunnel whose other end is gone.
+ */
+static int wait_for_close(struct session *ss, uint64_t seconds, unsigned int *open,
+			  struct errmsg *e)
 {
 	const struct timespec pause = { 0, POLL_MS * 1000000L };
 	double deadline = now_seconds() + (double)seconds;
 	int err;
 
-	while (!(err = ct_count_open(open, e)) && *open && now_seconds() < deadline)
+	while (!(err = observe_open(&ss->nft, &ss->state.spec, open, e)) && *open &&
+	       now_seconds() < deadline)
 		nanosleep(&pause, NULL);
 	return err;
 }
@@ -197,6 +213,9 @@ static int finish_with(struct session *ss, struct settings *s)
 	s->recorded = ss->state.sysctls;
 	if (uninstall(ss, &was_installed, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	/* who came through the redirect: for the migration only, gone with it */
+	if (accounts_remove(&ss->dir, &e))
+		fprintf(stderr, "redirect disable: warning: %s\n", e.text);
 	if (!was_installed && !anything) {
 		printf("redirect: nothing was enabled; nothing changed.\n");
 		return EXIT_DONE;
@@ -222,25 +241,76 @@ static int finish(struct session *ss)
 }
 
 /*
- * Whether a redirected session can be open: only if something was ever
- * redirected. Our attempt counters say so, unless the table was put back
- * after a flush (its flows are older than its counters) or the state lost.
- * Saves walking the whole conntrack hash when nothing was (a large one on
- * a busy host): disable costs what nft delete table does.
+ * Whether the tunnel's other end is there, asked once (a quarter of a
+ * second at most), when the answer matters: its host's refusal lands in
+ * our table, where what follows reads it. Nothing is known otherwise.
  */
-static bool may_be_open(const struct session *ss)
+static void knock(struct session *ss)
 {
-	return ss->view.attempts || ss->state.restored || ss->state.draining ||
-	       ss->salvaged != SALVAGE_NONE || !ss->state.enabled;
+	struct errmsg ignored;
+	struct tunnel t;
+	bool refused;
+
+	if (spec_tunnel(&ss->state.spec) && !tunnel_plan(&ss->rtnl, &ss->state.spec, &t, &ignored))
+		tunnel_knock(&t, &refused);
+}
+
+/*
+ * NEW: when the old server last sent a connection through the tunnel, and
+ * from whom. Its end may still be redirecting: this end must not vanish
+ * under it unasked (OLD would see every redirected connection fail).
+ */
+static int refuse_if_in_use(struct session *ss, const struct disable_args *a)
+{
+	char peer[ADDRESS_STRLEN], client[ADDRESS_STRLEN], ago[FORMAT_BUF];
+	struct tunnel_use u;
+	struct errmsg e = { "" };
+
+	if (a->force || ss->state.spec.role != ROLE_NEW || !ss->view.exists ||
+	    !ss->state.enabled)
+		return 0;
+	if (observe_tunnel_use(&ss->nft, &ss->state, &u, &e))
+		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	if (u.last_ago == NEVER || u.last_ago >= TUNNEL_IN_USE_WITHIN || u.far_end_gone)
+		return 0;
+	knock(ss);	/* its redirect off, its end gone? */
+	if (observe_tunnel_use(&ss->nft, &ss->state, &u, &e))
+		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	if (u.far_end_gone)
+		return 0;
+	address_str(spec_peer(&ss->state.spec), peer);
+	format_duration((uint64_t)u.last_ago, ago, sizeof(ago));
+	if (u.client.family)
+		errmsg_set(&e, -EBUSY, "the old server %s sent a connection through the tunnel %s "
+			   "ago (from %s, %s): its redirect is on, and removing this end makes "
+			   "every connection it redirects fail. Run `redirect disable` there "
+			   "first, or give --force", peer, ago, address_str(&u.client, client),
+			   u.service);
+	else
+		errmsg_set(&e, -EBUSY, "the old server %s sent a connection through the tunnel %s "
+			   "ago: its redirect is on, and removing this end makes every connection "
+			   "it redirects fail. Run `redirect disable` there first, or give --force",
+			   peer, ago);
+	return cli_fail(&command_disable, EXIT_FAILED, &e);
 }
 
 static int disable(struct session *ss, const struct disable_args *a)
 {
 	struct errmsg e = { "" };
 	unsigned int open = 0;
+	int rc = refuse_if_in_use(ss, a);
 
-	if (!a->now && ss->view.exists && may_be_open(ss) && ct_count_open(&open, &e))
+	if (rc)
+		return rc;
+	/* by the mark: counters of services switched away, or of a table put back, are gone */
+	if (!a->now && ss->view.exists && observe_open(&ss->nft, &ss->state.spec, &open, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
+	/* open through a tunnel whose other end is gone: over (observe_open knows then) */
+	if (open && spec_tunnel(&ss->state.spec)) {
+		knock(ss);
+		if (observe_open(&ss->nft, &ss->state.spec, &open, &e))
+			return cli_fail(&command_disable, EXIT_FAILED, &e);
+	}
 	if (!open)
 		return finish(ss);
 	if (ss->state.spec.role == ROLE_NEW) {	/* NEW: nothing to drain, the tunnel stays */
@@ -258,7 +328,7 @@ static int disable(struct session *ss, const struct disable_args *a)
 		       open == 1 ? "it" : "them");
 	}
 	fflush(stdout);
-	if (wait_for_close(a->wait, &open, &e))
+	if (wait_for_close(ss, a->wait, &open, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	if (!open)
 		return finish(ss);

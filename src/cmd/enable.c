@@ -20,7 +20,7 @@
 enum {
 	OPT_TO, OPT_SERVICE, OPT_EXCLUDE, OPT_REMEMBER, OPT_MAX_SOURCES, OPT_KEEP_CLIENT_ADDRESS,
 	OPT_NO_MASQUERADE, OPT_NO_PROBE, OPT_FORCE, OPT_DRY_RUN, OPT_DOMAIN, OPT_NAME,
-	OPT_PUBLIC_ADDRESS,
+	OPT_PUBLIC_ADDRESS, OPT_TUNNEL_ID,
 };
 
 static const struct option_def enable_options[] = {
@@ -59,6 +59,9 @@ static const struct option_def enable_options[] = {
 	[OPT_PUBLIC_ADDRESS] = { "public-address", "ADDRESS",
 		"this host's public address, where a cloud's 1:1 NAT puts it on no interface: "
 		"dns and check then count it as this host; repeatable, remembered", true },
+	[OPT_TUNNEL_ID] = { "tunnel-id", "N",
+		"with --keep-client-address: the tunnel's id, which `redirect accept` printed on "
+		"the new server (default: the well-known 2587, as accept uses given none)", false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -80,7 +83,8 @@ const struct command command_enable = {
 	.run = cmd_enable,
 	.synopsis = "--to ADDRESS [--to ADDRESS] [--service NAME|PORT]... [--exclude PREFIX]...\n"
 		    "                       [--remember DURATION] [--max-sources N] [--no-probe] [--force]\n"
-		    "                       [--dry-run] [--keep-client-address | --no-masquerade]\n"
+		    "                       [--dry-run] [--keep-client-address [--tunnel-id N] |\n"
+		    "                       --no-masquerade]\n"
 		    "                       [--domain DOMAIN]... [--name HOST]... [--public-address ADDRESS]...",
 	.summary = "forward new mail connections to the new server",
 	.description =
@@ -194,6 +198,7 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 	case OPT_DOMAIN: err = dns_clock_add_domain(&a->dns, value, e); break;
 	case OPT_NAME: err = add_name(a, value, e); break;
 	case OPT_PUBLIC_ADDRESS: err = public_add(&a->pub, value, e); break;
+	case OPT_TUNNEL_ID: err = spec_set_tunnel_id(&a->spec, value, e); break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_DRY_RUN: a->dry_run = true; break;
 	}
@@ -260,6 +265,25 @@ static void print_targets(const struct spec *spec, FILE *f)
 		fprintf(f, "%s", address_str(spec->has_to4 ? &spec->to4 : &spec->to6, a));
 }
 
+/* What a switch did to the sessions open before it. */
+static void print_ended(const struct spec *spec, const struct install_report *r)
+{
+	char peer[ADDRESS_STRLEN];
+
+	if (r->ended_masquerade)
+		printf("  Ended %u session%s opened masqueraded (the new server saw this host):\n"
+		       "  their senders reconnect, now with their own address. Nothing is lost.\n",
+		       r->ended_masquerade, r->ended_masquerade == 1 ? "" : "s");
+	if (r->ended_tunnel)
+		printf("  Ended %u session%s through %s: their senders reconnect.\n",
+		       r->ended_tunnel, r->ended_tunnel == 1 ? "" : "s",
+		       spec->masquerade ? "the tunnel (now masqueraded)" : "a tunnel no longer used");
+	if (r->kept_previous)
+		printf("  The tunnel %s to %s stays for the sessions still open through it;\n"
+		       "  the next enable (or restore) after they have closed removes it.\n",
+		       spec->previous.link, address_str(&spec->previous.peer, peer));
+}
+
 static void print_enabled(const struct spec *spec, const struct install_report *r,
 			  const struct tunnel *t)
 {
@@ -272,8 +296,8 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 	print_targets(spec, stdout);
 	printf(".\n");
 	if (spec->keep_client_address)
-		printf("  They travel through the tunnel %s (VXLAN from %s to %s, MTU %u): the new\n"
-		       "  server sees each client's own address.\n", TUNNEL_IFNAME,
+		printf("  They travel through the tunnel %s (VXLAN id %u from %s to %s, MTU %u):\n"
+		       "  the new server sees each client's own address.\n", t->link, t->id,
 		       address_str(&t->local, local), address_str(&t->remote, remote), t->mtu);
 	if (!spec->has_to4 || !spec->has_to6)
 		printf("  Only %s clients are redirected (no %s --to given).\n",
@@ -288,6 +312,7 @@ static void print_enabled(const struct spec *spec, const struct install_report *
 		       r->ra_kept);
 	if (r->forwarding_off)
 		printf("  Forwarding put back for the family no longer redirected.\n");
+	print_ended(spec, r);
 	cli_report_mended(r);
 	printf("Watch it with `redirect stats`; `redirect check` says when this host can go.\n");
 }
@@ -437,34 +462,36 @@ static bool look_before_leaping(struct session *ss, const struct enable_args *a,
 }
 
 /*
- * --keep-client-address: the tunnel comes up first and NEW is probed
- * through it, which says exactly what is missing at NEW's end. When
- * enable stops here the tunnel goes again (unless it was there before).
+ * --keep-client-address: the tunnel's link comes up first (beside the
+ * current one when the tunnel is another) and NEW is probed through it,
+ * which says what is missing at NEW's end. When enable stops here the link
+ * goes again if this run made it: nothing else was changed, not even the
+ * state (a run killed meanwhile leaves a link the next run sweeps away).
  */
 static bool probe_through_tunnel(struct session *ss, const struct enable_args *a,
 				 const struct tunnel *t)
 {
 	struct findings pf;
 	static struct tls_look look;
-	struct tunnel_undo undo;
-	struct errmsg e = { "" };
-	bool go;
+	struct address t4 = tunnel_target(AF_INET, t->id), t6 = tunnel_target(AF_INET6, t->id);
+	struct errmsg e = { "" }, ignored;
+	bool go, made = false;
 
-	if (install_tunnel_first(ss, &a->spec, &undo, &e)) {
+	if (tunnel_for_probe(&ss->rtnl, t, &made, &e)) {
 		cli_fail(&command_enable, EXIT_FAILED, &e);
-		install_tunnel_abandon(ss, &undo);
+		if (made)
+			tunnel_remove(&ss->rtnl, t->link, &ignored);
 		return false;
 	}
 	memset(&pf, 0, sizeof(pf));
 	memset(&look, 0, sizeof(look));
 	/* all of the probe: its silence says what the tunnel lacks */
 	preflight_probe_tunnel(&a->spec, &t->local, &pf);
-	tls_prepare(ss, a, &look, a->spec.has_to4 ? tunnel_target(AF_INET) : NULL,
-		    a->spec.has_to6 ? tunnel_target(AF_INET6) : NULL);
+	tls_prepare(ss, a, &look, a->spec.has_to4 ? &t4 : NULL, a->spec.has_to6 ? &t6 : NULL);
 	tls_finish(ss, a, &look, &pf);
 	go = cli_report_findings(&command_enable, &pf, a->force, stdout);
-	if (!go)
-		install_tunnel_abandon(ss, &undo);
+	if (!go && made)
+		tunnel_remove(&ss->rtnl, t->link, &ignored);
 	return go;
 }
 
@@ -543,15 +570,19 @@ static int check_role(const struct session *ss, struct errmsg *e)
 	return 0;
 }
 
-/* The tunnel's ends and MTU, which the ruleset's MSS clamp needs. */
+/*
+ * The tunnel's link (and the one a switch leaves), its ends and MTU, which
+ * the ruleset's MSS clamp needs.
+ */
 static int plan_tunnel(struct session *ss, struct enable_args *a, struct tunnel *t,
 		       struct errmsg *e)
 {
-	int err;
+	bool cut;
+	int err = install_adopt(ss, &a->spec, &cut, e);
 
 	memset(t, 0, sizeof(*t));
-	if (!a->spec.keep_client_address)
-		return 0;
+	if (err || !a->spec.keep_client_address)
+		return err;
 	err = tunnel_plan(&ss->rtnl, &a->spec, t, e);
 	a->spec.tunnel_mtu = t->mtu;
 	return err;

@@ -33,6 +33,8 @@ static int cmd_restore(int argc, char **argv)
 	struct install_report report;
 	struct errmsg e = { "" };
 	struct session ss;
+	struct spec spec;
+	bool cut;
 	int rc = cli_parse(&command_restore, argc, argv, cli_no_option, NULL, &e);
 
 	if (rc)
@@ -40,13 +42,16 @@ static int cmd_restore(int argc, char **argv)
 	if (session_begin(&ss, globals.state_dir, SESSION_LOCK, cli_say_waiting, &command_restore,
 			  &e))
 		return cli_fail(&command_restore, EXIT_FAILED, &e);
+	spec = ss.state.spec;
 	if (!ss.state.enabled) {
 		printf("redirect: nothing is enabled; nothing to restore.\n");
-	} else if (install_in_place(&ss, &ss.state.spec)) {
+	} else if (install_adopt(&ss, &spec, &cut, &e)) {	/* a previous tunnel unused goes */
+		rc = cli_fail(&command_restore, EXIT_FAILED, &e);
+	} else if (install_in_place(&ss, &spec)) {
 		printf("redirect: the redirect is in place; nothing changed.\n");
 	} else {
 		ss.state.restored |= !ss.view.exists;	/* its flows outlive its counters */
-		if (install_spec(&ss, &ss.state.spec, &report, &e)) {
+		if (install_spec(&ss, &spec, &report, &e)) {
 			rc = cli_fail(&command_restore, EXIT_FAILED, &e);
 		} else {
 			printf("redirect: restored the %s%s.\n", ss.state.spec.role == ROLE_NEW ?

@@ -4,8 +4,10 @@
  * when the last one came. Counters give totals, the stale-source sets give
  * who and when, conntrack (filtered by our mark in the kernel) gives what
  * is open now; the state file keeps last-seen times the kernel forgot.
+ * On NEW it also reads the mail log for the accounts that came through.
  * This file holds the options, one look, --watch's loop and --output; the
- * printers are stats_text.c, stats_prom.c and stats_watch.c.
+ * printers are stats_text.c, stats_prom.c and stats_watch.c (and
+ * cli/print_accounts.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 
 #include "lib/atomic_file.h"
 #include "dns/ptr_cache.h"
+#include "core/account_feed.h"
 #include "core/observe.h"
 #include "core/session.h"
 #include "cli/cli.h"
@@ -26,7 +29,8 @@
 #include "cmd/stats_text.h"
 #include "cmd/stats_watch.h"
 
-enum { OPT_JSON, OPT_PROMETHEUS, OPT_WATCH, OPT_SOURCES, OPT_NUMERIC, OPT_OUTPUT, OPT_QUIET_FOR };
+enum { OPT_JSON, OPT_PROMETHEUS, OPT_WATCH, OPT_SOURCES, OPT_NUMERIC, OPT_OUTPUT, OPT_QUIET_FOR,
+       OPT_MAIL_LOG, OPT_JOURNAL_DIR };
 
 static const struct option_def stats_options[] = {
 	[OPT_JSON] = { "json", NULL,
@@ -47,6 +51,12 @@ static const struct option_def stats_options[] = {
 	[OPT_QUIET_FOR] = { "quiet-for", "DURATION",
 		"with --prometheus: the quiet time check requires, written as "
 		"redirect_required_quiet_seconds for alert rules", false },
+	[OPT_MAIL_LOG] = { "mail-log", "FILE",
+		"on NEW: read the logins from this log file (e.g. /var/log/mail.log) instead of "
+		"the systemd journal; remembered for the next runs", false },
+	[OPT_JOURNAL_DIR] = { "journal-dir", "DIR",
+		"on NEW: read the logins from the journal files in DIR instead of the system's",
+		false },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -64,12 +74,14 @@ const struct command command_stats = {
 	.name = "stats",
 	.run = cmd_stats,
 	.synopsis = "[--json | --prometheus [--quiet-for DURATION]] [--watch SECONDS] [--sources N]\n"
-		    "                       [--numeric] [--output FILE]",
+		    "                       [--numeric] [--output FILE] [--mail-log FILE | --journal-dir DIR]",
 	.summary = "show who still uses the old address, for what, and when last",
 	.description =
 		"Shows, per service, the connections redirected since enable, those open now,\n"
 		"the bytes carried and when the last one came; then every client address seen\n"
-		"within the --remember window, most recent first, with its services.\n"
+		"within the --remember window, most recent first, with its services. On NEW\n"
+		"(after accept), also the accounts that logged in through the redirect, from\n"
+		"the mail servers' log (the systemd journal, or --mail-log).\n"
 		"Exit status 1 when the state says enabled but the kernel has lost the table\n"
 		"(run `redirect restore`).",
 	.options = stats_options,
@@ -85,7 +97,20 @@ struct stats_args {
 	uint64_t quiet_for;
 	bool numeric;
 	const struct name_cache *names;	/* the sources' PTR names, unless --numeric */
+	struct account_source mail;	/* --mail-log, --journal-dir */
 };
+
+/* A path kept in the accounts file, one line: absolute, no newline. */
+static int mail_source_option(const char **out, const char *value, struct errmsg *e)
+{
+	char q[QUOTE_BUF];
+
+	if (value[0] != '/' || strchr(value, '\n') || strlen(value) >= PATH_MAX - 8)
+		return errmsg_set(e, -EINVAL, "%s is not an absolute path",
+				  quote(value, q, sizeof(q)));
+	*out = value;
+	return 0;
+}
 
 static int on_option(int index, const char *value, void *data, struct errmsg *e)
 {
@@ -115,6 +140,11 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 					 quote(value, q, sizeof(q)));
 		a->output = value;
 		break;
+	case OPT_MAIL_LOG:
+	case OPT_JOURNAL_DIR:
+		err = mail_source_option(index == OPT_MAIL_LOG ? &a->mail.mail_log :
+					 &a->mail.journal_dir, value, e);
+		break;
 	}
 	if (err)
 		errmsg_prefix(e, "--%s", stats_options[index].name);
@@ -123,6 +153,11 @@ static int on_option(int index, const char *value, void *data, struct errmsg *e)
 
 struct stats_run {
 	struct stats_args args;
+	struct accounts accounts;		/* on NEW: who came through */
+	struct account_read accounts_read;	/* ... and what this look read */
+	struct accounts_look look;		/* both, for the printers; NULL on OLD */
+	const struct accounts_look *shown;
+	bool source_unread_said;		/* the note that --mail-log is not read here */
 	struct name_cache names;
 	struct session ss;
 	struct snapshot snap;
@@ -146,7 +181,8 @@ static int render_to(struct stats_run *r, FILE *f)
 	int rc;
 
 	if (r->args.prometheus) {
-		rc = stats_render_prometheus(f, &r->snap, r->args.quiet_for);
+		rc = stats_render_prometheus(f, &r->snap, r->args.quiet_for,
+					     r->shown ? r->shown->accounts : NULL);
 	} else if (r->args.watch && !terminal && !r->args.json && !r->args.output) {
 		watch_line(f, &r->snap);
 		rc = EXIT_DONE;
@@ -155,7 +191,7 @@ static int render_to(struct stats_run *r, FILE *f)
 			fputs("\033[H\033[2J", f);
 		printer_init(&p, f, r->args.json, terminal && !getenv("NO_COLOR"));
 		rc = stats_render(&p, &r->snap, sources_shown(&r->args), r->args.names,
-				  r->args.watch ? &r->watch.rates : NULL);
+				  r->args.watch ? &r->watch.rates : NULL, r->shown);
 	}
 	fflush(f);
 	return rc;
@@ -215,6 +251,50 @@ static int show(struct stats_run *r)
 	return rc;
 }
 
+/* A log named on a host that lists no accounts is not read: say so, not nothing. */
+static void warn_unread_source(struct stats_run *r)
+{
+	const char *option = r->args.mail.mail_log ? "--mail-log" :
+			     r->args.mail.journal_dir ? "--journal-dir" : NULL;
+
+	if (!option || r->source_unread_said)
+		return;
+	r->source_unread_said = true;	/* once, not at every --watch refresh */
+	fprintf(stderr, "redirect stats: note: %s is not read here: the accounts are "
+		"listed on the new server, after `redirect accept` (this host has not "
+		"run it).\n", option);
+}
+
+/*
+ * On NEW: what is new in the mail log, into the accounts. A log that cannot
+ * be read is said in the section; an accounts file that cannot be written
+ * is a warning, as a state that cannot be saved is.
+ */
+static void read_accounts(struct stats_run *r)
+{
+	const struct snapshot *s = &r->snap;
+	struct address *stale = calloc(s->st.nsources + 1, sizeof(*stale));
+	struct errmsg e = { "" };
+	unsigned int i;
+
+	r->shown = NULL;
+	if (!stale || !s->state.enabled || s->state.spec.role != ROLE_NEW || !s->installed) {
+		warn_unread_source(r);
+		free(stale);
+		return;
+	}
+	for (i = 0; i < s->st.nsources; i++)
+		stale[i] = s->st.sources[i].addr;
+	if (accounts_update(&r->ss.dir, &r->accounts, &r->args.mail, stale, s->st.nsources,
+			    s->state.spec.tunnel_id, s->now, s->state.spec.remember,
+			    &r->accounts_read, &e))
+		fprintf(stderr, "redirect stats: warning: %s\n", e.text);
+	free(stale);
+	r->look.accounts = &r->accounts;
+	r->look.read = &r->accounts_read;
+	r->shown = &r->look;
+}
+
 /*
  * Names before the one look of a plain run (within ~300 ms); in --watch,
  * after each look, for the next: a refresh never waits for DNS.
@@ -230,6 +310,7 @@ static int look(struct stats_run *r)
 	if (rc)
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
 	cli_warn_unsaved(&command_stats, &r->snap);
+	read_accounts(r);
 	if (r->args.watch)
 		watch_update(&r->watch, &r->snap.st, r->args.watch);
 	if (names && !r->args.watch)
@@ -265,6 +346,8 @@ static int check_args(const struct stats_args *a, struct errmsg *e)
 		return errmsg_set(e, -EINVAL, "--json and --prometheus exclude each other");
 	if (a->output && !a->json && !a->prometheus)
 		return errmsg_set(e, -EINVAL, "--output goes with --json or --prometheus");
+	if (a->mail.mail_log && a->mail.journal_dir)
+		return errmsg_set(e, -EINVAL, "--mail-log and --journal-dir exclude each other");
 	return 0;
 }
 
@@ -286,6 +369,7 @@ static int run(struct stats_run *r)
 		r->args.names = &r->names;
 	}
 	rc = r->args.watch ? watch_loop(r) : look(r);
+	accounts_free(&r->accounts);
 	snapshot_free(&r->snap);
 	session_close(&r->ss);
 	return rc;

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "core/verdict.h"
+#include "cli/print_accounts.h"
 #include "cmd/stats_prom.h"
 
 static void prom_family(FILE *f, const char *name, const char *type, const char *help)
@@ -137,7 +138,8 @@ static void prom_tls(FILE *f, const struct id_memory *t)
 				t->results[i].expiry);
 }
 
-int stats_render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_for)
+int stats_render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_for,
+			    const struct accounts *accounts)
 {
 	bool gone = s->state.enabled && !s->installed;
 	struct health h;
@@ -169,10 +171,19 @@ int stats_render_prometheus(FILE *f, const struct snapshot *s, uint64_t quiet_fo
 		prom_gauge(f, "redirect_tunnel_up",
 			   "Whether the tunnel of --keep-client-address or accept is in place.",
 			   !s->tunnel_gone);
+	if (spec_links(&s->state.spec)) {
+		prom_family(f, "redirect_tunnel_dropped_packets_total", "counter",
+			    "Packets out of the tunnel its guards dropped: forged, or of no "
+			    "redirected flow.");
+		fprintf(f, "redirect_tunnel_dropped_packets_total %" PRIu64 "\n",
+			s->st.tunnel_dropped);
+	}
 	verdict_health(s, &h);
 	prom_health(f, s, &h);
 	prom_services(f, &s->st);
 	prom_gauge(f, "redirect_stale_sources",
 		   "Distinct client addresses seen within the remember window.", s->st.nsources);
+	if (accounts)
+		prom_accounts(f, accounts);
 	return s->tunnel_gone || health_broken(&h) ? EXIT_FAILED : EXIT_DONE;
 }

@@ -67,7 +67,7 @@ static void print_targets(struct printer *p, const struct spec *spec)
 	print_bool(p, "keep_client_address", NULL, spec->keep_client_address);
 	if (spec->keep_client_address)
 		print_text(p, ", through the tunnel %s (the clients' addresses kept)",
-			   TUNNEL_IFNAME);
+			   spec->tunnel_link);
 	else
 		print_text(p, ", masquerade %s", spec->masquerade ? "on" : "off");
 	print_u64(p, "remember_seconds", NULL, spec->remember);
@@ -133,6 +133,7 @@ static void print_service(struct printer *p, const struct service_stats *s, unsi
 	print_object_begin(p, NULL);
 	print_text(p, "%-*s", (int)w, s->svc.name);
 	print_str(p, "name", NULL, s->svc.name);
+	print_bool(p, "redirected", NULL, !s->former);
 	print_u64(p, "port", " %5" PRIu64, s->svc.port);
 	print_u64(p, "attempts", " %8" PRIu64, s->attempts);
 	print_u64(p, "answered", " %8" PRIu64, s->answered);
@@ -146,6 +147,19 @@ static void print_service(struct printer *p, const struct service_stats *s, unsi
 	print_last_seen(p, "last_seen_seconds", s->last_seen);
 	print_text(p, "\n");
 	print_object_end(p);
+}
+
+/* The rows of services a switch left with sessions open: why they are there. */
+static void print_former(struct printer *p, const struct stats *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->nservices; i++)
+		if (st->services[i].former)
+			print_text(p, "  %s is no longer redirected: its %" PRIu64 " session%s opened "
+				   "before the switch still open%s.\n", st->services[i].svc.name,
+				   st->services[i].active, st->services[i].active == 1 ? "" : "s",
+				   st->services[i].active == 1 ? "s" : "");
 }
 
 static void print_services(struct printer *p, const struct stats *st, const struct rates *r)
@@ -174,6 +188,7 @@ static void print_services(struct printer *p, const struct stats *st, const stru
 	print_u64(p, "active", NULL, st->active);
 	print_u64(p, "bytes", NULL, st->bytes);
 	print_ago(p, "last_seen_seconds", NULL, st->last_seen);
+	print_former(p, st);
 }
 
 static void print_source_services(struct printer *p, const struct stats *st,
@@ -364,6 +379,30 @@ static void print_fill(struct printer *p, const struct stats *st)
 	print_object_end(p);
 }
 
+/* What the tunnels' guards turned away, and from where the tunnel's packets came else. */
+static void print_tunnel_guard(struct printer *p, const struct stats *st)
+{
+	char a[ADDRESS_STRLEN];
+	unsigned int i;
+
+	print_u64(p, "tunnel_dropped", NULL, st->tunnel_dropped);
+	print_text(p, "  the tunnel's guards dropped %" PRIu64 " packet%s out of it (forged, or "
+		   "of no redirected flow)\n", st->tunnel_dropped, st->tunnel_dropped == 1 ? "" : "s");
+	print_array_begin(p, "tunnel_strangers");
+	for (i = 0; i < st->nstrangers; i++) {
+		const struct stranger *x = &st->strangers[i];
+
+		print_object_begin(p, NULL);
+		print_str(p, "address", "  tunnel packets from %s dropped (not the other end's):",
+			  address_str(&x->addr, a));
+		print_u64(p, "packets", " %" PRIu64, x->packets);
+		print_u64(p, "last_seen_seconds", ", the last %" PRIu64 "s ago\n",
+			  (uint64_t)x->last_seen);
+		print_object_end(p);
+	}
+	print_array_end(p);
+}
+
 /* What is wrong with the redirect, in words; EXIT_FAILED when it does not work. */
 static int print_health(struct printer *p, const struct snapshot *s)
 {
@@ -394,7 +433,8 @@ static int print_health(struct printer *p, const struct snapshot *s)
 }
 
 int stats_render(struct printer *p, const struct snapshot *s, uint64_t sources,
-		 const struct name_cache *names, const struct rates *r)
+		 const struct name_cache *names, const struct rates *r,
+		 const struct accounts_look *accounts)
 {
 	int rc;
 
@@ -419,17 +459,22 @@ int stats_render(struct printer *p, const struct snapshot *s, uint64_t sources,
 	}
 	if (spec_tunnel(&s->state.spec))
 		print_bool(p, "tunnel", NULL, !s->tunnel_gone);
+	if (spec_links(&s->state.spec))
+		print_tunnel_guard(p, &s->st);
 	if (s->tunnel_gone) {
 		print_style(p, STYLE_BAD);
 		print_text(p, "\nThe tunnel %s is gone or changed (a reboot, or someone removed it):\n"
 			   "the redirected connections go nowhere. `redirect restore` brings it back.\n",
-			   TUNNEL_IFNAME);
+			   s->state.spec.tunnel_link);
 		print_style(p, STYLE_NONE);
 	}
 	rc = print_health(p, s);
 	print_dns(p, s);
 	print_services(p, &s->st, r);
 	print_sources(p, &s->st, sources, names);
+	if (accounts)
+		print_accounts(p, accounts, s->now, s->state.spec.remember,
+			       p->json ? UINT64_MAX : ACCOUNTS_TEXT_DEFAULT, names);
 	print_object_end(p);
 	return s->tunnel_gone || rc ? EXIT_FAILED : EXIT_DONE;
 }

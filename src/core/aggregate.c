@@ -21,9 +21,11 @@ void stats_init(struct stats *st, const struct spec *spec)
 	for (i = 0; i < spec->nservices; i++) {
 		st->services[i].svc = spec->services[i];
 		st->services[i].last_seen = NEVER;
+		st->services[i].last_attempt_ms = NEVER;
 		st->services[i].last_answer_ms = NEVER;
 	}
 	st->last_seen = NEVER;
+	st->refused_ms = st->alive_ms = NEVER;
 }
 
 void stats_free(struct stats *st)
@@ -59,6 +61,10 @@ void stats_add_counter(struct stats *st, const char *name, uint64_t packets, uin
 	char mine[COUNTER_NAME_MAX];
 	unsigned int i, m;
 
+	if (!strcmp(name, TUNNEL_DROPPED)) {
+		st->tunnel_dropped = packets;
+		return;
+	}
 	for (i = 0; i < st->nservices; i++) {
 		struct service_stats *s = &st->services[i];
 
@@ -106,6 +112,12 @@ static int grow(struct stats *st)
 	return 0;
 }
 
+static void note_seen(int64_t *last, int64_t ago)
+{
+	if (*last == NEVER || ago < *last)
+		*last = ago;
+}
+
 static struct source_stats *find_or_add(struct stats *st, const struct address *a)
 {
 	uint64_t h;
@@ -122,11 +134,6 @@ static struct source_stats *find_or_add(struct stats *st, const struct address *
 	return &st->sources[h];
 }
 
-static void note_seen(int64_t *last, int64_t ago)
-{
-	if (*last == NEVER || ago < *last)
-		*last = ago;
-}
 
 int stats_add_source(struct stats *st, const struct address *client, uint16_t port,
 		     uint64_t connections, int64_t seconds_ago)
@@ -153,9 +160,60 @@ int stats_add_source(struct stats *st, const struct address *client, uint16_t po
 void stats_add_active(struct stats *st, uint16_t port)
 {
 	int svc = stats_service_index(st, port);
+	struct service_stats *s;
 
-	if (svc >= 0)
-		st->services[svc].active++;
+	if (svc < 0 && st->nservices == SPEC_MAX_SERVICES) {
+		st->active_elsewhere++;
+		return;
+	}
+	if (svc < 0) {
+		s = &st->services[st->nservices++];
+		memset(s, 0, sizeof(*s));
+		service_for_port(port, &s->svc);
+		s->former = true;
+		s->last_seen = NEVER;
+		s->last_attempt_ms = s->last_answer_ms = NEVER;
+		svc = (int)(s - st->services);
+	}
+	st->services[svc].active++;
+}
+
+void stats_add_stranger(struct stats *st, const struct address *addr, uint64_t packets,
+			int64_t seconds_ago)
+{
+	unsigned int i, slot = st->nstrangers;
+
+	if (slot == STRANGERS_KEPT) {	/* the oldest makes room */
+		for (i = slot = 0; i < STRANGERS_KEPT; i++)
+			if (st->strangers[i].last_seen > st->strangers[slot].last_seen)
+				slot = i;
+		if (st->strangers[slot].last_seen <= seconds_ago)
+			return;
+	} else {
+		st->nstrangers++;
+	}
+	st->strangers[slot] = (struct stranger){ *addr, packets, seconds_ago < 0 ? 0 : seconds_ago };
+}
+
+void stats_add_refused(struct stats *st, int64_t ms_ago)
+{
+	note_seen(&st->refused_ms, ms_ago < 0 ? 0 : ms_ago);
+}
+
+void stats_judge_far_end(struct stats *st)
+{
+	unsigned int i;
+
+	st->alive_ms = NEVER;
+	for (i = 0; i < st->nservices; i++) {
+		int64_t ms = st->spec.role == ROLE_NEW ? st->services[i].last_attempt_ms :
+			     st->services[i].last_answer_ms;
+
+		if (ms != NEVER)
+			note_seen(&st->alive_ms, ms);
+	}
+	st->far_end_gone = spec_tunnel(&st->spec) && st->refused_ms != NEVER &&
+			   (st->alive_ms == NEVER || st->refused_ms < st->alive_ms);
 }
 
 void stats_add_service_time(struct stats *st, uint16_t port, enum service_event which,
@@ -171,6 +229,7 @@ void stats_add_service_time(struct stats *st, uint16_t port, enum service_event 
 		ms_ago = 0;
 	switch (which) {
 	case EVENT_CONNECTION: note_seen(&s->last_seen, ms_ago / 1000); break;
+	case EVENT_ATTEMPT: note_seen(&s->last_attempt_ms, ms_ago); break;
 	case EVENT_ANSWER: note_seen(&s->last_answer_ms, ms_ago); break;
 	}
 }
@@ -194,6 +253,13 @@ static int most_recent_first(const void *a, const void *b)
 	if (x->addr.family != y->addr.family)
 		return x->addr.family < y->addr.family ? -1 : 1;
 	return memcmp(&x->addr.in, &y->addr.in, x->addr.family == AF_INET ? 4 : 16);
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct stranger *x = a, *y = b;
+
+	return x->last_seen < y->last_seen ? -1 : x->last_seen > y->last_seen;
 }
 
 /* Packs the hash table into a plain array, most recent first. */
@@ -224,5 +290,8 @@ void stats_finish(struct stats *st)
 		if (s->last_seen != NEVER)
 			note_seen(&st->last_seen, s->last_seen);
 	}
+	st->active += st->active_elsewhere;
+	if (st->nstrangers)
+		qsort(st->strangers, st->nstrangers, sizeof(st->strangers[0]), newest_first);
 	sort_sources(st);
 }

@@ -18,6 +18,7 @@
 #include "nft/ruleset.h"
 #include "nft/view.h"
 #include "core/tunnel.h"
+#include "kernel/conntrack.h"
 
 #ifndef ERESTART
 #define ERESTART 85
@@ -26,10 +27,13 @@
 
 static const int families[] = { AF_INET, AF_INET6 };
 
-/* OLD forwards the families it redirects; NEW forwards nothing. */
+/*
+ * OLD forwards the families it redirects, and both while a tunnel a switch
+ * left carries sessions (of either family); NEW forwards nothing.
+ */
 static bool forwards(const struct spec *spec, int family)
 {
-	return spec->role == ROLE_OLD && spec_uses(spec, family);
+	return spec->role == ROLE_OLD && (spec_uses(spec, family) || spec->has_previous);
 }
 
 static unsigned int bit(int family)
@@ -138,6 +142,8 @@ static void roll_back(struct session *ss, struct state *next, unsigned int switc
 			forwarding_restore(families[i], &next->sysctls, true, &ignored);
 	if (next->tunnel && !ss->state.tunnel && tunnel_down(&ss->rtnl, &ignored))
 		ss->state.tunnel = true;	/* still there: disable must know of it */
+	else if (ss->state.tunnel)
+		tunnel_sweep(&ss->rtnl, &ss->state.spec, &ignored);	/* what the old state names */
 	state_write(&ss->dir, &ss->state, &ignored);
 }
 
@@ -162,46 +168,164 @@ static int restore_unused(const struct spec *spec, struct state *next, bool resu
 
 /* ---- the tunnel (--keep-client-address on OLD, accept on NEW) ---- */
 
-int install_tunnel_first(struct session *ss, const struct spec *spec,
-			 struct tunnel_undo *undo, struct errmsg *e)
+static bool to_tunnel(const struct ct_flow *f, uint32_t id)
 {
-	struct tunnel t;
-	int err = tunnel_plan(&ss->rtnl, spec, &t, e);
+	struct address to = tunnel_target(f->target.family, id);
 
-	undo->was_there = ss->state.tunnel;
-	undo->pending = ss->state.pending;
-	if (err)
-		return err;
-	if (!ss->state.tunnel) {
-		ss->state.tunnel = ss->state.pending = true;
-		err = state_write_intent(&ss->dir, &ss->state, e);
-	}
-	return err ? err : tunnel_up(&ss->rtnl, &t, e);
+	return f->target.family && address_equal(&f->target, &to);
 }
 
-void install_tunnel_abandon(struct session *ss, const struct tunnel_undo *undo)
+static bool through_a_tunnel(const struct ct_flow *f)
 {
-	struct errmsg ignored;
+	struct prefix range;
 
-	if (undo->was_there || tunnel_down(&ss->rtnl, &ignored))
-		return;
-	ss->state.tunnel = false;
-	ss->state.pending = undo->pending;
-	state_write(&ss->dir, &ss->state, &ignored);
+	if (!f->target.family)
+		return false;
+	tunnel_range(f->target.family, &range);
+	return prefix_contains(&range, &f->target);
+}
+
+struct in_use {
+	uint32_t id;
+	unsigned int n;
+};
+
+static void count_in_use(const struct ct_flow *f, void *data)
+{
+	struct in_use *u = data;
+
+	u->n += !f->closed && to_tunnel(f, u->id);
+}
+
+/* Two tunnels whose addresses are the same (one id twice, or 1 in 4096): not side by side. */
+static bool clash(uint32_t a, uint32_t b)
+{
+	struct prefix x, y;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		tunnel_address(families[i], ROLE_OLD, a, &x);
+		tunnel_address(families[i], ROLE_OLD, b, &y);
+		if (address_equal(&x.addr, &y.addr))
+			return true;
+	}
+	return false;
 }
 
 /*
- * The tunnel @spec needs, up, or (@spec needing none) left for disable to
- * remove: sessions open through it when an enable switches to masquerade
- * must not be cut.
+ * The tunnels whose links are there now, against the one @spec makes
+ * beside them (the current one is no clash with itself).
  */
-static int tunnel_for(struct session *ss, const struct spec *spec, struct errmsg *e)
+static int check_clash(const struct state *st, const struct spec *spec, struct errmsg *e)
 {
-	struct tunnel t;
+	const struct spec *old = &st->spec;
+	const struct address *peers[2] = { spec_peer(old), &old->previous.peer };
+	char there_at[ADDRESS_STRLEN], to[ADDRESS_STRLEN];
+	uint32_t there[2] = { 0, 0 };
+	unsigned int i;
+
+	if (spec->role != ROLE_OLD || !spec_tunnel(spec) || !st->tunnel)
+		return 0;
+	if (spec_tunnel(old) && !(old->tunnel_id == spec->tunnel_id &&
+				  address_equal(spec_peer(old), spec_peer(spec))))
+		there[0] = old->tunnel_id;
+	if (old->has_previous)
+		there[1] = old->previous.id;
+	for (i = 0; i < 2; i++) {
+		if (!there[i] || !clash(spec->tunnel_id, there[i]))
+			continue;
+		address_str(peers[i], there_at);
+		address_str(spec_peer(spec), to);
+		if (there[i] == spec->tunnel_id)
+			return errmsg_set(e, -EADDRINUSE, "tunnel %u goes to %s already, and --to %s "
+					  "is another server: a tunnel to it needs another id (or is --to "
+					  "mistyped?); run `redirect accept --tunnel-id random` on that "
+					  "server and give here the --tunnel-id it prints",
+					  there[i], there_at, to);
+		return errmsg_set(e, -EADDRINUSE, "tunnel id %u has the tunnel addresses of tunnel "
+				  "%u (to %s), whose link is still here%s: on the new server, run "
+				  "`redirect disable` and `redirect accept` again for another id",
+				  spec->tunnel_id, there[i], there_at,
+				  i ? " for the sessions open through it" : "");
+	}
+	return 0;
+}
+
+int install_adopt(struct session *ss, struct spec *spec, bool *cut, struct errmsg *e)
+{
+	struct in_use u = { 0, 0 };
+	int err = check_clash(&ss->state, spec, e);
+
+	if (err)
+		return err;
+	tunnel_adopt(&ss->state, spec, cut);
+	if (!spec->has_previous)
+		return 0;
+	u.id = spec->previous.id;
+	if (!spec->masquerade && (err = ct_dump_redirected(count_in_use, &u, e)))
+		return err;
+	spec->has_previous = !spec->masquerade && u.n;	/* no session left: it goes */
+	return 0;
+}
+
+/*
+ * The sessions a switch ends (senders reconnect; nothing is lost): in
+ * tunnel mode those masquerade opened (NEW sees them as this host, and a
+ * sender that keeps its connection keeps failing SPF through it); in
+ * masquerade mode those through a tunnel; and those through a tunnel that
+ * is no longer there.
+ */
+struct ending {
+	const struct spec *spec;
+	unsigned int masqueraded, tunnelled;
+};
+
+static bool ends(const struct ct_flow *f, void *data)
+{
+	struct ending *g = data;
+	const struct spec *spec = g->spec;
+	bool end;
+
+	if (f->closed)		/* closed down already: no session */
+		return false;
+	if (!through_a_tunnel(f)) {
+		end = spec->keep_client_address && f->masqueraded;
+		g->masqueraded += end;
+		return end;
+	}
+	end = spec->masquerade || !((spec_tunnel(spec) && to_tunnel(f, spec->tunnel_id)) ||
+				    (spec->has_previous && to_tunnel(f, spec->previous.id)));
+	g->tunnelled += end;
+	return end;
+}
+
+static int end_sessions(const struct spec *spec, struct install_report *r, struct errmsg *e)
+{
+	struct ending g = { spec, 0, 0 };
+	unsigned int ended;
 	int err;
 
-	if (!spec_tunnel(spec))
+	if (spec->role != ROLE_OLD)
 		return 0;
+	err = ct_end_flows(ends, &g, &ended, e);
+	r->ended_masquerade = g.masqueraded;
+	r->ended_tunnel = g.tunnelled;
+	return err;
+}
+
+/*
+ * The links @spec names, and no other: the one a switch cut, the previous
+ * one no session uses any more, the leftover of a killed probe go (before
+ * the table loses their guards), the spec's own comes up. Sessions open
+ * through the tunnel when an enable switches to masquerade are ended after.
+ */
+static int links_for(struct session *ss, const struct spec *spec, struct errmsg *e)
+{
+	struct tunnel t;
+	int err = tunnel_sweep(&ss->rtnl, spec, e);
+
+	if (err || !spec_tunnel(spec))
+		return err;
 	err = tunnel_plan(&ss->rtnl, spec, &t, e);
 	return err ? err : tunnel_up(&ss->rtnl, &t, e);
 }
@@ -230,7 +354,8 @@ bool install_in_place(struct session *ss, const struct spec *spec)
 {
 	memset(&ss->drift, 0, sizeof(ss->drift));
 	return session_is_installed(ss, spec) && forwarding_in_place(spec) &&
-	       tunnel_ready_for(&ss->rtnl, spec) && table_in_place(ss, spec);
+	       tunnel_ready_for(&ss->rtnl, spec) && !tunnel_leftovers(&ss->rtnl, spec) &&
+	       table_in_place(ss, spec);
 }
 
 /* A dynamic set whose shape others changed goes, and its history with it. */
@@ -262,7 +387,7 @@ static void next_state(const struct session *ss, const struct spec *spec, struct
 	next->enabled = next->pending = true;
 	next->draining = false;
 	next->spec = *spec;
-	next->tunnel |= spec_tunnel(spec);
+	next->tunnel |= spec_links(spec);	/* until the links it does not name are gone */
 	if (!ss->state.enabled || !next->since) {
 		next->since = (int64_t)time(NULL);
 		memset(&next->history, 0, sizeof(next->history));	/* a new migration */
@@ -286,7 +411,7 @@ static int install_next(struct session *ss, const struct spec *spec, struct stat
 		return err;
 	err = apply_forwarding(spec, next, &switched, e);
 	if (!err)
-		err = tunnel_for(ss, spec, e);
+		err = links_for(ss, spec, e);
 	if (!err)
 		err = commit(ss, spec, false, e);
 	if (err) {
@@ -295,8 +420,12 @@ static int install_next(struct session *ss, const struct spec *spec, struct stat
 		return err;
 	}
 	r->forwarding_on = newly | switched;
-	err = restore_unused(spec, next, ss->state.pending, r, e);
+	r->kept_previous = spec->has_previous;
+	err = end_sessions(spec, r, e);
+	if (!err)
+		err = restore_unused(spec, next, ss->state.pending, r, e);
 	next->pending = false;
+	next->tunnel = spec_links(spec);
 	if (!err)
 		err = state_write(&ss->dir, next, e);
 	if (!err)
@@ -338,7 +467,7 @@ int drain(struct session *ss, struct errmsg *e)
 	ss->state.draining = true;
 	if (stateful && (err = state_write_intent(&ss->dir, &ss->state, e)))
 		return err;
-	ruleset_build_drain(&ss->view, &ops);
+	ruleset_build_drain(&ss->state.spec, &ss->view, &ops);
 	err = nft_commit(&ss->nft, &ops, ss->genid, false, e);
 	ops_free(&ops);
 	if (!err)
@@ -386,6 +515,20 @@ static int restore_forwarding(struct session *ss, bool resume, struct errmsg *e)
 	return 0;
 }
 
+/*
+ * Our links and rules as the state knows of them, and in any case a link
+ * of ours a killed enable made for its probe before it wrote the state.
+ */
+static int links_down(struct session *ss, struct errmsg *e)
+{
+	struct spec none;
+
+	if (ss->state.tunnel)
+		return tunnel_down(&ss->rtnl, e);
+	spec_init(&none);	/* names no link */
+	return tunnel_sweep(&ss->rtnl, &none, e);
+}
+
 /* What mark_removing changes, to put back when the table cannot go. */
 struct state_flags {
 	bool enabled, draining, pending;
@@ -426,8 +569,8 @@ int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
 		err = delete_table(ss, &before, e);
 	if (!err)
 		err = restore_forwarding(ss, resume, e);
-	if (!err && ss->state.tunnel)	/* after the table: nothing routes into it any more */
-		err = tunnel_down(&ss->rtnl, e);
+	if (!err)	/* after the table: nothing routes into it any more */
+		err = links_down(ss, e);
 	if (err || ss->dir.fd < 0)
 		return err;
 	ss->state.enabled = ss->state.pending = ss->state.draining = ss->state.tunnel = false;

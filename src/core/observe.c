@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libnftnl/expr.h>
@@ -97,11 +98,34 @@ static void add_counter(const char *name, uint64_t packets, uint64_t bytes, void
 	stats_add_counter(data, name, packets, bytes);
 }
 
+/* A flow through the tunnel new connections take (on NEW every one is). */
+static bool through_tunnel(const struct stats *st, const struct ct_flow *flow)
+{
+	struct address to;
+
+	if (st->spec.role == ROLE_NEW)
+		return true;
+	if (!st->spec.keep_client_address || !flow->target.family)
+		return false;
+	to = tunnel_target(flow->target.family, st->spec.tunnel_id);
+	return address_equal(&to, &flow->target);
+}
+
+/*
+ * Open, unless its tunnel's other end is gone: then nothing of it lives,
+ * however fresh conntrack's entry (the end's host refused what this end
+ * sent, retransmissions of a session cut at the other end included).
+ */
+static bool lives(const struct stats *st, const struct ct_flow *flow)
+{
+	return flow->open && !(st->far_end_gone && through_tunnel(st, flow));
+}
+
 static void add_flow(const struct ct_flow *flow, void *data)
 {
 	struct stats *st = data;
 
-	if (flow->open)
+	if (lives(st, flow))
 		stats_add_active(st, flow->port);
 	if (flow->unanswered)
 		stats_add_unanswered(st, &flow->client, flow->port, flow->waiting);
@@ -123,15 +147,17 @@ static void add_service_time(struct nftnl_set_elem *el, void *data)
 }
 
 /*
- * When each service last had an answer, and a connection from a source
- * the full stale-source set had no room for (the others' are the newest
- * element of each port there).
+ * When each service last had an answer, an attempt (NEW: through the
+ * tunnel, so OLD was there), and a connection from a source the full
+ * stale-source set had no room for (the others' are the newest element of
+ * each port there).
  */
 static int read_port_times(struct nft_sock *nft, const struct table_view *view,
 			   struct stats *st, struct errmsg *e)
 {
 	static const enum set_id sets[] = {
 		[EVENT_CONNECTION] = SET_LAST_SEEN,
+		[EVENT_ATTEMPT] = SET_LAST_ATTEMPT,
 		[EVENT_ANSWER] = SET_LAST_ANSWER,
 	};
 	unsigned int i;
@@ -147,6 +173,52 @@ static int read_port_times(struct nft_sock *nft, const struct table_view *view,
 			err = nft_dump_elems(nft, TABLE_NAME, set_names[sets[i]], add_service_time,
 					     &ctx, e);
 	}
+	return err;
+}
+
+static void add_stranger(struct nftnl_set_elem *el, void *data)
+{
+	struct elem_ctx *ctx = data;
+	uint32_t len = 0, alen = ctx->family == AF_INET ? 4 : 16;
+	const uint8_t *key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
+	struct address a = { .family = ctx->family };
+	uint64_t packets = 0;
+
+	if (!key || len < alen)
+		return;
+	memcpy(&a.in, key, alen);
+	nftnl_set_elem_expr_foreach(el, counter_expr, &packets);
+	stats_add_stranger(ctx->st, &a, packets, element_age(el, ctx->set_timeout_ms));
+}
+
+static void add_refused(struct nftnl_set_elem *el, void *data)
+{
+	struct elem_ctx *ctx = data;
+
+	stats_add_refused(ctx->st, element_age_ms(el, ctx->set_timeout_ms));
+}
+
+/* The tunnels' troubles: where their packets came from elsewhere, whether the far end is gone. */
+static int read_tunnel_sets(struct nft_sock *nft, const struct table_view *view,
+			    struct stats *st, struct errmsg *e)
+{
+	static const enum set_id sets[] = {
+		SET_STRANGERS_IPV4, SET_STRANGERS_IPV6, SET_TUNNEL_REFUSED,
+	};
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < 3 && !err; i++) {
+		struct elem_ctx ctx = {
+			.st = st, .family = i == 1 ? AF_INET6 : AF_INET,
+			.set_timeout_ms = view->dynamic[sets[i]].timeout_ms,
+		};
+
+		if (view->sets & 1U << sets[i])
+			err = nft_dump_elems(nft, TABLE_NAME, set_names[sets[i]],
+					     i == 2 ? add_refused : add_stranger, &ctx, e);
+	}
+	stats_judge_far_end(st);
 	return err;
 }
 
@@ -212,7 +284,37 @@ int observe(struct nft_sock *nft, struct stats *st, struct table_view *view, str
 	if (!err)
 		err = read_port_times(nft, view, st, e);
 	if (!err)
+		err = read_tunnel_sets(nft, view, st, e);
+	if (!err)
 		err = ct_dump_redirected(add_flow, st, e);
+	return err;
+}
+
+static void count_live(const struct ct_flow *flow, void *data)
+{
+	struct stats *st = data;
+
+	st->active += lives(st, flow);
+}
+
+int observe_open(struct nft_sock *nft, const struct spec *spec, unsigned int *open,
+		 struct errmsg *e)
+{
+	struct table_view view;
+	struct stats *st = malloc(sizeof(*st));	/* large: off the stack */
+	uint32_t genid;
+	int err = st ? view_read(nft, &view, &genid, e) : errmsg_set(e, -ENOMEM, "out of memory");
+
+	if (st)
+		stats_init(st, spec);
+	if (!err && view.exists && view.ours)
+		err = read_port_times(nft, &view, st, e);
+	if (!err && view.exists && view.ours)
+		err = read_tunnel_sets(nft, &view, st, e);
+	if (!err)
+		err = ct_dump_redirected(count_live, st, e);
+	*open = st && !err ? (unsigned int)st->active : 0;
+	free(st);
 	return err;
 }
 
@@ -319,4 +421,61 @@ void snapshot_free(struct snapshot *s)
 {
 	stats_free(&s->st);
 	address_list_free(&s->here);
+}
+
+/* The newest of the connections and attempts stats has, seconds ago, or NEVER. */
+static int64_t newest_use(const struct stats *st)
+{
+	int64_t last = st->last_seen;
+	unsigned int i;
+
+	for (i = 0; i < st->nservices; i++) {
+		int64_t ms = st->services[i].last_attempt_ms;
+
+		if (ms != NEVER && (last == NEVER || ms / 1000 < last))
+			last = ms / 1000;
+	}
+	return last;
+}
+
+static void last_client(const struct stats *st, struct tunnel_use *u)
+{
+	const struct source_stats *src = st->nsources ? &st->sources[0] : NULL;
+	unsigned int i;
+
+	if (!src)
+		return;
+	u->client = src->addr;
+	for (i = 0; i < st->nservices; i++)
+		if (src->services & 1U << i) {
+			snprintf(u->service, sizeof(u->service), "%s", st->services[i].svc.name);
+			break;
+		}
+}
+
+int observe_tunnel_use(struct nft_sock *nft, const struct state *state, struct tunnel_use *u,
+		       struct errmsg *e)
+{
+	struct stats *st = malloc(sizeof(*st));	/* large: off the stack */
+	int64_t now = (int64_t)time(NULL), kept = state->history.last_seen;
+	struct table_view view;
+	int err;
+
+	memset(u, 0, sizeof(*u));
+	u->last_ago = NEVER;
+	if (!st)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	stats_init(st, &state->spec);
+	err = observe(nft, st, &view, e);
+	if (!err) {
+		stats_finish(st);
+		u->last_ago = newest_use(st);
+		u->far_end_gone = st->far_end_gone;
+		last_client(st, u);
+		if (kept && now >= kept && (u->last_ago == NEVER || now - kept < u->last_ago))
+			u->last_ago = now - kept;
+	}
+	stats_free(st);
+	free(st);
+	return err;
 }

@@ -179,12 +179,13 @@ static bool unspecified(const struct address *a)
 static void note_new_listener(const struct address *a, uint16_t port, void *data)
 {
 	struct tunnel_listeners *l = data;
+	struct address mine = tunnel_target(a->family, l->spec->tunnel_id);
 	unsigned int i;
 
 	for (i = 0; i < l->spec->nservices; i++) {
 		if (l->spec->services[i].port != port)
 			continue;
-		if (unspecified(a) || address_equal(a, tunnel_target(a->family)))
+		if (unspecified(a) || address_equal(a, &mine))
 			l->answers[i] = true;
 		else if (!loopback(a))
 			l->elsewhere[i] = *a;
@@ -195,6 +196,7 @@ static void check_new_listeners(const struct spec *spec, struct findings *pf)
 {
 	struct tunnel_listeners l = { .spec = spec };
 	char addr[ADDRESS_STRLEN], tunnel[ADDRESS_STRLEN];
+	struct address mine;
 	unsigned int i;
 
 	tcp_listeners(AF_INET, note_new_listener, &l);
@@ -204,13 +206,15 @@ static void check_new_listeners(const struct spec *spec, struct findings *pf)
 
 		if (l.answers[i])
 			continue;
+		mine = tunnel_target(l.elsewhere[i].family ? l.elsewhere[i].family : AF_INET,
+				     spec->tunnel_id);
 		if (l.elsewhere[i].family)
 			findings_add(pf, FINDING_REFUSE, "the server on port %u (%s) listens on %s only: it "
 			    "would not answer the redirected connections at the tunnel address %s. "
 			    "Make it listen on all addresses (Postfix: inet_interfaces = all; "
 			    "Dovecot: listen = *, ::)", svc->port, svc->name,
 			    address_str(&l.elsewhere[i], addr),
-			    address_str(tunnel_target(l.elsewhere[i].family), tunnel));
+			    address_str(&mine, tunnel));
 		else
 			findings_add(pf, FINDING_WARN, "nothing listens on port %u (%s) here yet: the redirected "
 			    "connections would be refused", svc->port, svc->name);
@@ -269,12 +273,14 @@ static void check_route_table(struct rtnl_sock *rtnl, struct findings *pf)
 
 /*
  * What the probe of NEW's tunnel address says is missing. Silence on
- * every port: the tunnel does not reach NEW's end (NEW has not run
- * accept for the address this host sends from, or UDP 4789 is dropped);
- * a refusal: the tunnel works, the server does not listen there.
+ * every port: the tunnel does not reach NEW's end. What is known is only
+ * that: NEW may not accept this host (or see its packets from another
+ * address, behind NAT: its stats names it), UDP 4789 may be dropped on the
+ * way, the id may be another. A refusal: the tunnel works, the server
+ * does not listen there.
  */
-static void explain_tunnel_probe(const struct probe *probes, unsigned int n,
-				 const struct address *local, struct findings *pf)
+static void explain_tunnel_probe(const struct spec *spec, const struct probe *probes,
+				 unsigned int n, const struct address *local, struct findings *pf)
 {
 	char addr[ADDRESS_STRLEN], from[ADDRESS_STRLEN];
 	unsigned int i, silent = 0;
@@ -283,11 +289,15 @@ static void explain_tunnel_probe(const struct probe *probes, unsigned int n,
 	for (i = 0; i < n; i++)
 		silent += probes[i].outcome == PROBE_SILENT;
 	if (n && silent == n) {
-		findings_add(pf, FINDING_REFUSE, "nothing answers at the new server's tunnel address %s: the "
-		    "new server has not run `redirect accept --from %s` (the address this host "
-		    "sends from), or UDP port %d between the two is dropped (by a firewall on "
-		    "either host, or on the way)", address_str(&probes[0].target, addr), from,
-		    TUNNEL_PORT);
+		findings_add(pf, FINDING_REFUSE, "nothing answered through the tunnel at the new "
+		    "server's tunnel address %s (tunnel id %u): its end did not take this host's "
+		    "packets. If it sees them coming from %s (the address this host sends from), "
+		    "it has not run `redirect accept --from %s` with that id; behind NAT it sees "
+		    "them from another address, which its `redirect stats` names (\"tunnel packets "
+		    "from ... dropped\"). Else UDP port %d between the two is dropped (by a "
+		    "firewall on either host, or on the way), or --tunnel-id is not the one "
+		    "`redirect accept` printed there", address_str(&probes[0].target, addr),
+		    spec->tunnel_id, from, from, TUNNEL_PORT);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -298,6 +308,11 @@ static void explain_tunnel_probe(const struct probe *probes, unsigned int n,
 			findings_add(pf, FINDING_REFUSE, "the new server's end of the tunnel answers, but nothing "
 			    "listens on %s port %u (%s): its server listens on its public address "
 			    "only (Postfix: inet_interfaces = all; Dovecot: listen = *, ::)", addr,
+			    probes[i].svc.port, probes[i].svc.name);
+		else if (probes[i].outcome == PROBE_SILENT)
+			findings_add(pf, FINDING_REFUSE, "the new server, through the tunnel at %s, port %u (%s): "
+			    "no answer, while other ports answer: its end takes only the services its "
+			    "`redirect accept --service` names (the default set unless given)", addr,
 			    probes[i].svc.port, probes[i].svc.name);
 		else
 			findings_add(pf, FINDING_REFUSE, "the new server, through the tunnel at %s, port %u (%s): %s",
@@ -312,11 +327,13 @@ void preflight_probe_tunnel(const struct spec *spec, const struct address *local
 			    struct findings *pf)
 {
 	struct probe probes[PROBE_MAX];
-	unsigned int n = probe_plan_at(spec, spec->has_to4 ? tunnel_target(AF_INET) : NULL,
-				       spec->has_to6 ? tunnel_target(AF_INET6) : NULL, probes);
+	struct address t4 = tunnel_target(AF_INET, spec->tunnel_id);
+	struct address t6 = tunnel_target(AF_INET6, spec->tunnel_id);
+	unsigned int n = probe_plan_at(spec, spec->has_to4 ? &t4 : NULL, spec->has_to6 ? &t6 : NULL,
+				       probes);
 
 	probe_run(probes, n, PROBE_TIMEOUT_MS);
-	explain_tunnel_probe(probes, n, local, pf);
+	explain_tunnel_probe(spec, probes, n, local, pf);
 }
 
 /* ---- all of it ---- */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * What redirect remembers between runs, and its text form: "key value"
- * lines, one table of keys read by the parser and the writer both. The
- * parser is strict (a damaged file is named, not guessed at) and fuzzed.
- * The directory, its lock and its files are state_dir.c's.
+ * What redirect remembers between runs, as "key value" lines: one table of
+ * keys that the parser and the writer both walk. Each value is read
+ * strictly (a damaged file is named, not guessed at) and fuzzed. The
+ * file's framing is state_text.c's; the directory, its lock and its files
+ * are state_dir.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,8 +17,6 @@
 #include "dns/codec.h"
 #include "core/state.h"
 
-#define STATE_VERSION 1
-#define LINE_MAX_LEN 512
 #define SINCE_MAX (1ULL << 40)	/* seconds: year 36812, well past any clock */
 
 void state_init(struct state *st)
@@ -31,17 +30,9 @@ bool state_records_anything(const struct state *st)
 	return st->enabled || st->draining || st->pending || st->sysctls.n || st->tunnel;
 }
 
-/* ---- text form: the keys ---- */
+/* ---- the keys, each read and written as the table below says ---- */
 
-/* The file as it is written: a buffer filled line by line. */
-struct text {
-	char *buf;
-	size_t len, used;
-};
-
-static int put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int put(struct text *t, const char *fmt, ...)
+int state_put(struct state_text *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -88,7 +79,7 @@ static int parse_time(const char *v, int64_t *out)
  * line's value, and a writer of all its lines (one per item, or none).
  */
 typedef int (*key_read)(struct state *st, const char *value, struct errmsg *e);
-typedef int (*key_write)(const struct state *st, const char *key, struct text *t);
+typedef int (*key_write)(const struct state *st, const char *key, struct state_text *t);
 
 static int read_role(struct state *st, const char *v, struct errmsg *e)
 {
@@ -98,9 +89,9 @@ static int read_role(struct state *st, const char *v, struct errmsg *e)
 	return 0;
 }
 
-static int write_role(const struct state *st, const char *key, struct text *t)
+static int write_role(const struct state *st, const char *key, struct state_text *t)
 {
-	return st->spec.role == ROLE_NEW ? put(t, "%s accept\n", key) : 0;
+	return st->spec.role == ROLE_NEW ? state_put(t, "%s accept\n", key) : 0;
 }
 
 static int read_target(struct state *st, const char *v, struct errmsg *e)
@@ -110,19 +101,19 @@ static int read_target(struct state *st, const char *v, struct errmsg *e)
 
 /* One line per address of a pair (IPv4 first): --to, --from. */
 static int write_pair(const char *key, bool has4, const struct address *a4, bool has6,
-		      const struct address *a6, struct text *t)
+		      const struct address *a6, struct state_text *t)
 {
 	char addr[ADDRESS_STRLEN];
 	int err = 0;
 
 	if (has4)
-		err = put(t, "%s %s\n", key, address_str(a4, addr));
+		err = state_put(t, "%s %s\n", key, address_str(a4, addr));
 	if (!err && has6)
-		err = put(t, "%s %s\n", key, address_str(a6, addr));
+		err = state_put(t, "%s %s\n", key, address_str(a6, addr));
 	return err;
 }
 
-static int write_target(const struct state *st, const char *key, struct text *t)
+static int write_target(const struct state *st, const char *key, struct state_text *t)
 {
 	const struct spec *s = &st->spec;
 
@@ -134,7 +125,7 @@ static int read_from(struct state *st, const char *v, struct errmsg *e)
 	return spec_add_from(&st->spec, v, e);
 }
 
-static int write_from(const struct state *st, const char *key, struct text *t)
+static int write_from(const struct state *st, const char *key, struct state_text *t)
 {
 	const struct spec *s = &st->spec;
 
@@ -149,13 +140,13 @@ static int read_service(struct state *st, const char *v, struct errmsg *e)
 	return parse_port(v, &port, e) ? -EINVAL : spec_add_services(&st->spec, v, e);
 }
 
-static int write_service(const struct state *st, const char *key, struct text *t)
+static int write_service(const struct state *st, const char *key, struct state_text *t)
 {
 	unsigned int i;
 	int err = 0;
 
 	for (i = 0; !err && i < st->spec.nservices; i++)
-		err = put(t, "%s %u\n", key, st->spec.services[i].port);
+		err = state_put(t, "%s %u\n", key, st->spec.services[i].port);
 	return err;
 }
 
@@ -164,14 +155,14 @@ static int read_exclude(struct state *st, const char *v, struct errmsg *e)
 	return spec_add_exclude(&st->spec, v, e);
 }
 
-static int write_exclude(const struct state *st, const char *key, struct text *t)
+static int write_exclude(const struct state *st, const char *key, struct state_text *t)
 {
 	char text[ADDRESS_STRLEN];
 	unsigned int i;
 	int err = 0;
 
 	for (i = 0; !err && i < st->spec.nexcludes; i++)
-		err = put(t, "%s %s\n", key, prefix_str(&st->spec.excludes[i], text));
+		err = state_put(t, "%s %s\n", key, prefix_str(&st->spec.excludes[i], text));
 	return err;
 }
 
@@ -181,9 +172,51 @@ static int read_remember(struct state *st, const char *v, struct errmsg *e)
 	return parse_duration(v, &st->spec.remember, e);
 }
 
-static int write_remember(const struct state *st, const char *key, struct text *t)
+static int write_remember(const struct state *st, const char *key, struct state_text *t)
 {
-	return put(t, "%s %" PRIu64 "\n", key, st->spec.remember);
+	return state_put(t, "%s %" PRIu64 "\n", key, st->spec.remember);
+}
+
+/* One of the names redirect gives its links; nothing else is ever deleted by name. */
+static int read_tunnel_link(struct state *st, const char *v, struct errmsg *e)
+{
+	if (!tunnel_ifname(v))
+		return -EINVAL;
+	snprintf(st->spec.tunnel_link, sizeof(st->spec.tunnel_link), "%s", v);
+	return 0;
+}
+
+static int write_tunnel_link(const struct state *st, const char *key, struct state_text *t)
+{
+	return st->spec.tunnel_link[0] ? state_put(t, "%s %s\n", key, st->spec.tunnel_link) : 0;
+}
+
+/* "previous_tunnel ID PEER LINK": the tunnel a switch left for its sessions */
+static int read_previous(struct state *st, const char *v, struct errmsg *e)
+{
+	struct spec_tunnel *p = &st->spec.previous;
+	char id[16], peer[ADDRESS_STRLEN], link[LINK_NAME_MAX + 1], extra;
+	struct errmsg ignored;
+	uint64_t n;
+
+	if (sscanf(v, "%15s %45s %16s %c", id, peer, link, &extra) != 3 ||
+	    parse_u64(id, TUNNEL_ID_MAX, &n) || !n || parse_address(peer, &p->peer, &ignored) ||
+	    !tunnel_ifname(link))
+		return -EINVAL;
+	p->id = (uint32_t)n;
+	snprintf(p->link, sizeof(p->link), "%.15s", link);
+	st->spec.has_previous = true;
+	return 0;
+}
+
+static int write_previous(const struct state *st, const char *key, struct state_text *t)
+{
+	const struct spec_tunnel *p = &st->spec.previous;
+	char peer[ADDRESS_STRLEN];
+
+	if (!st->spec.has_previous)
+		return 0;
+	return state_put(t, "%s %u %s %s\n", key, p->id, address_str(&p->peer, peer), p->link);
 }
 
 /* "seen PORT TIME": the newest connection per service */
@@ -201,13 +234,13 @@ static int read_seen(struct state *st, const char *v, struct errmsg *e)
 	return parse_time(at, &h->seen[h->nseen++].at);
 }
 
-static int write_seen(const struct state *st, const char *key, struct text *t)
+static int write_seen(const struct state *st, const char *key, struct state_text *t)
 {
 	unsigned int i;
 	int err = 0;
 
 	for (i = 0; !err && i < st->history.nseen; i++)
-		err = put(t, "%s %u %" PRId64 "\n", key, st->history.seen[i].port,
+		err = state_put(t, "%s %u %" PRId64 "\n", key, st->history.seen[i].port,
 			  st->history.seen[i].at);
 	return err;
 }
@@ -224,13 +257,13 @@ static int read_observed(struct state *st, const char *v, struct errmsg *e)
 	return parse_time(at, &h->observed_at);
 }
 
-static int write_observed(const struct state *st, const char *key, struct text *t)
+static int write_observed(const struct state *st, const char *key, struct state_text *t)
 {
 	const struct history *h = &st->history;
 
 	if (!h->observed_at)
 		return 0;
-	return put(t, "%s %" PRId64 " %" PRIu64 "\n", key, h->observed_at,
+	return state_put(t, "%s %" PRId64 " %" PRIu64 "\n", key, h->observed_at,
 		   h->observed_connections);
 }
 
@@ -244,9 +277,9 @@ static int read_reported(struct state *st, const char *v, struct errmsg *e)
 	return 0;
 }
 
-static int write_reported(const struct state *st, const char *key, struct text *t)
+static int write_reported(const struct state *st, const char *key, struct state_text *t)
 {
-	return st->reported[0] ? put(t, "%s %s\n", key, st->reported) : 0;
+	return st->reported[0] ? state_put(t, "%s %s\n", key, st->reported) : 0;
 }
 
 static int read_public(struct state *st, const char *v, struct errmsg *e)
@@ -254,14 +287,14 @@ static int read_public(struct state *st, const char *v, struct errmsg *e)
 	return public_add(&st->public, v, e) ? -EINVAL : 0;
 }
 
-static int write_public(const struct state *st, const char *key, struct text *t)
+static int write_public(const struct state *st, const char *key, struct state_text *t)
 {
 	char addr[ADDRESS_STRLEN];
 	unsigned int i;
 	int err = 0;
 
 	for (i = 0; !err && i < st->public.n; i++)
-		err = put(t, "%s %s\n", key, address_str(&st->public.a[i], addr));
+		err = state_put(t, "%s %s\n", key, address_str(&st->public.a[i], addr));
 	return err;
 }
 
@@ -270,13 +303,13 @@ static int read_domain(struct state *st, const char *v, struct errmsg *e)
 	return dns_clock_add_domain(&st->dns, v, e) ? -EINVAL : 0;
 }
 
-static int write_domain(const struct state *st, const char *key, struct text *t)
+static int write_domain(const struct state *st, const char *key, struct state_text *t)
 {
 	unsigned int i;
 	int err = 0;
 
 	for (i = 0; !err && i < st->dns.ndomains; i++)
-		err = put(t, "%s %s\n", key, st->dns.domains[i]);
+		err = state_put(t, "%s %s\n", key, st->dns.domains[i]);
 	return err;
 }
 
@@ -293,13 +326,13 @@ static int read_dns_checked(struct state *st, const char *v, struct errmsg *e)
 	return parse_time(at, &d->checked_at);
 }
 
-static int write_dns_checked(const struct state *st, const char *key, struct text *t)
+static int write_dns_checked(const struct state *st, const char *key, struct state_text *t)
 {
 	const struct dns_clock *d = &st->dns;
 
 	if (!d->checked_at)
 		return 0;
-	return put(t, "%s %" PRId64 " %s\n", key, d->checked_at,
+	return state_put(t, "%s %" PRId64 " %s\n", key, d->checked_at,
 		   d->status[0] ? d->status : "unknown");
 }
 
@@ -318,9 +351,9 @@ static int read_dns_summary(struct state *st, const char *v, struct errmsg *e)
 	return 0;
 }
 
-static int write_dns_summary(const struct state *st, const char *key, struct text *t)
+static int write_dns_summary(const struct state *st, const char *key, struct state_text *t)
 {
-	return st->dns.summary[0] ? put(t, "%s %s\n", key, st->dns.summary) : 0;
+	return st->dns.summary[0] ? state_put(t, "%s %s\n", key, st->dns.summary) : 0;
 }
 
 /* "sysctl PATH BEFORE AFTER": a setting enable changed, to put back */
@@ -343,13 +376,13 @@ static int read_sysctl(struct state *st, const char *v, struct errmsg *e)
 	return 0;
 }
 
-static int write_sysctl(const struct state *st, const char *key, struct text *t)
+static int write_sysctl(const struct state *st, const char *key, struct state_text *t)
 {
 	unsigned int i;
 	int err = 0;
 
 	for (i = 0; !err && i < st->sysctls.n; i++)
-		err = put(t, "%s %s %d %d\n", key, st->sysctls.r[i].path,
+		err = state_put(t, "%s %s %d %d\n", key, st->sysctls.r[i].path,
 			  st->sysctls.r[i].before, st->sysctls.r[i].after);
 	return err;
 }
@@ -366,13 +399,13 @@ static int read_name(struct state *st, const char *v, struct errmsg *e)
 	return 0;
 }
 
-static int write_name(const struct state *st, const char *key, struct text *t)
+static int write_name(const struct state *st, const char *key, struct state_text *t)
 {
 	unsigned int i;
 	int err = 0;
 
 	for (i = 0; !err && i < st->tls.nnames; i++)
-		err = put(t, "%s %s\n", key, st->tls.names[i]);
+		err = state_put(t, "%s %s\n", key, st->tls.names[i]);
 	return err;
 }
 
@@ -387,16 +420,16 @@ static int read_tls_old(struct state *st, const char *v, struct errmsg *e)
 	return 0;
 }
 
-static int write_tls_old(const struct state *st, const char *key, struct text *t)
+static int write_tls_old(const struct state *st, const char *key, struct state_text *t)
 {
-	char line[LINE_MAX_LEN];
+	char line[STATE_LINE_MAX];
 	unsigned int i;
 	int err = 0;
 
 	for (i = 0; !err && i < st->tls.old.n; i++)
 		if (st->tls.old.ports[i].tls &&
 		    identity_old_port_format(&st->tls.old.ports[i], line, sizeof(line)) > 0)
-			err = put(t, "%s %s\n", key, line);
+			err = state_put(t, "%s %s\n", key, line);
 	return err;
 }
 
@@ -411,14 +444,14 @@ static int read_tls_result(struct state *st, const char *v, struct errmsg *e)
 	return 0;
 }
 
-static int write_tls_result(const struct state *st, const char *key, struct text *t)
+static int write_tls_result(const struct state *st, const char *key, struct state_text *t)
 {
 	const struct id_result *r = st->tls.results;
 	unsigned int i;
 	int err = 0;
 
 	for (i = 0; !err && i < st->tls.nresults; i++)
-		err = put(t, "%s %u %s %s %" PRId64 "\n", key, r[i].port, r[i].name,
+		err = state_put(t, "%s %u %s %s %" PRId64 "\n", key, r[i].port, r[i].name,
 			  yes_no(r[i].ok), r[i].expiry);
 	return err;
 }
@@ -468,6 +501,9 @@ static const struct key keys[] = {
 	NUMBER("max_sources", spec.max_sources, IF_SET, 1, MAX_SOURCES_LIMIT, MAX_SOURCES_DEFAULT),
 	BOOL("keep_client_address", spec.keep_client_address, IF_SET),
 	NUMBER("tunnel_mtu", spec.tunnel_mtu, IF_SET, TUNNEL_MTU_MIN, 65535, 0),
+	NUMBER("tunnel_id", spec.tunnel_id, IF_SET, 1, TUNNEL_ID_MAX, 0),
+	OWN("tunnel_link", tunnel_link),
+	OWN("previous_tunnel", previous),
 	TIME("last_seen", history.last_seen, IF_SET),
 	OWN("seen", seen),
 	OWN("observed", observed),
@@ -514,7 +550,7 @@ static void set_number(struct state *st, const struct key *k, uint64_t v)
 		memcpy(p, &v, sizeof(v));
 }
 
-static int write_key(const struct state *st, const struct key *k, struct text *t)
+static int write_key(const struct state *st, const struct key *k, struct state_text *t)
 {
 	bool b;
 	uint64_t n;
@@ -522,10 +558,10 @@ static int write_key(const struct state *st, const struct key *k, struct text *t
 	switch (k->type) {
 	case KEY_BOOL:
 		memcpy(&b, (const char *)st + k->offset, sizeof(b));
-		return k->always || b ? put(t, "%s %s\n", k->name, yes_no(b)) : 0;
+		return k->always || b ? state_put(t, "%s %s\n", k->name, yes_no(b)) : 0;
 	case KEY_NUMBER:
 		n = get_number(st, k);
-		return k->always || n != k->unset ? put(t, "%s %" PRIu64 "\n", k->name, n) : 0;
+		return k->always || n != k->unset ? state_put(t, "%s %" PRIu64 "\n", k->name, n) : 0;
 	default:
 		return k->write(st, k->name, t);
 	}
@@ -552,106 +588,22 @@ static int read_key(struct state *st, const struct key *k, const char *v, struct
 	}
 }
 
-int state_format(const struct state *st, char *buf, size_t len)
+int state_write_keys(const struct state *st, struct state_text *t)
 {
-	struct text t = { buf, len, 0 };
 	unsigned int i;
-	int err = put(&t, "# redirect(8) state; written by redirect, not for editing\n"
-		      "version %d\n", STATE_VERSION);
+	int err = 0;
 
 	for (i = 0; !err && i < NKEYS; i++)
-		err = write_key(st, &keys[i], &t);
-	return err ? err : (int)t.used;
+		err = write_key(st, &keys[i], t);
+	return err;
 }
 
-struct parse_ctx {
-	struct state *st;
-	bool seen_version;
-	struct errmsg *e;
-};
-
-static int parse_field(struct parse_ctx *c, const char *key, const char *v)
+int state_read_key(struct state *st, const char *key, const char *value, struct errmsg *e)
 {
 	unsigned int i;
 
 	for (i = 0; i < NKEYS; i++)
 		if (!strcmp(keys[i].name, key))
-			return read_key(c->st, &keys[i], v, c->e);
-	return errmsg_set(c->e, -EINVAL, "unknown key '%.40s'", key);
-}
-
-static int parse_line(struct parse_ctx *c, char *line, size_t len)
-{
-	char *value;
-
-	line[len] = '\0';
-	value = strchr(line, ' ');
-
-	if (!value || value == line || !value[1])
-		return errmsg_set(c->e, -EINVAL, "expected \"key value\"");
-	*value++ = '\0';
-	if (!c->seen_version) {
-		uint64_t v;
-
-		if (!strcmp(line, "version") && !parse_u64(value, UINT32_MAX, &v) && v > 1)
-			return errmsg_set(c->e, -EPROTONOSUPPORT, "written by a newer redirect "
-					  "(state version %" PRIu64 "; this one reads version 1): use "
-					  "that redirect, or a newer one", v);
-		if (strcmp(line, "version") || strcmp(value, "1"))
-			return errmsg_set(c->e, -EINVAL, "expected \"version 1\" first");
-		c->seen_version = true;
-		return 0;
-	}
-	return parse_field(c, line, value);
-}
-
-static int parse_lines(struct parse_ctx *c, const char *text, size_t len)
-{
-	char line[LINE_MAX_LEN + 1];
-	size_t pos = 0, lineno = 0;
-
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		int err = 0;
-
-		lineno++;
-		if (n > LINE_MAX_LEN)
-			err = errmsg_set(c->e, -EINVAL, "line too long");
-		else if (memchr(text + pos, '\0', n))
-			err = errmsg_set(c->e, -EINVAL, "a NUL byte");
-		else if (n && text[pos] != '#')
-			err = parse_line(c, memcpy(line, text + pos, n), n);
-		if (err) {
-			if (!c->e->text[0])
-				errmsg_set(c->e, err, "bad value");
-			if (err != -EPROTONOSUPPORT)	/* a newer format: no line is at fault */
-				errmsg_prefix(c->e, "line %zu", lineno);
-			return err;
-		}
-		pos += n + 1;
-	}
-	return 0;
-}
-
-int state_parse(const char *text, size_t len, struct state *st, struct errmsg *e)
-{
-	struct parse_ctx c = { .st = st, .e = e };
-	int err;
-
-	state_init(st);
-	e->text[0] = '\0';
-	if (len > STATE_TEXT_MAX)
-		return errmsg_set(e, -EFBIG, "larger than %d bytes", STATE_TEXT_MAX);
-	err = parse_lines(&c, text, len);
-	if (err)
-		return err;
-	if (!c.seen_version)
-		return errmsg_set(e, -EINVAL, "no \"version 1\" line");
-	/* enable writes the two together: the MSS clamp is made from the MTU */
-	if (st->spec.keep_client_address && !st->spec.tunnel_mtu)
-		return errmsg_set(e, -EINVAL, "keep_client_address without its tunnel_mtu");
-	if (st->enabled)
-		return spec_finalize(&st->spec, e);
-	return 0;
+			return read_key(st, &keys[i], value, e);
+	return errmsg_set(e, -EINVAL, "unknown key '%.40s'", key);
 }

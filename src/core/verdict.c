@@ -165,7 +165,7 @@ static void add_warnings(struct finding *f, const struct snapshot *s)
 	size_t n = strlen(f->why);
 
 	if ((!f->health.nearly_full && !f->health.unanswered_clients &&
-	     !f->health.conntrack_nearly_full) || n + 3 >= sizeof(f->why))
+	     !f->health.conntrack_nearly_full && !f->health.far_end_gone) || n + 3 >= sizeof(f->why))
 		return;
 	n += (size_t)snprintf(f->why + n, sizeof(f->why) - n, "; ");
 	health_words(&f->health, s, f->why + n, sizeof(f->why) - n);
@@ -248,6 +248,28 @@ static void judge_unanswered(const struct stats *st, struct health *h)
 	h->unanswered = clients >= 2 || h->never_answered_port;
 }
 
+/*
+ * The tunnel's troubles. Its other end gone: its host refused the tunnel's
+ * UDP since it last showed it was there. A stranger: the tunnel's packets
+ * (its id: no blind guess) came from another address than the other end's
+ * lately, and nothing came through since: most likely the other end behind
+ * NAT, its packets arriving as its public address.
+ */
+static void judge_tunnel(const struct stats *st, struct health *h)
+{
+	const struct stranger *x = st->nstrangers ? &st->strangers[0] : NULL;
+	int64_t alive = st->alive_ms == NEVER ? NEVER : st->alive_ms / 1000;
+
+	h->far_end_gone = st->far_end_gone;
+	h->refused_ago = st->refused_ms == NEVER ? NEVER : st->refused_ms / 1000;
+	if (!x || x->last_seen > STRANGER_RECENT || (alive != NEVER && alive <= x->last_seen))
+		return;
+	h->stranger = true;
+	h->stranger_addr = x->addr;
+	h->stranger_packets = x->packets;
+	h->stranger_ago = x->last_seen;
+}
+
 void verdict_health(const struct snapshot *s, struct health *h)
 {
 	const struct stats *st = &s->st;
@@ -259,6 +281,9 @@ void verdict_health(const struct snapshot *s, struct health *h)
 	h->conntrack_max = s->conntrack_max;
 	h->conntrack_nearly_full = conntrack_nearly_full(s->conntrack_count, s->conntrack_max);
 	judge_unanswered(st, h);
+	judge_tunnel(st, h);
+	/* NEW's end gone is no trouble of NEW's: the old server stopped redirecting */
+	h->far_end_broken = h->far_end_gone && s->state.spec.role == ROLE_OLD;
 	for (i = 0; i < 2; i++) {
 		if (!st->set_size[i])
 			continue;
@@ -271,7 +296,8 @@ void verdict_health(const struct snapshot *s, struct health *h)
 
 bool health_broken(const struct health *h)
 {
-	return h->forwarding_off || h->unanswered || h->drift;
+	return h->forwarding_off || h->unanswered || h->drift || h->stranger ||
+	       h->far_end_broken;
 }
 
 static size_t join(char *buf, size_t len, size_t used, const char *fmt, ...)
@@ -348,6 +374,36 @@ static size_t unanswered_words(const struct health *h, const struct snapshot *s,
 		    "down and no other client tried", n, n == 1 ? "" : "s", client, new);
 }
 
+/* The tunnel's troubles in words (see judge_tunnel). */
+static size_t tunnel_words(const struct health *h, const struct snapshot *s, char *buf,
+			   size_t len, size_t used)
+{
+	const struct spec *spec = &s->state.spec;
+	char a[ADDRESS_STRLEN], peer[ADDRESS_STRLEN], ago[FORMAT_BUF];
+	bool new = spec->role == ROLE_NEW;
+
+	address_str(spec_peer(spec), peer);
+	if (h->far_end_gone)
+		used = join(buf, len, used, new ?
+			    "the old server's end of the tunnel is gone: its host %s refused the "
+			    "tunnel's packets %s ago, and nothing came through since (its redirect "
+			    "is off?); the sessions through it are over" :
+			    "the new server's end of the tunnel is gone: its host %s refused the "
+			    "tunnel's packets %s ago, and has answered no connection since; every "
+			    "redirected connection fails. `redirect accept` (or `redirect restore`) "
+			    "there brings it back", peer,
+			    format_duration((uint64_t)h->refused_ago, ago, sizeof(ago)));
+	if (!h->stranger)
+		return used;
+	address_str(&h->stranger_addr, a);
+	format_duration((uint64_t)h->stranger_ago, ago, sizeof(ago));
+	return join(buf, len, used, new ?
+		    "tunnel packets from %s dropped (%" PRIu64 ", the last %s ago): not --from %s; "
+		    "behind NAT, accept --from %s" :
+		    "tunnel packets from %s dropped (%" PRIu64 ", the last %s ago): not --to %s; "
+		    "behind NAT, enable --to %s", a, h->stranger_packets, ago, peer, a);
+}
+
 void health_words(const struct health *h, const struct snapshot *s, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -360,7 +416,9 @@ void health_words(const struct health *h, const struct snapshot *s, char *buf, s
 				    "--system? configuration management?): the redirected "
 				    "connections go nowhere; `redirect restore` switches it back on",
 				    family_switch_name(bit));
-	used = unanswered_words(h, s, buf, len, used);
+	used = tunnel_words(h, s, buf, len, used);
+	if (!h->far_end_gone)
+		used = unanswered_words(h, s, buf, len, used);
 	if (h->drift)
 		used = join(buf, len, used, "the table inet mail_redirect is not what redirect "
 			    "installed (%s): what it does and counts cannot be trusted; `redirect "

@@ -118,6 +118,20 @@ static bool fixed(const struct nlattr *attr, size_t len)
 	return attr && mnl_attr_validate2(attr, MNL_TYPE_UNSPEC, len) == 0;
 }
 
+/* One address of a tuple: @v4 and @v6 are its attribute types (source or destination). */
+static bool tuple_addr(const struct attrs *ip, int family, unsigned int v4, unsigned int v6,
+		       struct address *out)
+{
+	out->family = family;
+	if (family == AF_INET && fixed(ip->tb[v4], 4))
+		memcpy(&out->in.v4, mnl_attr_get_payload(ip->tb[v4]), 4);
+	else if (family == AF_INET6 && fixed(ip->tb[v6], 16))
+		memcpy(&out->in.v6, mnl_attr_get_payload(ip->tb[v6]), 16);
+	else
+		return false;
+	return true;
+}
+
 static bool parse_tuple(const struct nlattr *tuple, int family, struct ct_flow *f, uint8_t *proto)
 {
 	struct attrs t, ip, pr;
@@ -126,17 +140,26 @@ static bool parse_tuple(const struct nlattr *tuple, int family, struct ct_flow *
 	    !nested(t.tb[CTA_TUPLE_PROTO], CTA_PROTO_MAX, &pr) || !fixed(pr.tb[CTA_PROTO_NUM], 1))
 		return false;
 	*proto = mnl_attr_get_u8(pr.tb[CTA_PROTO_NUM]);
-	f->client.family = family;
-	if (family == AF_INET && fixed(ip.tb[CTA_IP_V4_SRC], 4))
-		memcpy(&f->client.in.v4, mnl_attr_get_payload(ip.tb[CTA_IP_V4_SRC]), 4);
-	else if (family == AF_INET6 && fixed(ip.tb[CTA_IP_V6_SRC], 16))
-		memcpy(&f->client.in.v6, mnl_attr_get_payload(ip.tb[CTA_IP_V6_SRC]), 16);
-	else
-		return false;
-	if (!fixed(pr.tb[CTA_PROTO_DST_PORT], 2))
+	if (!tuple_addr(&ip, family, CTA_IP_V4_SRC, CTA_IP_V6_SRC, &f->client) ||
+	    !tuple_addr(&ip, family, CTA_IP_V4_DST, CTA_IP_V6_DST, &f->dest) ||
+	    !fixed(pr.tb[CTA_PROTO_DST_PORT], 2) || !fixed(pr.tb[CTA_PROTO_SRC_PORT], 2))
 		return false;
 	f->port = ntohs(mnl_attr_get_u16(pr.tb[CTA_PROTO_DST_PORT]));
+	f->sport = ntohs(mnl_attr_get_u16(pr.tb[CTA_PROTO_SRC_PORT]));
 	return true;
+}
+
+/* The reply's source: where the flow was redirected to; its destination: the client, unless masqueraded. */
+static void parse_target(const struct nlattr *tuple, int family, struct ct_flow *f)
+{
+	struct address to = { .family = 0 };
+	struct attrs t, ip;
+
+	if (!nested(tuple, CTA_TUPLE_MAX, &t) || !nested(t.tb[CTA_TUPLE_IP], CTA_IP_MAX, &ip) ||
+	    !tuple_addr(&ip, family, CTA_IP_V4_SRC, CTA_IP_V6_SRC, &f->target) ||
+	    !tuple_addr(&ip, family, CTA_IP_V4_DST, CTA_IP_V6_DST, &to))
+		memset(&f->target, 0, sizeof(f->target));
+	f->masqueraded = to.family && !address_equal(&to, &f->client);
 }
 
 static uint8_t tcp_state(const struct nlattr *protoinfo)
@@ -180,7 +203,9 @@ static bool parse_entry(const struct nlmsghdr *nlh, const struct timeouts *timeo
 	    !parse_tuple(a.tb[CTA_TUPLE_ORIG], nfg->nfgen_family, f, &proto) ||
 	    proto != IPPROTO_TCP)
 		return false;
+	parse_target(a.tb[CTA_TUPLE_REPLY], nfg->nfgen_family, f);
 	f->tcp_state = tcp_state(a.tb[CTA_PROTOINFO]);
+	f->closed = f->tcp_state == TCP_CONNTRACK_TIME_WAIT || f->tcp_state == TCP_CONNTRACK_CLOSE;
 	if (fixed(a.tb[CTA_MARK], 4))
 		f->mark = ntohl(mnl_attr_get_u32(a.tb[CTA_MARK]));
 	if (f->tcp_state == TCP_CONNTRACK_ESTABLISHED && fixed(a.tb[CTA_TIMEOUT], 4))
@@ -263,19 +288,29 @@ static int run_dump(struct mnl_socket *nl, struct dump_ctx *ctx)
 	return err;
 }
 
+static struct mnl_socket *ct_open(int *err)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+
+	*err = nl ? 0 : -errno;
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		*err = -errno;
+		mnl_socket_close(nl);
+		nl = NULL;
+	}
+	return nl;
+}
+
 int ct_dump_redirected(ct_flow_cb cb, void *data, struct errmsg *e)
 {
 	struct dump_ctx ctx = { .cb = cb, .data = data, .timeouts = read_timeouts() };
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	int err;
+	struct mnl_socket *nl = ct_open(&err);
 
-	if (!nl)
-		return errmsg_set(e, -errno, "cannot open a conntrack socket: %s", strerror(errno));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		err = -errno;
-	else
+	if (nl) {
 		err = run_dump(nl, &ctx);
-	mnl_socket_close(nl);
+		mnl_socket_close(nl);
+	}
 	/* no conntrack in this namespace yet: nothing has been tracked */
 	if (err == -ENOENT || err == -EAFNOSUPPORT)
 		err = 0;
@@ -304,4 +339,108 @@ int ct_count_open(unsigned int *open, struct errmsg *e)
 {
 	*open = 0;
 	return ct_dump_redirected(count_open, open, e);
+}
+
+/* ---- ending flows ---- */
+
+struct pick_ctx {
+	ct_flow_pick end;
+	void *data;
+	struct ct_flow *v;
+	unsigned int n, cap;
+	bool nomem;
+};
+
+static void collect(const struct ct_flow *flow, void *data)
+{
+	struct pick_ctx *c = data;
+	struct ct_flow *v;
+
+	if (!c->end(flow, c->data))
+		return;
+	if (c->n == c->cap) {
+		v = realloc(c->v, (c->cap ? c->cap * 2 : 16) * sizeof(*v));
+		if (!v) {
+			c->nomem = true;
+			return;
+		}
+		c->v = v;
+		c->cap = c->cap ? c->cap * 2 : 16;
+	}
+	c->v[c->n++] = *flow;
+}
+
+/* The original tuple of @f, as conntrack -D takes it. */
+static struct nf_conntrack *tuple_of(const struct ct_flow *f)
+{
+	struct nf_conntrack *ct = nfct_new();
+	bool v4 = f->client.family == AF_INET;
+
+	if (!ct)
+		return NULL;
+	nfct_set_attr_u8(ct, ATTR_ORIG_L3PROTO, (uint8_t)f->client.family);
+	nfct_set_attr(ct, v4 ? ATTR_ORIG_IPV4_SRC : ATTR_ORIG_IPV6_SRC, &f->client.in);
+	nfct_set_attr(ct, v4 ? ATTR_ORIG_IPV4_DST : ATTR_ORIG_IPV6_DST, &f->dest.in);
+	nfct_set_attr_u8(ct, ATTR_ORIG_L4PROTO, IPPROTO_TCP);
+	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_SRC, htons(f->sport));
+	nfct_set_attr_u16(ct, ATTR_ORIG_PORT_DST, htons(f->port));
+	return ct;
+}
+
+/* One entry deleted; gone meanwhile is as good. */
+static int delete_one(struct mnl_socket *nl, char *buf, const struct ct_flow *f, uint32_t seq)
+{
+	struct nf_conntrack *ct = tuple_of(f);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+	int rc;
+
+	if (!ct)
+		return -ENOMEM;
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = (uint8_t)f->client.family;
+	nfg->version = NFNETLINK_V0;
+	nfct_nlmsg_build(nlh, ct);
+	nfct_destroy(ct);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	rc = (int)mnl_socket_recvfrom(nl, buf, CT_RECV_SIZE);
+	if (rc < 0)
+		return -errno;
+	rc = mnl_cb_run(buf, (size_t)rc, seq, mnl_socket_get_portid(nl), NULL, NULL);
+	return rc < 0 && errno != ENOENT ? -errno : 0;
+}
+
+static int delete_all(const struct pick_ctx *c, unsigned int *ended)
+{
+	char *buf = calloc(1, CT_RECV_SIZE);
+	int err = buf ? 0 : -ENOMEM;
+	struct mnl_socket *nl = buf ? ct_open(&err) : NULL;
+	unsigned int i;
+
+	for (i = 0; nl && !err && i < c->n; i++)
+		if (!(err = delete_one(nl, buf, &c->v[i], (uint32_t)time(NULL) + i)))
+			(*ended)++;
+	if (nl)
+		mnl_socket_close(nl);
+	free(buf);
+	return err;
+}
+
+int ct_end_flows(ct_flow_pick end, void *data, unsigned int *ended, struct errmsg *e)
+{
+	struct pick_ctx c = { .end = end, .data = data };
+	int err = ct_dump_redirected(collect, &c, e);
+
+	*ended = 0;
+	if (!err && c.nomem)
+		err = errmsg_set(e, -ENOMEM, "out of memory for the sessions to end");
+	if (!err && c.n && (err = delete_all(&c, ended)))
+		errmsg_set(e, err, "cannot end the redirected sessions in conntrack: %s",
+			   strerror(-err));
+	free(c.v);
+	return err;
 }

@@ -112,7 +112,7 @@ static bool wanted(const struct ifaddrs *ifa, bool v4, bool v6, struct address *
 
 	if (!sa || !((sa->sa_family == AF_INET && v4) || (sa->sa_family == AF_INET6 && v6)))
 		return false;
-	if (!strcmp(ifa->ifa_name, TUNNEL_IFNAME))	/* our tunnel's: no client's */
+	if (tunnel_ifname(ifa->ifa_name))	/* our tunnels': no client's */
 		return false;
 	memset(a, 0, sizeof(*a));
 	a->family = sa->sa_family;

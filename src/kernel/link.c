@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * rtnetlink through libmnl: the tunnel's VXLAN link, its addresses, the
- * policy rule and route of NEW's return path, and route lookups. Requests
- * are built attribute by attribute as iproute2 builds them for `ip link
- * add ... type vxlan`, `ip addr add`, `ip rule add` and `ip route add`.
+ * rtnetlink through libmnl: the socket, one request and its answer, and
+ * the tunnel's VXLAN link, its addresses and its neighbours. Requests are
+ * built attribute by attribute as iproute2 builds them for `ip link add
+ * ... type vxlan`, `ip addr add` and `ip neigh replace` (route.c has the
+ * rules and routes).
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/fib_rules.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,6 @@
 #include "kernel/link.h"
 #include "kernel/netlink.h"
 
-#define RTNL_BUF 8192
 #define RECV_BUF (RTNL_BUF * 4)
 
 int rtnl_open(struct rtnl_sock *s, struct errmsg *e)
@@ -70,8 +70,6 @@ void rtnl_close(struct rtnl_sock *s)
 
 /* ---- one request, its replies until the ACK (or a dump's DONE) ---- */
 
-typedef int (*reply_cb)(const struct nlmsghdr *nlh, void *data);
-
 struct reply {
 	int error;			/* the kernel's, negative errno */
 	struct nl_ext_ack ext;
@@ -92,7 +90,7 @@ static void handle_error(const struct nlmsghdr *nlh, struct reply *r)
 		nl_parse_ext_ack(nlh, &r->ext);
 }
 
-static int handle_batch(const char *buf, int len, uint32_t seq, reply_cb cb, void *data,
+static int handle_batch(const char *buf, int len, uint32_t seq, rtnl_reply_cb cb, void *data,
 			struct reply *r)
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
@@ -112,7 +110,7 @@ static int handle_batch(const char *buf, int len, uint32_t seq, reply_cb cb, voi
 	return 0;
 }
 
-static int request(struct rtnl_sock *s, struct nlmsghdr *nlh, reply_cb cb, void *data,
+static int request(struct rtnl_sock *s, struct nlmsghdr *nlh, rtnl_reply_cb cb, void *data,
 		   struct reply *r)
 {
 	ssize_t n;
@@ -136,8 +134,18 @@ static int request(struct rtnl_sock *s, struct nlmsghdr *nlh, reply_cb cb, void 
 	return 0;
 }
 
+int rtnl_request(struct rtnl_sock *s, struct nlmsghdr *nlh, rtnl_reply_cb cb, void *data,
+		 int *error)
+{
+	struct reply r;
+	int err = request(s, nlh, cb, data, &r);
+
+	*error = r.error;
+	return err;
+}
+
 /* A request of its own, or the kernel's answer to it, in words. */
-static int talk(struct rtnl_sock *s, struct nlmsghdr *nlh, reply_cb cb, void *data,
+int rtnl_talk(struct rtnl_sock *s, struct nlmsghdr *nlh, rtnl_reply_cb cb, void *data,
 		int ok_error, const char *what, struct errmsg *e)
 {
 	struct reply r;
@@ -154,7 +162,7 @@ static int talk(struct rtnl_sock *s, struct nlmsghdr *nlh, reply_cb cb, void *da
 	return errmsg_set(e, r.error, "cannot %s: %s", what, strerror(-r.error));
 }
 
-static struct nlmsghdr *start(char *buf, uint16_t type, uint16_t flags)
+struct nlmsghdr *rtnl_start(char *buf, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh;
 
@@ -165,7 +173,7 @@ static struct nlmsghdr *start(char *buf, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
-static size_t addr_len(int family)
+size_t rtnl_addr_len(int family)
 {
 	return family == AF_INET ? 4 : 16;
 }
@@ -234,6 +242,10 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->mtu = mnl_attr_get_u32(a);
 		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(a) == sizeof(l->mac))
+			memcpy(l->mac, mnl_attr_get_payload(a), sizeof(l->mac));
+		break;
 	case IFLA_IFALIAS:
 		if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
 			snprintf(l->alias, sizeof(l->alias), "%.*s",
@@ -257,6 +269,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	ctx->out->exists = true;
 	ctx->out->ifindex = ifi->ifi_index;
 	ctx->out->up = (ifi->ifi_flags & IFF_UP) != 0;
+	ctx->out->noarp = (ifi->ifi_flags & IFF_NOARP) != 0;
 	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, ctx->out);
 	return 0;
 }
@@ -264,7 +277,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 int link_get(struct rtnl_sock *s, const char *name, struct vxlan_link *out, struct errmsg *e)
 {
 	char buf[RTNL_BUF], what[64];
-	struct nlmsghdr *nlh = start(buf, RTM_GETLINK, 0);
+	struct nlmsghdr *nlh = rtnl_start(buf, RTM_GETLINK, 0);
 	struct link_ctx ctx = { out };
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
@@ -272,13 +285,13 @@ int link_get(struct rtnl_sock *s, const char *name, struct vxlan_link *out, stru
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	snprintf(what, sizeof(what), "look up link %s", name);
-	return talk(s, nlh, link_cb, &ctx, -ENODEV, what, e);
+	return rtnl_talk(s, nlh, link_cb, &ctx, -ENODEV, what, e);
 }
 
 static void put_addr(struct nlmsghdr *nlh, uint16_t v4_type, uint16_t v6_type,
 		     const struct address *a)
 {
-	mnl_attr_put(nlh, a->family == AF_INET ? v4_type : v6_type, addr_len(a->family), &a->in);
+	mnl_attr_put(nlh, a->family == AF_INET ? v4_type : v6_type, rtnl_addr_len(a->family), &a->in);
 }
 
 /* What `ip link add NAME type vxlan id VNI local L remote R dstport P nolearning` sends. */
@@ -299,22 +312,39 @@ static void put_vxlan(struct nlmsghdr *nlh, const struct vxlan_params *p)
 	mnl_attr_nest_end(nlh, info);
 }
 
+/*
+ * addrgenmode none: no fe80:: address, so no router solicitation into the
+ * tunnel (the kernel takes it of a link that exists, not at creation).
+ */
+static void put_no_link_local(struct nlmsghdr *nlh)
+{
+	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC), *inet6;
+
+	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, inet6);
+	mnl_attr_nest_end(nlh, spec);
+}
+
 int link_create_vxlan(struct rtnl_sock *s, const struct vxlan_params *p, int *ifindex,
 		      struct errmsg *e)
 {
 	char buf[RTNL_BUF], what[64];
-	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlmsghdr *nlh = rtnl_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	struct vxlan_link made;
 	int err;
 
 	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = IFF_NOARP;	/* neighbours are permanent: no ARP, no ND */
+	ifi->ifi_change = IFF_NOARP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, p->name);
 	if (p->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, p->mtu);
+	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(p->mac), p->mac);
 	put_vxlan(nlh, p);
 	snprintf(what, sizeof(what), "create the tunnel link %s", p->name);
-	err = talk(s, nlh, NULL, NULL, 0, what, e);
+	err = rtnl_talk(s, nlh, NULL, NULL, 0, what, e);
 	if (!err)
 		err = link_get(s, p->name, &made, e);
 	if (!err && !made.exists)
@@ -327,38 +357,39 @@ int link_create_vxlan(struct rtnl_sock *s, const struct vxlan_params *p, int *if
 int link_set_alias(struct rtnl_sock *s, int ifindex, const char *alias, struct errmsg *e)
 {
 	char buf[RTNL_BUF];
-	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);
+	struct nlmsghdr *nlh = rtnl_start(buf, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
-	return talk(s, nlh, NULL, NULL, 0, "name the tunnel link's owner in its alias", e);
+	put_no_link_local(nlh);
+	return rtnl_talk(s, nlh, NULL, NULL, 0, "name the tunnel link's owner in its alias", e);
 }
 
 int link_set_up(struct rtnl_sock *s, int ifindex, struct errmsg *e)
 {
 	char buf[RTNL_BUF];
-	struct nlmsghdr *nlh = start(buf, RTM_NEWLINK, 0);
+	struct nlmsghdr *nlh = rtnl_start(buf, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
-	return talk(s, nlh, NULL, NULL, 0, "bring the tunnel link up", e);
+	return rtnl_talk(s, nlh, NULL, NULL, 0, "bring the tunnel link up", e);
 }
 
 int link_delete(struct rtnl_sock *s, const char *name, struct errmsg *e)
 {
 	char buf[RTNL_BUF], what[64];
-	struct nlmsghdr *nlh = start(buf, RTM_DELLINK, 0);
+	struct nlmsghdr *nlh = rtnl_start(buf, RTM_DELLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	snprintf(what, sizeof(what), "delete the tunnel link %s", name);
-	return talk(s, nlh, NULL, NULL, -ENODEV, what, e);
+	return rtnl_talk(s, nlh, NULL, NULL, -ENODEV, what, e);
 }
 
 struct mtu_ctx {
@@ -383,7 +414,7 @@ static int mtu_cb(const struct nlmsghdr *nlh, void *data)
 unsigned int link_mtu(struct rtnl_sock *s, int ifindex)
 {
 	char buf[RTNL_BUF];
-	struct nlmsghdr *nlh = start(buf, RTM_GETLINK, 0);
+	struct nlmsghdr *nlh = rtnl_start(buf, RTM_GETLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	struct mtu_ctx ctx = { 0 };
 	struct reply r;
@@ -395,12 +426,12 @@ unsigned int link_mtu(struct rtnl_sock *s, int ifindex)
 	return ctx.mtu;
 }
 
-/* ---- addresses ---- */
+/* ---- addresses and neighbours ---- */
 
 int addr_add(struct rtnl_sock *s, int ifindex, const struct prefix *p, struct errmsg *e)
 {
 	char buf[RTNL_BUF], what[96], text[ADDRESS_STRLEN];
-	struct nlmsghdr *nlh = start(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlmsghdr *nlh = rtnl_start(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 
 	ifa->ifa_family = (uint8_t)p->addr.family;
@@ -409,232 +440,25 @@ int addr_add(struct rtnl_sock *s, int ifindex, const struct prefix *p, struct er
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	if (p->addr.family == AF_INET6)
 		ifa->ifa_flags = IFA_F_NODAD;	/* a point-to-point link: no one to clash with */
-	mnl_attr_put(nlh, IFA_LOCAL, addr_len(p->addr.family), &p->addr.in);
-	mnl_attr_put(nlh, IFA_ADDRESS, addr_len(p->addr.family), &p->addr.in);
+	mnl_attr_put(nlh, IFA_LOCAL, rtnl_addr_len(p->addr.family), &p->addr.in);
+	mnl_attr_put(nlh, IFA_ADDRESS, rtnl_addr_len(p->addr.family), &p->addr.in);
 	snprintf(what, sizeof(what), "add the tunnel address %s", prefix_str(p, text));
-	return talk(s, nlh, NULL, NULL, -EEXIST, what, e);
+	return rtnl_talk(s, nlh, NULL, NULL, -EEXIST, what, e);
 }
 
-/* ---- the return path: a policy rule and a route ---- */
 
-static struct nlmsghdr *rule_msg(char *buf, uint16_t type, uint16_t flags, int family,
-				 uint32_t table, uint32_t prio)
-{
-	struct nlmsghdr *nlh = start(buf, type, flags);
-	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-
-	frh->family = (uint8_t)family;
-	frh->action = FR_ACT_TO_TBL;
-	frh->table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
-	mnl_attr_put_u32(nlh, FRA_TABLE, table);
-	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
-	return nlh;
-}
-
-int rule_add(struct rtnl_sock *s, const struct address *src, uint32_t table, uint32_t prio,
-	     struct errmsg *e)
+int neigh_add_permanent(struct rtnl_sock *s, int ifindex, const struct address *a,
+			const uint8_t mac[6], struct errmsg *e)
 {
 	char buf[RTNL_BUF], what[96], text[ADDRESS_STRLEN];
-	struct nlmsghdr *nlh = rule_msg(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, src->family,
-					table, prio);
-	struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
+	struct nlmsghdr *nlh = rtnl_start(buf, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE);
+	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 
-	frh->src_len = (uint8_t)(addr_len(src->family) * 8);
-	mnl_attr_put(nlh, FRA_SRC, addr_len(src->family), &src->in);
-	mnl_attr_put_u8(nlh, FRA_PROTOCOL, RTPROT_TUNNEL);
-	snprintf(what, sizeof(what), "add the rule \"from %s lookup %u\"", address_str(src, text),
-		 table);
-	return talk(s, nlh, NULL, NULL, -EEXIST, what, e);
-}
-
-int rule_delete(struct rtnl_sock *s, int family, uint32_t table, uint32_t prio,
-		struct errmsg *e)
-{
-	char buf[RTNL_BUF], what[64];
-	struct nlmsghdr *nlh = rule_msg(buf, RTM_DELRULE, 0, family, table, prio);
-
-	mnl_attr_put_u8(nlh, FRA_PROTOCOL, RTPROT_TUNNEL);
-	snprintf(what, sizeof(what), "delete the rule of priority %u", prio);
-	return talk(s, nlh, NULL, NULL, -ENOENT, what, e);
-}
-
-struct rule_ctx {
-	uint32_t prio;
-	bool exists, ours;
-};
-
-static int rule_attr_cb(const struct nlattr *a, void *data)
-{
-	uint32_t *prio_proto = data;
-
-	if (mnl_attr_get_type(a) == FRA_PRIORITY && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-		prio_proto[0] = mnl_attr_get_u32(a);
-	else if (mnl_attr_get_type(a) == FRA_PROTOCOL && mnl_attr_validate(a, MNL_TYPE_U8) == 0)
-		prio_proto[1] = mnl_attr_get_u8(a);
-	return MNL_CB_OK;
-}
-
-static int rule_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct rule_ctx *ctx = data;
-	uint32_t prio_proto[2] = { 0, 0 };
-
-	if (nlh->nlmsg_type != RTM_NEWRULE ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct fib_rule_hdr))
-		return 0;
-	mnl_attr_parse(nlh, sizeof(struct fib_rule_hdr), rule_attr_cb, prio_proto);
-	if (prio_proto[0] == ctx->prio) {
-		ctx->exists = true;
-		ctx->ours |= prio_proto[1] == RTPROT_TUNNEL;
-	}
-	return 0;
-}
-
-int rule_find(struct rtnl_sock *s, int family, uint32_t prio, bool *exists, bool *ours,
-	      struct errmsg *e)
-{
-	char buf[RTNL_BUF];
-	struct nlmsghdr *nlh = start(buf, RTM_GETRULE, NLM_F_DUMP);
-	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-	struct rule_ctx ctx = { prio, false, false };
-	int err;
-
-	frh->family = (uint8_t)family;
-	err = talk(s, nlh, rule_cb, &ctx, 0, "list the policy rules", e);
-	*exists = ctx.exists;
-	*ours = ctx.ours;
-	return err;
-}
-
-int route_add_default(struct rtnl_sock *s, const struct address *gw, int ifindex,
-		      uint32_t table, struct errmsg *e)
-{
-	char buf[RTNL_BUF], what[96], text[ADDRESS_STRLEN];
-	struct nlmsghdr *nlh = start(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-
-	rtm->rtm_family = (uint8_t)gw->family;
-	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = RTPROT_TUNNEL;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(nlh, RTA_TABLE, table);
-	mnl_attr_put(nlh, RTA_GATEWAY, addr_len(gw->family), &gw->in);
-	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-	snprintf(what, sizeof(what), "add the route \"default via %s table %u\"",
-		 address_str(gw, text), table);
-	return talk(s, nlh, NULL, NULL, -EEXIST, what, e);
-}
-
-struct count_ctx {
-	uint32_t table;
-	unsigned int n;
-};
-
-static int route_table_cb(const struct nlattr *a, void *data)
-{
-	if (mnl_attr_get_type(a) == RTA_TABLE && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-		*(uint32_t *)data = mnl_attr_get_u32(a);
-	return MNL_CB_OK;
-}
-
-static int count_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct count_ctx *ctx = data;
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	uint32_t table;
-
-	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
-		return 0;
-	table = rtm->rtm_table;
-	mnl_attr_parse(nlh, sizeof(*rtm), route_table_cb, &table);
-	ctx->n += table == ctx->table && rtm->rtm_protocol != RTPROT_TUNNEL;
-	return 0;
-}
-
-int route_count_foreign(struct rtnl_sock *s, int family, uint32_t table, unsigned int *n,
-			struct errmsg *e)
-{
-	char buf[RTNL_BUF];
-	struct nlmsghdr *nlh = start(buf, RTM_GETROUTE, NLM_F_DUMP);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	struct count_ctx ctx = { table, 0 };
-	int err;
-
-	rtm->rtm_family = (uint8_t)family;
-	err = talk(s, nlh, count_cb, &ctx, 0, "list the routes", e);
-	*n = ctx.n;
-	return err;
-}
-
-/* ---- route lookups ---- */
-
-struct get_ctx {
-	struct route_info *out;
-};
-
-static int metrics_cb(const struct nlattr *a, void *data)
-{
-	if (mnl_attr_get_type(a) == RTAX_MTU && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-		*(unsigned int *)data = mnl_attr_get_u32(a);
-	return MNL_CB_OK;
-}
-
-static int get_attr_cb(const struct nlattr *a, void *data)
-{
-	struct route_info *r = data;
-	size_t len = mnl_attr_get_payload_len(a);
-
-	switch (mnl_attr_get_type(a)) {
-	case RTA_OIF:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			r->oif = (int)mnl_attr_get_u32(a);
-		break;
-	case RTA_PREFSRC:
-		if (len == 4 || len == 16) {
-			r->prefsrc.family = len == 4 ? AF_INET : AF_INET6;
-			memcpy(&r->prefsrc.in, mnl_attr_get_payload(a), len);
-		}
-		break;
-	case RTA_METRICS:
-		if (mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
-			mnl_attr_parse_nested(a, metrics_cb, &r->mtu);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-static int get_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct get_ctx *ctx = data;
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-
-	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
-		return 0;
-	ctx->out->type = rtm->rtm_type;
-	mnl_attr_parse(nlh, sizeof(*rtm), get_attr_cb, ctx->out);
-	return 0;
-}
-
-int route_get(struct rtnl_sock *s, const struct address *dst, struct route_info *out)
-{
-	char buf[RTNL_BUF];
-	struct nlmsghdr *nlh = start(buf, RTM_GETROUTE, 0);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	struct get_ctx ctx = { out };
-	struct reply r;
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	rtm->rtm_family = (uint8_t)dst->family;
-	rtm->rtm_dst_len = (uint8_t)(addr_len(dst->family) * 8);
-	mnl_attr_put(nlh, RTA_DST, addr_len(dst->family), &dst->in);
-	err = request(s, nlh, get_cb, &ctx, &r);
-	if (err)
-		return err;
-	if (r.error)
-		return r.error;
-	if (!out->mtu && out->oif)
-		out->mtu = link_mtu(s, out->oif);
-	return 0;
+	ndm->ndm_family = (uint8_t)a->family;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_state = NUD_PERMANENT;
+	mnl_attr_put(nlh, NDA_DST, rtnl_addr_len(a->family), &a->in);
+	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	snprintf(what, sizeof(what), "add the neighbour %s to the tunnel link", address_str(a, text));
+	return rtnl_talk(s, nlh, NULL, NULL, 0, what, e);
 }

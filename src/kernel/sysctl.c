@@ -207,7 +207,7 @@ static int plan_interfaces(int family, struct sysctl_log *log, struct errmsg *e)
 
 		/* the tunnel's link is ours, and goes with its settings at disable */
 		if (d->d_name[0] == '.' || !valid_ifname(d->d_name, len) ||
-		    !strcmp(d->d_name, TUNNEL_IFNAME))
+		    tunnel_ifname(d->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%sconf/%.15s/forwarding", family_prefix(family),
 			 d->d_name);

@@ -12,28 +12,7 @@
 #include <strings.h>
 
 #include "lib/http.h"
-
-/* A span of the response: [p, p + len). */
-struct span {
-	const char *p;
-	size_t len;
-};
-
-static bool wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static struct span trim(struct span s)
-{
-	while (s.len && wsp(s.p[0])) {
-		s.p++;
-		s.len--;
-	}
-	while (s.len && wsp(s.p[s.len - 1]))
-		s.len--;
-	return s;
-}
+#include "lib/span.h"
 
 /* How the body ends. */
 enum framing { BY_CLOSE, BY_LENGTH, CHUNKED };
@@ -132,7 +111,7 @@ static bool is_text_plain(struct span v)
 
 	if (semi)
 		v.len = (size_t)(semi - v.p);
-	return name_is(trim(v), "text/plain");
+	return name_is(span_trim(v), "text/plain");
 }
 
 static int header_line(struct span l, struct head *h, struct http_response *out)
@@ -147,7 +126,7 @@ static int header_line(struct span l, struct head *h, struct http_response *out)
 	for (i = 0; i < name.len; i++)
 		if ((unsigned char)name.p[i] <= ' ' || name.p[i] == 0x7f)
 			return -EBADMSG;	/* also a folded line, which starts with one */
-	value = trim((struct span){ colon + 1, l.len - name.len - 1 });
+	value = span_trim((struct span){ colon + 1, l.len - name.len - 1 });
 	if (name_is(name, "content-length"))
 		return content_length(value, h);
 	if (name_is(name, "transfer-encoding"))
@@ -194,7 +173,7 @@ static int chunk_size(struct span l, size_t cap, size_t *size)
 		if (n > cap)
 			return -EFBIG;
 	}
-	if (!i || (i < l.len && l.p[i] != ';' && !wsp(l.p[i])))
+	if (!i || (i < l.len && l.p[i] != ';' && !span_wsp(l.p[i])))
 		return -EBADMSG;
 	*size = n;
 	return 0;

@@ -112,6 +112,19 @@ int spec_set_max_sources(struct spec *s, const char *arg, struct errmsg *e)
 	return 0;
 }
 
+int spec_set_tunnel_id(struct spec *s, const char *arg, struct errmsg *e)
+{
+	char q[QUOTE_BUF];
+	uint64_t n;
+
+	if (parse_u64(arg, TUNNEL_ID_MAX, &n) || n < 1)
+		return errmsg_set(e, -EINVAL, "%s is not a tunnel id (a number from 1 to %u: the "
+				  "one `redirect accept` printed on the new server)",
+				  quote(arg, q, sizeof(q)), TUNNEL_ID_MAX);
+	s->tunnel_id = (uint32_t)n;
+	return 0;
+}
+
 int spec_add_target(struct spec *s, const char *arg, struct errmsg *e)
 {
 	return add_host_address(arg, &s->has_to4, &s->to4, &s->has_to6, &s->to6, "target", "new",
@@ -266,6 +279,10 @@ int spec_finalize(struct spec *s, struct errmsg *e)
 		return errmsg_set(e, -EINVAL,
 				  "no old server: give its address with --from ADDRESS (the address "
 				  "its packets come from: behind NAT, its public one)");
+	if (s->role == ROLE_OLD && !s->keep_client_address && s->tunnel_id)
+		return errmsg_set(e, -EINVAL, "--tunnel-id goes with --keep-client-address");
+	if (s->role == ROLE_OLD && s->keep_client_address && !s->tunnel_id)
+		s->tunnel_id = TUNNEL_ID_DEFAULT;	/* what accept uses when given none */
 	if (s->keep_client_address || s->role == ROLE_NEW)
 		s->masquerade = false;
 	if (s->nservices == 0)
@@ -282,6 +299,17 @@ static bool prefixes_equal(const struct prefix *a, const struct prefix *b, unsig
 		if (a[i].len != b[i].len || !address_equal(&a[i].addr, &b[i].addr))
 			return false;
 	return true;
+}
+
+/* The tunnels of two specs: their ids, links, and the one a switch left. */
+static bool tunnels_equal(const struct spec *a, const struct spec *b)
+{
+	if (a->tunnel_id != b->tunnel_id || strcmp(a->tunnel_link, b->tunnel_link) ||
+	    a->has_previous != b->has_previous)
+		return false;
+	return !a->has_previous || (a->previous.id == b->previous.id &&
+				    address_equal(&a->previous.peer, &b->previous.peer) &&
+				    !strcmp(a->previous.link, b->previous.link));
 }
 
 bool spec_equal(const struct spec *a, const struct spec *b)
@@ -303,5 +331,5 @@ bool spec_equal(const struct spec *a, const struct spec *b)
 	for (i = 0; i < a->nservices; i++)
 		if (a->services[i].port != b->services[i].port)
 			return false;
-	return prefixes_equal(a->excludes, b->excludes, a->nexcludes);
+	return prefixes_equal(a->excludes, b->excludes, a->nexcludes) && tunnels_equal(a, b);
 }

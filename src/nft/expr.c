@@ -13,6 +13,7 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
@@ -275,4 +276,70 @@ void set_mss(struct nftnl_rule *r, uint16_t mss)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
 	nftnl_expr_set_data(e, NFTNL_EXPR_IMM_DATA, &be, sizeof(be));
 	write_maxseg(r);
+}
+
+/* iifname / oifname "PREFIX*": the name's first bytes, as nft compares a wildcard. */
+void match_ifname_prefix(struct nftnl_rule *r, uint32_t key, const char *prefix)
+{
+	e_meta(r, key, NFT_REG_1);
+	e_cmp(r, prefix, (uint32_t)strlen(prefix));
+}
+
+/* counter name "NAME" */
+void e_counter_named(struct nftnl_rule *r, const char *name)
+{
+	struct nftnl_expr *e = expr_add(r, "objref");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, name);
+}
+
+/* update @SET { KEY } with the key in register 1 and the set's own timeout, as nft says it */
+void e_dynset_update(struct nftnl_rule *r, const char *set, uint32_t set_id)
+{
+	struct nftnl_expr *e = expr_add(r, "dynset");
+
+	nftnl_expr_set_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT, 0);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, set_id);
+}
+
+/*
+ * fib saddr . iif oif exists: the route back to the source leaves by the
+ * interface the packet came in on (strict reverse path), as a bool.
+ */
+void match_fib_saddr_iif(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = expr_add(r, "fib");
+	const uint32_t yes = 1;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS,
+			   NFTA_FIB_F_SADDR | NFTA_FIB_F_IIF | NFTA_FIB_F_PRESENT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_OIF);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	e_cmp(r, &yes, sizeof(yes));
+}
+
+/*
+ * ip saddr != PREFIX (ip6 too): a byte-aligned prefix as its bytes alone,
+ * another as the whole address under a mask, as nft 1.0.6 generates them.
+ */
+void match_saddr_not_in(struct nftnl_rule *r, const struct prefix *p)
+{
+	uint32_t off = p->addr.family == AF_INET ? 12 : 8, full = p->addr.family == AF_INET ? 4 : 16;
+	uint8_t mask[16] = { 0 }, zero[16] = { 0 };
+	unsigned int i;
+
+	if (p->len % 8 == 0) {
+		e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, p->len / 8u, NFT_REG_1);
+		e_cmp_op(r, NFT_CMP_NEQ, &p->addr.in, p->len / 8u);
+		return;
+	}
+	for (i = 0; i < p->len; i++)
+		mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, full, NFT_REG_1);
+	e_bitwise(r, mask, zero, full);
+	e_cmp_op(r, NFT_CMP_NEQ, &p->addr.in, full);
 }

@@ -23,7 +23,10 @@
 #include "nft/objects.h"
 
 /* nft's datatype numbers, which `nft list` uses to print set keys. */
-enum { NFT_TYPE_IPADDR = 7, NFT_TYPE_IP6ADDR = 8, NFT_TYPE_INET_SERVICE = 13 };
+enum {
+	NFT_TYPE_IPADDR = 7, NFT_TYPE_IP6ADDR = 8, NFT_TYPE_INET_PROTOCOL = 12,
+	NFT_TYPE_INET_SERVICE = 13,
+};
 #define NFT_TYPE_BITS 6
 /* nft's byte order hint in set userdata. */
 enum { NFT_BYTEORDER_INVALID = 0, NFT_BYTEORDER_BIG_ENDIAN = 2 };
@@ -288,6 +291,34 @@ static struct nftnl_set *port_time_set_new(enum set_id id, uint64_t timeout_ms)
 	return s;
 }
 
+/* An underlay address with a counter per element: who sent a tunnel's packets from elsewhere. */
+static struct nftnl_set *strangers_set_new(int family)
+{
+	struct nftnl_set *s = set_new(strangers_set(family));
+
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	if (family == AF_INET)
+		set_key(s, NFT_TYPE_IPADDR, 4, NFT_BYTEORDER_BIG_ENDIAN);
+	else
+		set_key(s, NFT_TYPE_IP6ADDR, 16, NFT_BYTEORDER_BIG_ENDIAN);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, STRANGERS_SET_SIZE);
+	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, TUNNEL_SETS_TIMEOUT * 1000ULL);
+	nftnl_set_add_expr(s, must(nftnl_expr_alloc("counter")));
+	return s;
+}
+
+/* The ICMP protocol of the underlay, refreshed at each refusal by the other end's host. */
+static struct nftnl_set *refused_set_new(void)
+{
+	struct nftnl_set *s = set_new(SET_TUNNEL_REFUSED);
+
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	set_key(s, NFT_TYPE_INET_PROTOCOL, 1, NFT_BYTEORDER_BIG_ENDIAN);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 4);
+	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, TUNNEL_SETS_TIMEOUT * 1000ULL);
+	return s;
+}
+
 struct nftnl_set *set_build(const struct spec *spec, enum set_id id)
 {
 	switch (id) {
@@ -305,6 +336,9 @@ struct nftnl_set *set_build(const struct spec *spec, enum set_id id)
 		return sources_set_new(AF_INET, spec->remember * 1000, spec->max_sources);
 	case SET_SOURCES_IPV6:
 		return sources_set_new(AF_INET6, spec->remember * 1000, spec->max_sources);
+	case SET_STRANGERS_IPV4: return strangers_set_new(AF_INET);
+	case SET_STRANGERS_IPV6: return strangers_set_new(AF_INET6);
+	case SET_TUNNEL_REFUSED: return refused_set_new();
 	case SET_COUNT: break;
 	}
 	abort();

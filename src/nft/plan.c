@@ -3,6 +3,7 @@
  * The plan of our table for a spec: the chains and sets it needs, and its
  * rules in the order they run (see plan.h).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "lib/owned.h"
@@ -23,10 +24,9 @@ unsigned int chains_needed(const struct spec *spec)
 			m |= 1U << redirect_chain(families[i]);
 	if (spec->masquerade)
 		m |= 1U << CHAIN_POSTROUTING;
-	if (spec->keep_client_address)
-		m |= 1U << CHAIN_INPUT;
-	if (spec_tunnel(spec))
-		m |= 1U << CHAIN_RAW_PREROUTING | 1U << CHAIN_RAW_OUTPUT;
+	if (spec_links(spec))
+		m |= 1U << CHAIN_INPUT | 1U << CHAIN_RAW_PREROUTING | 1U << CHAIN_RAW_OUTPUT |
+		     1U << CHAIN_FROM_TUNNEL;
 	return m;
 }
 
@@ -36,6 +36,9 @@ unsigned int sets_needed(const struct spec *spec)
 			 1U << SET_ANSWERED | 1U << SET_TRAFFIC | 1U << SET_LAST_SEEN |
 			 1U << SET_LAST_ANSWER, i;
 
+	if (spec->role == ROLE_NEW)	/* OLD was there: disable and check on NEW read it */
+		m |= 1U << SET_LAST_ATTEMPT;
+
 	for (i = 0; i < 2; i++) {
 		if (!spec_uses(spec, families[i]))
 			continue;
@@ -43,6 +46,8 @@ unsigned int sets_needed(const struct spec *spec)
 		if (spec->role == ROLE_OLD)
 			m |= 1U << exclude_set(families[i]);
 	}
+	if (spec_links(spec))
+		m |= 1U << SET_STRANGERS_IPV4 | 1U << SET_STRANGERS_IPV6 | 1U << SET_TUNNEL_REFUSED;
 	return m;
 }
 
@@ -50,20 +55,38 @@ unsigned int sets_needed(const struct spec *spec)
  * ... dnat ip to NEW: its public address, or its tunnel address, which
  * OLD's connected route to the tunnel reaches.
  */
-const struct address *dnat_target(const struct spec *spec, int family)
+struct address dnat_target(const struct spec *spec, int family)
 {
-	return spec->keep_client_address ? tunnel_target(family) : spec_target(spec, family);
+	return spec->keep_client_address ? tunnel_target(family, spec->tunnel_id) :
+					   *spec_target(spec, family);
 }
 
-static void plan_push(struct planned_rule *out, unsigned int *n, enum chain_id chain,
-		      enum rule_kind kind, int family)
+uint32_t planned_tunnel_id(const struct spec *spec, const struct planned_rule *p)
+{
+	return p->previous ? spec->previous.id : spec->tunnel_id;
+}
+
+const struct address *planned_peer(const struct spec *spec, const struct planned_rule *p)
+{
+	return p->previous ? &spec->previous.peer : spec_peer(spec);
+}
+
+static void push_for(struct planned_rule *out, unsigned int *n, enum chain_id chain,
+		     enum rule_kind kind, int family, bool previous)
 {
 	if (*n == PLAN_MAX)
 		abort();	/* a plan longer than any spec makes: a bug here */
 	out[*n].chain = chain;
 	out[*n].kind = kind;
 	out[*n].family = family;
+	out[*n].previous = previous;
 	(*n)++;
+}
+
+static void plan_push(struct planned_rule *out, unsigned int *n, enum chain_id chain,
+		      enum rule_kind kind, int family)
+{
+	push_for(out, n, chain, kind, family, false);
 }
 
 /*
@@ -89,7 +112,72 @@ static void plan_counting(const struct spec *spec, enum chain_id replies,
 		plan_push(out, n, replies, RULE_TRAFFIC, 0);
 }
 
-/* OLD: catch, redirect, (masquerade), count, guard the tunnel. */
+/*
+ * The tunnels' own UDP: untracked both ways, let in from the other end
+ * only (what comes from elsewhere remembered), and the other end's host
+ * refusing it remembered (the spec's tunnel only: the one new connections
+ * take). For the spec's tunnel and the one a switch left, once per other
+ * end for what depends on the end alone.
+ */
+static void plan_underlay(const struct spec *spec, struct planned_rule *out, unsigned int *n)
+{
+	bool own = spec_tunnel(spec), prev = spec->has_previous;
+	bool same_peer = own && prev && address_equal(spec_peer(spec), &spec->previous.peer);
+	unsigned int t;
+
+	for (t = 0; t < 2; t++) {
+		bool previous = t == 1;
+
+		if (!(previous ? prev : own))
+			continue;
+		if (!(previous && same_peer)) {
+			push_for(out, n, CHAIN_RAW_PREROUTING, RULE_NOTRACK_IN, 0, previous);
+			push_for(out, n, CHAIN_RAW_OUTPUT, RULE_NOTRACK_OUT, 0, previous);
+		}
+		if (!previous)	/* whose end is gone matters for new connections only */
+			push_for(out, n, CHAIN_INPUT, RULE_REFUSED, 0, false);
+		push_for(out, n, CHAIN_INPUT, RULE_STRANGER, 0, previous);
+		push_for(out, n, CHAIN_INPUT, RULE_VXLAN_GUARD, 0, previous);
+	}
+}
+
+/*
+ * What comes out of a tunnel link: on NEW only TCP to a mail port at its
+ * tunnel address, from OLD's tunnel address (the probe) or from a client
+ * NEW routes back into the tunnel; on OLD only TCP from the other end's
+ * tunnel address, and to this host no connection opening. The rest is
+ * dropped. Into a link this host sends TCP only: the kernel's own
+ * multicast listener reports would be dropped at the other end as forged.
+ */
+static void plan_from_tunnel(const struct spec *spec, struct planned_rule *out,
+			     unsigned int *n)
+{
+	unsigned int i;
+
+	plan_push(out, n, CHAIN_RAW_PREROUTING, RULE_TUNNEL_IN, 0);
+	plan_push(out, n, CHAIN_RAW_OUTPUT, RULE_TCP_ONLY_LOCAL, 0);
+	if (spec->role == ROLE_NEW) {
+		for (i = 0; i < 2; i++) {
+			plan_push(out, n, CHAIN_FROM_TUNNEL, RULE_PROBE_IN, families[i]);
+			plan_push(out, n, CHAIN_FROM_TUNNEL, RULE_CLIENT_IN, families[i]);
+		}
+	} else {
+		plan_push(out, n, CHAIN_FROM_TUNNEL, RULE_REPLY_IN, 0);
+	}
+	plan_push(out, n, CHAIN_FROM_TUNNEL, RULE_TUNNEL_DROP, 0);
+	if (spec->role == ROLE_OLD)
+		plan_push(out, n, CHAIN_INPUT, RULE_LOCAL_GUARD, 0);
+}
+
+/* OLD, forward: through a tunnel link only redirected flows, into it TCP only. */
+static void plan_forward_guards(struct planned_rule *out, unsigned int *n)
+{
+	plan_push(out, n, CHAIN_FORWARD, RULE_TUNNEL_GUARD_IN, 0);
+	plan_push(out, n, CHAIN_FORWARD, RULE_TCP_ONLY_OUT, 0);
+	plan_push(out, n, CHAIN_FORWARD, RULE_TUNNEL_GUARD_OUT, 0);
+}
+
+/* OLD: catch, redirect, (masquerade), count, guard the tunnels. */
 static unsigned int plan_old(const struct spec *spec, struct planned_rule *out)
 {
 	unsigned int i, n = 0;
@@ -108,19 +196,18 @@ static unsigned int plan_old(const struct spec *spec, struct planned_rule *out)
 	if (spec->masquerade)
 		plan_push(out, &n, CHAIN_POSTROUTING, RULE_MASQUERADE, 0);
 	plan_push(out, &n, CHAIN_FORWARD, RULE_FAST, 0);
+	if (spec_links(spec))
+		plan_forward_guards(out, &n);
 	if (spec->keep_client_address) {
-		plan_push(out, &n, CHAIN_FORWARD, RULE_TUNNEL_GUARD_IN, 0);
-		plan_push(out, &n, CHAIN_FORWARD, RULE_TUNNEL_GUARD_OUT, 0);
 		plan_push(out, &n, CHAIN_FORWARD, RULE_CLAMP_INTO, 0);
 		for (i = 0; i < 2; i++)
 			if (spec_uses(spec, families[i]))
 				plan_push(out, &n, CHAIN_FORWARD, RULE_CLAMP_OUT, families[i]);
 	}
 	plan_counting(spec, CHAIN_FORWARD, CHAIN_FORWARD, out, &n);
-	if (spec->keep_client_address) {
-		plan_push(out, &n, CHAIN_INPUT, RULE_VXLAN_GUARD, 0);
-		plan_push(out, &n, CHAIN_RAW_PREROUTING, RULE_NOTRACK_IN, 0);
-		plan_push(out, &n, CHAIN_RAW_OUTPUT, RULE_NOTRACK_OUT, 0);
+	if (spec_links(spec)) {
+		plan_underlay(spec, out, &n);
+		plan_from_tunnel(spec, out, &n);
 	}
 	return n;
 }
@@ -134,9 +221,8 @@ static unsigned int plan_new(const struct spec *spec, struct planned_rule *out)
 {
 	unsigned int i, n = 0;
 
-	plan_push(out, &n, CHAIN_INPUT, RULE_VXLAN_GUARD, 0);
-	plan_push(out, &n, CHAIN_RAW_PREROUTING, RULE_NOTRACK_IN, 0);
-	plan_push(out, &n, CHAIN_RAW_OUTPUT, RULE_NOTRACK_OUT, 0);
+	plan_underlay(spec, out, &n);
+	plan_from_tunnel(spec, out, &n);
 	plan_push(out, &n, CHAIN_INPUT, RULE_FAST, 0);
 	for (i = 0; i < 2; i++)
 		plan_push(out, &n, CHAIN_INPUT, RULE_ARRIVE, families[i]);
@@ -152,4 +238,28 @@ static unsigned int plan_new(const struct spec *spec, struct planned_rule *out)
 unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out)
 {
 	return spec->role == ROLE_NEW ? plan_new(spec, out) : plan_old(spec, out);
+}
+
+static bool is_guard(enum rule_kind kind)
+{
+	switch (kind) {
+	case RULE_NOTRACK_IN: case RULE_NOTRACK_OUT: case RULE_STRANGER: case RULE_VXLAN_GUARD:
+	case RULE_REFUSED: case RULE_TUNNEL_IN: case RULE_PROBE_IN: case RULE_CLIENT_IN:
+	case RULE_REPLY_IN: case RULE_TUNNEL_DROP: case RULE_LOCAL_GUARD: case RULE_TCP_ONLY_LOCAL:
+	case RULE_TUNNEL_GUARD_IN: case RULE_TCP_ONLY_OUT: case RULE_TUNNEL_GUARD_OUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+unsigned int ruleset_plan_guards(const struct spec *spec, struct planned_rule *out)
+{
+	struct planned_rule all[PLAN_MAX];
+	unsigned int i, n = ruleset_plan(spec, all), kept = 0;
+
+	for (i = 0; i < n; i++)
+		if (is_guard(all[i].kind))
+			out[kept++] = all[i];
+	return kept;
 }

@@ -76,14 +76,10 @@ unsigned int exclude_ranges(const struct spec *spec, int family, struct range *o
 
 	if (spec_uses(spec, family))
 		prefix_range(to, bits, bits, &out[n++]);
-	if (spec->keep_client_address) {	/* nothing from the tunnel goes back into it */
+	if (spec_links(spec)) {	/* nothing from a tunnel goes back into one */
 		struct prefix p;
-		uint8_t *b = (uint8_t *)&p.addr.in;
-		unsigned int bit;
 
-		tunnel_address(family, ROLE_OLD, &p);
-		for (bit = p.len; bit < bits; bit++)	/* the network, not OLD's end of it */
-			b[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
+		tunnel_range(family, &p);
 		prefix_range(&p.addr, p.len, bits, &out[n++]);
 	}
 	for (i = 0; i < spec->nexcludes; i++) {

@@ -8,57 +8,136 @@
 #include "nft/range.h"
 #include "nft/render.h"
 
-/* The rules of the tunnel, which only --keep-client-address and accept have. */
+static const char *ip_of(int family)
+{
+	return family == AF_INET ? "ip" : "ip6";
+}
+
+/* The tunnels' UDP: notrack, strangers, the guard, the far end's refusal. */
+static void underlay_text(const struct spec *spec, const struct planned_rule *p, char *buf,
+			  size_t len)
+{
+	const struct address *peer = planned_peer(spec, p);
+	uint32_t id = planned_tunnel_id(spec, p);
+	bool v4 = peer->family == AF_INET;
+	char addr[ADDRESS_STRLEN];
+
+	address_str(peer, addr);
+	if (p->kind == RULE_NOTRACK_IN || p->kind == RULE_NOTRACK_OUT)
+		snprintf(buf, len, "udp dport %d %s %s %s notrack", TUNNEL_PORT, ip_of(peer->family),
+			 p->kind == RULE_NOTRACK_IN ? "saddr" : "daddr", addr);
+	else if (p->kind == RULE_STRANGER)
+		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s saddr != %s update @%s { %s saddr }",
+			 TUNNEL_PORT, id, ip_of(peer->family), addr,
+			 set_names[strangers_set(peer->family)], ip_of(peer->family));
+	else if (p->kind == RULE_VXLAN_GUARD)
+		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s saddr != %s counter drop",
+			 TUNNEL_PORT, id, ip_of(peer->family), addr);
+	else
+		snprintf(buf, len, "%s saddr %s %s type destination-unreachable %s code "
+			 "port-unreachable @th,%d,16 %#x update @%s { meta l4proto }",
+			 ip_of(peer->family), addr, v4 ? "icmp" : "icmpv6", v4 ? "icmp" : "icmpv6",
+			 v4 ? 240 : 400, TUNNEL_PORT, set_names[SET_TUNNEL_REFUSED]);
+}
+
+/* NEW: OLD's probe and the clients, out of the tunnel. */
+static void arrival_text(const struct spec *spec, const struct planned_rule *p, char *buf,
+			 size_t len)
+{
+	char old[ADDRESS_STRLEN], new[ADDRESS_STRLEN], range[ADDRESS_STRLEN];
+	struct address target = tunnel_target(p->family, spec->tunnel_id);
+	const char *ip = ip_of(p->family);
+	struct prefix o, r;
+
+	tunnel_address(p->family, ROLE_OLD, spec->tunnel_id, &o);
+	address_str(&o.addr, old);
+	address_str(&target, new);
+	tunnel_range(AF_INET6, &r);
+	if (p->kind == RULE_PROBE_IN)
+		snprintf(buf, len, "%s saddr %s %s daddr %s tcp dport @%s return", ip, old, ip, new,
+			 set_names[SET_PORTS]);
+	else if (p->family == AF_INET)
+		snprintf(buf, len, "ip daddr %s tcp dport @%s ip saddr != 0.0.0.0/8 ip saddr != "
+			 "127.0.0.0/8 ip saddr != 169.254.0.0/16 fib saddr . iif oif exists return",
+			 new, set_names[SET_PORTS]);
+	else
+		snprintf(buf, len, "ip6 daddr %s tcp dport @%s ip6 saddr != ::/8 ip6 saddr != "
+			 "fe80::/10 ip6 saddr != %s fib saddr . iif oif exists return", new,
+			 set_names[SET_PORTS], prefix_str(&r, range));
+}
+
+/* What goes through OLD's tunnel links, and their MSS. */
+static void link_text(const struct spec *spec, const struct planned_rule *p, char *buf,
+		      size_t len)
+{
+	const char *in = "iifname \"" TUNNEL_IFNAMES "\"", *out = "oifname \"" TUNNEL_IFNAMES "\"";
+
+	switch (p->kind) {
+	case RULE_LOCAL_GUARD:
+		snprintf(buf, len, "%s tcp flags syn / syn,ack counter name \"%s\" drop", in,
+			 TUNNEL_DROPPED);
+		break;
+	case RULE_TUNNEL_GUARD_IN:
+		snprintf(buf, len, "%s ct mark & 0x%08x != 0x%08x counter name \"%s\" drop", in,
+			 CT_MARK_BIT, CT_MARK_BIT, TUNNEL_DROPPED);
+		break;
+	case RULE_TUNNEL_GUARD_OUT:
+		snprintf(buf, len, "%s ct mark & 0x%08x != 0x%08x counter drop", out, CT_MARK_BIT,
+			 CT_MARK_BIT);
+		break;
+	case RULE_TCP_ONLY_OUT:
+	case RULE_TCP_ONLY_LOCAL:
+		snprintf(buf, len, "%s meta l4proto != tcp drop", out);
+		break;
+	case RULE_CLAMP_INTO:
+		snprintf(buf, len, "%s tcp flags syn / syn,rst tcp option maxseg size set rt mtu", out);
+		break;
+	default:
+		snprintf(buf, len, "%s meta nfproto %s tcp flags syn / syn,rst tcp option maxseg "
+			 "size set %u", in, p->family == AF_INET ? "ipv4" : "ipv6",
+			 tunnel_mss(spec->tunnel_mtu, p->family));
+		break;
+	}
+}
+
+/* The rules of the tunnels, which only --keep-client-address (and what it left) and accept have. */
 static void tunnel_rule_text(const struct spec *spec, const struct planned_rule *p,
 			     char *buf, size_t len)
 {
-	const struct address *peer = spec_peer(spec);
 	const char *nfproto = p->family == AF_INET ? "ipv4" : "ipv6";
 	char addr[ADDRESS_STRLEN];
+	struct prefix old;
 
 	switch (p->kind) {
-	case RULE_NOTRACK_IN:
-	case RULE_NOTRACK_OUT:
-		snprintf(buf, len, "udp dport %d %s %s %s notrack", TUNNEL_PORT,
-			 peer->family == AF_INET ? "ip" : "ip6",
-			 p->kind == RULE_NOTRACK_IN ? "saddr" : "daddr", address_str(peer, addr));
+	case RULE_NOTRACK_IN: case RULE_NOTRACK_OUT: case RULE_STRANGER: case RULE_VXLAN_GUARD:
+	case RULE_REFUSED:
+		underlay_text(spec, p, buf, len);
 		break;
-	case RULE_VXLAN_GUARD:
-		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s saddr != %s counter drop",
-			 TUNNEL_PORT,
-			 TUNNEL_VNI, peer->family == AF_INET ? "ip" : "ip6",
-			 address_str(peer, addr));
+	case RULE_PROBE_IN: case RULE_CLIENT_IN:
+		arrival_text(spec, p, buf, len);
 		break;
-	case RULE_TUNNEL_GUARD_IN:
-	case RULE_TUNNEL_GUARD_OUT:
-		snprintf(buf, len, "%s \"%s\" ct mark & 0x%08x != 0x%08x counter drop",
-			 p->kind == RULE_TUNNEL_GUARD_IN ? "iifname" : "oifname", TUNNEL_IFNAME,
-			 CT_MARK_BIT, CT_MARK_BIT);
+	case RULE_TUNNEL_IN:
+		snprintf(buf, len, "iifname \"%s\" jump %s", TUNNEL_IFNAMES,
+			 chain_names[CHAIN_FROM_TUNNEL]);
 		break;
-	case RULE_CLAMP_INTO:
-		snprintf(buf, len, "oifname \"%s\" tcp flags syn / syn,rst "
-			 "tcp option maxseg size set rt mtu", TUNNEL_IFNAME);
+	case RULE_REPLY_IN:
+		snprintf(buf, len, "meta l4proto tcp fib saddr . iif oif exists return");
 		break;
-	case RULE_CLAMP_OUT:
-		snprintf(buf, len, "iifname \"%s\" meta nfproto %s tcp flags syn / syn,rst "
-			 "tcp option maxseg size set %u", TUNNEL_IFNAME, nfproto,
-			 tunnel_mss(spec->tunnel_mtu, p->family));
+	case RULE_TUNNEL_DROP:
+		snprintf(buf, len, "counter name \"%s\" drop", TUNNEL_DROPPED);
 		break;
-	case RULE_SKIP_PEER: {
-		struct prefix old;
-
-		tunnel_address(p->family, ROLE_OLD, &old);
-		snprintf(buf, len, "%s saddr %s return", p->family == AF_INET ? "ip" : "ip6",
+	case RULE_SKIP_PEER:
+		tunnel_address(p->family, ROLE_OLD, spec->tunnel_id, &old);
+		snprintf(buf, len, "%s saddr %s return", ip_of(p->family),
 			 address_str(&old.addr, addr));
 		break;
-	}
 	case RULE_ARRIVE:
 		snprintf(buf, len, "iifname \"%s\" meta nfproto %s tcp flags syn / fin,syn,rst,ack "
 			 "tcp dport @%s jump %s", TUNNEL_IFNAME, nfproto, set_names[SET_PORTS],
 			 chain_names[redirect_chain(p->family)]);
 		break;
 	default:
-		buf[0] = '\0';
+		link_text(spec, p, buf, len);
 		break;
 	}
 }
@@ -68,6 +147,7 @@ void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf,
 	const char *ip = p->family == AF_INET ? "ip" : "ip6";
 	const char *nfproto = p->family == AF_INET ? "ipv4" : "ipv6";
 	char addr[ADDRESS_STRLEN];
+	struct address to;
 
 	switch (p->kind) {
 	case RULE_DISPATCH:
@@ -80,13 +160,15 @@ void rule_text(const struct spec *spec, const struct planned_rule *p, char *buf,
 		snprintf(buf, len, "%s saddr @%s return", ip, set_names[exclude_set(p->family)]);
 		break;
 	case RULE_DNAT:
+		to = dnat_target(spec, p->family);
 		snprintf(buf, len, "counter name tcp dport map @%s ct mark set ct mark | 0x%08x "
 			 "dnat %s to %s", set_names[SET_ATTEMPTS], CT_MARK_BIT, ip,
-			 address_str(dnat_target(spec, p->family), addr));
+			 address_str(&to, addr));
 		break;
 	case RULE_COUNT:
-		snprintf(buf, len, "counter name tcp dport map @%s ct mark set ct mark | 0x%08x",
-			 set_names[SET_ATTEMPTS], CT_MARK_BIT);
+		snprintf(buf, len, "counter name tcp dport map @%s update @%s { tcp dport } ct mark "
+				   "set ct mark | 0x%08x",
+			 set_names[SET_ATTEMPTS], set_names[SET_LAST_ATTEMPT], CT_MARK_BIT);
 		break;
 	case RULE_FAST:
 		snprintf(buf, len, "ct mark & 0x%08x == 0x%08x meta l4proto tcp counter name ct "
@@ -146,6 +228,9 @@ static void render_counters(const struct spec *spec, FILE *f)
 			fprintf(f, "\tcounter %s {\n\t\tcomment \"%s\"\n\t}\n\n", name, comment);
 		}
 	}
+	if (spec_links(spec))
+		fprintf(f, "\tcounter %s {\n\t\tcomment \"%s\"\n\t}\n\n", TUNNEL_DROPPED,
+			TUNNEL_DROPPED_COMMENT);
 }
 
 static void render_ports(const struct spec *spec, FILE *f)
@@ -205,17 +290,18 @@ static void render_exclude(const struct spec *spec, int family, FILE *f)
 	fprintf(f, " }\n\t}\n\n");
 }
 
-static void render_port_times(const struct spec *spec, FILE *f)
+static void render_port_times(const struct spec *spec, unsigned int needed, FILE *f)
 {
-	static const enum set_id sets[] = { SET_LAST_SEEN, SET_LAST_ANSWER };
+	static const enum set_id sets[] = { SET_LAST_SEEN, SET_LAST_ATTEMPT, SET_LAST_ANSWER };
 	char timeout[FORMAT_BUF];
 	unsigned int i;
 
 	format_duration_exact(spec->remember, timeout, sizeof(timeout));
 	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
-		fprintf(f, "\tset %s {\n\t\ttype inet_service\n\t\tsize %u\n"
-			"\t\tflags dynamic,timeout\n\t\ttimeout %s\n\t}\n\n",
-			set_names[sets[i]], PORT_TIME_SET_SIZE, timeout);
+		if (needed & 1U << sets[i])
+			fprintf(f, "\tset %s {\n\t\ttype inet_service\n\t\tsize %u\n"
+				"\t\tflags dynamic,timeout\n\t\ttimeout %s\n\t}\n\n",
+				set_names[sets[i]], PORT_TIME_SET_SIZE, timeout);
 }
 
 static void render_sources(const struct spec *spec, int family, FILE *f)
@@ -227,6 +313,22 @@ static void render_sources(const struct spec *spec, int family, FILE *f)
 		set_names[family == AF_INET ? SET_SOURCES_IPV4 : SET_SOURCES_IPV6],
 		family == AF_INET ? "ipv4_addr" : "ipv6_addr", spec->max_sources,
 		format_duration_exact(spec->remember, timeout, sizeof(timeout)));
+}
+
+/* The tunnels' troubles: who sent their packets from elsewhere, whose end refused them. */
+static void render_tunnel_sets(FILE *f)
+{
+	char timeout[FORMAT_BUF];
+	unsigned int i;
+
+	format_duration_exact(TUNNEL_SETS_TIMEOUT, timeout, sizeof(timeout));
+	for (i = 0; i < 2; i++)
+		fprintf(f, "\tset %s {\n\t\ttype %s\n\t\tsize %u\n\t\tflags dynamic,timeout\n"
+			"\t\tcounter\n\t\ttimeout %s\n\t}\n\n",
+			set_names[i ? SET_STRANGERS_IPV6 : SET_STRANGERS_IPV4],
+			i ? "ipv6_addr" : "ipv4_addr", STRANGERS_SET_SIZE, timeout);
+	fprintf(f, "\tset %s {\n\t\ttype inet_proto\n\t\tsize 4\n\t\tflags dynamic,timeout\n"
+		"\t\ttimeout %s\n\t}\n\n", set_names[SET_TUNNEL_REFUSED], timeout);
 }
 
 static const char *chain_header(enum chain_id id)
@@ -285,7 +387,7 @@ void render_table(const struct spec *spec, FILE *f)
 	render_counter_map(spec, SET_ATTEMPTS, f);
 	render_counter_map(spec, SET_ANSWERED, f);
 	render_counter_map(spec, SET_TRAFFIC, f);
-	render_port_times(spec, f);
+	render_port_times(spec, sets, f);
 
 	if (sets & 1U << SET_EXCLUDE_IPV4)
 		render_exclude(spec, AF_INET, f);
@@ -295,6 +397,8 @@ void render_table(const struct spec *spec, FILE *f)
 		render_sources(spec, AF_INET, f);
 	if (sets & 1U << SET_SOURCES_IPV6)
 		render_sources(spec, AF_INET6, f);
+	if (sets & 1U << SET_TUNNEL_REFUSED)
+		render_tunnel_sets(f);
 	render_chains(spec, f);
 	fprintf(f, "}\n");
 }

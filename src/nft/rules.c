@@ -61,29 +61,27 @@ static struct nftnl_rule *exclude_rule(int family)
 /* update @SET { KEY } with the key in register 1, the set's own timeout (0), as nft says it */
 static void update_set(struct nftnl_rule *r, enum set_id set)
 {
-	struct nftnl_expr *e = expr_add(r, "dynset");
-
-	nftnl_expr_set_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT, 0);
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
-	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set_names[set]);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, SET_ID(set));
+	e_dynset_update(r, set_names[set], SET_ID(set));
 }
 
 /*
- * counter name tcp dport map @attempts ct mark set ct mark | BIT: an
- * attempt, no more. When it came is nobody's figure (stats reports when
- * NEW last answered, and when the last connection came), so no set is
- * refreshed for it.
+ * counter name tcp dport map @attempts [update @last_attempt { tcp dport }]
+ * ct mark set ct mark | BIT: an attempt, no more. When it came is a figure
+ * on NEW only (OLD was there: disable and check ask); OLD's DNAT rule
+ * refreshes no set for it.
  */
-static struct nftnl_rule *count_rule(int family)
+static struct nftnl_rule *count_rule(int family, bool when)
 {
 	struct nftnl_rule *r = rule_new(redirect_chain(family));
 
 	match_tcp(r);
 	load_tcp_dport(r, NFT_REG_1);
 	e_objref_map(r, set_names[SET_ATTEMPTS], SET_ID(SET_ATTEMPTS));
+	if (when) {
+		/* loaded again, as nft does: the rule is then what `nft -f` of its text makes */
+		load_tcp_dport(r, NFT_REG_1);
+		update_set(r, SET_LAST_ATTEMPT);
+	}
 	set_ct_mark(r, CT_MARK_BIT);
 	return r;
 }
@@ -246,41 +244,10 @@ static struct nftnl_rule *unlisted_rule(enum chain_id chain)
 
 static struct nftnl_rule *dnat_rule(const struct spec *spec, int family)
 {
-	struct nftnl_rule *r = count_rule(family);
+	struct nftnl_rule *r = count_rule(family, false);
+	struct address to = dnat_target(spec, family);
 
-	dnat_to(r, dnat_target(spec, family));
-	return r;
-}
-
-/* NEW: ip saddr 169.254.77.1 return */
-static struct nftnl_rule *skip_peer_rule(int family)
-{
-	struct nftnl_rule *r = rule_new(redirect_chain(family));
-	struct prefix old;
-
-	tunnel_address(family, ROLE_OLD, &old);
-	match_nfproto(r, family);
-	load_saddr(r, family);
-	e_cmp(r, &old.addr.in, family == AF_INET ? 4 : 16);
-	e_verdict(r, NFT_RETURN, NULL);
-	return r;
-}
-
-/*
- * NEW: iifname "TUNNEL" meta nfproto ipvX tcp flags syn / fin,syn,rst,ack
- * tcp dport @ports jump redirect_ipvX
- */
-static struct nftnl_rule *arrive_rule(int family)
-{
-	struct nftnl_rule *r = rule_new(CHAIN_INPUT);
-
-	match_ifname(r, NFT_META_IIFNAME, TUNNEL_IFNAME);
-	match_nfproto(r, family);
-	match_tcp(r);
-	match_syn(r);
-	load_tcp_dport(r, NFT_REG_1);
-	e_lookup(r, set_names[SET_PORTS], SET_ID(SET_PORTS));
-	e_verdict(r, NFT_JUMP, chain_names[redirect_chain(family)]);
+	dnat_to(r, &to);
 	return r;
 }
 
@@ -316,21 +283,14 @@ struct nftnl_rule *rule_build(const struct spec *spec, const struct planned_rule
 	case RULE_DNAT: return dnat_rule(spec, p->family);
 	case RULE_MASQUERADE: return masquerade_rule();
 	case RULE_TRAFFIC: return traffic_rule(p->chain);
-	case RULE_VXLAN_GUARD: return vxlan_guard_rule(spec);
-	case RULE_NOTRACK_IN: return notrack_rule(spec, CHAIN_RAW_PREROUTING);
-	case RULE_NOTRACK_OUT: return notrack_rule(spec, CHAIN_RAW_OUTPUT);
-	case RULE_TUNNEL_GUARD_IN: return tunnel_guard_rule(NFT_META_IIFNAME);
-	case RULE_TUNNEL_GUARD_OUT: return tunnel_guard_rule(NFT_META_OIFNAME);
-	case RULE_CLAMP_INTO: return clamp_into_rule();
-	case RULE_CLAMP_OUT: return clamp_out_rule(spec, p->family);
 	case RULE_ARRIVE: return arrive_rule(p->family);
-	case RULE_COUNT: return count_rule(p->family);
+	case RULE_COUNT: return count_rule(p->family, true);
 	case RULE_FAST: return fast_rule(p->chain);
 	case RULE_ANSWERED: return answered_rule(p->chain);
 	case RULE_ESTABLISHED: return established_rule(p->chain, p->family);
 	case RULE_UNLISTED: return unlisted_rule(p->chain);
 	case RULE_NOT_OURS: return not_ours_rule(p->chain);
-	case RULE_SKIP_PEER: return skip_peer_rule(p->family);
+	case RULE_SKIP_PEER: return skip_peer_rule(spec, p->family);
+	default: return tunnel_rule_build(spec, p);
 	}
-	abort();
 }

@@ -84,6 +84,8 @@ static bool spec_has_counter(const struct spec *spec, const char *name)
 	char mine[COUNTER_NAME_MAX];
 	unsigned int i, m;
 
+	if (spec_links(spec) && !strcmp(name, TUNNEL_DROPPED))
+		return true;
 	for (i = 0; i < spec->nservices; i++)
 		for (m = 0; m < COUNTER_MAPS; m++) {
 			counter_name(&spec->services[i], counter_maps[m], mine, sizeof(mine));
@@ -118,6 +120,8 @@ static void add_counters(struct ops *ops, const struct spec *spec, const struct 
 			add_counter(ops, name, comment);
 		}
 	}
+	if (spec_links(spec) && !view_has_counter(view, TUNNEL_DROPPED))
+		add_counter(ops, TUNNEL_DROPPED, TUNNEL_DROPPED_COMMENT);
 }
 
 static void delete_stale_counters(struct ops *ops, const struct spec *spec,
@@ -134,12 +138,12 @@ static void delete_stale_counters(struct ops *ops, const struct spec *spec,
 	}
 }
 
-static void add_rules(struct ops *ops, const struct spec *spec)
+static void add_planned(struct ops *ops, const struct spec *spec,
+			const struct planned_rule *plan, unsigned int n)
 {
-	struct planned_rule plan[PLAN_MAX];
-	unsigned int i, n = ruleset_plan(spec, plan);
 	char text[512];
 	struct op *op;
+	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		op = ops_push(ops, OP_RULE, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
@@ -147,6 +151,13 @@ static void add_rules(struct ops *ops, const struct spec *spec)
 		rule_text(spec, &plan[i], text, sizeof(text));
 		op_describe(op, "the rule \"%s\" in chain %s", text, chain_names[plan[i].chain]);
 	}
+}
+
+static void add_rules(struct ops *ops, const struct spec *spec)
+{
+	struct planned_rule plan[PLAN_MAX];
+
+	add_planned(ops, spec, plan, ruleset_plan(spec, plan));
 }
 
 /* ---- what others put in our table ---- */
@@ -235,6 +246,8 @@ static void clear_chains(struct ops *ops, const struct table_view *view, unsigne
 static bool dynamic_set_differs(const struct spec *spec, const struct table_view *view,
 				unsigned int id)
 {
+	if (is_tunnel_set(id))	/* of a fixed timeout and size */
+		return false;
 	if (view->dynamic[id].timeout_ms != spec->remember * 1000)
 		return true;
 	return !is_port_time_set(id) && view->dynamic[id].size != spec->max_sources;
@@ -322,34 +335,61 @@ static void add_keep_conntrack_rule(struct ops *ops)
 		    chain_names[CHAIN_PREROUTING]);
 }
 
+/* The counters of a drained table: the tunnels' own, while links exist. */
+static void delete_counters_but(struct ops *ops, const struct table_view *view,
+				const char *keep)
+{
+	struct op *op;
+	unsigned int i;
+
+	for (i = 0; i < view->ncounters; i++) {
+		if (keep && !strcmp(view->counters[i], keep))
+			continue;
+		op = ops_push(ops, OP_OBJ, NFT_MSG_DELOBJ, 0, counter_new(view->counters[i]));
+		op_describe(op, "counter %s", view->counters[i]);
+	}
+}
+
 /*
  * Disable with redirected sessions still open: a nat chain on each NAT
  * hook and conntrack keep the kernel translating the flows it already
- * redirected (without them those sessions break); all the rest goes, so
- * nothing new is redirected.
+ * redirected (without them those sessions break); the guards of the
+ * tunnel links stay as long as the links do (@spec says which); all the
+ * rest goes, so nothing new is redirected.
  */
-int ruleset_build_drain(const struct table_view *view, struct ops *out)
+int ruleset_build_drain(const struct spec *spec, const struct table_view *view,
+			struct ops *out)
 {
-	const unsigned int keep = 1U << CHAIN_PREROUTING | 1U << CHAIN_POSTROUTING;
-	unsigned int id;
-	struct op *op;
+	const unsigned int tunnel_sets = 1U << SET_PORTS | 1U << SET_STRANGERS_IPV4 |
+					 1U << SET_STRANGERS_IPV6 | 1U << SET_TUNNEL_REFUSED;
+	struct planned_rule guards[PLAN_MAX];
+	unsigned int keep = 1U << CHAIN_PREROUTING | 1U << CHAIN_POSTROUTING, sets = 0, id, n;
+	bool links = spec_links(spec);
 
 	memset(out, 0, sizeof(*out));
+	n = ruleset_plan_guards(spec, guards);
+	for (id = 0; id < n; id++)
+		keep |= 1U << guards[id].chain;
+	if (links)
+		sets = tunnel_sets & sets_needed(spec);
 	add_table(out);
 	clear_chains(out, view, keep);
 	for (id = 0; id < SET_COUNT; id++)
-		if (view->sets & 1U << id)
+		if ((view->sets & 1U << id) && !(sets & 1U << id))
 			delete_set(out, id);
 	delete_foreign(out, view, OP_SET);
-	for (id = 0; id < view->ncounters; id++) {
-		op = ops_push(out, OP_OBJ, NFT_MSG_DELOBJ, 0, counter_new(view->counters[id]));
-		op_describe(op, "counter %s", view->counters[id]);
-	}
+	delete_counters_but(out, view, links ? TUNNEL_DROPPED : NULL);
 	delete_foreign(out, view, OP_OBJ);
+	if (links && !view_has_counter(view, TUNNEL_DROPPED))
+		add_counter(out, TUNNEL_DROPPED, TUNNEL_DROPPED_COMMENT);
+	for (id = 0; id < SET_COUNT; id++)
+		if ((sets & 1U << id) && !(view->sets & 1U << id))
+			add_set(out, set_build(spec, id));
 	for (id = 0; id < CHAIN_COUNT; id++)
 		if ((keep & 1U << id) && !(view->chains & 1U << id))
 			add_chain(out, id);
 	add_keep_conntrack_rule(out);
+	add_planned(out, spec, guards, n);
 	return 0;
 }
 

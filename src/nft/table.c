@@ -15,6 +15,7 @@ const char *const chain_names[CHAIN_COUNT] = {
 	[CHAIN_OUTPUT] = "output",
 	[CHAIN_RAW_PREROUTING] = "raw_prerouting",
 	[CHAIN_RAW_OUTPUT] = "raw_output",
+	[CHAIN_FROM_TUNNEL] = "from_tunnel",
 };
 
 const char *const set_names[SET_COUNT] = {
@@ -30,6 +31,9 @@ const char *const set_names[SET_COUNT] = {
 	[SET_EXCLUDE_IPV6] = "exclude_ipv6",
 	[SET_SOURCES_IPV4] = "sources_ipv4",
 	[SET_SOURCES_IPV6] = "sources_ipv6",
+	[SET_STRANGERS_IPV4] = "strangers_ipv4",
+	[SET_STRANGERS_IPV6] = "strangers_ipv6",
+	[SET_TUNNEL_REFUSED] = "tunnel_refused",
 };
 
 const enum set_id counter_maps[COUNTER_MAPS] = {
@@ -51,9 +55,15 @@ bool is_port_time_set(unsigned int id)
 	return id == SET_LAST_SEEN || id == SET_LAST_ATTEMPT || id == SET_LAST_ANSWER;
 }
 
+bool is_tunnel_set(unsigned int id)
+{
+	return id == SET_STRANGERS_IPV4 || id == SET_STRANGERS_IPV6 || id == SET_TUNNEL_REFUSED;
+}
+
 bool is_dynamic_set(unsigned int id)
 {
-	return id == SET_SOURCES_IPV4 || id == SET_SOURCES_IPV6 || is_port_time_set(id);
+	return id == SET_SOURCES_IPV4 || id == SET_SOURCES_IPV6 || is_port_time_set(id) ||
+	       is_tunnel_set(id);
 }
 
 /* The connection counter keeps the service's bare name, as before attempts were counted. */

@@ -8,12 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/span.h"
 #include "tls/mta_sts.h"
-
-static bool wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
 
 static bool alnum(char c)
 {
@@ -21,28 +17,6 @@ static bool alnum(char c)
 }
 
 /* ---- the TXT record ---- */
-
-/* A span of the record: [p, p + len). */
-struct span {
-	const char *p;
-	size_t len;
-};
-
-static bool span_is(struct span s, const char *word)
-{
-	return s.len == strlen(word) && !memcmp(s.p, word, s.len);
-}
-
-static struct span trim(struct span s)
-{
-	while (s.len && wsp(s.p[0])) {
-		s.p++;
-		s.len--;
-	}
-	while (s.len && wsp(s.p[s.len - 1]))
-		s.len--;
-	return s;
-}
 
 /* The field up to the next ';' from *@at (the end of @all at most); moves *@at past it. */
 static struct span next_field(struct span all, size_t *at, bool *delim)
@@ -56,7 +30,7 @@ static struct span next_field(struct span all, size_t *at, bool *delim)
 	*delim = *at < all.len;
 	if (*delim)
 		(*at)++;
-	return trim(f);
+	return span_trim(f);
 }
 
 /* "v=STSv1", then *WSP ";": the records that senders keep. */
@@ -66,7 +40,7 @@ static bool sts_record(const char *text, size_t len)
 
 	if (len < 8 || memcmp(text, "v=STSv1", 7))
 		return false;
-	while (i < len && wsp(text[i]))
+	while (i < len && span_wsp(text[i]))
 		i++;
 	return i < len && text[i] == ';';
 }
@@ -246,7 +220,7 @@ static void policy_line(struct span line, struct mta_sts_policy *p, struct polic
 	if (!colon)
 		return;
 	key = (struct span){ line.p, (size_t)(colon - line.p) };
-	value = trim((struct span){ colon + 1, line.len - key.len - 1 });
+	value = span_trim((struct span){ colon + 1, line.len - key.len - 1 });
 	if (span_is(key, "mx"))
 		add_mx(p, value);
 	else if (span_is(key, "version") && !s->has_version)

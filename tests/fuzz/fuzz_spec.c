@@ -2,19 +2,23 @@
 /*
  * Whole requests to enable or accept, one option a line ("to ADDRESS",
  * "from ADDRESS", "service X", "exclude PREFIX", "remember D",
- * "no-masquerade", "keep-client-address"): whatever is accepted must build
- * a transaction and a dry-run text, and survive the state file.
+ * "no-masquerade", "keep-client-address", "tunnel-id N", "previous ID
+ * ADDRESS"): whatever is accepted must build a transaction, a drained one
+ * and a dry-run text, and survive the state file.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/owned.h"
 #include "core/probe.h"
 #include "nft/render.h"
 #include "nft/ruleset.h"
 #include "core/state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void previous(struct spec *s, char *value, struct errmsg *e);
 
 static void option(struct spec *s, char *line, struct errmsg *e)
 {
@@ -40,6 +44,26 @@ static void option(struct spec *s, char *line, struct errmsg *e)
 		parse_duration(value, &s->remember, e);
 	else if (!strcmp(line, "from") && !spec_add_from(s, value, e))
 		s->role = ROLE_NEW;	/* accept's request */
+	else if (!strcmp(line, "tunnel-id"))
+		spec_set_tunnel_id(s, value, e);
+	else if (!strcmp(line, "previous"))
+		previous(s, value, e);
+}
+
+/* "ID ADDRESS": a tunnel a switch left, on the link enable would give it */
+static void previous(struct spec *s, char *value, struct errmsg *e)
+{
+	char *peer = strchr(value, ' ');
+	uint64_t id;
+
+	if (!peer)
+		return;
+	*peer++ = '\0';
+	if (parse_u64(value, TUNNEL_ID_MAX, &id) || !id || parse_address(peer, &s->previous.peer, e))
+		return;
+	s->previous.id = (uint32_t)id;
+	snprintf(s->previous.link, sizeof(s->previous.link), "%s", TUNNEL_IFNAME "2");
+	s->has_previous = s->role == ROLE_OLD;
 }
 
 static void build_everything(const struct spec *s)
@@ -59,7 +83,7 @@ static void build_everything(const struct spec *s)
 	ops_free(&ops);
 	ruleset_build(s, &all, &ops);
 	ops_free(&ops);
-	ruleset_build_drain(&all, &ops);
+	ruleset_build_drain(s, &all, &ops);
 	ops_free(&ops);
 	if (null) {
 		render_table(s, null);
@@ -87,6 +111,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	spec_init(&s);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		option(&s, line, &e);
+	if (spec_tunnel(&s) && !s.tunnel_id)	/* accept draws one */
+		s.tunnel_id = TUNNEL_ID_DEFAULT;
+	if (spec_tunnel(&s))			/* as enable and accept name it */
+		snprintf(s.tunnel_link, sizeof(s.tunnel_link), "%s", TUNNEL_IFNAME);
 	if (spec_finalize(&s, &e) == 0)
 		build_everything(&s);
 	free(text);

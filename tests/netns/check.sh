@@ -27,7 +27,9 @@ redirect enable --to $NEW4 --to $NEW6 --no-probe >/dev/null
 r=$(checks)
 is "right after enable: exit 1" "$(status_of "$r")" 1
 like "... enabled only just now" "$(text_of "$r")" "nothing redirected yet, but enabled only"
-sleep 3.2
+# 3 s of quiet on the tool's own clock: the whole second enable recorded
+since=$(awk '$1 == "since" { print $2 }' "$STATE/state")
+wait_since $((since * 1000)) 3000
 r=$(checks)
 is "after a quiet period: exit 0" "$(status_of "$r")" 0
 like "... ready to retire" "$(text_of "$r")" "ready to retire this host"
@@ -54,12 +56,14 @@ is "... exactly one line" "$(text_of "$r" | grep -c '')" 1
 # A session held open keeps OLD in use, however quiet otherwise.
 session_open idle $OLD4 143
 session_hear idle >/dev/null
-sleep 3.2
+quiet_but_open() { text_of "$(checks)" | grep -q "ready once it has closed"; }
+wait_until 10 quiet_but_open
 r=$(checks)
 is "an open redirected session: still in use" "$(status_of "$r")" 1
 like "... and says so" "$(text_of "$r")" "1 redirected session is open now; ready once it has closed"
 session_close idle
-sleep 0.5
+closed() { [ "$(status_of "$(checks)")" = 0 ]; }
+wait_until 10 closed
 r=$(checks --nagios)
 is "once it closed: ready" "$(status_of "$r")" 0
 like "... OK for Nagios" "$(text_of "$r")" "^REDIRECT OK - ready to retire"
@@ -67,7 +71,7 @@ like "... OK for Nagios" "$(text_of "$r")" "^REDIRECT OK - ready to retire"
 # The quiet clock survives a flush and a restore: it runs from the last
 # connection, not from the restore.
 banner $OLD4 25 >/dev/null
-last=$(date +%s.%N)
+mark last
 redirect check --quiet-for 3s >/dev/null	# records the last-seen time
 in_old nft flush ruleset
 r=$(checks)
@@ -75,11 +79,11 @@ is "after a flush: exit 3" "$(status_of "$r")" 3
 like "... pointing to restore" "$(text_of "$r")" "redirect restore"
 r=$(checks --nagios)
 like "... UNKNOWN for Nagios" "$(text_of "$r")" "^REDIRECT UNKNOWN - .*redirect restore"
-sleep 1
+wait_since "$last" 1000	# the restore comes a second after the last connection
 redirect restore >/dev/null
 is "restore succeeds" "$?" 0
 is "the redirect is back" "$(banner $NEW4 25 | cut -d' ' -f1-2)" "220 new"
-until awk -v l="$last" -v n="$(date +%s.%N)" 'BEGIN { exit !(n - l > 3.3) }'; do sleep 0.1; done
+wait_since "$last" 3300
 r=$(checks)
 is "3s after the last connection, 2s after the restore: ready" "$(status_of "$r")" 0
 

@@ -72,7 +72,10 @@ dns_start ns2
 out=$(redirect enable --to $NEW4 --service smtp --no-probe --domain example.org 2>/dev/null)
 like "enable --domain remembers the domain" "$out" "check also waits for the DNS of example.org"
 check "... in the state" grep -q '^domain example.org$' "$STATE/state"
-sleep 2
+# quiet for 1s (the shortest --quiet-for) on the tool's own clock, so that
+# only DNS holds the host back
+since=$(awk '$1 == "since" { print $2 }' "$STATE/state")
+wait_since $((since * 1000)) 1000
 
 # ---- DNS still names this host ----
 out=$(redirect check --quiet-for 1s)
@@ -100,7 +103,9 @@ json=$(redirect check --quiet-for 1s --json)
 is "... --json: new, clean since a time" "$(jq -c '.dns | [.status, (.clean_since | type), .ttl_seconds]' <<<"$json")" \
 	'["new","number",3]'
 check "... the clock is in the state" grep -q '^dns_clean_since [0-9]' "$STATE/state"
-sleep 4
+# the old answers' TTL (3 s) on the tool's own clock: since DNS was first seen clean
+clean=$(awk '$1 == "dns_clean_since" { print $2 }' "$STATE/state")
+wait_since $((${clean:-0} * 1000)) 3000
 out=$(redirect check --quiet-for 1s)
 is "the TTL passed: ready (exit 0)" "$?" 0
 like "... saying DNS has been clean past the TTL" "$(flat <<<"$out")" \

@@ -12,7 +12,7 @@ sysctls_before=$(sysctls "$NS_OLD")
 # ---- privileges ----
 background "$WORK/watch.out" ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" stats --watch 5
 watch_pid=$BACKGROUND_PID
-sleep 0.5
+wait_until 10 test -s "$WORK/watch.out"	# its first frame: past start-up
 status=$(cat "/proc/$watch_pid/status")
 field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$status"; }
 is "after start-up: effective capabilities are CAP_NET_ADMIN only" "$(field CapEff)" 0000000000001000
@@ -119,7 +119,7 @@ exec {lock}>>"$STATE/lock"
 flock "$lock"
 background "$WORK/waiting.out" redirect enable "${A[@]}"
 waiter=$BACKGROUND_PID
-sleep 0.5
+wait_until 10 grep -q "waiting for another redirect" "$WORK/waiting.out"
 like "a run that finds the lock held says it waits" "$(cat "$WORK/waiting.out")" \
 	"waiting for another redirect"
 is "... and has changed nothing yet" "$(whole)" none
@@ -153,14 +153,15 @@ is "... and the settings as before" "$(sysctls "$NS_OLD")" "$sysctls_before"
 state=$(redirect stats --json)
 is "... and the state agrees" "$state" '{"enabled": false}'
 
-# ---- leaks (valgrind cannot run a sanitizer build: LeakSanitizer does it there) ----
-if [ "${SANITIZERS:-no}" = yes ]; then
-	:
+# ---- leaks and memory errors, under valgrind (lib.sh's valgrind_redirect) ----
+vg_redirect=$(valgrind_redirect)
+if [ -z "$vg_redirect" ]; then
+	:	# a sanitizer build alone: its sanitizers watched every run above
 elif ! command -v valgrind >/dev/null; then
 	bail "valgrind is missing"
 else
 	vg() { in_old valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-		--error-exitcode=99 "$REDIRECT" --state-dir "$STATE" "$@" >/dev/null 2>"$WORK/vg.out"; }
+		--error-exitcode=99 "$vg_redirect" --state-dir "$STATE" "$@" >/dev/null 2>"$WORK/vg.out"; }
 	for cmd in "enable ${A[*]}" "stats --json" "check --quiet-for 3s" "enable ${B[*]}" \
 		"stats" "disable --now"; do
 		vg $cmd

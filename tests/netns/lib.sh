@@ -15,6 +15,28 @@
 # stopped by PID on exit, however the test ends.
 #
 # Output is TAP: one "ok N - what" line per check.
+#
+# How a test stays fast. scripts/test runs these tests once, two per core
+# at a time, in the order of Makefile.am's netns_tests, slowest first:
+# time a new test alone (`time make check TESTS=tests/netns/NEW.sh`) and
+# list it by its time.
+#  - Never sleep for something to happen: wait_until SECONDS COMMAND for it
+#    (a port: wait_listening; a log or output line: grep -q; a counter:
+#    stats --json; a closed session: no_open_session PORT; a daemon's
+#    queue: mail_client_queued).
+#  - Where time itself is the subject (a quiet period, a TTL), take the
+#    shortest the tool allows (--quiet-for 1s) and count it from the event,
+#    on the tool's own clock where it has one (mark/wait_since; since and
+#    dns_clean_since in the state file), not as a sleep after other steps.
+#  - A connection that must get no answer: 1-2 s is plenty, or start it in
+#    the background and wait for the counter of the rule that drops it.
+#    Background work that has shown what is checked: stop it, rather than
+#    waiting out its timeout.
+#  - One lab and one set of servers per test (a lab costs ~0.2 s, Postfix
+#    and Dovecot ~0.5 s, NSD ~0.1 s): add checks that do not interfere to
+#    the test whose lab they fit, rather than a new test building the same.
+#  - Few processes in loops: one `ip netns exec NS sh -c '...'` for a batch
+#    of reads (host_state), one awk for many files, no `$(cat FILE)` each.
 
 set -u
 
@@ -32,6 +54,9 @@ STATE=$WORK/state
 PIDS=()
 EXTRA_NS=()
 LAB_CLEANUP=()	# functions lab_down runs first, the last added first (mail.sh)
+LAB_ETC=()	# the /etc/netns/NS directories lab_netns made
+LAB_HAD_NETNS_DIR=0
+[ -d /etc/netns ] && LAB_HAD_NETNS_DIR=1
 
 # ---- TAP ----
 
@@ -50,13 +75,52 @@ bail() {
 
 flat() { tr '\n' ' ' | sed 's/  */ /g'; }	# a message wrapped over lines, as one
 
+# ---- waiting: on a condition, never for a fixed time ----
+# A sleep "long enough" is too long on an idle machine and too short on a
+# busy one. Wait for what the next check needs: a port listening, a log
+# line, a counter, a conntrack entry gone. Where time itself is the subject
+# (a quiet period, a TTL), count it from the event with mark/wait_since.
+
+# Runs COMMAND every 0.1 s until it succeeds. After SECONDS it gives up,
+# says on the TAP output what it waited for, and fails: the check that
+# follows then fails with what it got.
+wait_until() {	# wait_until SECONDS COMMAND...
+	local end=$((${EPOCHREALTIME//[^0-9]/} + $1 * 1000000))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		if [ "${EPOCHREALTIME//[^0-9]/}" -ge "$end" ]; then
+			echo "# gave up waiting for: $*"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+mark() {	# mark NAME: the time now, in milliseconds, into the variable NAME
+	local t=${EPOCHREALTIME//[^0-9]/}
+	printf -v "$1" %s "$((t / 1000))"
+}
+
+wait_since() {	# wait_since MARK MILLISECONDS: sleeps until they have passed since MARK
+	local t=${EPOCHREALTIME//[^0-9]/} left
+	left=$(($1 + $2 - t / 1000))
+	[ "$left" -le 0 ] || sleep "$((left / 1000)).$(printf %03d $((left % 1000)))"
+}
+
+# Whether OLD's conntrack holds a TCP session to PORT in a state redirect
+# counts as open (what disable waits for): none once the session is closed.
+no_open_session() {	# no_open_session PORT
+	! ip netns exec "$NS_OLD" conntrack -L -p tcp --dport "$1" 2>/dev/null |
+		grep -qE 'ESTABLISHED|FIN_WAIT|CLOSE_WAIT|LAST_ACK'
+}
+
 # ---- the lab ----
 
 # Each spawned process leads its own process group (setsid), so stopping
 # it by its PID also stops what it forked (a server's per-connection
 # children), which would otherwise hold the test's output open.
 lab_down() {
-	local pid ns i
+	local pid ns i d
 	for ((i = ${#LAB_CLEANUP[@]} - 1; i >= 0; i--)); do
 		"${LAB_CLEANUP[i]}"
 	done
@@ -69,6 +133,10 @@ lab_down() {
 	for ns in "$NS_CLIENT" "$NS_OLD" "$NS_NEW" "${EXTRA_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	for d in "${LAB_ETC[@]}"; do
+		rm -rf "$d"
+	done
+	[ "$LAB_HAD_NETNS_DIR" = 0 ] && rmdir /etc/netns 2>/dev/null
 	rm -rf "$WORK"
 }
 
@@ -95,8 +163,15 @@ lab_require() {
 	[ -x "$REDIRECT" ] || bail "no binary at $REDIRECT; run make first"
 }
 
+# The lab's own wires skip IPv6 duplicate address detection: until a fresh
+# link-local address has passed it (a second or two), the kernel sends no
+# neighbour solicitation from that link, and the first IPv6 packet forwarded
+# there waits. A real host's links passed it long ago. Links that redirect
+# makes itself (the tunnel) keep the kernel's defaults.
 link() {	# link NS_A IF_A NS_B IF_B
 	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || bail "veth $2"
+	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.accept_dad=0"
+	ip netns exec "$3" sysctl -qw "net.ipv6.conf.$4.accept_dad=0"
 	ip -n "$1" link set "$2" up
 	ip -n "$3" link set "$4" up
 }
@@ -112,13 +187,26 @@ addr() {	# addr NS IF ADDRESS/LEN...
 	done
 }
 
+# A namespace of the lab, up, with a resolv.conf of its own: a name lookup
+# (stats' PTR names) goes to its loopback, never to the host's resolver's
+# address. mail.sh and dns.sh write their own over it where they need DNS.
+lab_netns() {	# lab_netns NS
+	local d=/etc/netns/$1
+	ip netns add "$1" || bail "cannot add namespace $1"
+	ip -n "$1" link set lo up
+	[ -e "$d" ] && return 0
+	mkdir -p "$d" || bail "cannot create $d"
+	LAB_ETC+=("$d")
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$d/resolv.conf"
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$d/hosts"
+}
+
 lab_up() {
 	lab_require
 	trap 'exit 130' INT TERM
 	local ns
 	for ns in "$NS_CLIENT" "$NS_OLD" "$NS_NEW"; do
-		ip netns add "$ns" || bail "cannot add namespace $ns"
-		ip -n "$ns" link set lo up
+		lab_netns "$ns"
 	done
 	# A new namespace copies its IPv4 settings from the host (a Docker host
 	# forwards): OLD starts as a freshly booted server would, forwarding off.
@@ -159,8 +247,7 @@ lab4_up() {
 	EXTRA_NS+=("$NS_ROUTER")
 	OLD4=198.51.100.1 OLD6=2001:db8:2::1 NEW4=192.0.2.2 NEW6=2001:db8:3::2
 	for ns in "$NS_CLIENT" "$NS_OLD" "$NS_NEW" "$NS_ROUTER"; do
-		ip netns add "$ns" || bail "cannot add namespace $ns"
-		ip -n "$ns" link set lo up
+		lab_netns "$ns"
 	done
 	for ns in "$NS_OLD" "$NS_NEW"; do	# strict, before any interface exists
 		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=1 \
@@ -201,8 +288,29 @@ lab4_up() {
 	mkdir -p "$STATE_NEW"
 }
 
+# A second new server on the internet (a switch of --to), IPv6 only: the
+# lab's IPv4 documentation ranges are taken. Call after lab4_up.
+NEW2_6=2001:db8:4::2 ROUTER_N2_6=2001:db8:4::fe
+lab4_new2_up() {
+	NS_NEW2=$P-new2
+	EXTRA_NS+=("$NS_NEW2")
+	lab_netns "$NS_NEW2"
+	ip netns exec "$NS_NEW2" sysctl -qw net.ipv4.conf.all.rp_filter=1 \
+		net.ipv4.conf.default.rp_filter=1 || bail "cannot set up $NS_NEW2"
+	link "$NS_NEW2" "${P}m0" "$NS_ROUTER" "${P}rm"
+	addr "$NS_ROUTER" "${P}rm" "$ROUTER_N2_6/64"
+	addr "$NS_NEW2" "${P}m0" "$NEW2_6/64"
+	ip -n "$NS_NEW2" -6 route add default via "$ROUTER_N2_6"
+	STATE_NEW2=$WORK/state-new2
+	mkdir -p "$STATE_NEW2"
+}
+redirect_new2() { ip netns exec "$NS_NEW2" "$REDIRECT" --state-dir "$STATE_NEW2" "$@"; }
+
 # redirect in NEW's namespace, with NEW's own state.
 redirect_new() { ip netns exec "$NS_NEW" "$REDIRECT" --state-dir "$STATE_NEW" "$@"; }
+
+# The tunnel id accept's output names, for enable --tunnel-id ("" when none).
+tunnel_id_of() { sed -n 's/.*--tunnel-id \([0-9][0-9]*\).*/\1/p' | head -n 1; }
 in_router() { ip netns exec "$NS_ROUTER" "$@"; }
 
 # What a host's networking is, for before/after comparisons: the ruleset,
@@ -210,32 +318,46 @@ in_router() { ip netns exec "$NS_ROUTER" "$@"; }
 # Link-local addresses are left out: the kernel's duplicate address
 # detection changes them on its own clock.
 host_state() {	# host_state NS
-	local ns=$1
-	{
-		ip netns exec "$ns" nft list ruleset
-		ip -n "$ns" -d link show | sed 's/ promiscuity [0-9]*//'
-		ip -n "$ns" addr show | grep -v 'valid_lft'
-		ip -n "$ns" rule show
-		ip -n "$ns" -6 rule show
-		ip -n "$ns" route show table all
-		ip -n "$ns" -6 route show table all
-	} | grep -v -e 'fe80::' -e tentative
-	sysctls "$ns"
-	ip netns exec "$ns" sh -c 'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do
-		echo "$f=$(cat "$f")"; done'
+	# one shell in NS for all of it: tests compare hosts in loops
+	ip netns exec "$1" sh -c '
+		{
+			nft list ruleset
+			ip -d link show | sed "s/ promiscuity [0-9]*//"
+			ip addr show | grep -v valid_lft
+			ip rule show
+			ip -6 rule show
+			ip route show table all
+			ip -6 route show table all
+		} | grep -v -e fe80:: -e tentative
+		exec awk "{ print FILENAME \"=\" \$0 }" '"$FORWARDING_SYSCTLS"' \
+			/proc/sys/net/ipv4/conf/*/rp_filter'
 }
 
 # An empty namespace of the test's own, removed with the lab. Not to be
 # called in $(...): the subshell would keep the record of it to itself.
 scratch_ns() {	# scratch_ns NAME: sets SCRATCH to the namespace's name
 	SCRATCH=$P-$1
-	ip netns add "$SCRATCH" || bail "cannot add namespace $SCRATCH"
+	lab_netns "$SCRATCH"
 	EXTRA_NS+=("$SCRATCH")
 }
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 in_old() { ip netns exec "$NS_OLD" "$@"; }
 in_new() { ip netns exec "$NS_NEW" "$@"; }
+
+# The redirect valgrind checks: this build's; but valgrind cannot run a
+# build with sanitizers (whose LeakSanitizer and AddressSanitizer find
+# leaks and bad accesses, though not reads of uninitialised memory), so
+# there the build without them that scripts/test keeps for this
+# (VALGRIND_REDIRECT), or "" when there is none.
+valgrind_redirect() {
+	if [ "${SANITIZERS:-no}" != yes ]; then
+		echo "$REDIRECT"
+	elif [ -n "${VALGRIND_REDIRECT:-}" ]; then
+		[ -x "$VALGRIND_REDIRECT" ] || bail "no program at VALGRIND_REDIRECT=$VALGRIND_REDIRECT"
+		echo "$VALGRIND_REDIRECT"
+	fi
+}
 
 # redirect, always inside OLD's namespace and with the test's own state.
 redirect() { ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" "$@"; }
@@ -376,9 +498,12 @@ our_table() {
 	ip netns exec "$NS_OLD" nft -a list table inet mail_redirect | sed 's/ expires [0-9a-z]*//g'
 }
 
-sysctls() {	# the forwarding-related settings of NS, one per line
-	ip netns exec "$1" sh -c 'for f in /proc/sys/net/ipv4/ip_forward \
-		/proc/sys/net/ipv4/conf/*/forwarding /proc/sys/net/ipv4/conf/all/accept_redirects \
-		/proc/sys/net/ipv6/conf/*/forwarding /proc/sys/net/ipv6/conf/*/accept_ra; do
-		echo "$f=$(cat "$f")"; done'
+# The forwarding-related settings: globs for a shell in the namespace.
+FORWARDING_SYSCTLS='/proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/forwarding \
+	/proc/sys/net/ipv4/conf/all/accept_redirects /proc/sys/net/ipv6/conf/*/forwarding \
+	/proc/sys/net/ipv6/conf/*/accept_ra'
+# (One awk for all the files: a process for each would cost the tests that
+# compare hosts in a loop seconds.)
+sysctls() {	# the forwarding-related settings of NS, one "FILE=VALUE" per line
+	ip netns exec "$1" sh -c 'exec awk "{ print FILENAME \"=\" \$0 }" '"$FORWARDING_SYSCTLS"
 }

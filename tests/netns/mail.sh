@@ -28,7 +28,12 @@
 # a test then serves (dns.sh).
 #
 # Mail is for $MAIL_RCPT (alice@example.org), sent from $MAIL_FROM
-# (bob@example.net); IMAP and POP3 log in as $MAIL_USER / $MAIL_PASS. The
+# (bob@example.net); IMAP and POP3 log in as $MAIL_USER / $MAIL_PASS, or as
+# any of $MAIL_MORE_USERS (user names, same password). Dovecot logs the IMAP
+# ID clients send (imap_id_log = *). With MAIL_SASL=1, NEW's Postfix takes
+# AUTH (PLAIN, LOGIN) through Dovecot's auth service on every port; with
+# MAIL_ONE_LOG=1, NEW's Dovecot logs into NEW's Postfix log (one mail.log,
+# as rsyslog writes it), $MAIL_DIR/new/postfix.log. The
 # Maildirs belong to the numeric uid/gid $MAIL_UID, which needs no account.
 # Plain logins are allowed without TLS. The TLS ports (MAIL_TLS=0: none)
 # use a self-signed certificate for new.example.org made at start; curl is
@@ -49,6 +54,9 @@ MAIL_FROM=${MAIL_FROM:-bob@example.net}
 MAIL_UID=${MAIL_UID:-5000}
 MAIL_TLS=${MAIL_TLS:-1}
 MAIL_SPF=${MAIL_SPF:-0}
+MAIL_MORE_USERS=${MAIL_MORE_USERS:-}
+MAIL_SASL=${MAIL_SASL:-0}
+MAIL_ONE_LOG=${MAIL_ONE_LOG:-0}
 MAIL_DIR=$WORK/mail
 declare -gA MAIL_PID		# "ROLE/postfix" or "new/dovecot" -> master PID
 MAIL_NETNS=()			# /etc/netns/NS directories we made
@@ -136,7 +144,7 @@ _mail_cf_override() {	# _mail_cf_override FILE LINES
 # Writes an instance's main.cf and master.cf. LISTEN: the smtpd ports; 465
 # is implicit TLS (with the certificate of _mail_tls), the others plain.
 _mail_postfix_config() {	# _mail_postfix_config ROLE HOSTNAME LISTEN...
-	local role=$1 host=$2 root=$MAIL_DIR/$1 conf port
+	local role=$1 host=$2 root=$MAIL_DIR/$1 conf port user
 	shift 2
 	conf=$(_mail_pf "$role")
 	mkdir -p "$conf" "$root/mail"
@@ -195,6 +203,13 @@ _mail_postfix_config() {	# _mail_postfix_config ROLE HOSTNAME LISTEN...
 		EOF
 		;;
 	esac
+	if [ "$role" = new ] && [ "$MAIL_SASL" = 1 ]; then
+		cat >>"$conf/main.cf" <<-EOF
+		smtpd_sasl_auth_enable = yes
+		smtpd_sasl_type = dovecot
+		smtpd_sasl_path = $MAIL_DIR/new/dovecot/run/auth-postfix
+		EOF
+	fi
 	if [ "$role" = new ] && [ "$MAIL_SPF" = 1 ]; then
 		cat >>"$conf/main.cf" <<-EOF
 		smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination,
@@ -254,8 +269,10 @@ _mail_postfix_config() {	# _mail_postfix_config ROLE HOSTNAME LISTEN...
 	# within the last second has aged: backdated, they start at once.
 	touch -d '-1 minute' "$conf/main.cf" "$conf/master.cf"
 	# virtual(8) makes the Maildir as MAIL_UID, under a base it can write
-	mkdir -p "$root/mail/$MAIL_USER"
-	chown "$MAIL_UID:$MAIL_UID" "$root/mail/$MAIL_USER"
+	for user in $MAIL_USER $MAIL_MORE_USERS; do
+		mkdir -p "$root/mail/$user"
+		chown "$MAIL_UID:$MAIL_UID" "$root/mail/$user"
+	done
 }
 
 # The queue and data directories of an instance, owned as Postfix's own
@@ -309,7 +326,7 @@ _mail_postfix_start() {		# _mail_postfix_start ROLE NS HOSTNAME LISTEN...
 # ---- Dovecot ----
 
 _mail_dovecot_start() {		# _mail_dovecot_start ROLE NS
-	local role=$1 ns=$2 d=$MAIL_DIR/$1/dovecot ssl="ssl = no" port
+	local role=$1 ns=$2 d=$MAIL_DIR/$1/dovecot ssl="ssl = no" port user log
 	[ -n "${MAIL_PID[$role/dovecot]:-}" ] && return 0
 	if [ "$MAIL_TLS" = 1 ]; then
 		# STARTTLS on 143 and 110 too, and the implicit TLS ports
@@ -322,8 +339,12 @@ _mail_dovecot_start() {		# _mail_dovecot_start ROLE NS
 	_mail_netns "$ns"
 	mkdir -p "$d/run" "$d/state"
 	# the auth process runs as user dovecot and reads this file
-	echo "$MAIL_USER:{PLAIN}$MAIL_PASS:$MAIL_UID:$MAIL_UID::$MAIL_DIR/$role/mail/$MAIL_USER::" >"$d/users"
+	for user in $MAIL_USER $MAIL_MORE_USERS; do
+		echo "$user:{PLAIN}$MAIL_PASS:$MAIL_UID:$MAIL_UID::$MAIL_DIR/$role/mail/$user::"
+	done >"$d/users"
 	chmod 644 "$d/users"
+	log=$d/dovecot.log
+	[ "$role" = new ] && [ "$MAIL_ONE_LOG" = 1 ] && log=$MAIL_DIR/new/postfix.log
 	cat >"$d/dovecot.conf" <<-EOF
 	# $role's own Dovecot (tests/netns/mail.sh)
 	protocols = imap pop3
@@ -332,7 +353,8 @@ _mail_dovecot_start() {		# _mail_dovecot_start ROLE NS
 	state_dir = $d/state
 	instance_name = dovecot-$role-$$
 	hostname = $role.$MAIL_DOMAIN
-	log_path = $d/dovecot.log
+	log_path = $log
+	imap_id_log = *
 	$ssl
 	disable_plaintext_auth = no
 	auth_failure_delay = 0
@@ -355,6 +377,12 @@ _mail_dovecot_start() {		# _mail_dovecot_start ROLE NS
 	service anvil {
 	  unix_listener anvil-auth-penalty {
 	    mode = 0
+	  }
+	}
+	# Postfix's SASL (MAIL_SASL=1) asks here
+	service auth {
+	  unix_listener auth-postfix {
+	    mode = 0666
 	  }
 	}
 	EOF
@@ -551,7 +579,10 @@ mail_smtp() {		# mail_smtp ADDRESS PORT MESSAGE-ID [RCPT]
 mail_ids() {		# mail_ids new|old
 	local base=$MAIL_DIR/$1/mail
 	[ -d "$base" ] || return 0
-	find "$base" -type f \( -path '*/new/*' -o -path '*/cur/*' \) -print0 |
+	# the Maildir's own new/ and cur/, never tmp/ (a delivery under way): the
+	# pattern starts below the role's directory, which may itself be "new"
+	find "$base" -type f \( -path "$base/*/Maildir/new/*" -o -path "$base/*/Maildir/cur/*" \) \
+		-print0 |
 		xargs -0 -r awk '
 			FNR == 1 { head = 1 }
 			head && /^\r?$/ { head = 0 }
@@ -570,15 +601,8 @@ mail_has() {		# mail_has new|old MESSAGE-ID...
 	done
 }
 
-# Polls COMMAND every 0.2 s until it succeeds; fails after SECONDS.
-mail_wait() {		# mail_wait SECONDS COMMAND...
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.2
-	done
-}
+# Polls COMMAND until it succeeds; fails after SECONDS (lib.sh's wait_until).
+mail_wait() { wait_until "$@"; }	# mail_wait SECONDS COMMAND...
 
 # The first line a client gets from ADDRESS:PORT ("" when nothing answers)
 # while it keeps the connection open (lib.sh's banner closes its side at

@@ -43,7 +43,7 @@ session_open late $OLD4 587
 is "a redirected session is open" "$(session_hear late)" "220 new $OLDN4"
 background "$WORK/disable.out" redirect disable --wait 20
 disable_pid=$BACKGROUND_PID
-sleep 1
+wait_until 10 grep -q "no longer redirected" "$WORK/disable.out"
 is "while it is open, new connections already go to OLD" "$(banner $OLD4 25)" "220 old $CLIENT4"
 session_say late "still here"
 is "the session open across disable keeps going" "$(session_hear late)" "still here"
@@ -64,7 +64,7 @@ is "disable --wait with a session still open: exit 4, not 0" "$?" 4
 like "... says it is not finished, and how it finishes" "$(flat <<<"$out")" \
 	"not finished: 1 session is still open and keeps working; new connections are no longer redirected. The redirect is gone once .redirect disable. runs again after they have closed"
 session_close held
-sleep 1
+wait_until 10 no_open_session 587
 out=$(redirect disable 2>&1)
 is "once it has closed, disable finishes: exit 0" "$?" 0
 

@@ -103,7 +103,7 @@ session_say late "MAIL FROM:<$MAIL_FROM>"
 smtp_until 250
 background "$WORK/disable.out" redirect disable --wait 30
 disable_pid=$BACKGROUND_PID
-sleep 1
+wait_until 10 grep -q "no longer redirected" "$WORK/disable.out"
 is "during disable, new connections no longer reach NEW" "$(banner $OLD4 25)" ""
 session_say late "RCPT TO:<$MAIL_RCPT>"
 check "the open session goes on: RCPT accepted" smtp_until 250

@@ -19,9 +19,13 @@ for i in $(seq 100 129); do spoofed4+=(203.0.113.$i); done
 for i in $(seq 100 109); do spoofed6+=(2001:db8:1::$i); done
 in_client "$SYN" $OLD4 25 "${spoofed4[@]}" || bail "cannot send raw SYNs"
 in_client "$SYN" $OLD6 25 "${spoofed6[@]}" || bail "cannot send raw IPv6 SYNs"
-sleep 1
-json=$(redirect stats --json)
 svc() { jq -r --arg n "$1" ".services[] | select(.name == \$n) | .$2" <<<"$json"; }
+counted() {	# counted ATTEMPTS ANSWERED: smtp's counters have come to that
+	json=$(redirect stats --json)
+	[ "$(svc smtp attempts) $(svc smtp answered)" = "$1 $2" ]
+}
+wait_until 10 counted 40 40
+json=$(redirect stats --json)
 is "40 spoofed SYNs: 40 attempts" "$(svc smtp attempts)" 40
 is "... NEW answered each (its SYN-ACK went back through OLD)" "$(svc smtp answered)" 40
 is "... and not one connection" "$(svc smtp connections)" 0
@@ -29,8 +33,9 @@ is "... nor an active session" "$(jq .active <<<"$json")" 0
 is "... nor a stale source" "$(jq '.sources | length' <<<"$json")" 0
 is "... nor a last-seen time" "$(svc smtp last_seen_seconds)" null
 is "... and the redirect is not called broken" "$(jq .broken <<<"$json")" false
-sleep $((enabled_at + 3 - $(date +%s)))
-out=$(redirect check --quiet-for 2s)
+# quiet for 1s (the shortest --quiet-for) since enable: the scans came since
+wait_since $((enabled_at * 1000)) 1000
+out=$(redirect check --quiet-for 1s)
 is "scans do not keep the old host in use: check is ready" "$?" 0
 like "... and says so" "$out" "ready to retire this host"
 out=$(timeout 20 ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" disable --wait 30s 2>&1)
@@ -59,10 +64,16 @@ table inet test_firewall {
 NFT
 CLIENT4B=203.0.113.11
 ip -n "$NS_CLIENT" addr add $CLIENT4B/24 dev "${P}c0"
+# four SYNs at once, which NEW never answers; they are "recent attempts
+# without an answer" once they have waited 3 s (UNANSWERED_AFTER)
+tries=()
 for from in $CLIENT4 $CLIENT4 $CLIENT4B $CLIENT4B; do
-	in_client timeout 1 socat -T 1 - TCP4:$OLD4:25,bind=$from </dev/null >/dev/null 2>&1
+	in_client timeout 1 socat -T 1 - TCP4:$OLD4:25,bind=$from </dev/null >/dev/null 2>&1 &
+	tries+=("$!")
 done
-sleep 3
+wait "${tries[@]}"
+broken_by() { redirect stats 2>/dev/null | flat | grep -q "BROKEN: $1 recent connection attempts"; }
+wait_until 15 broken_by 4
 out=$(redirect stats)
 is "stats with NEW not answering: exit 1" "$?" 1
 like "... says it is broken, and why" "$(flat <<<"$out")" \
@@ -88,7 +99,9 @@ unlike "... nor says so" "$out" BROKEN
 
 # ---- forwarding switched off behind the redirect's back ----
 in_old sysctl -qw net.ipv4.ip_forward=0
-is "forwarding off: the client gets nothing" "$(banner $OLD4 25)" ""
+# (2 s without a word: through a working redirect NEW greets in milliseconds)
+is "forwarding off: the client gets nothing" \
+	"$(in_client timeout 2 socat -T 2 - TCP4:$OLD4:25 </dev/null 2>/dev/null | head -n 1)" ""
 out=$(redirect stats)
 is "stats: exit 1" "$?" 1
 like "... says forwarding is off" "$(flat <<<"$out")" \

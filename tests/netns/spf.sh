@@ -62,6 +62,7 @@ else
 fi
 
 # ---- through the tunnel: delivered, once ----
+# the documented two commands, as they stand: no tunnel id on either end
 redirect_new accept --from $OLD4 --from $OLD6 >/dev/null || bail "accept"
 out=$(redirect enable --to $NEW4 --to $NEW6 --keep-client-address 2>&1)
 is "switching to --keep-client-address, the probe through the tunnel passing" "$?" 0 ||

@@ -72,7 +72,8 @@ session_hear held >/dev/null
 json=$(redirect stats --json)
 is "a held-open session is active" "$(svc submission active)" 1
 session_close held
-sleep 1
+closed() { json=$(redirect stats --json) && [ "$(svc submission active)" = 0 ]; }
+wait_until 10 closed
 json=$(redirect stats --json)
 is "once closed it is not" "$(svc submission active)" 0
 is "... and it was counted" "$(svc submission connections)" 1
@@ -92,10 +93,10 @@ like "the number of stale sources" "$(cat "$WORK/metrics.prom")" "redirect_stale
 unlike "never a label per client address" "$(cat "$WORK/metrics.prom")" "203\.0\.113"
 # the alert rules and the dashboard read the names contrib/prometheus/metrics.txt lists
 written=$(redirect stats --prometheus --quiet-for 1d | awk '!/^#/ { sub(/[{ ].*/, ""); print }' | sort -u)
-missing=$(grep -v -e '^#' -e '^redirect_tunnel_up$' -e '^redirect_tls_' \
-	"$(dirname "$0")/../../contrib/prometheus/metrics.txt" |
+missing=$(grep -v -e '^#' -e '^redirect_tunnel_up$' -e '^redirect_tls_' -e '^redirect_accounts$' \
+	-e '^redirect_mail_log_skipped_lines_total$' "$(dirname "$0")/../../contrib/prometheus/metrics.txt" |
 	sort -u | comm -23 - <(printf '%s\n' "$written"))
-is "every metric the alert rules read is written (the tunnel's in tunnel.sh, TLS's in tls.sh)" \
+is "every metric the alert rules read is written (the tunnel's in tunnel.sh, TLS's in tls.sh, NEW's accounts in accounts.sh)" \
 	"$missing" ""
 redirect stats --prometheus --output "$WORK/node.prom"
 check "--output writes the file" test -s "$WORK/node.prom"
@@ -104,7 +105,8 @@ is "--output leaves no temporary file" "$(ls "$WORK" | grep -c 'node.prom.tmp')"
 # Watch mode: lines without a terminal, frames on one, ends on SIGINT.
 background "$WORK/watch.out" ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" stats --watch 1
 watch_pid=$BACKGROUND_PID
-sleep 2.5
+twice_in() { [ "$(grep -o -- "$2" "$1" | wc -l)" -ge 2 ]; }	# twice_in FILE PATTERN
+wait_until 10 twice_in "$WORK/watch.out" 'enabled=yes'
 kill -INT "$watch_pid"
 wait "$watch_pid"
 is "watch ends cleanly on SIGINT" "$?" 0
@@ -115,9 +117,12 @@ script -qfec "ip netns exec $NS_OLD $REDIRECT --state-dir $STATE stats --watch 1
 	"$WORK/tty.out" >/dev/null 2>&1 &
 script_pid=$!
 PIDS+=("$script_pid")
-sleep 2.5
-kill -INT "$script_pid"
-wait "$script_pid" 2>/dev/null
+wait_until 10 twice_in "$WORK/tty.out" $'\033\\[2J'
+# Ctrl-C: SIGINT to the program on the terminal (script itself, sent one,
+# would stop it with SIGTERM and take two seconds about it)
+kill -INT "$(pgrep -P "$script_pid")"
+wait "$script_pid"
+is "watch on a terminal ends cleanly on Ctrl-C" "$?" 0
 frames=$(grep -o $'\033\\[2J' "$WORK/tty.out" | wc -l)
 [ "$frames" -ge 2 ] && ok "watch on a terminal redrew $frames frames" ||
 	not_ok "watch on a terminal redrew more than once" "$(cat -v "$WORK/tty.out" | head)"

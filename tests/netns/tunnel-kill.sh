@@ -6,11 +6,17 @@
 # finishes: accept, enable --keep-client-address and both disables are
 # killed with SIGKILL at each netlink message they send, in turn (strace's
 # fault injection places the kill exactly); each time the next run must
-# succeed and leave the host as it should be.
+# succeed and leave the host as it should be. So are an enable refused
+# (its probe's link made and taken away again, the state untouched) and a
+# switch of --to to a second NEW, which must never cut the session open
+# through the first.
 . "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || bail "strace is missing (scripts/test installs it)"
 lab4_up
+lab4_new2_up
+trap '' PIPE
 serve "$NS_NEW" new 25
+serve_mail "$NS_NEW2" new2 25
 
 # A host's networking without what differs from one tunnel link to the
 # next: its random MAC address and its interface index.
@@ -38,8 +44,9 @@ killed_at() {	# killed_at N NS STATE-DIR ARGS...
 	return 0	# killed, or done before its Nth message
 }
 
-ACCEPT=(accept --from $OLD4 --from $OLD6 --service smtp)
-ENABLE=(enable --to $NEW4 --to $NEW6 --keep-client-address --service smtp --no-probe)
+ACCEPT=(accept --from $OLD4 --from $OLD6 --service smtp --tunnel-id 4242)
+ENABLE=(enable --to $NEW4 --to $NEW6 --keep-client-address --tunnel-id 4242 --service smtp
+	--no-probe)
 
 # ---- accept on NEW ----
 n=$(sends "$NS_NEW" "$STATE_NEW" "${ACCEPT[@]}")
@@ -99,6 +106,70 @@ done
 redirect disable --now >/dev/null
 is "disable on OLD killed at each step: the next disable finishes it" "$bad" ""
 
-redirect_new disable >/dev/null
+# ---- an enable refused, and a switch of --to ----
+redirect_new "${ACCEPT[@]}" >/dev/null || bail "accept for the switches"
+redirect_new2 accept --from $OLD6 --service smtp --tunnel-id 4343 >/dev/null || bail "accept on NEW2"
+redirect "${ENABLE[@]}" >/dev/null || bail "enable"
+enabled=$(steady_state "$NS_OLD")
+REFUSED=(enable --to 192.0.2.99 --keep-client-address --tunnel-id 4444 --service smtp)
+n=$(sends "$NS_OLD" "$STATE" "${REFUSED[@]}")
+[ "$(steady_state "$NS_OLD")" = "$enabled" ] || bail "a refused enable changed OLD"
+bad=""
+for ((i = 1; i <= n; i++)); do
+	killed_at $i "$NS_OLD" "$STATE" "${REFUSED[@]}"
+	redirect "${ENABLE[@]}" >/dev/null 2>&1 || bad+=" $i:enable-again"
+	[ "$(steady_state "$NS_OLD")" = "$enabled" ] || bad+=" $i:not-as-enabled"
+done
+is "a refused enable killed at each of its $n steps: the next enable leaves OLD as it was" "$bad" ""
+
+SWITCH=(enable --to $NEW2_6 --keep-client-address --tunnel-id 4343 --service smtp)
+n=$(sends "$NS_OLD" "$STATE" "${SWITCH[@]}")
+redirect disable --now >/dev/null || bail "disable after counting"
+bad=""
+for ((i = 1; i <= n; i++)); do
+	redirect "${ENABLE[@]}" >/dev/null || bail "enable"
+	session_open held$i $OLD4 25
+	session_hear held$i >/dev/null
+	killed_at $i "$NS_OLD" "$STATE" "${SWITCH[@]}"
+	redirect "${SWITCH[@]}" >/dev/null 2>&1 || bad+=" $i:switch-again"
+	[ "$(banner $OLD6 25)" = "220 new2 [$(full6 $CLIENT6)]" ] || bad+=" $i:not-to-new2"
+	session_say held$i "still $i"
+	[ "$(session_hear held$i)" = "still $i" ] || bad+=" $i:session-cut"
+	session_close held$i
+	redirect disable --now >/dev/null 2>&1 || bad+=" $i:disable"
+	[ "$(steady_state "$NS_OLD")" = "$old_before" ] || bad+=" $i:not-as-before"
+done
+is "a switch of --to killed at each of its $n steps: finished by the next, the first NEW's session never cut" \
+	"$bad" ""
+
+# ---- kills at random moments: whatever they leave, the next run finishes or undoes ----
+bad=""
+for round in $(seq 20); do
+	case $((RANDOM % 4)) in
+	0) args=("${ENABLE[@]}") ;;
+	1) args=("${SWITCH[@]}") ;;
+	2) args=("${REFUSED[@]}") ;;
+	3) args=(disable --now) ;;
+	esac
+	ip netns exec "$NS_OLD" "$REDIRECT" --state-dir "$STATE" "${args[@]}" >/dev/null 2>&1 &
+	pid=$!
+	sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if ((round % 2)); then	# finished by the same command: it works
+		[ "${args[0]}" = disable ] || [ "${args[2]}" = 192.0.2.99 ] && continue
+		redirect "${args[@]}" >/dev/null 2>&1 || bad+=" $round:${args[2]}-again"
+		[ -n "$(banner $OLD4 25)$(banner $OLD6 25)" ] || bad+=" $round:no-answer"
+	else			# undone by disable: nothing left
+		redirect disable --now >/dev/null 2>&1 || bad+=" $round:disable"
+		[ "$(steady_state "$NS_OLD")" = "$old_before" ] || bad+=" $round:not-as-before"
+	fi
+done
+redirect disable --now >/dev/null 2>&1
+is "20 kills at random moments of enable, a switch, a refused enable, disable: the next run finishes or undoes each" \
+	"$bad" ""
+
+redirect_new2 disable --now >/dev/null
+redirect_new disable --now >/dev/null
 is "NEW is as it was at the end" "$(steady_state "$NS_NEW")" "$new_before"
 is "OLD is as it was at the end" "$(steady_state "$NS_OLD")" "$old_before"

@@ -13,6 +13,18 @@
 #include "nft/render.h"
 #include "nft/ruleset.h"
 
+/* "ID PEER LINK": the tunnel a switch left */
+static void set_previous(struct spec *s, const char *arg)
+{
+	char peer[64], link[16];
+	struct errmsg e = { "" };
+
+	assert_int_equal(sscanf(arg, "%u %63s %15s", &s->previous.id, peer, link), 3);
+	assert_int_equal(parse_address(peer, &s->previous.peer, &e), 0);
+	snprintf(s->previous.link, sizeof(s->previous.link), "%s", link);
+	s->has_previous = true;
+}
+
 static struct spec make_spec(const char *const *args)
 {
 	struct errmsg e = { "" };
@@ -36,9 +48,17 @@ static struct spec make_spec(const char *const *args)
 			s.keep_client_address = true, s.tunnel_mtu = 1450;
 		else if (!strcmp(args[0], "from"))
 			err = spec_add_from(&s, args[1], &e), s.role = ROLE_NEW;
+		else if (!strcmp(args[0], "tunnel-id"))
+			err = spec_set_tunnel_id(&s, args[1], &e);
+		else if (!strcmp(args[0], "previous"))
+			set_previous(&s, args[1]);
 		if (err)
 			fail_msg("%s %s: %s", args[0], args[1], e.text);
 	}
+	if (spec_tunnel(&s) && !s.tunnel_id)	/* the fixed addresses of before */
+		s.tunnel_id = TUNNEL_ID_DEFAULT;
+	if (spec_tunnel(&s) && !s.tunnel_link[0])
+		snprintf(s.tunnel_link, sizeof(s.tunnel_link), "%s", TUNNEL_IFNAME);
 	assert_int_equal(spec_finalize(&s, &e), 0);
 	return s;
 }
@@ -81,6 +101,12 @@ static const char *const tunnel_new[] = {
 	"from", "198.51.100.1", "from", "2001:db8:2::1", "service", "smtp,imaps", NULL,
 };
 
+/* A switch of --to in tunnel mode: the new tunnel, and the one left for its sessions. */
+static const char *const tunnel_switch[] = {
+	"to", "203.0.113.7", "keep-client-address", "", "tunnel-id", "1234567",
+	"previous", "2587 192.0.2.2 mail_redirect", "service", "smtp", NULL,
+};
+
 /* A fresh install of @args: the messages, and the text --dry-run prints. */
 static void fresh(const char *const *args, const char *name)
 {
@@ -112,6 +138,25 @@ static void fresh_tunnel_old(void **state)
 static void fresh_tunnel_new(void **state)
 {
 	fresh(tunnel_new, "tunnel_new");
+}
+
+/*
+ * The tunnel of a switch of --to beside the one it left: the guards of
+ * both (VXLAN, notrack), the new one's addresses, derived from its id.
+ */
+static void fresh_tunnel_switch(void **state)
+{
+	struct spec s = make_spec(tunnel_switch);
+	struct table_view none = { .exists = false };
+	char *text;
+
+	snprintf(s.tunnel_link, sizeof(s.tunnel_link), "mail_redirect2");
+	text = ops_text(&s, &none);
+	assert_golden("tunnel_switch.ops", text);
+	free(text);
+	text = render_text(&s);
+	assert_golden("tunnel_switch.nft", text);
+	free(text);
 }
 
 static void fresh_v4_custom(void **state)
@@ -263,13 +308,17 @@ static void reconcile_foreign(void **state)
 /* Disable with sessions open: only the NAT hooks and conntrack stay. */
 static void drain(void **state)
 {
+	static const char *const args[] = {
+		"to", "198.51.100.2", "to", "2001:db8:2::2", "service", "smtp,imap,sieve", NULL,
+	};
 	struct table_view v = installed_dual();
+	struct spec s = make_spec(args);
 	struct ops ops;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	assert_int_equal(ruleset_build_drain(&v, &ops), 0);
+	assert_int_equal(ruleset_build_drain(&s, &v, &ops), 0);
 	ops_print(&ops, f);
 	fclose(f);
 	ops_free(&ops);
@@ -279,6 +328,39 @@ static void drain(void **state)
 	assert_true(line_at(text, "delete set connections") < line_at(text, "delete counter smtp"));
 	assert_true(line_at(text, "delete chain forward") > line_at(text, "flush the rules of chain forward"));
 	line_at(text, "add the rule that keeps conntrack for open sessions in chain prerouting");
+	free(text);
+}
+
+/*
+ * Disable with sessions open through the tunnel: its guards stay as long
+ * as its link (nothing comes out of it unchecked), the rest goes.
+ */
+static void drain_tunnel(void **state)
+{
+	struct table_view v = installed_dual();
+	struct spec s = make_spec(tunnel_old);
+	struct ops ops;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	snprintf(v.counters[v.ncounters++], COUNTER_NAME_MAX, "%s", TUNNEL_DROPPED);
+	assert_int_equal(ruleset_build_drain(&s, &v, &ops), 0);
+	ops_print(&ops, f);
+	fclose(f);
+	ops_free(&ops);
+	assert_golden("drain_tunnel.ops", text);
+	has_no_line(text, "delete chain raw_prerouting");
+	has_no_line(text, "delete chain from_tunnel");
+	has_no_line(text, "delete set strangers_ipv4");
+	has_no_line(text, "delete counter tunnel_dropped");
+	line_at(text, "delete counter smtp\n");
+	line_at(text, "add the rule \"iifname \"mail_redirect*\" jump from_tunnel\" in chain "
+		"raw_prerouting");
+	line_at(text, "add the rule \"meta l4proto tcp fib saddr . iif oif exists return\"");
+	line_at(text, "add the rule \"iifname \"mail_redirect*\" ct mark & 0x10000000 != 0x10000000 "
+		"counter name \"tunnel_dropped\" drop\" in chain forward");
+	has_no_line(text, "add the rule \"meta nfproto ipv4 tcp flags syn");
 	free(text);
 }
 
@@ -375,11 +457,13 @@ int main(void)
 		cmocka_unit_test(fresh_dual_stack),
 		cmocka_unit_test(fresh_tunnel_old),
 		cmocka_unit_test(fresh_tunnel_new),
+		cmocka_unit_test(fresh_tunnel_switch),
 		cmocka_unit_test(fresh_v4_custom),
 		cmocka_unit_test(reconcile_switch),
 		cmocka_unit_test(reconcile_remember),
 		cmocka_unit_test(reconcile_foreign),
 		cmocka_unit_test(drain),
+		cmocka_unit_test(drain_tunnel),
 		cmocka_unit_test(delete_table),
 		cmocka_unit_test(exclude_merging),
 		cmocka_unit_test(plan_order),

@@ -2,6 +2,9 @@
 /* What enable is asked for: targets, services, excludes, as a whole. */
 #include "unit.h"
 
+#include <arpa/inet.h>
+
+#include "lib/owned.h"
 #include "lib/spec.h"
 
 static void targets(void **state)
@@ -49,6 +52,70 @@ static void from_addresses(void **state)
 	assert_false(s.masquerade);
 	assert_true(spec_tunnel(&s));
 	assert_true(spec_uses(&s, AF_INET6));	/* NEW takes both families in */
+}
+
+/*
+ * --tunnel-id: accept's number; --keep-client-address without it takes the
+ * well-known one, as accept does; useless without --keep-client-address.
+ */
+static void tunnel_ids(void **state)
+{
+	struct errmsg e = { "" };
+	struct spec s;
+
+	spec_init(&s);
+	assert_int_equal(spec_add_target(&s, "192.0.2.2", &e), 0);
+	s.keep_client_address = true;
+	assert_int_equal(spec_finalize(&s, &e), 0);
+	assert_int_equal(s.tunnel_id, TUNNEL_ID_DEFAULT);
+	s.tunnel_id = 0;
+	assert_int_not_equal(spec_set_tunnel_id(&s, "0", &e), 0);
+	assert_non_null(strstr(e.text, "'0' is not a tunnel id"));
+	assert_int_not_equal(spec_set_tunnel_id(&s, "16777216", &e), 0);
+	assert_int_not_equal(spec_set_tunnel_id(&s, "12ab", &e), 0);
+	assert_int_equal(spec_set_tunnel_id(&s, "16777215", &e), 0);
+	assert_int_equal(spec_finalize(&s, &e), 0);
+	s.keep_client_address = false;
+	s.masquerade = true;
+	assert_int_not_equal(spec_finalize(&s, &e), 0);
+	assert_non_null(strstr(e.text, "--tunnel-id goes with --keep-client-address"));
+}
+
+/* Each tunnel's addresses and link addresses from its id: in their ranges, the same at both ends. */
+static void tunnel_addresses(void **state)
+{
+	static const uint32_t ids[] = { 1, 2587, 4242, 4096 + 4242, TUNNEL_ID_MAX };
+	struct prefix old, new, range4, range6;
+	char a[ADDRESS_STRLEN];
+	uint8_t mac[6];
+	unsigned int i;
+
+	tunnel_range(AF_INET, &range4);
+	tunnel_range(AF_INET6, &range6);
+	assert_string_equal(prefix_str(&range4, a), "169.254.64.0/18");
+	assert_string_equal(prefix_str(&range6, a), "fd6d:6169:6c00::/40");
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		tunnel_address(AF_INET, ROLE_OLD, ids[i], &old);
+		tunnel_address(AF_INET, ROLE_NEW, ids[i], &new);
+		assert_true(prefix_contains(&range4, &old.addr) && prefix_contains(&old, &new.addr));
+		assert_int_equal(ntohl(new.addr.in.v4.s_addr), ntohl(old.addr.in.v4.s_addr) + 1);
+		assert_int_equal(ntohl(old.addr.in.v4.s_addr) & 3, 1);
+		tunnel_address(AF_INET6, ROLE_NEW, ids[i], &new);
+		assert_true(prefix_contains(&range6, &new.addr));
+		tunnel_mac(ROLE_NEW, ids[i], mac);
+		tunnel_address(AF_INET, ROLE_NEW, ids[i], &new);
+		assert_int_equal(mac[0], 0x02);
+		assert_memory_equal(mac + 2, &new.addr.in.v4, 4);
+	}
+	/* 4096 /30s: ids 4096 apart share one (enable refuses them side by side), the IPv6 differs */
+	tunnel_address(AF_INET, ROLE_OLD, 4242, &old);
+	tunnel_address(AF_INET, ROLE_OLD, 4096 + 4242, &new);
+	assert_true(address_equal(&old.addr, &new.addr));
+	tunnel_address(AF_INET6, ROLE_OLD, 4242, &old);
+	tunnel_address(AF_INET6, ROLE_OLD, 4096 + 4242, &new);
+	assert_false(address_equal(&old.addr, &new.addr));
+	assert_true(tunnel_ifname("mail_redirect3"));
+	assert_false(tunnel_ifname("mail_redirect4"));
 }
 
 static void services(void **state)
@@ -198,6 +265,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(targets),
 		cmocka_unit_test(from_addresses),
+		cmocka_unit_test(tunnel_ids),
+		cmocka_unit_test(tunnel_addresses),
 		cmocka_unit_test(services),
 		cmocka_unit_test(services_refused),
 		cmocka_unit_test(excludes),

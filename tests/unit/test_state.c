@@ -2,6 +2,8 @@
 /* The state file: round trip, damage, and the directory rules. */
 #include "unit.h"
 
+#include "lib/owned.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -67,17 +69,29 @@ static void round_trip_tunnel(void **state)
 	assert_int_equal(spec_add_target(&old.spec, "192.0.2.2", &e), 0);
 	old.spec.keep_client_address = true;
 	old.spec.tunnel_mtu = 1450;
+	assert_int_equal(spec_set_tunnel_id(&old.spec, "12345678", &e), 0);
+	snprintf(old.spec.tunnel_link, sizeof(old.spec.tunnel_link), "mail_redirect2");
+	old.spec.has_previous = true;
+	old.spec.previous.id = 77;
+	assert_int_equal(parse_address("2001:db8:3::2", &old.spec.previous.peer, &e), 0);
+	snprintf(old.spec.previous.link, sizeof(old.spec.previous.link), "mail_redirect");
 	assert_int_equal(spec_finalize(&old.spec, &e), 0);
 	assert_false(old.spec.masquerade);
 	len = state_format(&old, text, sizeof(text));
-	assert_non_null(strstr(text, "keep_client_address yes\ntunnel_mtu 1450\n"));
+	assert_non_null(strstr(text, "keep_client_address yes\ntunnel_mtu 1450\ntunnel_id 12345678\n"
+				     "tunnel_link mail_redirect2\n"
+				     "previous_tunnel 77 2001:db8:3::2 mail_redirect\n"));
 	assert_int_equal(state_parse(text, (size_t)len, &b, &e), 0);
 	assert_true(spec_equal(&old.spec, &b.spec));
 	assert_true(b.tunnel);
+	b.spec.previous.id = 78;	/* another tunnel left behind: another spec */
+	assert_false(spec_equal(&old.spec, &b.spec));
 
 	state_init(&new);
 	new.enabled = new.tunnel = true;
 	new.spec.role = ROLE_NEW;
+	new.spec.tunnel_id = 2862879;
+	snprintf(new.spec.tunnel_link, sizeof(new.spec.tunnel_link), "mail_redirect");
 	assert_int_equal(spec_add_from(&new.spec, "198.51.100.1", &e), 0);
 	assert_int_equal(spec_add_from(&new.spec, "2001:db8:2::1", &e), 0);
 	assert_int_equal(spec_finalize(&new.spec, &e), 0);
@@ -87,6 +101,30 @@ static void round_trip_tunnel(void **state)
 	assert_int_equal(b.spec.role, ROLE_NEW);
 	assert_true(spec_equal(&new.spec, &b.spec));
 	assert_false(spec_equal(&old.spec, &b.spec));
+}
+
+/*
+ * A state of a redirect from before tunnel ids goes on as it was: the
+ * legacy id (whose addresses are the fixed ones of before) on the one link
+ * name there was.
+ */
+static void tunnel_before_ids(void **state)
+{
+	static const char old[] = "version 1\nenabled yes\npending no\ndraining no\nsince 1\n"
+				  "to 192.0.2.2\nmasquerade no\nkeep_client_address yes\n"
+				  "tunnel_mtu 1450\ntunnel yes\n";
+	struct errmsg e = { "" };
+	struct prefix p;
+	char a[ADDRESS_STRLEN];
+	struct state st;
+
+	assert_int_equal(state_parse(old, sizeof(old) - 1, &st, &e), 0);
+	assert_int_equal(st.spec.tunnel_id, 2587);
+	assert_string_equal(st.spec.tunnel_link, "mail_redirect");
+	tunnel_address(AF_INET, ROLE_NEW, st.spec.tunnel_id, &p);
+	assert_string_equal(prefix_str(&p, a), "169.254.77.2/30");
+	tunnel_address(AF_INET6, ROLE_OLD, st.spec.tunnel_id, &p);
+	assert_string_equal(prefix_str(&p, a), "fd6d:6169:6c00::1/64");
 }
 
 static void expect_damaged(const char *text, const char *needle)
@@ -125,6 +163,9 @@ static void damage(void **state)
 	expect_damaged("version 1\n to 198.51.100.2\n", "key value");
 	/* found by fuzz_state: written back, the MTU would read 0, which is refused */
 	expect_damaged("version 1\nkeep_client_address yes\n", "without its tunnel_mtu");
+	expect_damaged("version 1\ntunnel_link eth0\n", "line 2");
+	expect_damaged("version 1\ntunnel_id 16777216\n", "line 2");
+	expect_damaged("version 1\nprevious_tunnel 0 192.0.2.2 mail_redirect\n", "line 2");
 }
 
 static void damage_binary(void **state)
@@ -362,6 +403,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(round_trip_tunnel),
+		cmocka_unit_test(tunnel_before_ids),
 		cmocka_unit_test(damage),
 		cmocka_unit_test(damage_binary),
 		cmocka_unit_test(files),

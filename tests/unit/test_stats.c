@@ -44,7 +44,7 @@ static void aggregation(void **state)
 	assert_int_equal(stats_add_source(&st, &c, 143, 1, 42), 0);
 	assert_int_equal(stats_add_source(&st, &c, 4190, 1, 1), 0);	/* not a service now */
 	stats_add_active(&st, 25);
-	stats_add_active(&st, 9);
+	stats_add_active(&st, 9);	/* a session of a service a switch took out: open still */
 	stats_finish(&st);
 
 	assert_int_equal(st.services[0].connections, 7);
@@ -53,7 +53,12 @@ static void aggregation(void **state)
 	assert_int_equal(st.services[0].last_seen, 300);
 	assert_int_equal(st.services[1].last_seen, 42);
 	assert_int_equal(st.connections, 9);
-	assert_int_equal(st.active, 1);
+	assert_int_equal(st.active, 2);	/* stats and check must see it: disable waits for it */
+	assert_int_equal(st.nservices, 3);
+	assert_true(st.services[2].former);
+	assert_int_equal(st.services[2].svc.port, 9);
+	assert_int_equal(st.services[2].active, 1);
+	assert_false(st.services[0].former);
 	assert_int_equal(st.last_seen, 42);
 	assert_int_equal(st.nsources, 3);
 	/* most recent first; on a tie, more connections first */

@@ -292,6 +292,91 @@ static void says_broken_when_never_answered(void **state)
 	assert_false(f.broken);
 }
 
+/* The same with a tunnel: on OLD (--keep-client-address) or on NEW (accept --from OLD). */
+static struct snapshot *tunnel_at(int64_t now, enum spec_role role)
+{
+	struct snapshot *s = enabled_at(now);
+	struct spec *spec = &s->state.spec;
+	struct errmsg e;
+
+	spec->keep_client_address = role == ROLE_OLD;
+	spec->tunnel_id = 4242;
+	spec->tunnel_mtu = 1450;
+	if (role == ROLE_NEW) {
+		spec_init(spec);
+		spec->role = ROLE_NEW;
+		spec->tunnel_id = 4242;
+		assert_int_equal(spec_add_from(spec, "198.51.100.1", &e), 0);
+	}
+	assert_int_equal(spec_finalize(spec, &e), 0);
+	stats_init(&s->st, spec);
+	return s;
+}
+
+/*
+ * NEW's end of the tunnel gone (its host refused the tunnel's UDP since it
+ * last answered): OLD's redirect is broken, whatever the single client
+ * that tried since would suggest.
+ */
+static void says_broken_when_far_end_gone(void **state)
+{
+	struct snapshot *s = tunnel_at(T0 + 10 * DAY, ROLE_OLD);
+	struct finding f;
+
+	seen(s, "203.0.113.10", 25, 60);
+	stats_add_service_time(&s->st, 25, EVENT_ANSWER, 60 * 1000);
+	waiting(s, "203.0.113.66", 25, 4);
+	stats_add_refused(&s->st, 2000);
+	stats_judge_far_end(&s->st);
+	judged(s, &f);
+	assert_true(f.broken);
+	assert_non_null(strstr(f.why, "the new server's end of the tunnel is gone: its host "
+			    "198.51.100.2 refused the tunnel's packets 2s ago"));
+	assert_null(strstr(f.why, "fail2ban"));
+	/* it answered since: there again */
+	s = tunnel_at(T0 + 10 * DAY, ROLE_OLD);
+	stats_add_service_time(&s->st, 25, EVENT_ANSWER, 1000);
+	stats_add_refused(&s->st, 2000);
+	stats_judge_far_end(&s->st);
+	judged(s, &f);
+	assert_false(f.broken);
+	/* on NEW, OLD's end gone is the end of the migration, no trouble */
+	s = tunnel_at(T0 + 10 * DAY, ROLE_NEW);
+	stats_add_refused(&s->st, 2000);
+	stats_judge_far_end(&s->st);
+	judged(s, &f);
+	assert_false(f.broken);
+	assert_non_null(strstr(f.why, "the old server's end of the tunnel is gone"));
+}
+
+/* The tunnel's packets from another address than --from's, lately, nothing through since: NAT. */
+static void says_where_tunnel_packets_came_from(void **state)
+{
+	struct snapshot *s = tunnel_at(T0 + DAY, ROLE_NEW);
+	struct address a;
+	struct errmsg e;
+	struct finding f;
+
+	assert_int_equal(parse_address("203.0.113.7", &a, &e), 0);
+	stats_add_stranger(&s->st, &a, 9, 30);
+	judged(s, &f);
+	assert_true(f.broken);
+	assert_string_equal(f.why, "broken: tunnel packets from 203.0.113.7 dropped (9, the last "
+			    "30s ago): not --from 198.51.100.1; behind NAT, accept --from 203.0.113.7");
+	/* a connection came through since: the tunnel works, whoever that was */
+	s = tunnel_at(T0 + DAY, ROLE_NEW);
+	stats_add_stranger(&s->st, &a, 9, 30);
+	stats_add_service_time(&s->st, 25, EVENT_ATTEMPT, 10 * 1000);
+	stats_judge_far_end(&s->st);	/* what observe does once the last events are in */
+	judged(s, &f);
+	assert_false(f.broken);
+	/* long ago: no trouble now */
+	s = tunnel_at(T0 + DAY, ROLE_NEW);
+	stats_add_stranger(&s->st, &a, 9, STRANGER_RECENT + 1);
+	judged(s, &f);
+	assert_false(f.broken);
+}
+
 static void says_forwarding_off(void **state)
 {
 	struct snapshot *s = enabled_at(T0 + DAY);
@@ -471,6 +556,8 @@ int main(void)
 		cmocka_unit_test(says_broken_when_unanswered),
 		cmocka_unit_test(warns_of_one_client_unanswered),
 		cmocka_unit_test(says_broken_when_never_answered),
+		cmocka_unit_test(says_broken_when_far_end_gone),
+		cmocka_unit_test(says_where_tunnel_packets_came_from),
 		cmocka_unit_test(says_forwarding_off),
 		cmocka_unit_test(warns_of_a_full_set),
 		cmocka_unit_test(warns_of_a_full_conntrack_table),

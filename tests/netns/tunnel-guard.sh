@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The tunnel is a trust boundary, and VXLAN authenticates nothing. In the
+# lab of a real migration (lib.sh's lab4_up), from the client's side of
+# the internet, forged VXLAN packets (tests/helpers/vxlan.py), blind and
+# with the tunnel's id as an attacker on the path would know it:
+#   NEW takes out of the tunnel only TCP to a mail port at its tunnel
+#   address from an address it routes back into the tunnel; OLD only
+#   replies of redirected flows; the rest is dropped and stats counts it.
+#   Forged ARP and neighbour solicitations change no neighbour entry (the
+#   links are NOARP, the entries permanent).
+#   While disable drains, the guards stay as long as the link does.
+#   When NEW accepts another address than the one OLD's packets come from
+#   (OLD behind NAT), NEW's stats names the address they come from, and
+#   calls the redirect broken; OLD's refusal says only what it knows.
+. "$(dirname "$0")/lib.sh"
+lab4_up
+trap '' PIPE
+VXLAN_PY=$(dirname "$0")/../helpers/vxlan.py
+serve_mail "$NS_NEW" new 25 143
+spawn "$NS_OLD" socat TCP4-LISTEN:2222,reuseaddr,fork SYSTEM:'echo old-ssh'
+for ns in "$NS_NEW" "$NS_OLD"; do	# a UDP service that writes down what reaches it
+	spawn "$ns" socat -u UDP4-RECV:5353,reuseaddr OPEN:"$WORK/udp-$ns",creat,append
+	spawn "$ns" socat -u UDP6-RECV:5353,reuseaddr,ipv6only=1 OPEN:"$WORK/udp-$ns",creat,append
+done
+wait_listening "$NS_OLD" 2222
+forge() { in_client python3 "$VXLAN_PY" "$@"; }
+reached() { sleep 0.3; grep -c "$2" "$WORK/udp-$1"; }	# reached NS WORD: how often WORD came
+
+out=$(redirect_new accept --from $OLD4 --from $OLD6 --service smtp,imap 2>&1) || bail "accept: $out"
+ID=$(tunnel_id_of <<<"$out")
+TID=()
+[ -n "$ID" ] && TID=(--tunnel-id "$ID")
+VNI=${ID:-2587}	# (the fixed id of a redirect before ids)
+redirect enable --to $NEW4 --to $NEW6 --keep-client-address "${TID[@]}" --service smtp,imap \
+	>/dev/null 2>&1 || bail "enable --keep-client-address"
+link_addr() { ip -n "$1" "$2" addr show dev mail_redirect | awk '/inet/ { sub("/.*", "", $2); print $2; exit }'; }
+T_NEW4=$(link_addr "$NS_NEW" -4) T_NEW6=$(link_addr "$NS_NEW" -6)
+T_OLD4=$(link_addr "$NS_OLD" -4) T_OLD6=$(link_addr "$NS_OLD" -6)
+is "the tunnel works: NEW sees the client" "$(banner $OLD4 25)" "220 new $CLIENT4"
+is "nothing honest was dropped on either end (no kernel chatter, no late reply of the probe)" \
+	"$(redirect_new stats --json | jq .tunnel_dropped) $(redirect stats --json | jq .tunnel_dropped)" "0 0"
+errs=$(for ns in "$NS_OLD" "$NS_NEW"; do ip netns exec "$ns" nft list ruleset 2>&1 >/dev/null; done)
+is "nft ($(nft --version | awk '{ print $2 }')) lists both ends' tables cleanly" "$errs" ""
+for ns in "$NS_OLD" "$NS_NEW"; do
+	ip netns exec "$ns" nft list ruleset >"$WORK/saved.nft"
+	ip netns exec "$ns" nft flush ruleset
+	ip netns exec "$ns" nft -f "$WORK/saved.nft" || bail "nft -f of the saved ruleset"
+done
+is "nft list ruleset > f; nft flush ruleset; nft -f f on both ends: no drift" \
+	"$(redirect stats --json | jq .drift) $(redirect_new stats --json | jq .drift)" "false false"
+dropped() { redirect_new stats --json | jq .tunnel_dropped; }
+
+# ---- forged packets out of the tunnel, on NEW ----
+forge $OLD4 $NEW4 2587 udp 192.0.2.50 "$T_NEW4" 5353 blind-legacy-id
+is "a blind attacker's guess of the id (the fixed one of before) reaches nothing" \
+	"$(reached "$NS_NEW" blind-legacy-id)" 0
+for src in 192.0.2.50 10.1.2.3 203.0.113.99; do
+	forge $OLD4 $NEW4 "$VNI" udp $src "$T_NEW4" 5353 "onpath-$src"
+	forge $OLD4 $NEW4 "$VNI" udp $src $NEW4 5353 "onpath-public-$src"
+done
+forge $OLD4 $NEW4 "$VNI" udp $NEW6 "$T_NEW6" 5353 onpath-own6
+forge $OLD4 $NEW4 "$VNI" udp "$T_NEW6" "$T_NEW6" 5353 onpath-tunnel6
+is "with the id: UDP out of the tunnel reaches no service of NEW (its own network, private, any source, either family)" \
+	"$(cat "$WORK/udp-$NS_NEW" 2>/dev/null | grep -c onpath)" 0
+forge $OLD4 $NEW4 "$VNI" syn 192.0.2.50 "$T_NEW4" 25
+forge $OLD4 $NEW4 "$VNI" syn $NEW6 "$T_NEW6" 25
+forge $OLD4 $NEW4 "$VNI" syn ::1 "$T_NEW6" 25
+sleep 0.3
+unlike "a SYN to NEW's mail port as a host of NEW's own network makes no connection there" \
+	"$(in_new conntrack -L -p tcp --dport 25 2>/dev/null)" "src=192.0.2.50 "
+unlike "... nor as NEW's own address, nor as loopback (IPv6)" \
+	"$(in_new conntrack -L -f ipv6 -p tcp --dport 25 2>/dev/null)" "src=(2001:db8:3::2|::1) "
+n=$(dropped)
+like "NEW's stats count what its guard dropped (the 10 forged packets that got past the kernel)" "$n" "^(1[0-9]|[2-9][0-9])$"
+like "... and say it in words" "$(redirect_new stats)" "the tunnel's guards dropped $n packets out of it"
+redirect_new stats --prometheus >"$WORK/new.prom"
+like "... and in the metrics" "$(cat "$WORK/new.prom")" "redirect_tunnel_dropped_packets_total $n"
+check "... which promtool accepts" promtool check metrics <"$WORK/new.prom"
+is "the redirect still works" "$(banner $OLD6 143)" "* OK new [$(full6 $CLIENT6)]"
+
+# ---- forged packets out of the tunnel, on OLD ----
+forge $NEW4 $OLD4 "$VNI" udp $OLD6 $OLD6 5353 onpath-old-own6
+forge $NEW4 $OLD4 "$VNI" udp "$T_NEW4" $OLD4 5353 onpath-old-from-new
+forge $NEW4 $OLD4 "$VNI" syn "$T_NEW4" $OLD4 2222
+forge $NEW4 $OLD4 "$VNI" syn $OLD4 $OLD4 2222
+is "on OLD, UDP out of the tunnel reaches no service (from OLD's own address, from NEW's tunnel address)" \
+	"$(reached "$NS_OLD" onpath-old)" 0
+unlike "... and no SYN opens a connection to it" \
+	"$(in_old conntrack -L -p tcp --dport 2222 2>/dev/null)" "dport=2222"
+like "OLD's stats count what its guard dropped" "$(redirect stats --json | jq .tunnel_dropped)" \
+	"^[4-9]$|^[1-9][0-9]+$"
+
+# ---- ARP and neighbour solicitations through the tunnel ----
+neighbour() { ip -n "$1" neigh show "$2" dev mail_redirect; }
+before_new=$(neighbour "$NS_NEW" "$T_OLD4")$(neighbour "$NS_NEW" "$T_OLD6")
+before_old=$(neighbour "$NS_OLD" "$T_NEW4")$(neighbour "$NS_OLD" "$T_NEW6")
+like "NEW knows OLD's link address for good (permanent)" "$before_new" "PERMANENT"
+EVIL=02:66:6f:72:67:65
+for i in 1 2 3; do
+	forge $OLD4 $NEW4 "$VNI" arp "$T_OLD4" $EVIL
+	forge $OLD4 $NEW4 "$VNI" ns "$T_OLD6" "$T_NEW6" $EVIL
+	forge $NEW4 $OLD4 "$VNI" arp "$T_NEW4" $EVIL
+	forge $NEW4 $OLD4 "$VNI" ns "$T_NEW6" "$T_OLD6" $EVIL
+done
+sleep 0.3
+is "forged ARP and solicitations leave NEW's neighbour entries as they were" \
+	"$(neighbour "$NS_NEW" "$T_OLD4")$(neighbour "$NS_NEW" "$T_OLD6")" "$before_new"
+is "... and OLD's" "$(neighbour "$NS_OLD" "$T_NEW4")$(neighbour "$NS_OLD" "$T_NEW6")" "$before_old"
+good=0
+for i in $(seq 10); do
+	[ "$(banner $OLD4 25)" = "220 new $CLIENT4" ] && good=$((good + 1))
+done
+is "... and every redirected connection after them works (10 of 10)" "$good" 10
+
+# ---- disable drains: the guards stay with the link ----
+session_open held $OLD4 143
+session_hear held >/dev/null
+redirect disable --wait 1 >/dev/null 2>&1
+is "disable with a session open drains (exit 4)" "$?" 4
+# (sources OLD's strict rp_filter lets in from the tunnel: NEW's tunnel address, IPv6)
+forge $NEW4 $OLD4 "$VNI" udp "$T_NEW4" $OLD4 5353 drained-onpath
+forge $CLIENT4 $OLD4 "$VNI" udp $CLIENT6 $OLD6 5353 drained-internet
+is "while it drains, nothing out of the tunnel reaches OLD's services (forged, or the internet's own VXLAN)" \
+	"$(reached "$NS_OLD" drained)" 0
+like "... its guards are in the drained table" "$(in_old nft list table inet mail_redirect)" \
+	"iifname \"mail_redirect\\*\" jump from_tunnel"
+like "... and it remembers where the internet's tunnel packets came from" \
+	"$(redirect stats --json 2>/dev/null; in_old nft list set inet mail_redirect strangers_ipv4)" \
+	"$CLIENT4"
+session_say held still-there
+is "... while the open session keeps working" "$(session_hear held)" still-there
+session_close held
+redirect disable >/dev/null 2>&1 || bail "disable after the session closed"
+
+# ---- OLD behind NAT: NEW accepts another address than its packets come from ----
+redirect_new disable --force >/dev/null 2>&1 || redirect_new disable >/dev/null 2>&1 ||
+	bail "disable on NEW"
+out=$(redirect_new accept --from 192.0.2.130 --service smtp 2>&1) || bail "accept: $out"
+ID=$(tunnel_id_of <<<"$out")
+TID=()
+[ -n "$ID" ] && TID=(--tunnel-id "$ID")
+old_before=$(host_state "$NS_OLD")
+out=$(redirect enable --to $NEW4 --keep-client-address "${TID[@]}" --service smtp 2>&1)
+is "enable whose packets NEW does not take is refused" "$?" 1
+like "... saying what is known: nothing answered through the tunnel" "$(flat <<<"$out")" \
+	"nothing answered through the tunnel"
+unlike "... not that NEW has not run accept, which it has" "$(flat <<<"$out")" "has not run .redirect accept --from $OLD4. \\("
+like "... and that NEW's stats name what it saw" "$(flat <<<"$out")" "its .redirect stats. names"
+is "... and OLD is as it was" "$(host_state "$NS_OLD")" "$old_before"
+text=$(redirect_new stats 2>&1)
+like "NEW's stats say where the tunnel's packets came from, and what to do" "$(flat <<<"$text")" \
+	"tunnel packets from $OLD4 dropped \([0-9]+, the last [0-9]+s ago\): not --from 192.0.2.130; behind NAT, accept --from $OLD4"
+json=$(redirect_new stats --json)
+is "... stats --json calls it broken" "$(jq .broken <<<"$json")" true
+is "... and names the address" "$(jq -r '.tunnel_strangers[0].address' <<<"$json")" "$OLD4"
+redirect_new disable --force >/dev/null 2>&1
