@@ -29,6 +29,7 @@ enum rule_kind {
 	RULE_NOT_OURS,		/* a flow not redirected: nothing more to count */
 	RULE_ESTABLISHED,	/* the ACK that completes it: count, remember the source */
 	RULE_UNLISTED,		/* ... whose source a full set had no room for */
+	RULE_PEER_IN,		/* the tunnel's UDP from the other end: nothing more to read */
 	RULE_STRANGER,		/* a tunnel's packet from elsewhere: its source remembered */
 	RULE_VXLAN_GUARD,	/* ... and dropped: the tunnel's packets only from the other end */
 	RULE_REFUSED,		/* the other end's host refused the tunnel's UDP: remembered */

@@ -134,6 +134,7 @@ static void plan_underlay(const struct spec *spec, struct planned_rule *out, uns
 			push_for(out, n, CHAIN_RAW_PREROUTING, RULE_NOTRACK_IN, 0, previous);
 			push_for(out, n, CHAIN_RAW_OUTPUT, RULE_NOTRACK_OUT, 0, previous);
 		}
+		push_for(out, n, CHAIN_INPUT, RULE_PEER_IN, 0, previous);
 		if (!previous)	/* whose end is gone matters for new connections only */
 			push_for(out, n, CHAIN_INPUT, RULE_REFUSED, 0, false);
 		push_for(out, n, CHAIN_INPUT, RULE_STRANGER, 0, previous);
@@ -243,8 +244,8 @@ unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out)
 static bool is_guard(enum rule_kind kind)
 {
 	switch (kind) {
-	case RULE_NOTRACK_IN: case RULE_NOTRACK_OUT: case RULE_STRANGER: case RULE_VXLAN_GUARD:
-	case RULE_REFUSED: case RULE_TUNNEL_IN: case RULE_PROBE_IN: case RULE_CLIENT_IN:
+	case RULE_NOTRACK_IN: case RULE_NOTRACK_OUT: case RULE_PEER_IN: case RULE_STRANGER:
+	case RULE_VXLAN_GUARD: case RULE_REFUSED: case RULE_TUNNEL_IN: case RULE_PROBE_IN: case RULE_CLIENT_IN:
 	case RULE_REPLY_IN: case RULE_TUNNEL_DROP: case RULE_LOCAL_GUARD: case RULE_TCP_ONLY_LOCAL:
 	case RULE_TUNNEL_GUARD_IN: case RULE_TCP_ONLY_OUT: case RULE_TUNNEL_GUARD_OUT:
 		return true;

@@ -26,6 +26,9 @@ static void underlay_text(const struct spec *spec, const struct planned_rule *p,
 	if (p->kind == RULE_NOTRACK_IN || p->kind == RULE_NOTRACK_OUT)
 		snprintf(buf, len, "udp dport %d %s %s %s notrack", TUNNEL_PORT, ip_of(peer->family),
 			 p->kind == RULE_NOTRACK_IN ? "saddr" : "daddr", addr);
+	else if (p->kind == RULE_PEER_IN)
+		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s saddr %s accept", TUNNEL_PORT, id,
+			 ip_of(peer->family), addr);
 	else if (p->kind == RULE_STRANGER)
 		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s saddr != %s update @%s { %s saddr }",
 			 TUNNEL_PORT, id, ip_of(peer->family), addr,
@@ -109,8 +112,8 @@ static void tunnel_rule_text(const struct spec *spec, const struct planned_rule 
 	struct prefix old;
 
 	switch (p->kind) {
-	case RULE_NOTRACK_IN: case RULE_NOTRACK_OUT: case RULE_STRANGER: case RULE_VXLAN_GUARD:
-	case RULE_REFUSED:
+	case RULE_NOTRACK_IN: case RULE_NOTRACK_OUT: case RULE_PEER_IN: case RULE_STRANGER:
+	case RULE_VXLAN_GUARD: case RULE_REFUSED:
 		underlay_text(spec, p, buf, len);
 		break;
 	case RULE_PROBE_IN: case RULE_CLIENT_IN:

@@ -142,6 +142,28 @@ static struct nftnl_rule *notrack_rule(const struct spec *spec, const struct pla
 }
 
 /*
+ * udp dport 4789 @th,96,24 VNI ip saddr PEER accept (input): a tunnel's
+ * own packets, every one of them, read this rule and no other of the
+ * chain. The rules after it are for ICMP from the other end, for a
+ * tunnel's UDP from elsewhere (another tunnel's peer too: hence the VNI
+ * here), and the counting for TCP: none of them acts on these, and each
+ * read them in vain (24 expressions a packet on OLD, 29 on NEW, where
+ * every ACK of a redirected stream comes back this way).
+ */
+static struct nftnl_rule *peer_in_rule(const struct spec *spec, const struct planned_rule *p)
+{
+	const struct address *peer = planned_peer(spec, p);
+	struct nftnl_rule *r = rule_new(CHAIN_INPUT);
+
+	match_vxlan(r, planned_tunnel_id(spec, p));
+	match_nfproto(r, peer->family);
+	load_saddr(r, peer->family);
+	e_cmp(r, &peer->in, addr_len(peer->family));
+	e_verdict(r, NF_ACCEPT, NULL);
+	return r;
+}
+
+/*
  * iifname "mail_redirect*" jump from_tunnel: the one comparison every
  * packet pays (raw prerouting, before conntrack: a forged packet never
  * makes an entry); what comes out of a tunnel link is judged there.
@@ -398,6 +420,7 @@ struct nftnl_rule *tunnel_rule_build(const struct spec *spec, const struct plann
 	case RULE_REFUSED: return refused_rule(spec, p);
 	case RULE_NOTRACK_IN:
 	case RULE_NOTRACK_OUT: return notrack_rule(spec, p);
+	case RULE_PEER_IN: return peer_in_rule(spec, p);
 	case RULE_TUNNEL_IN: return tunnel_in_rule();
 	case RULE_PROBE_IN: return probe_in_rule(spec, p->family);
 	case RULE_CLIENT_IN: return client_in_rule(spec, p->family);

@@ -210,6 +210,30 @@ static void has_no_line(const char *text, const char *prefix)
 }
 
 /* Switch from dual stack (smtp, imap, sieve) to IPv4 with smtp and pop3. */
+/*
+ * Each tunnel's own UDP leaves input at one rule, which names the tunnel's
+ * VNI as well as its peer: beside another tunnel, a peer's packets with
+ * the other tunnel's VNI must still meet that tunnel's guard (from a
+ * stranger there).
+ */
+static void peer_shortcut_per_tunnel(void **state)
+{
+	struct spec s = make_spec(tunnel_switch);
+	char *text, *line, *save = NULL;
+	unsigned int shortcuts = 0;
+
+	snprintf(s.tunnel_link, sizeof(s.tunnel_link), "mail_redirect2");
+	text = render_text(&s);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strstr(line, "udp dport 4789") || !strstr(line, " accept"))
+			continue;
+		shortcuts++;
+		assert_non_null(strstr(line, "@th,96,24 "));
+	}
+	assert_int_equal(shortcuts, 2);
+	free(text);
+}
+
 static void reconcile_switch(void **state)
 {
 	static const char *const args[] = { "to", "198.51.100.3", "service", "smtp,pop3", NULL };
@@ -458,6 +482,7 @@ int main(void)
 		cmocka_unit_test(fresh_tunnel_old),
 		cmocka_unit_test(fresh_tunnel_new),
 		cmocka_unit_test(fresh_tunnel_switch),
+		cmocka_unit_test(peer_shortcut_per_tunnel),
 		cmocka_unit_test(fresh_v4_custom),
 		cmocka_unit_test(reconcile_switch),
 		cmocka_unit_test(reconcile_remember),
