@@ -3,8 +3,14 @@
  * The mail servers' entries of the systemd journal (see journal.h): the
  * journal's own index picks them by field, so a run touches only the
  * entries of Dovecot and Postfix's smtpd, and only those after its cursor.
+ * libsystemd is loaded here, when the journal is first read, not when the
+ * program starts: with the libraries it brings (libgcrypt, liblzma,
+ * libzstd, liblz4...) it cost every run of every command half a
+ * millisecond, and only stats on NEW reads the journal.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +19,62 @@
 
 #include "maillog/journal.h"
 #include "maillog/logline.h"
+
+#define LIBSYSTEMD "libsystemd.so.0"	/* the soname since systemd 209 */
+
+/* The functions of sd-journal read here, with the types its header gives them. */
+struct sdj {
+	__typeof__(sd_journal_open) *open;
+	__typeof__(sd_journal_open_directory) *open_directory;
+	__typeof__(sd_journal_close) *close;
+	__typeof__(sd_journal_add_match) *add_match;
+	__typeof__(sd_journal_add_disjunction) *add_disjunction;
+	__typeof__(sd_journal_seek_cursor) *seek_cursor;
+	__typeof__(sd_journal_seek_realtime_usec) *seek_realtime_usec;
+	__typeof__(sd_journal_test_cursor) *test_cursor;
+	__typeof__(sd_journal_next) *next;
+	__typeof__(sd_journal_get_data) *get_data;
+	__typeof__(sd_journal_get_realtime_usec) *get_realtime_usec;
+	__typeof__(sd_journal_get_cursor) *get_cursor;
+};
+
+static const struct {
+	const char *name;
+	size_t offset;
+} sdj_symbols[] = {
+#define SDJ(field, symbol) { #symbol, offsetof(struct sdj, field) }
+	SDJ(open, sd_journal_open), SDJ(open_directory, sd_journal_open_directory),
+	SDJ(close, sd_journal_close), SDJ(add_match, sd_journal_add_match),
+	SDJ(add_disjunction, sd_journal_add_disjunction),
+	SDJ(seek_cursor, sd_journal_seek_cursor),
+	SDJ(seek_realtime_usec, sd_journal_seek_realtime_usec),
+	SDJ(test_cursor, sd_journal_test_cursor), SDJ(next, sd_journal_next),
+	SDJ(get_data, sd_journal_get_data), SDJ(get_realtime_usec, sd_journal_get_realtime_usec),
+	SDJ(get_cursor, sd_journal_get_cursor),
+#undef SDJ
+};
+
+/*
+ * libsystemd, loaded (once a process: dlopen counts, and the library
+ * stays) and its functions looked up. A system without it is told so.
+ */
+static int sdj_load(struct sdj *api, struct errmsg *e)
+{
+	void *lib = dlopen(LIBSYSTEMD, RTLD_NOW | RTLD_LOCAL), *fn;
+	unsigned int i;
+
+	if (!lib)
+		return errmsg_set(e, -ENOENT, "cannot read the journal: %s (install libsystemd0, "
+				  "or give --mail-log FILE)", dlerror());
+	for (i = 0; i < sizeof(sdj_symbols) / sizeof(sdj_symbols[0]); i++) {
+		fn = dlsym(lib, sdj_symbols[i].name);
+		if (!fn)
+			return errmsg_set(e, -ENOSYS, "cannot read the journal: %s has no %s",
+					  LIBSYSTEMD, sdj_symbols[i].name);
+		memcpy((char *)api + sdj_symbols[i].offset, &fn, sizeof(fn));
+	}
+	return 0;
+}
 
 /* The identifiers Dovecot and Postfix's smtpd log with, as Debian configures them. */
 static const char *const mail_matches[] = {
@@ -24,44 +86,46 @@ static const char *const mail_matches[] = {
 };
 
 /* (SYSLOG_IDENTIFIER is one of those) OR (_COMM=smtpd): any syslog_name of smtpd. */
-static int add_matches(sd_journal *j)
+static int add_matches(const struct sdj *api, sd_journal *j)
 {
 	unsigned int i;
 	int err = 0;
 
 	for (i = 0; !err && i < sizeof(mail_matches) / sizeof(mail_matches[0]); i++)
-		err = sd_journal_add_match(j, mail_matches[i], 0);
+		err = api->add_match(j, mail_matches[i], 0);
 	if (!err)
-		err = sd_journal_add_disjunction(j);
+		err = api->add_disjunction(j);
 	if (!err)
-		err = sd_journal_add_match(j, "_COMM=smtpd", 0);
+		err = api->add_match(j, "_COMM=smtpd", 0);
 	return err;
 }
 
-static int journal_open(sd_journal **j, const char *dir, struct errmsg *e)
+static int journal_open(const struct sdj *api, sd_journal **j, const char *dir,
+			struct errmsg *e)
 {
-	int err = dir ? sd_journal_open_directory(j, dir, 0) :
-		  sd_journal_open(j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+	int err = dir ? api->open_directory(j, dir, 0) :
+		  api->open(j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
 
 	if (err < 0)
 		return errmsg_set(e, err, "cannot open the journal%s%s: %s", dir ? " in " : "",
 				  dir ? dir : "", strerror(-err));
-	err = add_matches(*j);
+	err = add_matches(api, *j);
 	if (err < 0) {
-		sd_journal_close(*j);
+		api->close(*j);
 		return errmsg_set(e, err, "cannot filter the journal: %s", strerror(-err));
 	}
 	return 0;
 }
 
 /* A field's value: after "NAME=" in what sd_journal_get_data gives. */
-static bool field(sd_journal *j, const char *name, const char **v, size_t *n)
+static bool field(const struct sdj *api, sd_journal *j, const char *name, const char **v,
+		  size_t *n)
 {
 	size_t len = strlen(name);
 	const void *d;
 	size_t l;
 
-	if (sd_journal_get_data(j, name, &d, &l) < 0 || l <= len)
+	if (api->get_data(j, name, &d, &l) < 0 || l <= len)
 		return false;
 	*v = (const char *)d + len + 1;
 	*n = l - len - 1;
@@ -73,62 +137,68 @@ static bool field(sd_journal *j, const char *name, const char **v, size_t *n)
  * entry is gone puts the journal at the nearest entry, which is then read.
  * Returns sd_journal_next's answer for the first entry (1: there is one).
  */
-static int start(sd_journal *j, const char *cursor, int64_t since, struct journal_report *r)
+static int start(const struct sdj *api, sd_journal *j, const char *cursor, int64_t since,
+		 struct journal_report *r)
 {
 	int rc;
 
-	if (!cursor[0] || sd_journal_seek_cursor(j, cursor) < 0) {
+	if (!cursor[0] || api->seek_cursor(j, cursor) < 0) {
 		r->cursor_lost = cursor[0] != '\0';
-		rc = sd_journal_seek_realtime_usec(j, since > 0 ? (uint64_t)since * 1000000 : 0);
-		return rc < 0 ? rc : sd_journal_next(j);
+		rc = api->seek_realtime_usec(j, since > 0 ? (uint64_t)since * 1000000 : 0);
+		return rc < 0 ? rc : api->next(j);
 	}
-	rc = sd_journal_next(j);
-	if (rc > 0 && sd_journal_test_cursor(j, cursor) > 0)
-		return sd_journal_next(j);
+	rc = api->next(j);
+	if (rc > 0 && api->test_cursor(j, cursor) > 0)
+		return api->next(j);
 	r->cursor_lost = rc > 0;
 	return rc;
 }
 
-static void one_entry(sd_journal *j, journal_entry_cb cb, void *data, struct journal_report *r)
+static void one_entry(const struct sdj *api, sd_journal *j, journal_entry_cb cb, void *data,
+		      struct journal_report *r)
 {
 	const char *ident, *msg;
 	size_t ilen, mlen;
 	uint64_t usec = 0;
 
 	r->entries++;
-	if (!field(j, "SYSLOG_IDENTIFIER", &ident, &ilen) && !field(j, "_COMM", &ident, &ilen)) {
+	if (!field(api, j, "SYSLOG_IDENTIFIER", &ident, &ilen) &&
+	    !field(api, j, "_COMM", &ident, &ilen)) {
 		r->unreadable++;
 		return;
 	}
-	if (!field(j, "MESSAGE", &msg, &mlen)) {
+	if (!field(api, j, "MESSAGE", &msg, &mlen)) {
 		r->unreadable++;
 		return;
 	}
-	sd_journal_get_realtime_usec(j, &usec);
+	api->get_realtime_usec(j, &usec);
 	cb((int64_t)(usec / 1000000), ident, ilen, msg, mlen, data);
 }
 
 int journal_read(const char *dir, char *cursor, int64_t since, journal_entry_cb cb, void *data,
 		 struct journal_report *r, struct errmsg *e)
 {
+	struct sdj api;
 	sd_journal *j;
 	char *last = NULL;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = journal_open(&j, dir, e);
+	rc = sdj_load(&api, e);
+	if (!rc)
+		rc = journal_open(&api, &j, dir, e);
 	if (rc)
 		return rc;
-	for (rc = start(j, cursor, since, r); rc > 0; rc = sd_journal_next(j))
-		one_entry(j, cb, data, r);
+	for (rc = start(&api, j, cursor, since, r); rc > 0; rc = api.next(j))
+		one_entry(&api, j, cb, data, r);
 	if (rc < 0)
 		r->error = rc;	/* a corrupt file: what was read stands */
 	/* at the end (or an error) the journal stays on the last entry read */
-	if (r->entries && sd_journal_get_cursor(j, &last) < 0)
+	if (r->entries && api.get_cursor(j, &last) < 0)
 		last = NULL;
 	if (last && strlen(last) < JOURNAL_CURSOR_MAX)
 		snprintf(cursor, JOURNAL_CURSOR_MAX, "%s", last);
 	free(last);
-	sd_journal_close(j);
+	api.close(j);
 	return 0;
 }
