@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "tls/cert.h"
+#include "tls/ossl.h"
 
 static void add_name(struct tls_cert *out, const char *name, size_t len)
 {

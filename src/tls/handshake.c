@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "tls/handshake.h"
+#include "tls/ossl.h"
 
 enum phase { C_CONNECTING, C_PLAIN, C_HANDSHAKE, C_SECURE, C_DONE };
 
@@ -531,8 +532,9 @@ int tls_run(struct tls_target *targets, unsigned int n, const struct tls_options
 	int err;
 
 	g.c = calloc(n ? n : 1, sizeof(*g.c));
-	err = !pfd || !map || !g.c ? errmsg_set(e, -ENOMEM, "out of memory") :
-	      engine_init(&g, o, e);
+	err = !pfd || !map || !g.c ? errmsg_set(e, -ENOMEM, "out of memory") : ossl_load(e);
+	if (!err)
+		err = engine_init(&g, o, e);
 	if (!err) {
 		/* OpenSSL writes with write(): a server's reset must not kill us */
 		sigaction(SIGPIPE, &ign, &old);

@@ -24,6 +24,7 @@
 
 #include "lib/http.h"
 #include "tls/mta_sts.h"
+#include "tls/ossl.h"
 
 #define FETCH_MAX 64			/* domains fetched at once */
 #define RESPONSE_MAX (HTTP_HEAD_MAX + MTA_STS_BODY_MAX + 4096)	/* chunk framing too */
@@ -460,6 +461,9 @@ int mta_sts_fetch(const struct mta_sts_request *req, unsigned int n, unsigned in
 	if (n > FETCH_MAX)
 		return errmsg_set(e, -E2BIG, "%u domains: at most %d policies are fetched at once",
 				  n, FETCH_MAX);
+	err = ossl_load(e);
+	if (err)
+		return err;
 	ctx = client_ctx(e);
 	if (!ctx)
 		return -EIO;
