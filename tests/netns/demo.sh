@@ -43,7 +43,7 @@ log=$(mktemp)
 		grep -q 'this host is as it was' "$log" && break
 		sleep 0.05
 	done
-} | REDIRECT=${REDIRECT:-$top/src/redirect} timeout 60 script -qfec "$top/scripts/demo" "$log" >/dev/null 2>&1
+} | REDIRECT=${REDIRECT:-$top/src/redirect} SHELL=/bin/sh timeout 60 script -qfec "exec $top/scripts/demo" "$log" >/dev/null 2>&1
 rc=${PIPESTATUS[1]}
 is "Ctrl-C ends the demo" "$rc" 130
 grep -q '\[5/13\]' "$log" && not_ok "... before its end" "$(cat "$log")" || ok "... before its end"

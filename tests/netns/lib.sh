@@ -96,6 +96,13 @@ wait_until() {	# wait_until SECONDS COMMAND...
 	done
 }
 
+# Whether process PID has ended (a child not yet waited for counts:
+# kill -0 would still find it).
+not_running() {	# not_running PID
+	case $(ps -o stat= -p "$1" 2>/dev/null) in "" | Z*) return 0 ;; esac
+	return 1
+}
+
 mark() {	# mark NAME: the time now, in milliseconds, into the variable NAME
 	local t=${EPOCHREALTIME//[^0-9]/}
 	printf -v "$1" %s "$((t / 1000))"
