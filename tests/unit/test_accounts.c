@@ -93,6 +93,36 @@ static void dovecot_id(void **state)
 	assert_string_equal(ev.program, "Evil??");
 }
 
+/*
+ * What a terminal acts on never reaches it: C1 (U+009B is a one-character
+ * CSI) and the bidirectional controls, in a user name (refused) or a
+ * program name (one '?' each).
+ */
+static void terminal_controls(void **state)
+{
+	static const char *const names[] = {
+		"a\xc2\x9b" "2J", "a\xc2\x85", "a\xc2\x80", "a\xc2\x9f", "a\xe2\x80\xae" "gro",
+		"a\xe2\x80\xaa", "a\xe2\x81\xa6", "a\xe2\x81\xa9", "a\xe2\x80\x8f",
+		"a\xd8\x9c",
+	};
+	char line[256];
+	struct mail_event ev;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(line, sizeof(line), "Dec  3 12:00:01 new dovecot: imap-login: Login: "
+			 "user=<%s>, rip=192.0.2.9, lip=169.254.77.2, session=<s>", names[i]);
+		assert_int_equal(parse(line, &ev), -EINVAL);
+		assert_false(maillog_text_ok(names[i], strlen(names[i])));
+	}
+	/* what is shown stays: Latin-1 letters, a no-break space, CJK, emoji */
+	assert_true(maillog_text_ok("J\xc3\xbcrgen\xc2\xa0\xe5\xb1\xb1\xf0\x9f\x93\xa7", 16));
+	assert_int_equal(parse("Dec 03 12:14:49 imap-login: ID sent: name=Evil\xc2\x9b" "2J\xe2\x80\xae"
+			       "x, version=1\xc2\xa0\xc3\xa9: user=<>, rip=203.0.113.10, "
+			       "lip=192.0.2.2, session=<a>", &ev), 1);
+	assert_string_equal(ev.program, "Evil?2J?x 1\xc2\xa0\xc3\xa9");
+}
+
 static void postfix_sasl(void **state)
 {
 	const char *journal_msg = "4X: client=h[192.0.2.9], sasl_method=PLAIN, sasl_username=f";
@@ -548,6 +578,7 @@ int main(void)
 		cmocka_unit_test(dovecot_login_syslog),
 		cmocka_unit_test(dovecot_login_log_path),
 		cmocka_unit_test(dovecot_id),
+		cmocka_unit_test(terminal_controls),
 		cmocka_unit_test(postfix_sasl),
 		cmocka_unit_test(not_ours_and_unreadable),
 		cmocka_unit_test(clock_year),
