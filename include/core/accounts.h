@@ -78,7 +78,10 @@ void accounts_set_program(struct accounts *a, const char *name, const char *prog
 
 struct account *accounts_find(struct accounts *a, const char *name);
 
-/* Forgets accounts not seen within @window seconds before @now; sorts the rest. */
+/*
+ * Forgets accounts not seen within @window seconds before @now, and the
+ * Dovecot sessions of the rings older than that; sorts the rest.
+ */
 void accounts_prune(struct accounts *a, int64_t now, uint64_t window);
 
 /* Most recent first, and then by name. */

@@ -361,6 +361,39 @@ static void session_ring(void **state)
 	assert_null(accounts_session_get(ring, n, ""));
 }
 
+/* The rings name accounts and programs too: kept for the window only, in order. */
+static void sessions_pruned(void **state)
+{
+	struct accounts acc;
+	char *text = NULL, s[16], v[16];
+	unsigned int i;
+	size_t len;
+
+	accounts_init(&acc);
+	accounts_session_put(acc.logins, &acc.nlogins, "S1", NOW - 8 * 86400, "mallory@example.org");
+	accounts_session_put(acc.ids, &acc.nids, "S2", NOW - 8 * 86400, "Old Mail 1.0");
+	for (i = 0; i < ACCOUNTS_PENDING + 5; i++) {	/* past the ring: the oldest go */
+		snprintf(s, sizeof(s), "T%u", i);
+		snprintf(v, sizeof(v), "u%u", i);
+		accounts_session_put(acc.logins, &acc.nlogins, s, NOW - 8 * 86400 + i * 3600, v);
+	}
+	accounts_session_put(acc.ids, &acc.nids, "S3", NOW - 60, "New Mail 2.0");
+	accounts_prune(&acc, NOW, 7 * 86400);
+	assert_null(accounts_session_get(acc.ids, acc.nids, "S2"));
+	assert_string_equal(accounts_session_get(acc.ids, acc.nids, "S3"), "New Mail 2.0");
+	assert_int_equal(acc.nlogins, ACCOUNTS_PENDING + 5 - 24);	/* T24.. are in the window */
+	assert_null(accounts_session_get(acc.logins, acc.nlogins, "T23"));
+	assert_string_equal(accounts_session_get(acc.logins, acc.nlogins, "T24"), "u24");
+	assert_int_equal(accounts_format(&acc, &text, &len), 0);
+	assert_null(strstr(text, "mallory"));
+	assert_null(strstr(text, "Old Mail"));
+	assert_null(strstr(text, "u23"));
+	assert_non_null(strstr(text, "login T24 "));	/* the oldest kept first */
+	assert_true(strstr(text, "login T24 ") < strstr(text, "login T36 "));
+	free(text);
+	accounts_free(&acc);
+}
+
 /* ---- the feed: which logins came through the redirect ---- */
 
 static void feed(struct accounts *acc, const char *const *lines, unsigned int n,
@@ -588,6 +621,7 @@ int main(void)
 		cmocka_unit_test(text_round_trip),
 		cmocka_unit_test(damaged_text),
 		cmocka_unit_test(session_ring),
+		cmocka_unit_test(sessions_pruned),
 		cmocka_unit_test(through_the_tunnel),
 		cmocka_unit_test_setup_teardown(incremental_and_rotation, reader_setup,
 						reader_teardown),
