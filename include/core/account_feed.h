@@ -32,14 +32,18 @@ struct account_read {
 	uint64_t logins;		/* logins through the redirect among them */
 	bool rotated, old_finished, truncated, cursor_lost;
 	int journal_error;		/* a -errno that ended the journal early, or 0 */
-	bool started_over;		/* the accounts file was damaged: started afresh */
+	enum {
+		STARTED_NO,
+		STARTED_DAMAGED,	/* the accounts file was damaged: started afresh */
+		STARTED_OTHER_SOURCE,	/* another log than last time: started afresh */
+	} started_over;
 	char problem[600];		/* the source could not be read (why), or "" */
 };
 
 /*
  * Loads STATE_DIR/accounts into @a, reads what is new in the mail log
  * (the file or journal named in @src; else the one read last time; else
- * the system journal), keeps the logins through the redirect (@stale: the
+ * the system journal; another one than last time starts afresh), keeps the logins through the redirect (@stale: the
  * stale sources' addresses, for Postfix; Dovecot's logins to the address of
  * tunnel @tunnel_id), forgets what is older than
  * @window, and writes the file back. A source that cannot be read is no

@@ -504,6 +504,10 @@ static int reader_setup(void **state)
 
 static int reader_teardown(void **state)
 {
+	char accounts[128];
+
+	snprintf(accounts, sizeof(accounts), "%s/%s", dir, ACCOUNTS_FILE);
+	unlink(accounts);
 	unlink(path);
 	unlink(rotated);
 	unlink(kept);
@@ -605,6 +609,72 @@ static void not_a_file(void **state)
 	assert_int_equal(pos.ino, 0);	/* unchanged */
 }
 
+/* One run of stats on NEW over @log (a file) or the journal in @journal. */
+static void update(struct state_dir *d, const char *log, const char *journal,
+		   struct account_read *r)
+{
+	struct account_source src = { log, journal };
+	struct accounts acc;
+	struct errmsg e = { "" };
+
+	accounts_init(&acc);
+	assert_int_equal(accounts_update(d, &acc, &src, NULL, 0, TUNNEL_ID_DEFAULT, NOW,
+					 7 * 86400, r, &e), 0);
+	accounts_free(&acc);
+}
+
+static uint64_t count_of(struct state_dir *d, const char *name)
+{
+	struct accounts acc;
+	struct errmsg e = { "" };
+	struct account *a;
+	uint64_t n;
+
+	accounts_init(&acc);
+	assert_int_equal(accounts_load(d, &acc, &e), 0);
+	a = accounts_find(&acc, name);
+	n = a ? a->count : 0;
+	accounts_free(&acc);
+	return n;
+}
+
+/*
+ * Another source starts afresh, and a source spelled another way is the
+ * same one: never a log read twice from its start into the same counts.
+ */
+static void source_switch(void **state)
+{
+	struct state_dir d = { .fd = open(dir, O_RDONLY | O_DIRECTORY), .lock_fd = -1 };
+	char twisted[160];
+	struct account_read r;
+
+	snprintf(d.path, sizeof(d.path), "%s", dir);
+	snprintf(twisted, sizeof(twisted), "%s/.//mail.log", dir);
+	put(path, "Dec 03 12:14:49 imap-login: Login: user=<alice>, method=PLAIN, "
+	    "rip=203.0.113.10, lip=169.254.77.2, mpid=1, session=<S1>\n", false);
+	put(rotated, "Dec 03 12:14:50 imap-login: Login: user=<bob>, method=PLAIN, "
+	    "rip=203.0.113.10, lip=169.254.77.2, mpid=2, session=<S2>\n", false);
+	update(&d, path, NULL, &r);
+	assert_int_equal(count_of(&d, "alice"), 1);
+	assert_int_equal(r.started_over, STARTED_NO);
+	update(&d, twisted, NULL, &r);		/* the same file: nothing new */
+	assert_int_equal(r.lines, 0);
+	assert_int_equal(r.started_over, STARTED_NO);
+	assert_string_equal(r.path, path);
+	update(&d, rotated, NULL, &r);		/* another file: its accounts alone */
+	assert_int_equal(r.started_over, STARTED_OTHER_SOURCE);
+	assert_int_equal(count_of(&d, "alice"), 0);
+	assert_int_equal(count_of(&d, "bob"), 1);
+	update(&d, path, NULL, &r);		/* and back: read afresh, not added again */
+	assert_int_equal(r.started_over, STARTED_OTHER_SOURCE);
+	assert_int_equal(count_of(&d, "alice"), 1);
+	assert_int_equal(count_of(&d, "bob"), 0);
+	update(&d, NULL, NULL, &r);		/* no option: the one read last */
+	assert_int_equal(r.lines, 0);
+	assert_int_equal(count_of(&d, "alice"), 1);
+	close(d.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -627,6 +697,7 @@ int main(void)
 						reader_teardown),
 		cmocka_unit_test_setup_teardown(long_lines, reader_setup, reader_teardown),
 		cmocka_unit_test_setup_teardown(not_a_file, reader_setup, reader_teardown),
+		cmocka_unit_test_setup_teardown(source_switch, reader_setup, reader_teardown),
 	};
 
 	setenv("TZ", "UTC", 1);	/* the lines' local times, read the same anywhere */
