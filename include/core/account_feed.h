@@ -49,10 +49,24 @@ struct account_read {
  * @window, and writes the file back. A source that cannot be read is no
  * error: r->problem says why, and the accounts known stand. Returns
  * -errno only when the accounts file cannot be written (or no memory).
+ *
+ * The caller holds the state lock, and read the state under it: that
+ * this host accepts (role NEW, enabled) is then still true when the file
+ * is written, and a disable (which takes the lock, then removes the file)
+ * comes before the whole update or after it, never between its reading
+ * and its writing; one writer at a time also owns ACCOUNTS_TMP.
  */
 int accounts_update(struct state_dir *d, struct accounts *a, const struct account_source *src,
 		    const struct address *stale, unsigned int nstale, uint32_t tunnel_id,
 		    int64_t now, uint64_t window, struct account_read *r, struct errmsg *e);
+
+/*
+ * For a run that does not hold the state lock: the accounts the file
+ * holds within @window, read and never written, nothing read of the log;
+ * r->problem is @why. -errno with @e when the file cannot be read.
+ */
+int accounts_known(struct state_dir *d, struct accounts *a, int64_t now, uint64_t window,
+		   const char *why, struct account_read *r, struct errmsg *e);
 
 /* The same from lines already in memory (tests, bench): no file, no state directory. */
 struct account_feed;

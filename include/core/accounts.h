@@ -101,7 +101,7 @@ int accounts_parse(const char *text, size_t len, struct accounts *a, struct errm
 /*
  * STATE_DIR/accounts: read (a missing file is no accounts; a damaged one is
  * -EBADMSG with @e saying why, and @a then empty), written whole through a
- * temporary file (0600), removed (disable).
+ * temporary file (0600), removed (disable: 1 when there was one to remove).
  */
 int accounts_load(struct state_dir *d, struct accounts *a, struct errmsg *e);
 int accounts_save(struct state_dir *d, const struct accounts *a, struct errmsg *e);

@@ -289,3 +289,19 @@ int accounts_update(struct state_dir *d, struct accounts *a, const struct accoun
 	accounts_prune(a, now, window);
 	return accounts_save(d, a, e);
 }
+
+int accounts_known(struct state_dir *d, struct accounts *a, int64_t now, uint64_t window,
+		   const char *why, struct account_read *r, struct errmsg *e)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = accounts_load(d, a, e);
+	if (err)
+		return err;
+	r->source = a->source == SOURCE_FILE ? SOURCE_FILE : SOURCE_JOURNAL;
+	snprintf(r->path, sizeof(r->path), "%s", a->path);
+	snprintf(r->problem, sizeof(r->problem), "%s", why);
+	accounts_prune(a, now, window);		/* in memory: nothing is written */
+	return 0;
+}

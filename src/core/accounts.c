@@ -592,7 +592,9 @@ int accounts_remove(struct state_dir *d, struct errmsg *e)
 	if (d->fd < 0)
 		return 0;
 	unlinkat(d->fd, ACCOUNTS_TMP, 0);
-	if (unlinkat(d->fd, ACCOUNTS_FILE, 0) && errno != ENOENT)
+	if (!unlinkat(d->fd, ACCOUNTS_FILE, 0))
+		return 1;
+	if (errno != ENOENT)
 		return errmsg_set(e, -errno, "cannot remove %s/%s: %s", d->path, ACCOUNTS_FILE,
 				  strerror(errno));
 	return 0;

@@ -11,8 +11,10 @@
 # Then: a second stats reads nothing; a rotated log is finished and the new
 # one read; a symlink in its place is refused by name; the same lines as a
 # journal file (made from export format by systemd-journal-remote) read
-# through --journal-dir; check counts the accounts; Prometheus only counts;
-# the file is root's only; disable removes it.
+# through --journal-dir; another log than last time starts afresh; the
+# accounts are written only under the state lock; check counts them;
+# Prometheus only counts; the file (and --json --output) is root's only;
+# disable removes it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mail.sh"
 MAIL_MORE_USERS="bob carol dave erin frank gina"
@@ -177,6 +179,40 @@ rc=$?
 like "a damaged journal file: stats ends (no crash, no hang)" "$rc" '^[01]$'
 like "... and still prints its ACCOUNTS section" "$out" "ACCOUNTS logged in through the redirect"
 
+# ---- another log than last time: afresh, never the same lines counted twice ----
+redirect_new stats --json --mail-log "$LOG" >/dev/null
+redirect_new stats --json --journal-dir "$WORK/journal" >/dev/null
+alice=$(grep -c 'Login: user=<alice@example.org>' "$LOG")
+json=$(redirect_new stats --json --mail-log "$MAIL_DIR/new//postfix.log")
+is "from the journal back to the file: read afresh from it, not added to what was known" \
+	"$(jq -c '[.accounts_log.started_over, .accounts_log.path,
+		(.accounts[] | select(.account == "alice@example.org") | .count)]' <<<"$json")" \
+	"[\"other source\",\"$LOG\",$alice]"
+json=$(redirect_new stats --json --mail-log "$LOG")
+is "... the same file spelled another way is the same log: nothing read again" \
+	"$(jq -c '[.accounts_log.started_over, .accounts_log.lines,
+		(.accounts[] | select(.account == "alice@example.org") | .count)]' <<<"$json")" \
+	"[null,0,$alice]"
+
+# ---- the accounts are written only under the state lock ----
+# (a disable takes it, then removes them: a run that read the log without
+# it wrote them back afterwards)
+cp "$STATE_NEW/accounts" "$WORK/accounts.kept"
+rm "$STATE_NEW/accounts"
+exec {lock}<"$STATE_NEW/lock"
+flock -x "$lock" || bail "cannot take the state lock"
+json=$(redirect_new stats --json)
+check_fails "with the state lock held by another run, stats writes no accounts" \
+	test -e "$STATE_NEW/accounts"
+like "... and says the log was not read this time" "$(jq -r .accounts_log.problem <<<"$json")" \
+	"another redirect run holds the state lock, so the mail log was not read this time"
+redirect_new check --quiet-for 1s >/dev/null 2>&1
+check_fails "... nor does check" test -e "$STATE_NEW/accounts"
+flock -u "$lock"
+exec {lock}<&-
+redirect_new stats --json --mail-log "$LOG" >/dev/null
+check "with the lock free again, stats writes them" test -e "$STATE_NEW/accounts"
+
 # ---- check, Prometheus, privacy ----
 out=$(redirect_new check --quiet-for 1s 2>&1)
 like "check on NEW says how many accounts still come through OLD" "$out" \
@@ -188,8 +224,25 @@ like "Prometheus: a count of the accounts" "$prom" "redirect_accounts $n"
 like "... and of the lines skipped" "$prom" "redirect_mail_log_skipped_lines_total [0-9]+"
 unlike "... and no user names" "$prom" "example.org"
 is "the accounts file is root's alone (0600)" "$(stat -c %a "$STATE_NEW/accounts")" 600
-check_fails "... another user cannot read it" setpriv --reuid=65534 --regid=65534 --clear-groups \
-	cat "$STATE_NEW/accounts"
+# the file's own mode, tried where nothing above it stands in the way: a
+# copy (same owner and mode) in a directory open to all, below $WORK opened
+# to a passer-by for the while
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+mkdir -m 0755 "$WORK/open"
+chmod 0711 "$WORK"
+cp -p "$STATE_NEW/accounts" "$WORK/open/accounts"
+check_fails "... another user cannot read it" nobody cat "$WORK/open/accounts"
+chmod 0644 "$WORK/open/accounts"
+check "... (where the same file at 0644 is read by that user)" nobody cat "$WORK/open/accounts"
+redirect_new stats --json --output "$WORK/open/stats.json" >/dev/null
+is "stats --json --output on NEW: the file, with its user names, is 0600" \
+	"$(stat -c %a "$WORK/open/stats.json")" 600
+check_fails "... another user cannot read it" nobody cat "$WORK/open/stats.json"
+redirect_new stats --prometheus --output "$WORK/open/stats.prom" >/dev/null
+is "... --prometheus --output (a count, no names): 0644" "$(stat -c %a "$WORK/open/stats.prom")" 644
+redirect stats --json --output "$WORK/open/old.json" >/dev/null
+is "... --json --output on OLD (no accounts): 0644" "$(stat -c %a "$WORK/open/old.json")" 644
+chmod 0700 "$WORK"
 
 out=$(redirect stats --mail-log "$WORK/mail.log" 2>&1)
 like "stats on OLD with --mail-log says it is not read there" "$out" \
@@ -199,3 +252,8 @@ like "stats on OLD with --mail-log says it is not read there" "$out" \
 check "disable on OLD" redirect disable
 check "disable on NEW" redirect_new disable
 check_fails "disable on NEW removed the accounts" test -e "$STATE_NEW/accounts"
+cp "$WORK/accounts.kept" "$STATE_NEW/accounts"
+out=$(redirect_new disable 2>&1)
+like "accounts left behind with nothing enabled: disable removes them, and says so" "$out" \
+	"nothing was enabled; removed the accounts a run left in $STATE_NEW/accounts"
+check_fails "... gone" test -e "$STATE_NEW/accounts"
