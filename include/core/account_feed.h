@@ -29,6 +29,7 @@ struct account_read {
 	uint64_t bytes;			/* of the file read this run */
 	uint64_t lines;			/* lines or entries of the mail servers read */
 	uint64_t unreadable;		/* ... skipped: not readable, too long */
+	uint64_t untrusted;		/* journal entries another user sent: left out */
 	uint64_t logins;		/* logins through the redirect among them */
 	bool rotated, old_finished, truncated, cursor_lost;
 	int journal_error;		/* a -errno that ended the journal early, or 0 */

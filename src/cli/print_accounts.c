@@ -115,6 +115,11 @@ static void print_read(struct printer *p, const struct accounts *a, const struct
 	print_started_over(p, r);
 	if (r->unreadable)
 		print_text(p, "; %" PRIu64 " could not be read and were skipped", r->unreadable);
+	if (r->source == SOURCE_JOURNAL)
+		print_u64(p, "untrusted", NULL, r->untrusted);
+	if (r->untrusted)
+		print_text(p, "; %" PRIu64 " not sent by the mail servers (their user and unit, "
+			   "as the journal records them) were left out", r->untrusted);
 	print_text(p, "%s\n", r->rotated ? (r->old_finished ? " (rotated: the old file finished)" :
 			      " (rotated: the old file's rest not found)") :
 		   r->truncated ? " (truncated: read again from its start)" :

@@ -256,6 +256,7 @@ static void read_journal(struct accounts *a, struct account_feed *f, struct acco
 			 &e))
 		snprintf(r->problem, sizeof(r->problem), "%s", e.text);
 	r->unreadable += jr.unreadable;
+	r->untrusted = jr.untrusted;
 	r->cursor_lost = jr.cursor_lost;
 	r->journal_error = jr.error;
 }

@@ -118,41 +118,65 @@ mv "$WORK/real.log" "$LOG"
 
 # ---- the journal, without systemd as PID 1 ----
 # The lines of the log as journald would have them: SYSLOG_IDENTIFIER dovecot
-# (no "Info: ": syslog has priorities) or postfix/587/smtpd, whose _COMM
-# smtpd is what picks it; one entry that cannot be read.
+# (no "Info: ": syslog has priorities) from Dovecot's log process (root, in
+# dovecot.service) or postfix/587/smtpd, whose _COMM smtpd is what picks it
+# (user postfix, in postfix@-.service); one entry that cannot be read; and
+# forged ones a local user or a mail user's program could send (`logger -t
+# dovecot`): mallory's login line with another _UID, or another _SYSTEMD_UNIT.
+POSTFIX_UID=$(id -u postfix) || bail "no postfix user"
 export_entries() {	# export_entries LOG...: journal export format on stdout
 	local boot now
 	boot=$(cat /proc/sys/kernel/random/uuid | tr -d -)
 	# now, each entry a microsecond later: later than any entry exported before
 	# (a double holds these exactly; mawk's %d would cut them to 32 bits)
 	now=$(date +%s%6N)
-	cat "$@" | awk -v boot="$boot" -v now="$now" '
-	function entry(ident, comm, msg) {
+	cat "$@" | awk -v boot="$boot" -v now="$now" -v pfuid="$POSTFIX_UID" \
+		-v forge="${FORGE:-0}" -v client="$CLIENT4" '
+	function entry(ident, comm, uid, unit, msg) {
 		n++
 		printf "__REALTIME_TIMESTAMP=%.0f\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=%s\n", now + n, n, boot
-		printf "SYSLOG_IDENTIFIER=%s\n_COMM=%s\nMESSAGE=%s\n\n", ident, comm, msg
+		printf "SYSLOG_IDENTIFIER=%s\n_COMM=%s\n_UID=%s\n", ident, comm, uid
+		if (unit != "")
+			printf "_SYSTEMD_UNIT=%s\n", unit
+		printf "MESSAGE=%s\n\n", msg
 	}
 	/ (imap|pop3)-login: Info: (Login|ID sent): / {
-		msg = substr($0, 17); sub(/: Info: /, ": ", msg); entry("dovecot", "imap-login", msg); next
+		msg = substr($0, 17); sub(/: Info: /, ": ", msg)
+		entry("dovecot", "log", 0, "dovecot.service", msg); next
 	}
 	/ postfix\/587\/smtpd\[/ {
 		msg = $0; sub(/^[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]+ [^ ]+ [^ ]+: /, "", msg)
-		entry("postfix/587/smtpd", "smtpd", msg); next
+		entry("postfix/587/smtpd", "smtpd", pfuid, "postfix@-.service", msg); next
 	}
-	END { entry("dovecot", "imap-login", "imap-login: Login: user=<not a name>, method=PLAIN, rip=203.0.113.10, lip=169.254.77.2") }'
+	END {
+		entry("dovecot", "log", 0, "", "imap-login: Login: user=<not a name>, method=PLAIN, rip=203.0.113.10, lip=169.254.77.2")
+		if (!forge)
+			exit
+		mallory = "imap-login: Login: user=<mallory@example.org>, method=PLAIN, rip=" client ", lip=169.254.77.2, mpid=1, session=<forged>"
+		entry("dovecot", "logger", 1000, "session-2.scope", mallory)
+		entry("dovecot", "log", 1000, "dovecot.service", mallory)
+		entry("dovecot", "logger", 0, "cron.service", mallory)
+		entry("postfix/submission/smtpd", "smtpd", 1000, "postfix@-.service", "4ABCD: client=x[" client "], sasl_method=PLAIN, sasl_username=mallory@example.org")
+	}'
 }
 mkdir -p "$WORK/journal"
-export_entries "$LOG.1" "$LOG" >"$WORK/export"
+FORGE=1 export_entries "$LOG.1" "$LOG" >"$WORK/export"
 "$JOURNAL_REMOTE" -o "$WORK/journal/remote.journal" "$WORK/export" 2>"$WORK/remote.log" ||
 	bail "systemd-journal-remote: $(cat "$WORK/remote.log")"
 rm "$STATE_NEW/accounts"	# afresh: the journal alone tells
+out=$(stats_new --journal-dir "$WORK/journal")
+like "--journal-dir: entries the mail servers did not send are left out, and said" "$out" \
+	"; 4 not sent by the mail servers \\(their user and unit, as the journal records them\\) were left out"
+rm "$STATE_NEW/accounts"	# afresh again, for the JSON
 json=$(redirect_new stats --json --journal-dir "$WORK/journal")
 is "--journal-dir: the journal's entries give the same accounts" \
 	"$(jq -r '[.accounts[] | "\(.account)=\(.services | join(","))/\(.count)/\(.program)"] | sort | join(" ")' <<<"$json")" \
 	"alice@example.org=imap/2/K-9 Mail 6.8 bob@example.org=imap/1/null carol@example.org=pop3/1/null erin@example.org=submission/1/null frank@example.org=imap/1/null"
-is "... the entry that cannot be read skipped, and counted" \
-	"$(jq -c '.accounts_log | {source, path, skipped}' <<<"$json")" \
-	"{\"source\":\"journal\",\"path\":\"$WORK/journal\",\"skipped\":1}"
+is "... the entry that cannot be read skipped, and counted; the forged ones left out" \
+	"$(jq -c '.accounts_log | {source, path, skipped, untrusted}' <<<"$json")" \
+	"{\"source\":\"journal\",\"path\":\"$WORK/journal\",\"skipped\":1,\"untrusted\":4}"
+unlike "... never mallory, whose login lines another user sent as dovecot and postfix/smtpd" \
+	"$json" "mallory"
 is "... and the next run reads on from its cursor: nothing new" \
 	"$(redirect_new stats --json | jq -c '.accounts_log | {source, lines}')" \
 	'{"source":"journal","lines":0}'
