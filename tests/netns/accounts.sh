@@ -262,6 +262,14 @@ redirect_new stats --json --output "$WORK/open/stats.json" >/dev/null
 is "stats --json --output on NEW: the file, with its user names, is 0600" \
 	"$(stat -c %a "$WORK/open/stats.json")" 600
 check_fails "... another user cannot read it" nobody cat "$WORK/open/stats.json"
+echo kept >"$WORK/open/target"
+chmod 0644 "$WORK/open/target"
+ln -s "$WORK/open/target" "$WORK/open/link.json"
+redirect_new stats --json --output "$WORK/open/link.json" >/dev/null
+is "... a symbolic link at --output is replaced, never followed: its target kept" \
+	"$(cat "$WORK/open/target") $(stat -c %a "$WORK/open/target")" "kept 644"
+is "... and the file written in its place is 0600" \
+	"$(stat -c '%F %a' "$WORK/open/link.json")" "regular file 600"
 redirect_new stats --prometheus --output "$WORK/open/stats.prom" >/dev/null
 is "... --prometheus --output (a count, no names): 0644" "$(stat -c %a "$WORK/open/stats.prom")" 644
 redirect stats --json --output "$WORK/open/old.json" >/dev/null
