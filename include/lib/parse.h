@@ -50,6 +50,13 @@ int parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* Why a target address is no good ("loopback", ...), or NULL if it is. */
 const char *address_unusable(const struct address *a);
 
+/*
+ * Whether @a is of the ranges a provider puts behind NAT, never routed on
+ * the internet: RFC 1918, the shared 100.64.0.0/10 (RFC 6598), IPv6's
+ * unique local fc00::/7.
+ */
+bool address_private(const struct address *a);
+
 bool address_equal(const struct address *a, const struct address *b);
 bool prefix_contains(const struct prefix *p, const struct address *a);
 

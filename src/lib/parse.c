@@ -304,6 +304,14 @@ const char *address_unusable(const struct address *a)
 	return a->family == AF_INET ? v4_unusable(&a->in.v4) : v6_unusable(&a->in.v6);
 }
 
+bool address_private(const struct address *a)
+{
+	if (a->family == AF_INET6)
+		return (a->in.v6.s6_addr[0] & 0xfe) == 0xfc;
+	return v4_in(&a->in.v4, 0x0a000000, 8) || v4_in(&a->in.v4, 0xac100000, 12) ||
+	       v4_in(&a->in.v4, 0xc0a80000, 16) || v4_in(&a->in.v4, 0x64400000, 10);
+}
+
 const char *address_str(const struct address *a, char *buf)
 {
 	if (!inet_ntop(a->family, &a->in, buf, ADDRESS_STRLEN))

@@ -4,10 +4,13 @@
 # has a private address on its interface, and the router (the provider)
 # maps a public one to it, which is on no interface anywhere:
 #
-#   client 203.0.113.10 ------------+
-#   old    198.51.100.130 (private) -+- router: 198.51.100.1 <-> 198.51.100.130
-#   new    192.0.2.130    (private) -+          192.0.2.2    <-> 192.0.2.130
-#                                    +- ns1 192.0.2.53 (NSD, on the router)
+#   client 203.0.113.10 -------+
+#   old    10.0.1.130 (private) -+- router: 198.51.100.1 <-> 10.0.1.130
+#   new    10.0.2.130 (private) -+          192.0.2.2    <-> 10.0.2.130
+#                               +- ns1 192.0.2.53 (NSD, on the router)
+#
+# The private addresses are RFC 1918's, as a provider gives them (the tool
+# tells NAT by them), on the links between the lab's namespaces only.
 #
 # --to and --from are the public addresses. What the tool says must know
 # it: accept names the public address OLD needs (when it is given) and
@@ -15,24 +18,27 @@
 # address to give; dns and check --domain count this host's public address
 # as this host (--public-address), and while it is unknown and clients
 # still come, an answer naming some other address is "cannot tell", not
-# an all-clear.
+# an all-clear. A host with a public address on its interfaces is not
+# behind NAT: another address in DNS is then another host (a backup MX).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns.sh"
 lab4_up
 dns_require
 command -v jq >/dev/null || bail "jq is missing"
 OLD_PUBLIC=$OLD4 NEW_PUBLIC=$NEW4		# 198.51.100.1, 192.0.2.2
-OLD_PRIVATE=198.51.100.130 NEW_PRIVATE=192.0.2.130
+OLD_PRIVATE=10.0.1.130 NEW_PRIVATE=10.0.2.130
+GW_OLD=10.0.1.254 GW_NEW=10.0.2.254	# the provider's gateways
 NS1=192.0.2.53
 
 # ---- the provider's 1:1 NAT ----
-renumber() {	# renumber NS IF FROM TO ROUTER
+renumber() {	# renumber NS IF FROM TO ROUTER ROUTER_IF
+	ip -n "$NS_ROUTER" addr add "$5/24" dev "$6" || bail "cannot renumber $1"
 	ip -n "$1" addr del "$3/24" dev "$2" || bail "cannot renumber $1"
 	ip -n "$1" addr add "$4/24" dev "$2"
 	ip -n "$1" route replace default via "$5"
 }
-renumber "$NS_OLD" "${P}o0" $OLD_PUBLIC $OLD_PRIVATE $ROUTER_O4
-renumber "$NS_NEW" "${P}n0" $NEW_PUBLIC $NEW_PRIVATE $ROUTER_N4
+renumber "$NS_OLD" "${P}o0" $OLD_PUBLIC $OLD_PRIVATE $GW_OLD "${P}ro"
+renumber "$NS_NEW" "${P}n0" $NEW_PUBLIC $NEW_PRIVATE $GW_NEW "${P}rn"
 in_router nft -f - <<-EOF || bail "cannot set up the router's NAT"
 table ip cloud {
 	chain prerouting {
@@ -95,7 +101,7 @@ redirect stats >/dev/null	# what check and dns know of the traffic
 
 # ---- DNS: this host is its public address ----
 dns_resolver "$NS_OLD" $NS1
-zone_org() {	# zone_org SERIAL MAIL_A
+zone_org() {	# zone_org SERIAL MAIL_A [BACKUP_A BACKUP_AAAA]
 	cat <<-EOF
 	\$TTL 300
 	@ SOA ns1.example.org. hostmaster.example.org. $1 3600 600 86400 300
@@ -104,17 +110,40 @@ zone_org() {	# zone_org SERIAL MAIL_A
 	ns1 A $NS1
 	mail 1 A $2
 	EOF
+	[ $# -lt 4 ] || printf '@ MX 20 backup.example.org.\nbackup 1 A %s\nbackup 1 AAAA %s\n' "$3" "$4"
 }
 dns_server ns1 "$NS_ROUTER" $NS1
-zone_org 1 $OLD_PUBLIC | dns_zone ns1 example.org
+# a backup MX that is another host: no address of this host's
+BACKUP4=203.0.113.25 BACKUP6=2001:db8:1::25
+zone_org 1 $NEW_PUBLIC $BACKUP4 $BACKUP6 | dns_zone ns1 example.org
 dns_start ns1
+
+# Not behind NAT (a public address on an interface, here an extra one):
+# the backup MX's addresses are another host's, whatever else it knows.
+ip -n "$NS_OLD" addr add 198.51.100.131/32 dev "${P}o0" || bail "cannot add an address to OLD"
+out=$(redirect dns example.org 2>&1)
+is "a public address on an interface, a backup MX beside NEW: no answer names this host (exit 0)" \
+	"$?" 0
+unlike "... and no word of an unknown public address" "$out" "public address is unknown"
+ip -n "$NS_OLD" addr del 198.51.100.131/32 dev "${P}o0"
+out=$(redirect dns example.org 2>&1)
+is "only private IPv4 addresses (behind NAT): the backup's A record may be this host (exit 3)" \
+	"$?" 3
+like "... naming it, not the AAAA record (the IPv6 address on the interface is public)" \
+	"$(flat <<<"$out")" "this host's public address is unknown: backup.example.org A $BACKUP4 "
+unlike "... and not its AAAA record" "$out" "unknown: backup.example.org AAAA"
+zone_org 2 $OLD_PUBLIC | dns_zone ns1 example.org
+dns_reload ns1 example.org 2
 
 out=$(redirect dns example.org 2>&1)
 is "DNS names OLD's public address, which is known nowhere: cannot tell (exit 3)" "$?" 3
+# (its look at the TLS of mail.example.org came back through the provider's
+# NAT to this host's port 25: the last redirected connection)
+mark seen
 like "... saying the public address is unknown, and how to give it" "$(flat <<<"$out")" \
 	"this host's public address is unknown: mail.example.org A $OLD_PUBLIC \(from ns1.example.org\) is neither an address of this host's interfaces nor the new server's, and connections still come to the redirect.* --public-address"
 unlike "... no all-clear" "$out" "no authoritative server names this host"
-sleep 1.1
+wait_since "$seen" 1100		# the --quiet-for 1s of the check, from the last connection
 out=$(redirect check --quiet-for 1s 2>&1)
 is "check --domain: unknown (exit 3), not ready" "$?" 3
 like "... saying why" "$(flat <<<"$out")" "DNS could not be checked: this host's public address is unknown"
@@ -133,10 +162,10 @@ is "dns then counts it as this host: old (exit 1)" "$? $(jq -c .status <<<"$json
 out=$(redirect check --quiet-for 1s 2>&1)
 is "check --domain: in use (exit 1)" "$?" 1
 like "... DNS still names this host" "$(flat <<<"$out")" \
-	"DNS still names this host: ns1.example.org \($NS1, serial 1\) still answers mail.example.org A $OLD_PUBLIC"
+	"DNS still names this host: ns1.example.org \($NS1, serial 2\) still answers mail.example.org A $OLD_PUBLIC"
 
-zone_org 2 $NEW_PUBLIC | dns_zone ns1 example.org
-dns_reload ns1 example.org 2
+zone_org 3 $NEW_PUBLIC | dns_zone ns1 example.org
+dns_reload ns1 example.org 3
 out=$(redirect dns example.org 2>&1)
 is "DNS moved to NEW's public address (the --to): exit 0" "$?" 0
 like "... and says so" "$out" "no authoritative server names this host any more"

@@ -94,6 +94,34 @@ static void addresses_unusable(void **state)
 	assert_null(address_unusable(&a));
 }
 
+/* The ranges behind a provider's NAT, and their edges, which are not. */
+static void addresses_private(void **state)
+{
+	static const char *const private[] = {
+		"10.0.0.1", "10.255.255.254", "172.16.0.1", "172.31.255.1", "192.168.1.1",
+		"100.64.0.1", "100.127.255.1", "fd6d:6169:6c00::1", "fc00::1",
+	};
+	static const char *const public[] = {
+		"9.255.255.255", "11.0.0.1", "172.15.255.1", "172.32.0.1", "192.167.1.1",
+		"192.169.0.1", "100.63.255.1", "100.128.0.1", "198.51.100.130", "2001:db8::1",
+		"fe00::1",
+	};
+	struct errmsg e;
+	struct address a;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(private) / sizeof(private[0]); i++) {
+		assert_int_equal(parse_address(private[i], &a, &e), 0);
+		if (!address_private(&a))
+			fail_msg("%s is private", private[i]);
+	}
+	for (i = 0; i < sizeof(public) / sizeof(public[0]); i++) {
+		assert_int_equal(parse_address(public[i], &a, &e), 0);
+		if (address_private(&a))
+			fail_msg("%s is not private", public[i]);
+	}
+}
+
 static void prefixes(void **state)
 {
 	struct errmsg e = { "" };
@@ -225,6 +253,7 @@ int main(void)
 		cmocka_unit_test(addresses_refused),
 		cmocka_unit_test(address_too_long),
 		cmocka_unit_test(addresses_unusable),
+		cmocka_unit_test(addresses_private),
 		cmocka_unit_test(prefixes),
 		cmocka_unit_test(ports),
 		cmocka_unit_test(durations),
