@@ -72,6 +72,16 @@ like "enable without --to: the same" "$(flat <<<"$out")" "--to ADDRESS \(the add
 out=$(redirect_new accept --from $OLD_PUBLIC --public-address 224.0.0.1 2>&1)
 is "a --public-address that no host can have: refused (exit 2)" "$?" 2
 like "... naming it" "$out" "'224.0.0.1' is a multicast address"
+out=$(redirect_new accept --from $OLD_PUBLIC --public-address $OLD_PUBLIC 2>&1)
+is "accept --public-address the same as --from (the old server's): refused (exit 2)" "$?" 2
+like "... naming the value" "$(flat <<<"$out")" \
+	"--public-address '$OLD_PUBLIC' is also the --from, the old server's address; give this host's own public address"
+out=$(redirect enable --to $NEW_PUBLIC --keep-client-address --public-address $NEW_PUBLIC 2>&1)
+is "enable --public-address the same as --to (the new server's): refused (exit 2)" "$?" 2
+like "... naming the value" "$(flat <<<"$out")" \
+	"--public-address '$NEW_PUBLIC' is also the --to, the new server's address; give this host's own public address"
+is "... and nothing changed on either host" \
+	"$(in_old nft list tables; in_new nft list tables; find "$STATE" "$STATE_NEW" -mindepth 1)" ""
 
 # ---- accept: which --to OLD needs ----
 out=$(redirect_new accept --from $OLD_PUBLIC 2>&1)
