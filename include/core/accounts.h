@@ -18,10 +18,10 @@
  * The accounts that logged in through the redirect (on NEW): per account
  * the services, the client addresses (most recent first), the mail
  * program it last named, how many logins and when the last. Kept in
- * STATE_DIR/accounts (0600: user names are for root's eyes), with where
- * the reading of the mail log stopped, for the remembered window only.
+ * STATE_DIR/accounts (ACCOUNTS_FILE, 0600: user names are for root's
+ * eyes), with where the reading of the mail log stopped, for the
+ * remembered window only.
  */
-#define ACCOUNTS_FILE "accounts"
 #define ACCOUNTS_TMP "accounts.tmp"
 #define ACCOUNTS_MAX 20000		/* beyond that the least recent go */
 #define ACCOUNT_ADDRS_MAX 8

@@ -375,10 +375,8 @@ static int run(struct stats_run *r)
 	if (!r->args.numeric) {
 		const char *kind = "";
 
-		if (names_load(r->ss.dir.fd, &r->names, (int64_t)time(NULL), &kind))
-			fprintf(stderr, "redirect stats: warning: %s/%s is %s, not a regular file: "
-				"redirect makes no such thing; no names are kept until it is moved "
-				"away.\n", r->ss.dir.path, NAMES_FILE, kind);
+		/* one that is no regular file: the look's state_read refuses it, named */
+		names_load(r->ss.dir.fd, &r->names, (int64_t)time(NULL), &kind);
 		r->args.names = &r->names;
 	}
 	rc = r->args.watch ? watch_loop(r) : look(r);
