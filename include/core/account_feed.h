@@ -44,10 +44,10 @@ struct account_read {
 /*
  * Loads STATE_DIR/accounts into @a, reads what is new in the mail log
  * (the file or journal named in @src; else the one read last time; else
- * the system journal; another one than last time starts afresh), keeps the logins through the redirect (@stale: the
- * stale sources' addresses, for Postfix; Dovecot's logins to the address of
- * tunnel @tunnel_id), forgets what is older than
- * @window, and writes the file back. A source that cannot be read is no
+ * the system journal; another one than last time starts afresh), keeps
+ * the logins through the redirect (@stale: the stale sources' addresses,
+ * for Postfix; Dovecot's logins to the address of tunnel @tunnel_id),
+ * forgets what is older than @window, and writes the file back. A source that cannot be read is no
  * error: r->problem says why, and the accounts known stand. Returns
  * -errno only when the accounts file cannot be written (or no memory).
  *

@@ -58,9 +58,11 @@ int public_not_other(const struct public_addresses *p, const struct spec *spec,
 		     struct errmsg *e)
 {
 	const bool new_ = spec->role == ROLE_NEW;
+	const bool has4 = new_ ? spec->has_from4 : spec->has_to4;
+	const bool has6 = new_ ? spec->has_from6 : spec->has_to6;
 	const struct address *other[2] = {
-		(new_ ? spec->has_from4 : spec->has_to4) ? (new_ ? &spec->from4 : &spec->to4) : NULL,
-		(new_ ? spec->has_from6 : spec->has_to6) ? (new_ ? &spec->from6 : &spec->to6) : NULL,
+		has4 ? (new_ ? &spec->from4 : &spec->to4) : NULL,
+		has6 ? (new_ ? &spec->from6 : &spec->to6) : NULL,
 	};
 	char addr[ADDRESS_STRLEN];
 	unsigned int i, k;
