@@ -39,7 +39,7 @@ static unsigned int nat_plausible(void)
 	if (host_addresses(true, true, &l))
 		return nat;	/* not known: as before, NAT may be */
 	for (i = 0; i < l.n; i++)
-		if (!address_private(&l.v[i]))
+		if (!address_not_global(&l.v[i]))
 			nat &= ~(l.v[i].family == AF_INET6 ? DNS_NAT_V6 : DNS_NAT_V4);
 	address_list_free(&l);
 	return nat;
