@@ -70,6 +70,24 @@ if [ -r /usr/share/bash-completion/bash_completion ]; then
 		"$(complete_words help --options "")" "(^| )enable( |$)"
 	got=$(complete_words --state-dir /tmp stats --nu)
 	is "bash completion skips a global option's value before the command" "$got" "--numeric"
+	# --option=VALUE, and DIR options offer directories only
+	dir=$(mktemp -d)
+	mkdir "$dir/adir"
+	: >"$dir/abc.log"
+	is "bash completion: --mail-log=FILE offers files (and directories to go into)" \
+		"$(complete_words stats --mail-log="$dir/a")" "$dir/abc.log $dir/adir"
+	is "... --journal-dir=DIR offers directories only" \
+		"$(complete_words stats --journal-dir="$dir/a")" "$dir/adir"
+	is "... and so does --journal-dir DIR" "$(complete_words stats --journal-dir "$dir/a")" \
+		"$dir/adir"
+	is "... --state-dir=DIR too, before the command" "$(complete_words --state-dir="$dir/a")" \
+		"$dir/adir"
+	like "... --service=NAME offers the services" "$(complete_words enable --service=sm)" \
+		"(^| )smtp( |$)"
+	is "... a flag given a value: nothing" "$(complete_words stats --json=)" ""
+	is "... a global option's --option=VALUE before the command is skipped" \
+		"$(complete_words --state-dir="$dir" stats --nu)" "--numeric"
+	rm -r "$dir"
 else
 	skip "bash completion" "no bash-completion package"
 fi

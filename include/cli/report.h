@@ -23,6 +23,14 @@ bool cli_report_findings(const struct command *cmd, const struct findings *pf, b
 /* After an install that mended a table changed by hand: what was wrong, what was kept. */
 void cli_report_mended(const struct install_report *r);
 
+/*
+ * On NEW, when another run holds the state lock: why the accounts shown are
+ * those known before (the mail log is read, and the accounts written, only
+ * under the lock; see accounts_update).
+ */
+#define CLI_LOG_NOT_READ "another redirect run holds the state lock, so the mail log was " \
+	"not read this time"
+
 /* What a look could not save in the state, as a warning; nothing when all was. */
 void cli_warn_unsaved(const struct command *cmd, const struct snapshot *s);
 

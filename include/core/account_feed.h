@@ -29,26 +29,45 @@ struct account_read {
 	uint64_t bytes;			/* of the file read this run */
 	uint64_t lines;			/* lines or entries of the mail servers read */
 	uint64_t unreadable;		/* ... skipped: not readable, too long */
+	uint64_t untrusted;		/* journal entries another user sent: left out */
 	uint64_t logins;		/* logins through the redirect among them */
 	bool rotated, old_finished, truncated, cursor_lost;
 	int journal_error;		/* a -errno that ended the journal early, or 0 */
-	bool started_over;		/* the accounts file was damaged: started afresh */
+	enum {
+		STARTED_NO,
+		STARTED_DAMAGED,	/* the accounts file was damaged: started afresh */
+		STARTED_OTHER_SOURCE,	/* another log than last time: started afresh */
+	} started_over;
 	char problem[600];		/* the source could not be read (why), or "" */
 };
 
 /*
  * Loads STATE_DIR/accounts into @a, reads what is new in the mail log
  * (the file or journal named in @src; else the one read last time; else
- * the system journal), keeps the logins through the redirect (@stale: the
- * stale sources' addresses, for Postfix; Dovecot's logins to the address of
- * tunnel @tunnel_id), forgets what is older than
- * @window, and writes the file back. A source that cannot be read is no
+ * the system journal; another one than last time starts afresh), keeps
+ * the logins through the redirect (@stale: the stale sources' addresses,
+ * for Postfix; Dovecot's logins to the address of tunnel @tunnel_id),
+ * forgets what is older than @window, and writes the file back. A source that cannot be read is no
  * error: r->problem says why, and the accounts known stand. Returns
  * -errno only when the accounts file cannot be written (or no memory).
+ *
+ * The caller holds the state lock, and read the state under it: that
+ * this host accepts (role NEW, enabled) is then still true when the file
+ * is written, and a disable (which takes the lock, then removes the file)
+ * comes before the whole update or after it, never between its reading
+ * and its writing; one writer at a time also owns ACCOUNTS_TMP.
  */
 int accounts_update(struct state_dir *d, struct accounts *a, const struct account_source *src,
 		    const struct address *stale, unsigned int nstale, uint32_t tunnel_id,
 		    int64_t now, uint64_t window, struct account_read *r, struct errmsg *e);
+
+/*
+ * For a run that does not hold the state lock: the accounts the file
+ * holds within @window, read and never written, nothing read of the log;
+ * r->problem is @why. -errno with @e when the file cannot be read.
+ */
+int accounts_known(struct state_dir *d, struct accounts *a, int64_t now, uint64_t window,
+		   const char *why, struct account_read *r, struct errmsg *e);
 
 /* The same from lines already in memory (tests, bench): no file, no state directory. */
 struct account_feed;

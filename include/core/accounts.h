@@ -18,10 +18,10 @@
  * The accounts that logged in through the redirect (on NEW): per account
  * the services, the client addresses (most recent first), the mail
  * program it last named, how many logins and when the last. Kept in
- * STATE_DIR/accounts (0600: user names are for root's eyes), with where
- * the reading of the mail log stopped, for the remembered window only.
+ * STATE_DIR/accounts (ACCOUNTS_FILE, 0600: user names are for root's
+ * eyes), with where the reading of the mail log stopped, for the
+ * remembered window only.
  */
-#define ACCOUNTS_FILE "accounts"
 #define ACCOUNTS_TMP "accounts.tmp"
 #define ACCOUNTS_MAX 20000		/* beyond that the least recent go */
 #define ACCOUNT_ADDRS_MAX 8
@@ -78,7 +78,10 @@ void accounts_set_program(struct accounts *a, const char *name, const char *prog
 
 struct account *accounts_find(struct accounts *a, const char *name);
 
-/* Forgets accounts not seen within @window seconds before @now; sorts the rest. */
+/*
+ * Forgets accounts not seen within @window seconds before @now, and the
+ * Dovecot sessions of the rings older than that; sorts the rest.
+ */
 void accounts_prune(struct accounts *a, int64_t now, uint64_t window);
 
 /* Most recent first, and then by name. */
@@ -98,7 +101,7 @@ int accounts_parse(const char *text, size_t len, struct accounts *a, struct errm
 /*
  * STATE_DIR/accounts: read (a missing file is no accounts; a damaged one is
  * -EBADMSG with @e saying why, and @a then empty), written whole through a
- * temporary file (0600), removed (disable).
+ * temporary file (0600), removed (disable: 1 when there was one to remove).
  */
 int accounts_load(struct state_dir *d, struct accounts *a, struct errmsg *e);
 int accounts_save(struct state_dir *d, const struct accounts *a, struct errmsg *e);

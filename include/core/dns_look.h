@@ -22,11 +22,16 @@ int dns_look_at(const char *const *domains, unsigned int n, const struct state *
 #define DNS_TRAFFIC_RECENT (7 * 86400)
 
 /*
- * Whether an answer naming neither this host nor NEW may still be this
- * host: on OLD, no public address known, and clients still come (a
- * connection within DNS_TRAFFIC_RECENT of @now).
+ * In which families (DNS_NAT_V4 | DNS_NAT_V6, or 0) an answer naming
+ * neither this host nor NEW may still be this host: on OLD, no public
+ * address known, clients still come (a connection within
+ * DNS_TRAFFIC_RECENT of @now), and NAT is plausible: none of this host's
+ * own addresses of that family is a public one (all are private, RFC 1918
+ * or unique local). A host with a public address on its interfaces is not
+ * behind NAT in that family: another address there is another host's (a
+ * backup MX).
  */
-bool dns_public_unknown(const struct state *st, int64_t now);
+unsigned int dns_public_unknown(const struct state *st, int64_t now);
 
 /* The same summary from a report the caller has (redirect dns). */
 void dns_look_from(const struct dns_report *r, struct dns_look *look);

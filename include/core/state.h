@@ -78,6 +78,14 @@ int public_add(struct public_addresses *p, const char *arg, struct errmsg *e);
 /* The first of @p in @family, or NULL. */
 const struct address *public_of(const struct public_addresses *p, int family);
 
+/*
+ * This host's public address is never the other server's: none of @p may
+ * be a --to of @spec (OLD) or a --from (NEW). -EINVAL with @e naming the
+ * value (a typo, or the options swapped), else 0.
+ */
+int public_not_other(const struct public_addresses *p, const struct spec *spec,
+		     struct errmsg *e);
+
 /* What redirect remembers between runs, in STATE_DIR/state. */
 struct state {
 	uint64_t generation;	/* one more at every write: the newer file wins */

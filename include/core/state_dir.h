@@ -14,6 +14,7 @@
 #define STATE_LAST_GOOD_FILE "state.last-good"	/* a copy of the last durable write */
 #define STATE_DAMAGED_FILE "state.damaged"	/* a damaged state, kept for a look */
 #define STATE_LOCK "lock"
+#define ACCOUNTS_FILE "accounts"	/* on NEW: core/accounts.h's */
 
 struct state_dir {
 	int fd;			/* the directory, or -1 when it does not exist */

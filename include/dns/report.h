@@ -102,6 +102,10 @@ struct dns_server {
 	unsigned int nservices;
 };
 
+/* The families in which this host may be behind NAT (dns_options.public_unknown). */
+#define DNS_NAT_V4 0x1u
+#define DNS_NAT_V6 0x2u
+
 struct dns_domain {
 	char name[DNS_NAME_BUF];
 	enum dns_status status;
@@ -111,13 +115,14 @@ struct dns_domain {
 	struct dns_server *servers;
 	unsigned int nservers;
 	struct dns_server outside;	/* names not under the domain, asked of the resolver */
-	bool public_unknown;		/* unknown: its answers name only addresses that are
+	unsigned int public_unknown;	/* unknown: its answers name only addresses that are
 					 * neither old nor new, and this host may have a
-					 * public one nobody named (dns_options) */
+					 * public one nobody named (dns_options): the
+					 * families (DNS_NAT_V4...) that made it so, or 0 */
 };
 
 struct dns_report {
-	bool public_unknown;		/* dns_options.public_unknown, for the statuses */
+	unsigned int public_unknown;	/* dns_options.public_unknown, for the statuses */
 	enum dns_status status;
 	struct dns_domain *domains;
 	unsigned int ndomains;
@@ -135,10 +140,11 @@ struct dns_options {
 	/*
 	 * This host may have a public address not among @old (behind NAT it
 	 * is on no interface, and nobody gave it), and clients still come:
-	 * an answer that is neither old nor new may then name this host, so
-	 * a domain no answer names as old is unknown rather than new.
+	 * an answer of these families (DNS_NAT_V4 | DNS_NAT_V6) that is
+	 * neither old nor new may then name this host, so a domain no answer
+	 * names as old is unknown rather than new. 0: none may.
 	 */
-	bool public_unknown;
+	unsigned int public_unknown;
 	unsigned int timeout_ms;	/* per try; DNS_TIMEOUT_MS */
 	unsigned int retries;		/* DNS_RETRIES */
 };

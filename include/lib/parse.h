@@ -50,6 +50,15 @@ int parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* Why a target address is no good ("loopback", ...), or NULL if it is. */
 const char *address_unusable(const struct address *a);
 
+/*
+ * Whether @a is of the ranges never routed on the internet (not "globally
+ * reachable" in RFC 6890's registry), which a host behind a provider's NAT
+ * has on its interfaces: RFC 1918, the shared 100.64.0.0/10 (RFC 6598),
+ * link-local, benchmarking (198.18.0.0/15), documentation (RFC 5737,
+ * 2001:db8::/32, RFC 3849), IPv6's unique local fc00::/7.
+ */
+bool address_not_global(const struct address *a);
+
 bool address_equal(const struct address *a, const struct address *b);
 bool prefix_contains(const struct prefix *p, const struct address *a);
 

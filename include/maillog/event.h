@@ -54,7 +54,11 @@ struct maillog_clock {
 
 void maillog_clock_init(struct maillog_clock *c, int64_t now);
 
-/* Whether @s (@len bytes) is valid UTF-8 without control characters. */
+/*
+ * Whether @s (@len bytes) is valid UTF-8 without control characters: C0,
+ * DEL, C1 (U+0080-U+009F) and the bidirectional controls (U+061C,
+ * U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), which a terminal acts on.
+ */
 bool maillog_text_ok(const char *s, size_t len);
 
 #endif

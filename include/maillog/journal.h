@@ -11,7 +11,10 @@
 /*
  * The systemd journal read through libsystemd's sd-journal: only the
  * entries of Dovecot (SYSLOG_IDENTIFIER=dovecot) and of Postfix's smtpd
- * (SYSLOG_IDENTIFIER=postfix/.../smtpd, or _COMM=smtpd), from the entry
+ * (SYSLOG_IDENTIFIER=postfix/.../smtpd, or _COMM=smtpd), and of those only
+ * the ones the mail servers sent, by the fields journald sets itself (_UID
+ * root, dovecot, dovenull or postfix; _SYSTEMD_UNIT dovecot or postfix's,
+ * where there is one): the identifier is the sender's word. From the entry
  * after a cursor that the caller keeps, so each run reads only what is
  * new. Without a cursor, from @since (the remembered window's start).
  * A corrupt, rotated or vacuumed journal ends the run early or moves the
@@ -22,6 +25,7 @@
 struct journal_report {
 	uint64_t entries;	/* mail entries seen this run */
 	uint64_t unreadable;	/* ... without a MESSAGE or SYSLOG_IDENTIFIER */
+	uint64_t untrusted;	/* ... sent by another user (`logger -t dovecot`): left out */
 	bool cursor_lost;	/* the cursor's entry was gone (vacuumed, rotated away) */
 	int error;		/* a -errno that ended the run early (corruption), or 0 */
 };

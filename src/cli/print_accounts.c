@@ -78,6 +78,20 @@ static const char *source_words(const struct account_read *r, char *buf, size_t 
 	return buf;
 }
 
+/* Why this run read its source from the window's start, forgetting what was known. */
+static void print_started_over(struct printer *p, const struct account_read *r)
+{
+	if (r->started_over == STARTED_NO) {
+		print_null(p, "started_over", NULL);
+		return;
+	}
+	print_str(p, "started_over", NULL, r->started_over == STARTED_DAMAGED ? "damaged" :
+		  "other source");
+	print_text(p, r->started_over == STARTED_DAMAGED ?
+		   "; the accounts file was damaged: read afresh from the window's start" :
+		   "; another log than last time: read afresh from the window's start");
+}
+
 /* What this run read, and what it could not. */
 static void print_read(struct printer *p, const struct accounts *a, const struct account_read *r)
 {
@@ -98,8 +112,14 @@ static void print_read(struct printer *p, const struct accounts *a, const struct
 	}
 	print_u64(p, "skipped", NULL, r->unreadable);
 	print_u64(p, "skipped_total", NULL, a->skipped);
+	print_started_over(p, r);
 	if (r->unreadable)
 		print_text(p, "; %" PRIu64 " could not be read and were skipped", r->unreadable);
+	if (r->source == SOURCE_JOURNAL)
+		print_u64(p, "untrusted", NULL, r->untrusted);
+	if (r->untrusted)
+		print_text(p, "; %" PRIu64 " not sent by the mail servers (their user and unit, "
+			   "as the journal records them) were left out", r->untrusted);
 	print_text(p, "%s\n", r->rotated ? (r->old_finished ? " (rotated: the old file finished)" :
 			      " (rotated: the old file's rest not found)") :
 		   r->truncated ? " (truncated: read again from its start)" :

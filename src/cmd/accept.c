@@ -350,6 +350,8 @@ static int cmd_accept(int argc, char **argv)
 		return cli_parse_status(&command_accept, rc, &e);
 	if (spec_finalize(&a.spec, &e))
 		return cli_fail(&command_accept, EXIT_USAGE, &e);
+	if (public_not_other(&a.pub, &a.spec, &e))
+		return cli_fail(&command_accept, EXIT_USAGE, &e);
 	rc = check_from_not_local(&a.spec, &e);
 	if (rc)
 		return cli_fail(&command_accept, rc == -EINVAL ? EXIT_USAGE : EXIT_FAILED, &e);

@@ -313,8 +313,11 @@ static void check_accounts(struct snapshot *s, struct state_dir *dir, struct fin
 	for (i = 0; i < s->st.nsources; i++)
 		stale[i] = s->st.sources[i].addr;
 	accounts_init(&acc);
-	if (accounts_update(dir, &acc, &none, stale, s->st.nsources, s->state.spec.tunnel_id,
-			    s->now, s->state.spec.remember, &r, &e))
+	/* written only under the lock (see accounts_update); else counted as they are */
+	if (s->locked ? accounts_update(dir, &acc, &none, stale, s->st.nsources,
+					s->state.spec.tunnel_id, s->now, s->state.spec.remember,
+					&r, &e) :
+	    accounts_known(dir, &acc, s->now, s->state.spec.remember, CLI_LOG_NOT_READ, &r, &e))
 		fprintf(stderr, "redirect check: warning: %s\n", e.text);
 	f_accounts = acc.n;
 	format_duration_exact(s->state.spec.remember, window, sizeof(window));

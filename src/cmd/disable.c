@@ -207,6 +207,7 @@ static int finish_with(struct session *ss, struct settings *s)
 	bool anything = state_records_anything(&ss->state) || ss->salvaged != SALVAGE_NONE;
 	struct errmsg e = { "" };
 	bool was_installed;
+	int removed;
 
 	if (set_damage_aside(ss, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
@@ -214,10 +215,15 @@ static int finish_with(struct session *ss, struct settings *s)
 	if (uninstall(ss, &was_installed, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	/* who came through the redirect: for the migration only, gone with it */
-	if (accounts_remove(&ss->dir, &e))
+	removed = accounts_remove(&ss->dir, &e);
+	if (removed < 0)
 		fprintf(stderr, "redirect disable: warning: %s\n", e.text);
 	if (!was_installed && !anything) {
-		printf("redirect: nothing was enabled; nothing changed.\n");
+		if (removed > 0)
+			printf("redirect: nothing was enabled; removed the accounts a run left in "
+			       "%s/%s.\n", ss->dir.path, ACCOUNTS_FILE);
+		else
+			printf("redirect: nothing was enabled; nothing changed.\n");
 		return EXIT_DONE;
 	}
 	report_settings(ss, s, was_installed);

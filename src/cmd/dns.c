@@ -171,7 +171,7 @@ struct known {
 	struct address new_[2];		/* the --to of an enabled redirect */
 	unsigned int nnew;
 	struct public_addresses pub;	/* this host's public addresses, remembered */
-	bool public_unknown;		/* see dns_public_unknown() */
+	unsigned int public_unknown;	/* see dns_public_unknown() */
 };
 
 /*
@@ -477,7 +477,7 @@ static int survey(const struct dns_args *a, struct dns_report *r, struct address
 	*nnew = k.nnew;
 	o.new_ = new_;
 	o.nnew = k.nnew;
-	o.public_unknown = k.public_unknown && !a->pub.n;
+	o.public_unknown = a->pub.n ? 0 : k.public_unknown;
 	err = dns_survey(a->domains, a->ndomains, &o, r, e);
 	address_list_free(&old);
 	return err;

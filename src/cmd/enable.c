@@ -628,6 +628,8 @@ static int cmd_enable(int argc, char **argv)
 		return cli_fail(&command_enable, EXIT_USAGE, &e);
 	if (a.spec.role == ROLE_OLD)
 		note_idle_excludes(&a.spec);
+	if (public_not_other(&a.pub, &a.spec, &e))
+		return cli_fail(&command_enable, EXIT_USAGE, &e);
 	rc = check_not_local(&a.spec, &e);
 	if (rc)	/* a target of this host is bad input; failing to look is not */
 		return cli_fail(&command_enable, rc == -EINVAL ? EXIT_USAGE : EXIT_FAILED, &e);

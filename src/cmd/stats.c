@@ -200,6 +200,9 @@ static int render_to(struct stats_run *r, FILE *f)
 /*
  * --output: rendered in memory, then the file replaced whole, so that a
  * collector never reads half of it. Sets *@status as render_to returns it.
+ * JSON on NEW names accounts, addresses and mail programs, which are for
+ * root's eyes only: that file is 0600; every other one 0644 (Prometheus
+ * only counts the accounts).
  */
 static int write_output(struct stats_run *r, int *status, struct errmsg *e)
 {
@@ -217,7 +220,8 @@ static int write_output(struct stats_run *r, int *status, struct errmsg *e)
 		return errmsg_set(e, -ENOMEM, "out of memory");
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	err = atomic_file_write(AT_FDCWD, path, tmp, buf, len, 0644, false);
+	err = atomic_file_write(AT_FDCWD, path, tmp, buf, len,
+				r->args.json && r->shown ? 0600 : 0644, false);
 	free(buf);
 	if (err)
 		return errmsg_set(e, err, "cannot write %s: %s", path, strerror(-err));
@@ -266,9 +270,11 @@ static void warn_unread_source(struct stats_run *r)
 }
 
 /*
- * On NEW: what is new in the mail log, into the accounts. A log that cannot
- * be read is said in the section; an accounts file that cannot be written
- * is a warning, as a state that cannot be saved is.
+ * On NEW: what is new in the mail log, into the accounts, under the state
+ * lock the snapshot took (see accounts_update); without it (another run
+ * has it) the accounts known are shown and the log is left for the next
+ * run. A log that cannot be read is said in the section; an accounts file
+ * that cannot be written is a warning, as a state that cannot be saved is.
  */
 static void read_accounts(struct stats_run *r)
 {
@@ -276,6 +282,7 @@ static void read_accounts(struct stats_run *r)
 	struct address *stale = calloc(s->st.nsources + 1, sizeof(*stale));
 	struct errmsg e = { "" };
 	unsigned int i;
+	int err;
 
 	r->shown = NULL;
 	if (!stale || !s->state.enabled || s->state.spec.role != ROLE_NEW || !s->installed) {
@@ -285,9 +292,14 @@ static void read_accounts(struct stats_run *r)
 	}
 	for (i = 0; i < s->st.nsources; i++)
 		stale[i] = s->st.sources[i].addr;
-	if (accounts_update(&r->ss.dir, &r->accounts, &r->args.mail, stale, s->st.nsources,
-			    s->state.spec.tunnel_id, s->now, s->state.spec.remember,
-			    &r->accounts_read, &e))
+	if (s->locked)
+		err = accounts_update(&r->ss.dir, &r->accounts, &r->args.mail, stale,
+				      s->st.nsources, s->state.spec.tunnel_id, s->now,
+				      s->state.spec.remember, &r->accounts_read, &e);
+	else
+		err = accounts_known(&r->ss.dir, &r->accounts, s->now, s->state.spec.remember,
+				     CLI_LOG_NOT_READ, &r->accounts_read, &e);
+	if (err)
 		fprintf(stderr, "redirect stats: warning: %s\n", e.text);
 	free(stale);
 	r->look.accounts = &r->accounts;
@@ -306,11 +318,12 @@ static int look(struct stats_run *r)
 	int rc;
 
 	rc = snapshot_take(&r->ss.dir, &r->ss.nft, &r->ss.rtnl, &r->snap, &e);
+	if (!rc)
+		read_accounts(r);	/* under the lock the snapshot took */
 	snapshot_release(&r->ss.dir, &r->snap);
 	if (rc)
 		return cli_fail(&command_stats, EXIT_FAILED, &e);
 	cli_warn_unsaved(&command_stats, &r->snap);
-	read_accounts(r);
 	if (r->args.watch)
 		watch_update(&r->watch, &r->snap.st, r->args.watch);
 	if (names && !r->args.watch)
@@ -362,10 +375,8 @@ static int run(struct stats_run *r)
 	if (!r->args.numeric) {
 		const char *kind = "";
 
-		if (names_load(r->ss.dir.fd, &r->names, (int64_t)time(NULL), &kind))
-			fprintf(stderr, "redirect stats: warning: %s/%s is %s, not a regular file: "
-				"redirect makes no such thing; no names are kept until it is moved "
-				"away.\n", r->ss.dir.path, NAMES_FILE, kind);
+		/* one that is no regular file: the look's state_read refuses it, named */
+		names_load(r->ss.dir.fd, &r->names, (int64_t)time(NULL), &kind);
 		r->args.names = &r->names;
 	}
 	rc = r->args.watch ? watch_loop(r) : look(r);

@@ -165,18 +165,61 @@ static void feed_entry(int64_t time, const char *ident, size_t ilen, const char 
 
 /* ---- the sources ---- */
 
-/* Which source this run reads; a different one than last time starts from its beginning. */
+/*
+ * @path in one spelling, so that /var/log//mail.log is /var/log/mail.log:
+ * its directory resolved, its last part as given (a log replaced by a
+ * symbolic link is still refused by name). A directory that cannot be
+ * resolved leaves the path as given: reading it then says why.
+ */
+static void canonical(const char *path, bool dir, char *out, size_t len)
+{
+	char *copy = strdup(path), *slash, *real;
+	const char *base = "";
+
+	snprintf(out, len, "%s", path);
+	if (!copy || !*path)
+		goto done;
+	slash = strrchr(copy, '/');
+	if (!dir && slash && slash[1]) {
+		base = path + (slash - copy) + 1;
+		slash[slash == copy ? 1 : 0] = '\0';	/* "/mail.log": the directory is "/" */
+	}
+	real = realpath(copy, NULL);
+	if (real && strlen(real) + 1 + strlen(base) < len) {
+		size_t n = strlen(real);
+
+		memcpy(out, real, n + 1);
+		if (*base && strcmp(real, "/"))
+			out[n++] = '/';
+		memcpy(out + n, base, strlen(base) + 1);
+	}
+	free(real);
+done:
+	free(copy);
+}
+
+/*
+ * Which source this run reads. Another one than last time (another file,
+ * the journal instead of a file) starts afresh: the accounts are what that
+ * source says within the window, not what two sources said, each read from
+ * its start, counted twice.
+ */
 static void choose(struct accounts *a, const struct account_source *src, struct account_read *r)
 {
 	enum mail_source kind = src->mail_log ? SOURCE_FILE :
 				src->journal_dir ? SOURCE_JOURNAL :
 				a->source != SOURCE_NONE ? a->source : SOURCE_JOURNAL;
-	const char *path = src->mail_log ? src->mail_log : src->journal_dir ? src->journal_dir :
-			   kind == a->source ? a->path : "";
+	char path[PATH_MAX];
 
+	if (src->mail_log || src->journal_dir)
+		canonical(src->mail_log ? src->mail_log : src->journal_dir, !src->mail_log, path,
+			  sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%s", kind == a->source ? a->path : "");
 	if (kind != a->source || strcmp(path, a->path)) {
-		memset(&a->pos, 0, sizeof(a->pos));
-		a->cursor[0] = '\0';
+		if (a->source != SOURCE_NONE && !r->started_over)
+			r->started_over = STARTED_OTHER_SOURCE;
+		accounts_free(a);
 		snprintf(a->path, sizeof(a->path), "%s", path);
 	}
 	a->source = kind;
@@ -213,6 +256,7 @@ static void read_journal(struct accounts *a, struct account_feed *f, struct acco
 			 &e))
 		snprintf(r->problem, sizeof(r->problem), "%s", e.text);
 	r->unreadable += jr.unreadable;
+	r->untrusted = jr.untrusted;
 	r->cursor_lost = jr.cursor_lost;
 	r->journal_error = jr.error;
 }
@@ -228,7 +272,8 @@ int accounts_update(struct state_dir *d, struct accounts *a, const struct accoun
 	err = accounts_load(d, a, e);
 	if (err == -ENOMEM)
 		return err;
-	r->started_over = err != 0;	/* derived data: read again from the window's start */
+	if (err)	/* derived data: read again from the window's start */
+		r->started_over = STARTED_DAMAGED;
 	choose(a, src, r);
 	f = account_feed_new(a, stale, nstale, tunnel_id, now, window, r);
 	if (!f)
@@ -244,4 +289,20 @@ int accounts_update(struct state_dir *d, struct accounts *a, const struct accoun
 	a->skipped += r->unreadable;
 	accounts_prune(a, now, window);
 	return accounts_save(d, a, e);
+}
+
+int accounts_known(struct state_dir *d, struct accounts *a, int64_t now, uint64_t window,
+		   const char *why, struct account_read *r, struct errmsg *e)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = accounts_load(d, a, e);
+	if (err)
+		return err;
+	r->source = a->source == SOURCE_FILE ? SOURCE_FILE : SOURCE_JOURNAL;
+	snprintf(r->path, sizeof(r->path), "%s", a->path);
+	snprintf(r->problem, sizeof(r->problem), "%s", why);
+	accounts_prune(a, now, window);		/* in memory: nothing is written */
+	return 0;
 }

@@ -180,10 +180,35 @@ void accounts_sort(struct accounts *a)
 		reindex(a);	/* the same size: it cannot fail */
 }
 
+/*
+ * A ring without its sessions older than @oldest (they name accounts and
+ * programs, which are kept for the window only), the rest put back oldest
+ * first: the order the text form writes and reads them in.
+ */
+static void prune_ring(struct dovecot_session *ring, unsigned int *n, int64_t oldest)
+{
+	struct dovecot_session old[ACCOUNTS_PENDING];
+	unsigned int used = *n < ACCOUNTS_PENDING ? *n : ACCOUNTS_PENDING, first, i;
+
+	first = *n < ACCOUNTS_PENDING ? 0 : *n % ACCOUNTS_PENDING;
+	memcpy(old, ring, sizeof(old));
+	memset(ring, 0, sizeof(old));
+	*n = 0;
+	for (i = 0; i < used; i++) {
+		const struct dovecot_session *s = &old[(first + i) % ACCOUNTS_PENDING];
+
+		if (s->at >= oldest && s->session[0])
+			accounts_session_put(ring, n, s->session, s->at, s->value);
+	}
+}
+
 void accounts_prune(struct accounts *a, int64_t now, uint64_t window)
 {
 	int64_t oldest = now - (int64_t)window;
 	unsigned int i, kept = 0;
+
+	prune_ring(a->ids, &a->nids, oldest);
+	prune_ring(a->logins, &a->nlogins, oldest);
 
 	for (i = 0; i < a->n; i++)
 		if (a->a[i].last_seen >= oldest)
@@ -567,7 +592,9 @@ int accounts_remove(struct state_dir *d, struct errmsg *e)
 	if (d->fd < 0)
 		return 0;
 	unlinkat(d->fd, ACCOUNTS_TMP, 0);
-	if (unlinkat(d->fd, ACCOUNTS_FILE, 0) && errno != ENOENT)
+	if (!unlinkat(d->fd, ACCOUNTS_FILE, 0))
+		return 1;
+	if (errno != ENOENT)
 		return errmsg_set(e, -errno, "cannot remove %s/%s: %s", d->path, ACCOUNTS_FILE,
 				  strerror(errno));
 	return 0;

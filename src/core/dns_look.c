@@ -30,10 +30,27 @@ void dns_look_from(const struct dns_report *r, struct dns_look *look)
 	dns_report_first_problem(r, look->problem, sizeof(look->problem));
 }
 
-bool dns_public_unknown(const struct state *st, int64_t now)
+/* The families in which this host has no public address on its interfaces. */
+static unsigned int nat_plausible(void)
 {
-	return st->enabled && st->spec.role == ROLE_OLD && !st->public.n &&
-	       st->history.last_seen && now - st->history.last_seen < DNS_TRAFFIC_RECENT;
+	struct address_list l = { 0 };
+	unsigned int i, nat = DNS_NAT_V4 | DNS_NAT_V6;
+
+	if (host_addresses(true, true, &l))
+		return nat;	/* not known: as before, NAT may be */
+	for (i = 0; i < l.n; i++)
+		if (!address_not_global(&l.v[i]))
+			nat &= ~(l.v[i].family == AF_INET6 ? DNS_NAT_V6 : DNS_NAT_V4);
+	address_list_free(&l);
+	return nat;
+}
+
+unsigned int dns_public_unknown(const struct state *st, int64_t now)
+{
+	if (!st->enabled || st->spec.role != ROLE_OLD || st->public.n ||
+	    !st->history.last_seen || now - st->history.last_seen >= DNS_TRAFFIC_RECENT)
+		return 0;
+	return nat_plausible();
 }
 
 /* This host's own addresses: its interfaces', and the public ones it was told. */

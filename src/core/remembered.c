@@ -54,6 +54,30 @@ int public_add(struct public_addresses *p, const char *arg, struct errmsg *e)
 	return 0;
 }
 
+int public_not_other(const struct public_addresses *p, const struct spec *spec,
+		     struct errmsg *e)
+{
+	const bool new_ = spec->role == ROLE_NEW;
+	const bool has4 = new_ ? spec->has_from4 : spec->has_to4;
+	const bool has6 = new_ ? spec->has_from6 : spec->has_to6;
+	const struct address *other[2] = {
+		has4 ? (new_ ? &spec->from4 : &spec->to4) : NULL,
+		has6 ? (new_ ? &spec->from6 : &spec->to6) : NULL,
+	};
+	char addr[ADDRESS_STRLEN];
+	unsigned int i, k;
+
+	for (i = 0; i < p->n; i++)
+		for (k = 0; k < 2; k++)
+			if (other[k] && address_equal(&p->a[i], other[k]))
+				return errmsg_set(e, -EINVAL, "--public-address '%s' is also the "
+						  "%s, the %s server's address; give this host's "
+						  "own public address (others reach it at that one "
+						  "behind NAT)", address_str(&p->a[i], addr),
+						  new_ ? "--from" : "--to", new_ ? "old" : "new");
+	return 0;
+}
+
 const struct address *public_of(const struct public_addresses *p, int family)
 {
 	unsigned int i;

@@ -263,7 +263,7 @@ static int check_own_files(const struct state_dir *d, struct errmsg *e)
 {
 	static const char *const own[] = {
 		STATE_FILE, STATE_PENDING_FILE, STATE_LAST_GOOD_FILE, STATE_DAMAGED_FILE,
-		STATE_LOCK, NAMES_FILE,
+		STATE_LOCK, NAMES_FILE, ACCOUNTS_FILE,
 	};
 	unsigned int i;
 	int err = 0;

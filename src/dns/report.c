@@ -97,7 +97,8 @@ static void mark_skipped(struct dns_domain *d)
 }
 
 /* The first answer that names neither this host nor NEW, and which server gave it. */
-static const struct dns_record *first_other(const struct dns_domain *d,
+/* An answer naming neither old nor new, of the families in @nat (DNS_NAT_V4...). */
+static const struct dns_record *first_other(const struct dns_domain *d, unsigned int nat,
 					    const struct dns_server **where)
 {
 	unsigned int i, k;
@@ -106,7 +107,9 @@ static const struct dns_record *first_other(const struct dns_domain *d,
 		const struct dns_server *srv = i < d->nservers ? &d->servers[i] : &d->outside;
 
 		for (k = 0; !srv->skipped && k < srv->nrecords; k++)
-			if (srv->records[k].points_to == DNS_POINTS_OTHER) {
+			if (srv->records[k].points_to == DNS_POINTS_OTHER &&
+			    nat & (srv->records[k].addr.family == AF_INET6 ? DNS_NAT_V6 :
+				   DNS_NAT_V4)) {
 				*where = srv;
 				return &srv->records[k];
 			}
@@ -114,7 +117,7 @@ static const struct dns_record *first_other(const struct dns_domain *d,
 	return NULL;
 }
 
-static void finish_domain(struct dns_domain *d, bool public_unknown)
+static void finish_domain(struct dns_domain *d, unsigned int public_unknown)
 {
 	const struct dns_server *where;
 	unsigned int i;
@@ -130,8 +133,8 @@ static void finish_domain(struct dns_domain *d, bool public_unknown)
 	}
 	if (d->fault)
 		d->status = DNS_STATUS_UNKNOWN;
-	d->public_unknown = public_unknown && d->status == DNS_STATUS_NEW &&
-			    first_other(d, &where);
+	d->public_unknown = d->status == DNS_STATUS_NEW && first_other(d, public_unknown, &where) ?
+			    public_unknown : 0;
 	if (d->public_unknown)
 		d->status = DNS_STATUS_UNKNOWN;
 }
@@ -336,7 +339,7 @@ static void tell_fault(struct teller *t, const struct dns_domain *d,
 static void tell_public_unknown(struct teller *t, const struct dns_domain *d)
 {
 	const struct dns_server *srv = NULL;
-	const struct dns_record *rec = first_other(d, &srv);
+	const struct dns_record *rec = first_other(d, d->public_unknown, &srv);
 	char addr[ADDRESS_STRLEN];
 
 	say(t, "this host's public address is unknown: %s %s %s (from %s) is neither an address "

@@ -304,6 +304,28 @@ const char *address_unusable(const struct address *a)
 	return a->family == AF_INET ? v4_unusable(&a->in.v4) : v6_unusable(&a->in.v6);
 }
 
+static bool v6_not_global(const struct in6_addr *a)
+{
+	static const uint8_t documentation[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+
+	return (a->s6_addr[0] & 0xfe) == 0xfc ||			/* fc00::/7 */
+	       (a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80) ||	/* fe80::/10 */
+	       !memcmp(a->s6_addr, documentation, sizeof(documentation));	/* 2001:db8::/32 */
+}
+
+bool address_not_global(const struct address *a)
+{
+	const struct in_addr *v4 = &a->in.v4;
+
+	if (a->family == AF_INET6)
+		return v6_not_global(&a->in.v6);
+	return v4_in(v4, 0x0a000000, 8) || v4_in(v4, 0xac100000, 12) ||
+	       v4_in(v4, 0xc0a80000, 16) || v4_in(v4, 0x64400000, 10) ||
+	       v4_in(v4, 0xa9fe0000, 16) || v4_in(v4, 0xc6120000, 15) ||
+	       v4_in(v4, 0xc0000200, 24) || v4_in(v4, 0xc6336400, 24) ||
+	       v4_in(v4, 0xcb007100, 24);
+}
+
 const char *address_str(const struct address *a, char *buf)
 {
 	if (!inet_ntop(a->family, &a->in, buf, ADDRESS_STRLEN))

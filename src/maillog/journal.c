@@ -10,6 +10,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,85 @@ static bool field(const struct sdj *api, sd_journal *j, const char *name, const 
 }
 
 /*
+ * SYSLOG_IDENTIFIER (and _COMM) is what the sender says it is: any local
+ * user can `logger -t dovecot` a login line of their making. The fields
+ * journald adds itself, from the kernel, cannot be forged by a client: an
+ * entry counts only when its _UID is root (Dovecot's log process, Postfix's
+ * master) or a user the mail servers run as (Postfix's smtpd), and, where
+ * systemd runs the host, its _SYSTEMD_UNIT is Dovecot's or Postfix's
+ * (dovecot.service, postfix@-.service): the unit alone is not enough, as a
+ * user's .forward or Sieve program runs in the mail servers' unit too.
+ */
+static const char *const mail_users[] = { "dovecot", "dovenull", "postfix" };
+static const char *const mail_units[] = { "dovecot", "postfix" };
+static const char unit_suffix[] = ".service";
+
+struct senders {
+	uid_t uid[1 + sizeof(mail_users) / sizeof(mail_users[0])];
+	unsigned int n;
+};
+
+static void senders_init(struct senders *s)
+{
+	const struct passwd *pw;
+	unsigned int i;
+
+	s->uid[0] = 0;
+	s->n = 1;
+	for (i = 0; i < sizeof(mail_users) / sizeof(mail_users[0]); i++)
+		if ((pw = getpwnam(mail_users[i])) && pw->pw_uid)
+			s->uid[s->n++] = pw->pw_uid;
+}
+
+static bool uid_trusted(const struct senders *s, const char *uid, size_t len)
+{
+	unsigned long v = 0;
+	unsigned int i;
+	size_t k;
+
+	if (!len || len > 10)
+		return false;
+	for (k = 0; k < len; k++) {
+		if (uid[k] < '0' || uid[k] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(uid[k] - '0');
+	}
+	for (i = 0; i < s->n; i++)
+		if (s->uid[i] == v)
+			return true;
+	return false;
+}
+
+/* dovecot.service, postfix.service, postfix@-.service, postfix@out.service... */
+static bool unit_trusted(const char *unit, size_t len)
+{
+	const size_t slen = sizeof(unit_suffix) - 1;
+	unsigned int i;
+	size_t n;
+
+	if (len <= slen || memcmp(unit + len - slen, unit_suffix, slen))
+		return false;
+	for (i = 0; i < sizeof(mail_units) / sizeof(mail_units[0]); i++) {
+		n = strlen(mail_units[i]);
+		if (len - slen >= n && !memcmp(unit, mail_units[i], n) &&
+		    (len - slen == n || unit[n] == '@'))
+			return true;
+	}
+	return false;
+}
+
+/* The entry's trusted fields say a mail server sent it (see above). */
+static bool sender_trusted(const struct sdj *api, sd_journal *j, const struct senders *s)
+{
+	const char *v;
+	size_t n;
+
+	if (!field(api, j, "_UID", &v, &n) || !uid_trusted(s, v, n))
+		return false;
+	return !field(api, j, "_SYSTEMD_UNIT", &v, &n) || unit_trusted(v, n);
+}
+
+/*
  * Where to start: after the cursor's entry, or at @since. A cursor whose
  * entry is gone puts the journal at the nearest entry, which is then read.
  * Returns sd_journal_next's answer for the first entry (1: there is one).
@@ -154,14 +234,18 @@ static int start(const struct sdj *api, sd_journal *j, const char *cursor, int64
 	return rc;
 }
 
-static void one_entry(const struct sdj *api, sd_journal *j, journal_entry_cb cb, void *data,
-		      struct journal_report *r)
+static void one_entry(const struct sdj *api, sd_journal *j, const struct senders *senders,
+		      journal_entry_cb cb, void *data, struct journal_report *r)
 {
 	const char *ident, *msg;
 	size_t ilen, mlen;
 	uint64_t usec = 0;
 
 	r->entries++;
+	if (!sender_trusted(api, j, senders)) {
+		r->untrusted++;
+		return;
+	}
 	if (!field(api, j, "SYSLOG_IDENTIFIER", &ident, &ilen) &&
 	    !field(api, j, "_COMM", &ident, &ilen)) {
 		r->unreadable++;
@@ -178,19 +262,21 @@ static void one_entry(const struct sdj *api, sd_journal *j, journal_entry_cb cb,
 int journal_read(const char *dir, char *cursor, int64_t since, journal_entry_cb cb, void *data,
 		 struct journal_report *r, struct errmsg *e)
 {
+	struct senders senders;
 	struct sdj api;
 	sd_journal *j;
 	char *last = NULL;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	senders_init(&senders);
 	rc = sdj_load(&api, e);
 	if (!rc)
 		rc = journal_open(&api, &j, dir, e);
 	if (rc)
 		return rc;
 	for (rc = start(&api, j, cursor, since, r); rc > 0; rc = api.next(j))
-		one_entry(&api, j, cb, data, r);
+		one_entry(&api, j, &senders, cb, data, r);
 	if (rc < 0)
 		r->error = rc;	/* a corrupt file: what was read stands */
 	/* at the end (or an error) the journal stays on the last entry read */

@@ -341,7 +341,7 @@ struct nftnl_set *set_build(const struct spec *spec, enum set_id id)
 	case SET_TUNNEL_REFUSED: return refused_set_new();
 	case SET_COUNT: break;
 	}
-	abort();
+	abort();	/* assert-like: no such set, a bug in the caller */
 }
 
 struct nftnl_set_elem *elem_add(struct nftnl_set *s, const void *key, uint32_t len)

@@ -16,10 +16,16 @@
 
 #include "nft/ops.h"
 
+/*
+ * libnftnl's builders take a few small objects each; their callers have
+ * no error path, and out of memory there is as fatal as a kill -9 at the
+ * same point, which the state (written before and after every kernel
+ * change) survives: tests/layers.sh allows this abort() as an assertion.
+ */
 void *must(void *p)
 {
 	if (!p)
-		abort();	/* small fixed allocations: out of memory is fatal */
+		abort();	/* assert-like: small fixed allocations, out of memory */
 	return p;
 }
 

@@ -75,7 +75,7 @@ static void push_for(struct planned_rule *out, unsigned int *n, enum chain_id ch
 		     enum rule_kind kind, int family, bool previous)
 {
 	if (*n == PLAN_MAX)
-		abort();	/* a plan longer than any spec makes: a bug here */
+		abort();	/* assert-like: a plan longer than any spec makes, a bug here */
 	out[*n].chain = chain;
 	out[*n].kind = kind;
 	out[*n].family = family;

@@ -435,5 +435,5 @@ struct nftnl_rule *tunnel_rule_build(const struct spec *spec, const struct plann
 	case RULE_CLAMP_OUT: return clamp_out_rule(spec, p->family);
 	default: break;
 	}
-	abort();
+	abort();	/* assert-like: not a tunnel rule, a bug in the plan */
 }

@@ -11,8 +11,10 @@
 # Then: a second stats reads nothing; a rotated log is finished and the new
 # one read; a symlink in its place is refused by name; the same lines as a
 # journal file (made from export format by systemd-journal-remote) read
-# through --journal-dir; check counts the accounts; Prometheus only counts;
-# the file is root's only; disable removes it.
+# through --journal-dir; another log than last time starts afresh; the
+# accounts are written only under the state lock; check counts them;
+# Prometheus only counts; the file (and --json --output) is root's only;
+# disable removes it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mail.sh"
 MAIL_MORE_USERS="bob carol dave erin frank gina"
@@ -116,41 +118,65 @@ mv "$WORK/real.log" "$LOG"
 
 # ---- the journal, without systemd as PID 1 ----
 # The lines of the log as journald would have them: SYSLOG_IDENTIFIER dovecot
-# (no "Info: ": syslog has priorities) or postfix/587/smtpd, whose _COMM
-# smtpd is what picks it; one entry that cannot be read.
+# (no "Info: ": syslog has priorities) from Dovecot's log process (root, in
+# dovecot.service) or postfix/587/smtpd, whose _COMM smtpd is what picks it
+# (user postfix, in postfix@-.service); one entry that cannot be read; and
+# forged ones a local user or a mail user's program could send (`logger -t
+# dovecot`): mallory's login line with another _UID, or another _SYSTEMD_UNIT.
+POSTFIX_UID=$(id -u postfix) || bail "no postfix user"
 export_entries() {	# export_entries LOG...: journal export format on stdout
 	local boot now
 	boot=$(cat /proc/sys/kernel/random/uuid | tr -d -)
 	# now, each entry a microsecond later: later than any entry exported before
 	# (a double holds these exactly; mawk's %d would cut them to 32 bits)
 	now=$(date +%s%6N)
-	cat "$@" | awk -v boot="$boot" -v now="$now" '
-	function entry(ident, comm, msg) {
+	cat "$@" | awk -v boot="$boot" -v now="$now" -v pfuid="$POSTFIX_UID" \
+		-v forge="${FORGE:-0}" -v client="$CLIENT4" '
+	function entry(ident, comm, uid, unit, msg) {
 		n++
 		printf "__REALTIME_TIMESTAMP=%.0f\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=%s\n", now + n, n, boot
-		printf "SYSLOG_IDENTIFIER=%s\n_COMM=%s\nMESSAGE=%s\n\n", ident, comm, msg
+		printf "SYSLOG_IDENTIFIER=%s\n_COMM=%s\n_UID=%s\n", ident, comm, uid
+		if (unit != "")
+			printf "_SYSTEMD_UNIT=%s\n", unit
+		printf "MESSAGE=%s\n\n", msg
 	}
 	/ (imap|pop3)-login: Info: (Login|ID sent): / {
-		msg = substr($0, 17); sub(/: Info: /, ": ", msg); entry("dovecot", "imap-login", msg); next
+		msg = substr($0, 17); sub(/: Info: /, ": ", msg)
+		entry("dovecot", "log", 0, "dovecot.service", msg); next
 	}
 	/ postfix\/587\/smtpd\[/ {
 		msg = $0; sub(/^[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]+ [^ ]+ [^ ]+: /, "", msg)
-		entry("postfix/587/smtpd", "smtpd", msg); next
+		entry("postfix/587/smtpd", "smtpd", pfuid, "postfix@-.service", msg); next
 	}
-	END { entry("dovecot", "imap-login", "imap-login: Login: user=<not a name>, method=PLAIN, rip=203.0.113.10, lip=169.254.77.2") }'
+	END {
+		entry("dovecot", "log", 0, "", "imap-login: Login: user=<not a name>, method=PLAIN, rip=203.0.113.10, lip=169.254.77.2")
+		if (!forge)
+			exit
+		mallory = "imap-login: Login: user=<mallory@example.org>, method=PLAIN, rip=" client ", lip=169.254.77.2, mpid=1, session=<forged>"
+		entry("dovecot", "logger", 1000, "session-2.scope", mallory)
+		entry("dovecot", "log", 1000, "dovecot.service", mallory)
+		entry("dovecot", "logger", 0, "cron.service", mallory)
+		entry("postfix/submission/smtpd", "smtpd", 1000, "postfix@-.service", "4ABCD: client=x[" client "], sasl_method=PLAIN, sasl_username=mallory@example.org")
+	}'
 }
 mkdir -p "$WORK/journal"
-export_entries "$LOG.1" "$LOG" >"$WORK/export"
+FORGE=1 export_entries "$LOG.1" "$LOG" >"$WORK/export"
 "$JOURNAL_REMOTE" -o "$WORK/journal/remote.journal" "$WORK/export" 2>"$WORK/remote.log" ||
 	bail "systemd-journal-remote: $(cat "$WORK/remote.log")"
 rm "$STATE_NEW/accounts"	# afresh: the journal alone tells
+out=$(stats_new --journal-dir "$WORK/journal")
+like "--journal-dir: entries the mail servers did not send are left out, and said" "$out" \
+	"; 4 not sent by the mail servers \\(their user and unit, as the journal records them\\) were left out"
+rm "$STATE_NEW/accounts"	# afresh again, for the JSON
 json=$(redirect_new stats --json --journal-dir "$WORK/journal")
 is "--journal-dir: the journal's entries give the same accounts" \
 	"$(jq -r '[.accounts[] | "\(.account)=\(.services | join(","))/\(.count)/\(.program)"] | sort | join(" ")' <<<"$json")" \
 	"alice@example.org=imap/2/K-9 Mail 6.8 bob@example.org=imap/1/null carol@example.org=pop3/1/null erin@example.org=submission/1/null frank@example.org=imap/1/null"
-is "... the entry that cannot be read skipped, and counted" \
-	"$(jq -c '.accounts_log | {source, path, skipped}' <<<"$json")" \
-	"{\"source\":\"journal\",\"path\":\"$WORK/journal\",\"skipped\":1}"
+is "... the entry that cannot be read skipped, and counted; the forged ones left out" \
+	"$(jq -c '.accounts_log | {source, path, skipped, untrusted}' <<<"$json")" \
+	"{\"source\":\"journal\",\"path\":\"$WORK/journal\",\"skipped\":1,\"untrusted\":4}"
+unlike "... never mallory, whose login lines another user sent as dovecot and postfix/smtpd" \
+	"$json" "mallory"
 is "... and the next run reads on from its cursor: nothing new" \
 	"$(redirect_new stats --json | jq -c '.accounts_log | {source, lines}')" \
 	'{"source":"journal","lines":0}'
@@ -177,19 +203,78 @@ rc=$?
 like "a damaged journal file: stats ends (no crash, no hang)" "$rc" '^[01]$'
 like "... and still prints its ACCOUNTS section" "$out" "ACCOUNTS logged in through the redirect"
 
+# ---- another log than last time: afresh, never the same lines counted twice ----
+redirect_new stats --json --mail-log "$LOG" >/dev/null
+redirect_new stats --json --journal-dir "$WORK/journal" >/dev/null
+alice=$(grep -c 'Login: user=<alice@example.org>' "$LOG")
+json=$(redirect_new stats --json --mail-log "$MAIL_DIR/new//postfix.log")
+is "from the journal back to the file: read afresh from it, not added to what was known" \
+	"$(jq -c '[.accounts_log.started_over, .accounts_log.path,
+		(.accounts[] | select(.account == "alice@example.org") | .count)]' <<<"$json")" \
+	"[\"other source\",\"$LOG\",$alice]"
+json=$(redirect_new stats --json --mail-log "$LOG")
+is "... the same file spelled another way is the same log: nothing read again" \
+	"$(jq -c '[.accounts_log.started_over, .accounts_log.lines,
+		(.accounts[] | select(.account == "alice@example.org") | .count)]' <<<"$json")" \
+	"[null,0,$alice]"
+
+# ---- the accounts are written only under the state lock ----
+# (a disable takes it, then removes them: a run that read the log without
+# it wrote them back afterwards)
+cp "$STATE_NEW/accounts" "$WORK/accounts.kept"
+rm "$STATE_NEW/accounts"
+exec {lock}<"$STATE_NEW/lock"
+flock -x "$lock" || bail "cannot take the state lock"
+json=$(redirect_new stats --json)
+check_fails "with the state lock held by another run, stats writes no accounts" \
+	test -e "$STATE_NEW/accounts"
+like "... and says the log was not read this time" "$(jq -r .accounts_log.problem <<<"$json")" \
+	"another redirect run holds the state lock, so the mail log was not read this time"
+redirect_new check --quiet-for 1s >/dev/null 2>&1
+check_fails "... nor does check" test -e "$STATE_NEW/accounts"
+flock -u "$lock"
+exec {lock}<&-
+redirect_new stats --json --mail-log "$LOG" >/dev/null
+check "with the lock free again, stats writes them" test -e "$STATE_NEW/accounts"
+
 # ---- check, Prometheus, privacy ----
-out=$(redirect_new check --quiet-for 1s 2>&1)
-like "check on NEW says how many accounts still come through OLD" "$out" \
-	"[0-9]+ accounts? logged in through it in the last 7d"
 n=$(jq '.accounts | length' <<<"$(redirect_new stats --json)")
+out=$(redirect_new check --quiet-for 1s 2>&1)
+like "check on NEW says how many accounts still come through OLD (as many as stats lists)" \
+	"$out" "[^0-9]$n accounts logged in through it in the last 7d"
 is "... as many as stats lists (check --json)" "$(redirect_new check --json | jq .accounts)" "$n"
 prom=$(redirect_new stats --prometheus)
 like "Prometheus: a count of the accounts" "$prom" "redirect_accounts $n"
 like "... and of the lines skipped" "$prom" "redirect_mail_log_skipped_lines_total [0-9]+"
 unlike "... and no user names" "$prom" "example.org"
 is "the accounts file is root's alone (0600)" "$(stat -c %a "$STATE_NEW/accounts")" 600
-check_fails "... another user cannot read it" setpriv --reuid=65534 --regid=65534 --clear-groups \
-	cat "$STATE_NEW/accounts"
+# the file's own mode, tried where nothing above it stands in the way: a
+# copy (same owner and mode) in a directory open to all, below $WORK opened
+# to a passer-by for the while
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+mkdir -m 0755 "$WORK/open"
+chmod 0711 "$WORK"
+cp -p "$STATE_NEW/accounts" "$WORK/open/accounts"
+check_fails "... another user cannot read it" nobody cat "$WORK/open/accounts"
+chmod 0644 "$WORK/open/accounts"
+check "... (where the same file at 0644 is read by that user)" nobody cat "$WORK/open/accounts"
+redirect_new stats --json --output "$WORK/open/stats.json" >/dev/null
+is "stats --json --output on NEW: the file, with its user names, is 0600" \
+	"$(stat -c %a "$WORK/open/stats.json")" 600
+check_fails "... another user cannot read it" nobody cat "$WORK/open/stats.json"
+echo kept >"$WORK/open/target"
+chmod 0644 "$WORK/open/target"
+ln -s "$WORK/open/target" "$WORK/open/link.json"
+redirect_new stats --json --output "$WORK/open/link.json" >/dev/null
+is "... a symbolic link at --output is replaced, never followed: its target kept" \
+	"$(cat "$WORK/open/target") $(stat -c %a "$WORK/open/target")" "kept 644"
+is "... and the file written in its place is 0600" \
+	"$(stat -c '%F %a' "$WORK/open/link.json")" "regular file 600"
+redirect_new stats --prometheus --output "$WORK/open/stats.prom" >/dev/null
+is "... --prometheus --output (a count, no names): 0644" "$(stat -c %a "$WORK/open/stats.prom")" 644
+redirect stats --json --output "$WORK/open/old.json" >/dev/null
+is "... --json --output on OLD (no accounts): 0644" "$(stat -c %a "$WORK/open/old.json")" 644
+chmod 0700 "$WORK"
 
 out=$(redirect stats --mail-log "$WORK/mail.log" 2>&1)
 like "stats on OLD with --mail-log says it is not read there" "$out" \
@@ -199,3 +284,8 @@ like "stats on OLD with --mail-log says it is not read there" "$out" \
 check "disable on OLD" redirect disable
 check "disable on NEW" redirect_new disable
 check_fails "disable on NEW removed the accounts" test -e "$STATE_NEW/accounts"
+cp "$WORK/accounts.kept" "$STATE_NEW/accounts"
+out=$(redirect_new disable 2>&1)
+like "accounts left behind with nothing enabled: disable removes them, and says so" "$out" \
+	"nothing was enabled; removed the accounts a run left in $STATE_NEW/accounts"
+check_fails "... gone" test -e "$STATE_NEW/accounts"

@@ -9,13 +9,19 @@
 #   new    192.0.2.130    (private) -+          192.0.2.2    <-> 192.0.2.130
 #                                    +- ns1 192.0.2.53 (NSD, on the router)
 #
+# The lab has documentation addresses only, as every lab here. Like a
+# provider's RFC 1918 addresses they are routed nowhere on the internet:
+# the tool tells that a host may be behind NAT by such addresses on all
+# of its interfaces of a family (lib/parse's address_not_global).
+#
 # --to and --from are the public addresses. What the tool says must know
 # it: accept names the public address OLD needs (when it is given) and
 # never passes the private one off as the answer; the refusals say which
 # address to give; dns and check --domain count this host's public address
 # as this host (--public-address), and while it is unknown and clients
 # still come, an answer naming some other address is "cannot tell", not
-# an all-clear.
+# an all-clear. A host with a public address on its interfaces is not
+# behind NAT: another address in DNS is then another host (a backup MX).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns.sh"
 lab4_up
@@ -66,6 +72,16 @@ like "enable without --to: the same" "$(flat <<<"$out")" "--to ADDRESS \(the add
 out=$(redirect_new accept --from $OLD_PUBLIC --public-address 224.0.0.1 2>&1)
 is "a --public-address that no host can have: refused (exit 2)" "$?" 2
 like "... naming it" "$out" "'224.0.0.1' is a multicast address"
+out=$(redirect_new accept --from $OLD_PUBLIC --public-address $OLD_PUBLIC 2>&1)
+is "accept --public-address the same as --from (the old server's): refused (exit 2)" "$?" 2
+like "... naming the value" "$(flat <<<"$out")" \
+	"--public-address '$OLD_PUBLIC' is also the --from, the old server's address; give this host's own public address"
+out=$(redirect enable --to $NEW_PUBLIC --keep-client-address --public-address $NEW_PUBLIC 2>&1)
+is "enable --public-address the same as --to (the new server's): refused (exit 2)" "$?" 2
+like "... naming the value" "$(flat <<<"$out")" \
+	"--public-address '$NEW_PUBLIC' is also the --to, the new server's address; give this host's own public address"
+is "... and nothing changed on either host" \
+	"$(in_old nft list tables; in_new nft list tables; find "$STATE" "$STATE_NEW" -mindepth 1)" ""
 
 # ---- accept: which --to OLD needs ----
 out=$(redirect_new accept --from $OLD_PUBLIC 2>&1)
@@ -95,7 +111,7 @@ redirect stats >/dev/null	# what check and dns know of the traffic
 
 # ---- DNS: this host is its public address ----
 dns_resolver "$NS_OLD" $NS1
-zone_org() {	# zone_org SERIAL MAIL_A
+zone_org() {	# zone_org SERIAL MAIL_A [BACKUP_A BACKUP_AAAA]
 	cat <<-EOF
 	\$TTL 300
 	@ SOA ns1.example.org. hostmaster.example.org. $1 3600 600 86400 300
@@ -104,17 +120,39 @@ zone_org() {	# zone_org SERIAL MAIL_A
 	ns1 A $NS1
 	mail 1 A $2
 	EOF
+	[ $# -lt 4 ] || printf '@ MX 20 backup.example.org.\nbackup 1 A %s\nbackup 1 AAAA %s\n' "$3" "$4"
 }
 dns_server ns1 "$NS_ROUTER" $NS1
-zone_org 1 $OLD_PUBLIC | dns_zone ns1 example.org
+# a backup MX that is another host: no address of this host's
+BACKUP4=203.0.113.25 BACKUP6=2001:db8:1::25
+zone_org 1 $NEW_PUBLIC $BACKUP4 $BACKUP6 | dns_zone ns1 example.org
 dns_start ns1
+
+# (A host with a globally routed address on an interface of a family is
+# not behind NAT there: the backup's records of that family are another
+# host's. The lab has no such address to give: test_dns's
+# report_public_unknown.)
+out=$(redirect dns example.org 2>&1)
+is "no globally routed address on an interface (behind NAT?): the backup's records may be this host (exit 3)" \
+	"$?" 3
+like "... naming its A record" "$(flat <<<"$out")" \
+	"this host's public address is unknown: backup.example.org A $BACKUP4 "
+like "... and its AAAA record" "$(flat <<<"$out")" "backup.example.org AAAA $BACKUP6 "
+out=$(redirect dns example.org --public-address $OLD_PUBLIC 2>&1)
+is "told its public address, a backup MX beside NEW: no answer names this host (exit 0)" "$?" 0
+unlike "... and no word of an unknown public address" "$out" "public address is unknown"
+zone_org 2 $OLD_PUBLIC | dns_zone ns1 example.org
+dns_reload ns1 example.org 2
 
 out=$(redirect dns example.org 2>&1)
 is "DNS names OLD's public address, which is known nowhere: cannot tell (exit 3)" "$?" 3
+# (its look at the TLS of mail.example.org came back through the provider's
+# NAT to this host's port 25: the last redirected connection)
+mark seen
 like "... saying the public address is unknown, and how to give it" "$(flat <<<"$out")" \
 	"this host's public address is unknown: mail.example.org A $OLD_PUBLIC \(from ns1.example.org\) is neither an address of this host's interfaces nor the new server's, and connections still come to the redirect.* --public-address"
 unlike "... no all-clear" "$out" "no authoritative server names this host"
-sleep 1.1
+wait_since "$seen" 1100		# the --quiet-for 1s of the check, from the last connection
 out=$(redirect check --quiet-for 1s 2>&1)
 is "check --domain: unknown (exit 3), not ready" "$?" 3
 like "... saying why" "$(flat <<<"$out")" "DNS could not be checked: this host's public address is unknown"
@@ -133,10 +171,10 @@ is "dns then counts it as this host: old (exit 1)" "$? $(jq -c .status <<<"$json
 out=$(redirect check --quiet-for 1s 2>&1)
 is "check --domain: in use (exit 1)" "$?" 1
 like "... DNS still names this host" "$(flat <<<"$out")" \
-	"DNS still names this host: ns1.example.org \($NS1, serial 1\) still answers mail.example.org A $OLD_PUBLIC"
+	"DNS still names this host: ns1.example.org \($NS1, serial 2\) still answers mail.example.org A $OLD_PUBLIC"
 
-zone_org 2 $NEW_PUBLIC | dns_zone ns1 example.org
-dns_reload ns1 example.org 2
+zone_org 3 $NEW_PUBLIC | dns_zone ns1 example.org
+dns_reload ns1 example.org 3
 out=$(redirect dns example.org 2>&1)
 is "DNS moved to NEW's public address (the --to): exit 0" "$?" 0
 like "... and says so" "$out" "no authoritative server names this host any more"

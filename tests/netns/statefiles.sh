@@ -75,9 +75,25 @@ rm "$STATE/state.last-good"
 
 mkfifo "$STATE/names"
 refused "stats with a FIFO named names (the PTR cache)" names "a FIFO" stats
+is "... in one message, not a warning before it" "$(bounded stats | wc -l)" 1
 refused "check" names "a FIFO" check
 is "... the FIFO is left as it was" "$(stat -c %F "$STATE/names")" "fifo"
 rm "$STATE/names"
+mkdir "$STATE/names"
+refused "stats with a directory named names" names "a directory" stats
+is "... in one message" "$(bounded stats | wc -l)" 1
+rmdir "$STATE/names"
+
+# the accounts (kept on a new server): the same, whatever the host's role
+mkfifo "$STATE/accounts"
+refused "stats with a FIFO named accounts" accounts "a FIFO" stats
+is "... in one message" "$(bounded stats | wc -l)" 1
+refused "disable --now" accounts "a FIFO" disable --now
+like "... the redirect is still in place" "$(in_old nft list tables)" "inet mail_redirect"
+rm "$STATE/accounts"
+mkdir "$STATE/accounts"
+refused "check with a directory named accounts" accounts "a directory" check
+rmdir "$STATE/accounts"
 
 # ---- a damaged state is set aside: not over a FIFO ----
 echo "garbage" >"$STATE/state"

@@ -51,7 +51,8 @@ is "accept: the same --from twice is one" "$?" 0
 serve_mail "$NS_NEW" new 25 587
 redirect enable --to $NEW4 --service smtp,submission >/dev/null 2>&1 || bail "enable"
 is "a redirected connection reaches NEW" "$(banner $OLD4 25)" "220 new $OLDN4"
-sleep 1.1
+mark seen
+wait_since "$seen" 1100		# quiet for --quiet-for 1s, from that connection
 out=$(redirect check --quiet-for 1s --nagios)
 is "quiet for a second: ready (Nagios OK)" "$? ${out%% - *}" "0 REDIRECT OK"
 max=$(in_old cat /proc/sys/net/netfilter/nf_conntrack_max)
@@ -101,10 +102,9 @@ NFT
 for i in 1 2 3; do
 	in_client timeout 1 socat -T 1 - TCP4:$OLD4:587 </dev/null >/dev/null 2>&1
 done
-for i in $(seq 50); do	# until the last SYN has waited UNANSWERED_AFTER
-	redirect stats | flat | grep -q "BROKEN: 3 recent" && break
-	sleep 0.2
-done
+stats_says() { redirect stats | flat | grep -q "$1"; }
+# until the last SYN has waited UNANSWERED_AFTER
+wait_until 10 stats_says "BROKEN: 3 recent"
 out=$(redirect stats)
 is "stats: exit 1" "$?" 1
 like "... BROKEN, naming the client and the service NEW never answered" "$(flat <<<"$out")" \
@@ -121,6 +121,7 @@ like "Prometheus: redirect_broken 1" "$(redirect stats --prometheus)" '^redirect
 # ---- NEW answers submission again: one client alone is no longer the verdict ----
 in_new nft delete table inet test_firewall
 is "NEW answers submission" "$(banner $OLD4 587)" "220 new $OLDN4"
+mark answered
 in_new nft -f - <<-'NFT' || bail "cannot set up NEW's firewall"
 table inet test_firewall {
 	chain input {
@@ -132,12 +133,9 @@ NFT
 # NEW's last answer and the SYN it does not answer are told apart to the
 # second (conntrack's timeouts): a SYN sent with the answer might pass as
 # older than it, and so as one NEW drops on purpose.
-sleep 1.5
+wait_since "$answered" 1500
 in_client timeout 1 socat -T 1 - TCP4:$OLD4:587 </dev/null >/dev/null 2>&1
-for i in $(seq 50); do
-	redirect stats | grep -q "got no answer" && break
-	sleep 0.2
-done
+wait_until 10 stats_says "got no answer"
 out=$(redirect stats)
 is "a client NEW stops answering after answering others: stats exits 0" "$?" 0
 like "... a warning: it may be a client NEW drops on purpose" "$(flat <<<"$out")" \

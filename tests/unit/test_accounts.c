@@ -93,6 +93,36 @@ static void dovecot_id(void **state)
 	assert_string_equal(ev.program, "Evil??");
 }
 
+/*
+ * What a terminal acts on never reaches it: C1 (U+009B is a one-character
+ * CSI) and the bidirectional controls, in a user name (refused) or a
+ * program name (one '?' each).
+ */
+static void terminal_controls(void **state)
+{
+	static const char *const names[] = {
+		"a\xc2\x9b" "2J", "a\xc2\x85", "a\xc2\x80", "a\xc2\x9f", "a\xe2\x80\xae" "gro",
+		"a\xe2\x80\xaa", "a\xe2\x81\xa6", "a\xe2\x81\xa9", "a\xe2\x80\x8f",
+		"a\xd8\x9c",
+	};
+	char line[256];
+	struct mail_event ev;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(line, sizeof(line), "Dec  3 12:00:01 new dovecot: imap-login: Login: "
+			 "user=<%s>, rip=192.0.2.9, lip=169.254.77.2, session=<s>", names[i]);
+		assert_int_equal(parse(line, &ev), -EINVAL);
+		assert_false(maillog_text_ok(names[i], strlen(names[i])));
+	}
+	/* what is shown stays: Latin-1 letters, a no-break space, CJK, emoji */
+	assert_true(maillog_text_ok("J\xc3\xbcrgen\xc2\xa0\xe5\xb1\xb1\xf0\x9f\x93\xa7", 16));
+	assert_int_equal(parse("Dec 03 12:14:49 imap-login: ID sent: name=Evil\xc2\x9b" "2J\xe2\x80\xae"
+			       "x, version=1\xc2\xa0\xc3\xa9: user=<>, rip=203.0.113.10, "
+			       "lip=192.0.2.2, session=<a>", &ev), 1);
+	assert_string_equal(ev.program, "Evil?2J?x 1\xc2\xa0\xc3\xa9");
+}
+
 static void postfix_sasl(void **state)
 {
 	const char *journal_msg = "4X: client=h[192.0.2.9], sasl_method=PLAIN, sasl_username=f";
@@ -331,6 +361,39 @@ static void session_ring(void **state)
 	assert_null(accounts_session_get(ring, n, ""));
 }
 
+/* The rings name accounts and programs too: kept for the window only, in order. */
+static void sessions_pruned(void **state)
+{
+	struct accounts acc;
+	char *text = NULL, s[16], v[16];
+	unsigned int i;
+	size_t len;
+
+	accounts_init(&acc);
+	accounts_session_put(acc.logins, &acc.nlogins, "S1", NOW - 8 * 86400, "mallory@example.org");
+	accounts_session_put(acc.ids, &acc.nids, "S2", NOW - 8 * 86400, "Old Mail 1.0");
+	for (i = 0; i < ACCOUNTS_PENDING + 5; i++) {	/* past the ring: the oldest go */
+		snprintf(s, sizeof(s), "T%u", i);
+		snprintf(v, sizeof(v), "u%u", i);
+		accounts_session_put(acc.logins, &acc.nlogins, s, NOW - 8 * 86400 + i * 3600, v);
+	}
+	accounts_session_put(acc.ids, &acc.nids, "S3", NOW - 60, "New Mail 2.0");
+	accounts_prune(&acc, NOW, 7 * 86400);
+	assert_null(accounts_session_get(acc.ids, acc.nids, "S2"));
+	assert_string_equal(accounts_session_get(acc.ids, acc.nids, "S3"), "New Mail 2.0");
+	assert_int_equal(acc.nlogins, ACCOUNTS_PENDING + 5 - 24);	/* T24.. are in the window */
+	assert_null(accounts_session_get(acc.logins, acc.nlogins, "T23"));
+	assert_string_equal(accounts_session_get(acc.logins, acc.nlogins, "T24"), "u24");
+	assert_int_equal(accounts_format(&acc, &text, &len), 0);
+	assert_null(strstr(text, "mallory"));
+	assert_null(strstr(text, "Old Mail"));
+	assert_null(strstr(text, "u23"));
+	assert_non_null(strstr(text, "login T24 "));	/* the oldest kept first */
+	assert_true(strstr(text, "login T24 ") < strstr(text, "login T36 "));
+	free(text);
+	accounts_free(&acc);
+}
+
 /* ---- the feed: which logins came through the redirect ---- */
 
 static void feed(struct accounts *acc, const char *const *lines, unsigned int n,
@@ -441,6 +504,10 @@ static int reader_setup(void **state)
 
 static int reader_teardown(void **state)
 {
+	char accounts[128];
+
+	snprintf(accounts, sizeof(accounts), "%s/%s", dir, ACCOUNTS_FILE);
+	unlink(accounts);
 	unlink(path);
 	unlink(rotated);
 	unlink(kept);
@@ -542,12 +609,79 @@ static void not_a_file(void **state)
 	assert_int_equal(pos.ino, 0);	/* unchanged */
 }
 
+/* One run of stats on NEW over @log (a file) or the journal in @journal. */
+static void update(struct state_dir *d, const char *log, const char *journal,
+		   struct account_read *r)
+{
+	struct account_source src = { log, journal };
+	struct accounts acc;
+	struct errmsg e = { "" };
+
+	accounts_init(&acc);
+	assert_int_equal(accounts_update(d, &acc, &src, NULL, 0, TUNNEL_ID_DEFAULT, NOW,
+					 7 * 86400, r, &e), 0);
+	accounts_free(&acc);
+}
+
+static uint64_t count_of(struct state_dir *d, const char *name)
+{
+	struct accounts acc;
+	struct errmsg e = { "" };
+	struct account *a;
+	uint64_t n;
+
+	accounts_init(&acc);
+	assert_int_equal(accounts_load(d, &acc, &e), 0);
+	a = accounts_find(&acc, name);
+	n = a ? a->count : 0;
+	accounts_free(&acc);
+	return n;
+}
+
+/*
+ * Another source starts afresh, and a source spelled another way is the
+ * same one: never a log read twice from its start into the same counts.
+ */
+static void source_switch(void **state)
+{
+	struct state_dir d = { .fd = open(dir, O_RDONLY | O_DIRECTORY), .lock_fd = -1 };
+	char twisted[160];
+	struct account_read r;
+
+	snprintf(d.path, sizeof(d.path), "%s", dir);
+	snprintf(twisted, sizeof(twisted), "%s/.//mail.log", dir);
+	put(path, "Dec 03 12:14:49 imap-login: Login: user=<alice>, method=PLAIN, "
+	    "rip=203.0.113.10, lip=169.254.77.2, mpid=1, session=<S1>\n", false);
+	put(rotated, "Dec 03 12:14:50 imap-login: Login: user=<bob>, method=PLAIN, "
+	    "rip=203.0.113.10, lip=169.254.77.2, mpid=2, session=<S2>\n", false);
+	update(&d, path, NULL, &r);
+	assert_int_equal(count_of(&d, "alice"), 1);
+	assert_int_equal(r.started_over, STARTED_NO);
+	update(&d, twisted, NULL, &r);		/* the same file: nothing new */
+	assert_int_equal(r.lines, 0);
+	assert_int_equal(r.started_over, STARTED_NO);
+	assert_string_equal(r.path, path);
+	update(&d, rotated, NULL, &r);		/* another file: its accounts alone */
+	assert_int_equal(r.started_over, STARTED_OTHER_SOURCE);
+	assert_int_equal(count_of(&d, "alice"), 0);
+	assert_int_equal(count_of(&d, "bob"), 1);
+	update(&d, path, NULL, &r);		/* and back: read afresh, not added again */
+	assert_int_equal(r.started_over, STARTED_OTHER_SOURCE);
+	assert_int_equal(count_of(&d, "alice"), 1);
+	assert_int_equal(count_of(&d, "bob"), 0);
+	update(&d, NULL, NULL, &r);		/* no option: the one read last */
+	assert_int_equal(r.lines, 0);
+	assert_int_equal(count_of(&d, "alice"), 1);
+	close(d.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(dovecot_login_syslog),
 		cmocka_unit_test(dovecot_login_log_path),
 		cmocka_unit_test(dovecot_id),
+		cmocka_unit_test(terminal_controls),
 		cmocka_unit_test(postfix_sasl),
 		cmocka_unit_test(not_ours_and_unreadable),
 		cmocka_unit_test(clock_year),
@@ -557,11 +691,13 @@ int main(void)
 		cmocka_unit_test(text_round_trip),
 		cmocka_unit_test(damaged_text),
 		cmocka_unit_test(session_ring),
+		cmocka_unit_test(sessions_pruned),
 		cmocka_unit_test(through_the_tunnel),
 		cmocka_unit_test_setup_teardown(incremental_and_rotation, reader_setup,
 						reader_teardown),
 		cmocka_unit_test_setup_teardown(long_lines, reader_setup, reader_teardown),
 		cmocka_unit_test_setup_teardown(not_a_file, reader_setup, reader_teardown),
+		cmocka_unit_test_setup_teardown(source_switch, reader_setup, reader_teardown),
 	};
 
 	setenv("TZ", "UTC", 1);	/* the lines' local times, read the same anywhere */

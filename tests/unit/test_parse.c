@@ -94,6 +94,37 @@ static void addresses_unusable(void **state)
 	assert_null(address_unusable(&a));
 }
 
+/* The ranges never routed on the internet, and their edges, which are. */
+static void addresses_not_global(void **state)
+{
+	static const char *const not_global[] = {
+		"10.0.0.1", "10.255.255.254", "172.16.0.1", "172.31.255.1", "192.168.1.1",
+		"100.64.0.1", "100.127.255.1", "169.254.77.1", "198.18.0.1", "198.19.255.1",
+		"192.0.2.130", "198.51.100.130", "203.0.113.1", "fd6d:6169:6c00::1", "fc00::1",
+		"fe80::1", "febf::1", "2001:db8::1", "2001:db8:ffff::1",
+	};
+	static const char *const global[] = {
+		"9.255.255.255", "11.0.0.1", "172.15.255.1", "172.32.0.1", "192.167.1.1",
+		"192.169.0.1", "100.63.255.1", "100.128.0.1", "169.253.0.1", "198.17.255.1",
+		"198.20.0.1", "192.0.3.1", "198.51.101.1", "203.0.114.1", "2001:db9::1",
+		"2001:db7:ffff::1", "2a00:1450::1", "fe00::1", "fec0::1",
+	};
+	struct errmsg e;
+	struct address a;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(not_global) / sizeof(not_global[0]); i++) {
+		assert_int_equal(parse_address(not_global[i], &a, &e), 0);
+		if (!address_not_global(&a))
+			fail_msg("%s is not globally reachable", not_global[i]);
+	}
+	for (i = 0; i < sizeof(global) / sizeof(global[0]); i++) {
+		assert_int_equal(parse_address(global[i], &a, &e), 0);
+		if (address_not_global(&a))
+			fail_msg("%s is globally reachable", global[i]);
+	}
+}
+
 static void prefixes(void **state)
 {
 	struct errmsg e = { "" };
@@ -225,6 +256,7 @@ int main(void)
 		cmocka_unit_test(addresses_refused),
 		cmocka_unit_test(address_too_long),
 		cmocka_unit_test(addresses_unusable),
+		cmocka_unit_test(addresses_not_global),
 		cmocka_unit_test(prefixes),
 		cmocka_unit_test(ports),
 		cmocka_unit_test(durations),
