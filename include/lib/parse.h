@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "lib/errmsg.h"
 
@@ -51,6 +52,8 @@ int parse_u64(const char *s, uint64_t max, uint64_t *out);
 const char *address_unusable(const struct address *a);
 
 bool address_equal(const struct address *a, const struct address *b);
+/* @a at @port, for connect(): fills @ss, returns the length it filled. */
+socklen_t address_sockaddr(const struct address *a, uint16_t port, struct sockaddr_storage *ss);
 bool prefix_contains(const struct prefix *p, const struct address *a);
 
 /* Text forms, in buffers of INET6_ADDRSTRLEN + 4 bytes. */

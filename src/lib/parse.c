@@ -117,6 +117,26 @@ bool address_equal(const struct address *a, const struct address *b)
 	return a->family == b->family && !memcmp(pa, pb, len);
 }
 
+socklen_t address_sockaddr(const struct address *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr = a->in.v4;
+		return sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		sin6->sin6_addr = a->in.v6;
+		return sizeof(*sin6);
+	}
+}
+
 bool prefix_contains(const struct prefix *p, const struct address *a)
 {
 	size_t len;
