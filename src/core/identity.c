@@ -132,9 +132,41 @@ void identity_free(struct identity *id)
 /* ---- what they found ---- */
 
 enum problem {
-	PR_NO_TLS, PR_EXPIRED, PR_NAME, PR_DANE, PR_DANE_UNSIGNED, PR_EXPIRING, PR_TRUST,
-	PR_COUNT
+	PR_NO_TLS, PR_EXPIRED, PR_NAME, PR_DANE, PR_DANE_UNSIGNED, PR_DANE_REFUSED, PR_EXPIRING,
+	PR_TRUST, PR_COUNT
 };
+
+/*
+ * Port 25 is the senders' (RFC 7672 3.1.1): a key a signed DANE-EE(3)
+ * record matches at the leaf is all that DANE senders check, names and
+ * dates aside, and senders without DANE check nothing (opportunistic TLS;
+ * those enforcing MTA-STS are judged apart, identity_judge_sts). So the
+ * common self-signed certificate with "3 1 1" is right there.
+ */
+static bool by_dane_ee(const struct id_service *s, const struct tls_target *t)
+{
+	return s->port == 25 && t->dane == TLS_DANE_MATCH && t->dane_usage == TLSA_DANE_EE &&
+	       t->dane_depth == 0 && s->tlsa && s->tlsa->is_signed;
+}
+
+/*
+ * Whether the name on the certificate is a refusal: mail clients check it,
+ * and on port 25 DANE senders do when a signed DANE-TA(2) record is
+ * published (RFC 7672 3.2.3: the MX host or the TLSA base domain). Other
+ * senders do not; the MTA-STS ones are judged apart.
+ */
+static bool name_required(const struct id_service *s)
+{
+	unsigned int i;
+
+	if (s->port != 25)
+		return true;
+	for (i = 0; s->tlsa && s->tlsa->is_signed && i < s->tlsa->n; i++)
+		if (s->tlsa->rec[i].usage == TLSA_DANE_TA &&
+		    tlsa_usable(&s->tlsa->rec[i]) == TLSA_USABLE)
+			return true;
+	return false;
+}
 
 static bool has_problem(const struct identity *id, unsigned int i, enum problem p,
 			int64_t now, int64_t window)
@@ -142,16 +174,18 @@ static bool has_problem(const struct identity *id, unsigned int i, enum problem 
 	const struct tls_target *t = &id->t[i];
 	const struct id_service *s = &id->svc[id->svc_of[i]];
 	bool shook = t->outcome == TLS_HANDSHAKEN && t->cert.present;
+	bool judged = shook && !by_dane_ee(s, t);	/* names, dates, trust */
 
 	switch (p) {
 	case PR_NO_TLS: return !shook;
-	case PR_EXPIRED: return shook && t->cert.not_after < now;
-	case PR_NAME: return shook && !t->covers;
+	case PR_EXPIRED: return judged && t->cert.not_after < now;
+	case PR_NAME: return judged && !t->covers;
 	case PR_DANE: return shook && t->dane == TLS_DANE_NO_MATCH && s->tlsa->is_signed;
 	case PR_DANE_UNSIGNED: return shook && t->dane == TLS_DANE_NO_MATCH && !s->tlsa->is_signed;
+	case PR_DANE_REFUSED: return shook && t->dane_refused;
 	case PR_EXPIRING:
-		return shook && t->cert.not_after >= now && t->cert.not_after < now + window;
-	case PR_TRUST: return shook && !t->cert.trusted && t->cert.not_after >= now;
+		return judged && t->cert.not_after >= now && t->cert.not_after < now + window;
+	case PR_TRUST: return judged && !t->cert.trusted && t->cert.not_after >= now;
 	default: return false;
 	}
 }
@@ -261,12 +295,23 @@ static void say_expired(const struct judging *j)
 static void say_name(const struct judging *j)
 {
 	char names[512];
+	bool required = name_required(j->s);
 
 	cert_names(&j->t->cert, names, sizeof(names));
-	findings_add(j->pf, FINDING_REFUSE, "the certificate the new server presents at %s, port %u, "
-		      "is for %s, not for %s, which %s use for this host (%s): they refuse it. "
-		      "Put %s on the new server's certificate, as the old one has it", j->at,
-		      j->s->port, names, j->s->name, who(j->s->port), j->s->via, j->s->name);
+	findings_add(j->pf, required ? FINDING_REFUSE : FINDING_WARN, "the certificate the new "
+		      "server presents at %s, port %u, is for %s, not for %s, which %s use for this "
+		      "host (%s): %s. Put %s on the new server's certificate, as the old one has it",
+		      j->at, j->s->port, names, j->s->name, who(j->s->port), j->s->via,
+		      required ? "they refuse it" : "those that check names (MTA-STS) refuse it, "
+		      "others deliver anyway (a signed DANE-EE record of its key, 3 1 1, would do "
+		      "for DANE senders)", j->s->name);
+}
+
+static void say_dane_refused(const struct judging *j)
+{
+	findings_add(j->pf, FINDING_WARN, "%u of the TLSA records of _%u._tcp.%s cannot be used (data "
+		      "that is no key or certificate): senders ignore them, as this check did. "
+		      "Fix or remove them", j->t->dane_refused, j->s->port, j->s->name);
 }
 
 static void say_dane(const struct judging *j, bool is_signed)
@@ -325,6 +370,7 @@ static void judge_service(struct judging *j, unsigned int s, int64_t now)
 		case PR_NAME: say_name(j); break;
 		case PR_DANE: say_dane(j, true); break;
 		case PR_DANE_UNSIGNED: say_dane(j, false); break;
+		case PR_DANE_REFUSED: say_dane_refused(j); break;
 		case PR_EXPIRING: say_expiring(j); break;
 		case PR_TRUST: say_trust(j); break;
 		default: break;
@@ -333,11 +379,11 @@ static void judge_service(struct judging *j, unsigned int s, int64_t now)
 }
 
 /* The one line that says what was verified, when nothing is wrong. */
-static void say_verified(const struct identity *id, struct findings *pf)
+static void say_verified(const struct identity *id, int64_t now, struct findings *pf)
 {
 	char names[256] = "", dane[256] = "";
 	size_t nu = 0, du = 0;
-	unsigned int s, i, matched = 0;
+	unsigned int s, i, matched = 0, ee_only = 0;
 
 	for (s = 0; s < id->nsvc; s++) {
 		for (i = 0; i < s && strcasecmp(id->svc[i].name, id->svc[s].name); i++)
@@ -346,16 +392,22 @@ static void say_verified(const struct identity *id, struct findings *pf)
 			nu += (size_t)snprintf(names + nu, sizeof(names) - nu, "%s%s",
 					       nu ? ", " : "", id->svc[s].name);
 	}
-	for (i = 0; i < id->nt; i++)
-		matched += id->t[i].dane == TLS_DANE_MATCH;
+	for (i = 0; i < id->nt; i++) {
+		const struct tls_target *t = &id->t[i];
+
+		matched += t->dane == TLS_DANE_MATCH;
+		ee_only += by_dane_ee(&id->svc[id->svc_of[i]], t) &&
+			   (!t->covers || !t->cert.trusted || t->cert.not_after < now);
+	}
 	for (s = 0; s < id->nsvc && du < sizeof(dane); s++)
 		if (id->svc[s].tlsa && tlsa_count_usable(id->svc[s].tlsa))
 			du += (size_t)snprintf(dane + du, sizeof(dane) - du, "%s_%u._tcp.%s",
 					       du ? ", " : "", id->svc[s].port, id->svc[s].name);
 	findings_add(pf, FINDING_INFO, "TLS identity verified in %u handshakes with the new server: "
-		      "valid certificates for %s on every port clients use them%s%s%s", id->nt,
+		      "valid certificates for %s on every port clients use them%s%s%s%s", id->nt,
 		      names, matched ? ", and keys the TLSA records of " : "", dane,
-		      matched ? " match" : "");
+		      matched ? " match" : "", ee_only ? " (on port 25 the key alone, by its "
+		      "DANE-EE record, as DANE senders check it)" : "");
 }
 
 void identity_judge(const struct identity *id, const struct id_old *old, int64_t now,
@@ -370,7 +422,7 @@ void identity_judge(const struct identity *id, const struct id_old *old, int64_t
 	for (s = before; s < pf->n; s++)
 		worry |= pf->items[s].level != FINDING_INFO;
 	if (!worry && id->nt)
-		say_verified(id, pf);
+		say_verified(id, now, pf);
 }
 
 /* ---- results for the state, and the old server's identity ---- */
@@ -391,7 +443,8 @@ unsigned int identity_results(const struct identity *id, int64_t now, struct id_
 				continue;
 			if (has_problem(id, i, PR_NO_TLS, now, 0) ||
 			    has_problem(id, i, PR_EXPIRED, now, 0) ||
-			    has_problem(id, i, PR_NAME, now, 0) || has_problem(id, i, PR_DANE, now, 0))
+			    (has_problem(id, i, PR_NAME, now, 0) && name_required(&id->svc[s])) ||
+			    has_problem(id, i, PR_DANE, now, 0))
 				out[s].ok = false;
 			if (t->cert.present && (!out[s].expiry || t->cert.not_after < out[s].expiry))
 				out[s].expiry = t->cert.not_after;
