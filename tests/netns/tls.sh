@@ -178,7 +178,17 @@ new_with() {	# new_with DIR: NEW's servers again, with DIR's certificate
 }
 client_log() { cat "$MAIL_DIR/client/postfix.log"; }
 
-# ---- while OLD's own servers run: the dry run records what they present ----
+# ---- while OLD's own servers run: a refused enable records nothing ----
+state_now() { if [ -e "$STATE/state" ]; then sha256sum <"$STATE/state"; else echo none; fi; }
+state_before=$(state_now)
+out=$(redirect enable --to $NEW4 --to $NEW6 2>&1)
+is "enable while the TLSA pins OLD's key only, OLD's servers still running: refused" "$?" 1 ||
+	echo "$out" | sed 's/^/#   /'
+like "... it learned what OLD's own servers present" "$(flat <<<"$out")" \
+	"learned \(recorded when the redirect is made\) what this host's own servers present on 5 TLS ports"
+is "... and left the state file as it was, byte for byte" "$(state_now)" "$state_before"
+
+# ---- ... the dry run records what they present ----
 out=$(redirect enable --to $NEW4 --to $NEW6 --dry-run 2>&1)
 is "dry run with the right names and the TLSA pinning OLD's key only: refused" "$?" 1 ||
 	echo "$out" | sed 's/^/#   /'
