@@ -346,6 +346,7 @@ static void check_tls(const struct check_args *a, struct snapshot *s, struct sta
 		       t6 = tunnel_target(AF_INET6, spec->tunnel_id);
 	struct errmsg e = { "" };
 	struct id_dns d;
+	int err;
 
 	if (f->v.status == VERDICT_UNKNOWN || spec->role != ROLE_OLD || !s->state.enabled)
 		return;
@@ -353,14 +354,15 @@ static void check_tls(const struct check_args *a, struct snapshot *s, struct sta
 	r.at4 = spec->has_to4 ? (tunnel ? &t4 : &spec->to4) : NULL;
 	r.at6 = spec->has_to6 ? (tunnel ? &t6 : &spec->to6) : NULL;
 	memset(pf, 0, sizeof(*pf));
-	if (identity_check(&r, &id, &d, pf, &e))
+	err = identity_check(&r, &id, &d, pf, &e);
+	if (err)	/* said, and the last good result kept */
 		findings_add(pf, FINDING_WARN, "cannot check the TLS identity: %s", e.text);
-	if (id.nt) {
+	else if (id.nt)
 		identity_remember(&id, s->now, &s->state.tls);
-		if (s->locked)
-			snapshot_save(dir, s);
+	if (!err && id.nt && s->locked)
+		snapshot_save(dir, s);
+	if (err || id.nt)
 		verdict_with_tls(f, pf);
-	}
 	identity_free(&id);
 	identity_dns_free(&d);
 }

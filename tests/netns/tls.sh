@@ -309,6 +309,16 @@ written=$(awk '!/^#/ { sub(/[{ ].*/, ""); print }' <<<"$prom" | sort -u)
 is "... every TLS metric of contrib/prometheus/metrics.txt is written" \
 	"$(grep '^redirect_tls_' "$(dirname "$0")/../../contrib/prometheus/metrics.txt" | sort -u |
 		comm -23 - <(printf '%s\n' "$written"))" ""
+# a check that cannot check (a libssl that cannot be loaded) keeps the last good result
+aged=$(($(date +%s) - 2 * 86400))	# a day old: check makes the handshakes again
+sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"
+tls_kept=$(grep '^tls_' "$STATE/state")
+mkdir -p "$WORK/nossl" && : >"$WORK/nossl/libssl.so.3"
+out=$(LD_LIBRARY_PATH=$WORK/nossl redirect check --quiet-for 1s 2>&1)
+like "check with a libssl that cannot be loaded: it says it cannot check the TLS identity" \
+	"$out" "TLS: cannot check the TLS identity: cannot use TLS"
+is "... and the state keeps the last good result, its time too" \
+	"$(grep '^tls_' "$STATE/state")" "$tls_kept"
 new_with new-renewed
 out=$(redirect check --quiet-for 1s --nagios)
 rc=$?
