@@ -28,6 +28,7 @@ struct id_service {
 	uint16_t port;
 	const char *via;		/* why it is checked: "--name", "MX", ... (static) */
 	const struct tlsa_rrset *tlsa;	/* the RRset published (the caller's), or NULL */
+	char tlsa_unread[160];		/* why its TLSA records cannot be known; "": they are */
 };
 
 /* What the old server presented on one port, as the state keeps it. */
@@ -113,6 +114,14 @@ struct id_memory {
  */
 void identity_judge(const struct identity *id, const struct id_old *old, int64_t now,
 		    int64_t window, struct findings *pf);
+
+/*
+ * The first service whose TLSA records could not be read (then it is not
+ * ok), in words into @buf: "cannot read the TLSA records of
+ * _25._tcp.mail.example.org: ns1.example.org (192.0.2.53) answered
+ * SERVFAIL"; NULL when all could. Pure.
+ */
+const char *identity_unread(const struct identity *id, char *buf, size_t len);
 
 /* One result per service, into @out (room for id->nsvc). Pure. */
 unsigned int identity_results(const struct identity *id, int64_t now, struct id_result *out);

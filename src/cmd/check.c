@@ -127,7 +127,7 @@ static void print_tls_json(struct printer *p, const struct finding *f,
 	unsigned int i;
 
 	print_object_begin(p, "tls");
-	print_bool(p, "ok", NULL, !f->tls_broken);
+	print_bool(p, "ok", NULL, !f->tls_broken && !f->tls_unknown);
 	print_array_begin(p, "problems");
 	for (i = 0; i < tls->n; i++)
 		if (tls->items[i].level != FINDING_INFO)
@@ -345,6 +345,7 @@ static void check_tls(const struct check_args *a, struct snapshot *s, struct sta
 	struct address t4 = tunnel_target(AF_INET, spec->tunnel_id),
 		       t6 = tunnel_target(AF_INET6, spec->tunnel_id);
 	struct errmsg e = { "" };
+	char unread[TLS_NAME_BUF + 200];
 	struct id_dns d;
 	int err;
 
@@ -362,7 +363,7 @@ static void check_tls(const struct check_args *a, struct snapshot *s, struct sta
 	if (!err && id.nt && s->locked)
 		snapshot_save(dir, s);
 	if (err || id.nt)
-		verdict_with_tls(f, pf);
+		verdict_with_tls(f, pf, identity_unread(&id, unread, sizeof(unread)));
 	identity_free(&id);
 	identity_dns_free(&d);
 }

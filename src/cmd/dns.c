@@ -425,12 +425,26 @@ static void print_summary(struct printer *p, const struct dns_report *r)
 			   srv->name);
 }
 
+/*
+ * The run's verdict, DNS's with the TLS section's: a TLSA that pins only
+ * the old key binds the domain to this host; records that could not be
+ * read leave it unknown.
+ */
+static enum dns_status run_status(const struct dns_report *r, const struct tls_view *v)
+{
+	if (r->status == DNS_STATUS_NEW && v && v->broken)
+		return DNS_STATUS_OLD;
+	if (r->status == DNS_STATUS_NEW && v && v->unknown)
+		return DNS_STATUS_UNKNOWN;
+	return r->status;
+}
+
 static void print_report(struct printer *p, const struct dns_report *r, const struct tls_view *v)
 {
 	unsigned int d;
 
 	print_object_begin(p, NULL);
-	print_str(p, "status", NULL, dns_status_name(r->status));
+	print_str(p, "status", NULL, dns_status_name(run_status(r, v)));
 	print_array_begin(p, "domains");
 	for (d = 0; d < r->ndomains; d++) {
 		if (d)
@@ -559,10 +573,7 @@ static int cmd_dns(int argc, char **argv)
 	v = a.no_tls ? NULL : dns_look_at_tls(&r, targets, ntargets);
 	printer_init(&p, stdout, a.json, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	print_report(&p, &r, v);
-	rc = exit_status(r.status);
-	/* a TLSA pinning only the old key binds the domain to this host */
-	if (rc == EXIT_DONE && v && v->broken)
-		rc = EXIT_FAILED;
+	rc = exit_status(run_status(&r, v));
 	note_in_state(&a, &r);
 	dns_tls_free(v);
 	dns_report_free(&r);

@@ -355,11 +355,31 @@ static void say_trust(const struct judging *j)
 		      "mail clients warn their users");
 }
 
+static const char *unread_text(const struct id_service *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "cannot read the TLSA records of _%u._tcp.%s: %s", s->port, s->name,
+		 s->tlsa_unread);
+	return buf;
+}
+
+/* Neither a match nor "no DANE": what the records say is unknown. */
+static void say_unread(const struct judging *j)
+{
+	char text[TLS_NAME_BUF + 200];
+
+	findings_add(j->pf, FINDING_WARN, "%s. Whether the new server's key matches them is "
+		      "unknown, and DANE senders that cannot read them either defer the mail "
+		      "(RFC 7672 2.2): check that server and the zone, then check again",
+		      unread_text(j->s, text, sizeof(text)));
+}
+
 static void judge_service(struct judging *j, unsigned int s, int64_t now)
 {
 	enum problem p;
 
 	j->s = &j->id->svc[s];
+	if (j->s->tlsa_unread[0])
+		say_unread(j);
 	for (p = 0; p < PR_COUNT; p++) {
 		j->t = where(j->id, s, p, now, j->window, j->at, sizeof(j->at));
 		if (!j->t)
@@ -427,6 +447,16 @@ void identity_judge(const struct identity *id, const struct id_old *old, int64_t
 
 /* ---- results for the state, and the old server's identity ---- */
 
+const char *identity_unread(const struct identity *id, char *buf, size_t len)
+{
+	unsigned int s;
+
+	for (s = 0; s < id->nsvc; s++)
+		if (id->svc[s].tlsa_unread[0])
+			return unread_text(&id->svc[s], buf, len);
+	return NULL;
+}
+
 unsigned int identity_results(const struct identity *id, int64_t now, struct id_result *out)
 {
 	unsigned int s, i;
@@ -435,7 +465,7 @@ unsigned int identity_results(const struct identity *id, int64_t now, struct id_
 		memset(&out[s], 0, sizeof(out[s]));
 		out[s].port = id->svc[s].port;
 		snprintf(out[s].name, sizeof(out[s].name), "%s", id->svc[s].name);
-		out[s].ok = true;
+		out[s].ok = !id->svc[s].tlsa_unread[0];
 		for (i = 0; i < id->nt; i++) {
 			const struct tls_target *t = &id->t[i];
 

@@ -137,6 +137,16 @@ socklen_t address_sockaddr(const struct address *a, uint16_t port, struct sockad
 	}
 }
 
+void address_from_sockaddr(const struct sockaddr *sa, struct address *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = sa->sa_family;
+	if (a->family == AF_INET)
+		a->in.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
+	else
+		a->in.v6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+}
+
 bool prefix_contains(const struct prefix *p, const struct address *a)
 {
 	size_t len;

@@ -296,6 +296,42 @@ publish $NEW4 "$TLSA_OLD" "$TLSA_NEW"
 out=$(redirect dns example.org 2>&1)
 is "dns: with NEW's key beside OLD's, exit 0" "$?" 0 || echo "$out" | sed 's/^/#   /'
 
+# ---- TLSA records that cannot be read: neither verified nor "no TLSA" ----
+# The lab's server stops answering OLD's TLSA queries of _25._tcp.mail (27
+# bytes of name: the query type at byte 47 of the UDP datagram), as
+# middleboxes that drop unknown query types do; it answers every other.
+tlsa_drop() {	# tlsa_drop on|off
+	if [ "$1" = on ]; then
+		in_router nft -f - <<-EOF || bail "cannot drop the TLSA queries"
+		table inet tlsa_drop {
+			chain input {
+				type filter hook input priority filter; policy accept;
+				ip saddr $OLD4 udp dport 53 @th,376,16 52 drop
+			}
+		}
+		EOF
+	else
+		in_router nft delete table inet tlsa_drop || bail "cannot stop dropping TLSA queries"
+	fi
+}
+tlsa_drop on
+out=$(redirect dns example.org 2>&1)
+is "dns: the TLSA records of mail:25 cannot be read: exit 3 (unknown)" "$?" 3 ||
+	echo "$out" | sed 's/^/#   /'
+like "... the TLS section names the name, the server and how it failed" "$(flat <<<"$out")" \
+	"TLS mail.example.org port 25 \(MX\): TLSA RECORDS UNKNOWN: ns.example.org \($NS_ADDR\) did not answer"
+unlike "... and never says there are none" "$out" "port 25 \(MX\): no TLSA records"
+json=$(redirect dns example.org --json 2>/dev/null)
+is "... JSON: status unknown; tlsa unknown, with the error" \
+	"$(jq -r '[.status, (.domains[0].tls[] | select(.port == 25) | .tlsa, .tlsa_error)] |
+		join("|")' <<<"$json")" "unknown|unknown|ns.example.org ($NS_ADDR) did not answer"
+out=$(redirect enable --to $NEW4 --to $NEW6 --dry-run 2>&1)
+like "enable --dry-run warns that the TLSA records cannot be read: which name, which server" \
+	"$(flat <<<"$out")" \
+	"warning: cannot read the TLSA records of _25._tcp.mail.example.org: ns.example.org \($NS_ADDR\) did not answer"
+unlike "... and does not call the identity verified" "$out" "TLS identity verified"
+tlsa_drop off
+
 # ---- check: a renewal that changed NEW's key is the classic outage ----
 redirect enable --to $NEW4 --to $NEW6 >/dev/null 2>&1 || bail "enable"
 out=$(redirect check --quiet-for 1s --nagios)
@@ -319,6 +355,18 @@ like "check with a libssl that cannot be loaded: it says it cannot check the TLS
 	"$out" "TLS: cannot check the TLS identity: cannot use TLS"
 is "... and the state keeps the last good result, its time too" \
 	"$(grep '^tls_' "$STATE/state")" "$tls_kept"
+# TLSA records that cannot be read: not ok, said, and a day-old result checked again
+sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"
+tlsa_drop on
+json=$(redirect check --quiet-for 1s --json)
+is "check while the TLSA records cannot be read: not ready (exit 1)" "$?" 1
+is "... JSON: in use, tls not ok" "$(jq -r '[.status, .tls.ok] | join("|")' <<<"$json")" \
+	"in-use|false"
+like "... the message names the name and the server" "$(jq -r .message <<<"$json")" \
+	"TLS: cannot read the TLSA records of _25._tcp.mail.example.org: ns.example.org \($NS_ADDR\) did not answer"
+like "... stats --prometheus: redirect_tls_ok 0 for port 25" "$(redirect stats --prometheus)" \
+	'redirect_tls_ok\{port="25",name="mail.example.org"\} 0'
+tlsa_drop off
 new_with new-renewed
 out=$(redirect check --quiet-for 1s --nagios)
 rc=$?

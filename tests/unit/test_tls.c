@@ -18,6 +18,7 @@
 #include "core/preflight.h"
 #include "core/state.h"
 #include "core/verdict.h"
+#include "dns/dane.h"
 #include "tls/cert.h"
 #include "tls/handshake.h"
 #include "tls/starttls.h"
@@ -645,10 +646,60 @@ static void results_and_verdict(void **state)
 	identity_judge(&id, NULL, NOW, 0, &pf);
 	f.v.status = VERDICT_READY;
 	strcpy(f.why, "ready to retire this host: nothing redirected for 7d");
-	verdict_with_tls(&f, &pf);
+	verdict_with_tls(&f, &pf, NULL);
 	assert_true(f.broken);
 	assert_int_equal(f.v.status, VERDICT_IN_USE);
 	assert_non_null(strstr(f.why, "; TLS: the certificate the new server presents"));
+}
+
+/* TLSA records that could not be read: not verified, not "none", not ok, not ready. */
+static void tlsa_unread(void **state)
+{
+	static struct dns_tlsa_answer ans[3];
+	struct dns_tlsa_owner o = { .answers = ans, .nanswers = 3 };
+	static struct identity id;
+	static struct findings pf;
+	static struct finding f;
+	struct tls_target t;
+	unsigned int svc_of[1];
+	struct id_result r[1];
+	enum finding_level level;
+	char buf[256];
+
+	memset(ans, 0, sizeof(ans));
+	ans[0].status = DNS_TLSA_NODATA;
+	ans[1].status = DNS_TLSA_FAILED;
+	ans[1].fault = DNS_FAULT_RCODE;
+	ans[1].fault_code = 2;
+	strcpy(ans[1].server, "ns2.example.org");
+	ans[1].has_addr = true;
+	parse_address("192.0.2.54", &ans[1].addr, NULL);
+	ans[2].status = DNS_TLSA_NODATA;
+	assert_ptr_equal(dns_tlsa_answer_of(&o), &ans[1]);	/* unknown, not none */
+	assert_string_equal(dns_tlsa_failure(&ans[1], buf, sizeof(buf)),
+			    "ns2.example.org (192.0.2.54) answered SERVFAIL");
+	ans[2].status = DNS_TLSA_FOUND;
+	assert_ptr_equal(dns_tlsa_answer_of(&o), &ans[2]);	/* records known */
+
+	one_target(&id, &t, svc_of, NULL);
+	strcpy(id.svc[0].tlsa_unread, "ns2.example.org (192.0.2.54) answered SERVFAIL");
+	assert_non_null(strstr(judged(&id, NULL, &level), "cannot read the TLSA records of "
+			       "_25._tcp.mail.example.org: ns2.example.org (192.0.2.54) "
+			       "answered SERVFAIL"));
+	assert_int_equal(level, FINDING_WARN);	/* and no "verified" line (judged: one) */
+	identity_results(&id, NOW, r);
+	assert_false(r[0].ok);
+	assert_non_null(identity_unread(&id, buf, sizeof(buf)));
+	identity_judge(&id, NULL, NOW, 0, &pf);
+	f.v.status = VERDICT_READY;
+	strcpy(f.why, "ready to retire this host: nothing redirected for 7d");
+	verdict_with_tls(&f, &pf, identity_unread(&id, buf, sizeof(buf)));
+	assert_false(f.broken);
+	assert_true(f.tls_unknown);
+	assert_int_equal(f.v.status, VERDICT_IN_USE);
+	assert_non_null(strstr(f.why, "; TLS: cannot read the TLSA records of _25._tcp."));
+	id.svc[0].tlsa_unread[0] = '\0';
+	assert_null(identity_unread(&id, buf, sizeof(buf)));
 }
 
 static void state_keeps_identity(void **state)
@@ -708,6 +759,7 @@ int main(void)
 		cmocka_unit_test(judge_dane_refused),
 		cmocka_unit_test(old_names_kept),
 		cmocka_unit_test(results_and_verdict),
+		cmocka_unit_test(tlsa_unread),
 		cmocka_unit_test(state_keeps_identity),
 	};
 
