@@ -288,6 +288,12 @@ like "... the TLS section shows the mismatch at NEW's address" "$out" \
 	"$NEW4 +other +NO TLSA RECORD MATCHES"
 like "... and says what to publish" "$(flat <<<"$out")" \
 	"_25._tcp.mail.example.org. IN TLSA $TLSA_NEW beside the old record"
+SILENT=192.0.2.99	# nothing there: a server that does not answer
+json=$(redirect dns example.org --server $NS_ADDR --server $SILENT --json 2>/dev/null)
+is "... with a server that does not answer besides: still exit 1 (certain: 1 outweighs 3)" "$?" 1
+is "... JSON: status old, as the exit status says; that server unknown" \
+	"$(jq -r '[.status, (.domains[0].servers[] | .address + " " + .status)] | join("|")' \
+		<<<"$json")" "old|$NS_ADDR new|$SILENT unknown"
 redirect dns example.org --no-tls >/dev/null 2>&1
 is "... dns --no-tls leaves the TLS section out: the addresses alone are clean" "$?" 0
 json=$(redirect dns example.org --json 2>/dev/null)
