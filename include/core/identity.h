@@ -155,6 +155,13 @@ int identity_probe_old(const struct spec *spec, const char *sni, struct id_old *
 /* The plan from what is known: @mem's names on every port, and the old server's names. */
 int identity_plan(struct identity *id, const struct spec *spec, const struct id_memory *mem);
 
+/*
+ * Whether @mem's last results can stand for a check: there are some, all
+ * ok, and they cover every name and port known without DNS (the --name
+ * names and the old server's, on @spec's ports). Pure.
+ */
+bool identity_known_good(const struct spec *spec, const struct id_memory *mem);
+
 /* Keeps in @mem what the check found, at @now. */
 void identity_remember(const struct identity *id, int64_t now, struct id_memory *mem);
 

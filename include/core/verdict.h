@@ -104,6 +104,7 @@ struct finding {
 	bool tls_checked;		/* the new server's TLS identity was checked */
 	bool tls_broken;		/* ... and mail or clients are refused (CRITICAL) */
 	bool tls_unknown;		/* ... or what it must know could not be read */
+	int64_t tls_checked_at;		/* ... when the result given is from; 0: never */
 	unsigned int tls_problems;	/* ... refusals and warnings found */
 	unsigned int sources;		/* seen within the quiet window */
 	char services[256];		/* seen within the quiet window, most recent first */

@@ -416,9 +416,12 @@ static void tls_finish(struct session *ss, const struct enable_args *a, struct t
 
 /*
  * The ports the banner probe still needs: those the TLS check covers are
- * greeted there already (one connection fewer per port and family).
+ * greeted there already (one connection fewer per port and family). With
+ * @keep_one, at least the first stays: through the tunnel, the probe's
+ * silence on every port is what says the tunnel carries nothing.
  */
-static const struct spec *probe_spec(const struct spec *spec, const struct identity *id)
+static const struct spec *probe_spec(const struct spec *spec, const struct identity *id,
+				     bool keep_one)
 {
 	static struct spec probe;
 	unsigned int i;
@@ -428,6 +431,8 @@ static const struct spec *probe_spec(const struct spec *spec, const struct ident
 	for (i = 0; i < spec->nservices; i++)
 		if (!identity_covers_port(id, spec->services[i].port))
 			probe.services[probe.nservices++] = spec->services[i];
+	if (keep_one && !probe.nservices && spec->nservices)
+		probe.services[probe.nservices++] = spec->services[0];
 	return &probe;
 }
 
@@ -450,7 +455,7 @@ static bool look_before_leaping(struct session *ss, const struct enable_args *a,
 		tls_prepare(ss, a, &look, a->spec.has_to4 ? &a->spec.to4 : NULL,
 			    a->spec.has_to6 ? &a->spec.to6 : NULL);
 	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, a->no_probe ? NULL :
-			  probe_spec(&a->spec, &look.id), &pf, &e)) {
+			  probe_spec(&a->spec, &look.id, false), &pf, &e)) {
 		cli_fail(&command_enable, EXIT_FAILED, &e);
 		return false;
 	}
@@ -488,9 +493,9 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 	}
 	memset(&pf, 0, sizeof(pf));
 	memset(&look, 0, sizeof(look));
-	/* all of the probe: its silence says what the tunnel lacks */
-	preflight_probe_tunnel(&a->spec, &t->local, &pf);
+	/* the plan first (DNS only): the probe leaves out the ports it covers */
 	tls_prepare(ss, a, &look, a->spec.has_to4 ? &t4 : NULL, a->spec.has_to6 ? &t6 : NULL);
+	preflight_probe_tunnel(probe_spec(&a->spec, &look.id, true), &t->local, &pf);
 	tls_finish(ss, a, &look, &pf);
 	go = cli_report_findings(&command_enable, &pf, a->force, stdout);
 	if (!go && made)

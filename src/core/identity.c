@@ -616,6 +616,32 @@ int identity_plan(struct identity *id, const struct spec *spec, const struct id_
 	return err ? err : identity_add_old(id, spec, &mem->old);
 }
 
+static bool has_result(const struct id_memory *mem, const struct id_service *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < mem->nresults; i++)
+		if (mem->results[i].port == s->port && !strcasecmp(mem->results[i].name, s->name))
+			return true;
+	return false;
+}
+
+bool identity_known_good(const struct spec *spec, const struct id_memory *mem)
+{
+	struct identity *id = calloc(1, sizeof(*id));	/* large: off the stack */
+	unsigned int i;
+	bool good = id && mem->checked_at && mem->nresults;
+
+	for (i = 0; good && i < mem->nresults; i++)
+		good = mem->results[i].ok;
+	if (good && identity_plan(id, spec, mem) < 0)
+		good = false;	/* more names than a plan holds: look again */
+	for (i = 0; good && i < id->nsvc; i++)
+		good = has_result(mem, &id->svc[i]);
+	free(id);
+	return good;
+}
+
 void identity_remember(const struct identity *id, int64_t now, struct id_memory *mem)
 {
 	mem->nresults = identity_results(id, now, mem->results);

@@ -351,8 +351,46 @@ written=$(awk '!/^#/ { sub(/[{ ].*/, ""); print }' <<<"$prom" | sort -u)
 is "... every TLS metric of contrib/prometheus/metrics.txt is written" \
 	"$(grep '^redirect_tls_' "$(dirname "$0")/../../contrib/prometheus/metrics.txt" | sort -u |
 		comm -23 - <(printf '%s\n' "$written"))" ""
-# a check that cannot check (a libssl that cannot be loaded) keeps the last good result
+# cron runs check every few minutes: the TLS handshakes are made again only a
+# day after the last ones (counted as SYNs arriving at NEW's mail ports: from
+# OLD's tunnel address, and in all)
+OLD_TUNNEL4=169.254.77.1	# the tunnel's legacy id, which accept and enable use given none
+syn_count() {	# syn_count on|off
+	if [ "$1" = on ]; then
+		in_new nft -f - <<-EOF || bail "cannot count SYNs on NEW"
+		table inet syn_count {
+			set mail { type inet_service; elements = { 25, 110, 143, 465, 587, 993, 995 }; }
+			chain input {
+				type filter hook input priority filter; policy accept;
+				tcp flags syn / syn,ack tcp dport @mail ip saddr $OLD_TUNNEL4 counter
+				tcp flags syn / syn,ack tcp dport @mail counter
+			}
+		}
+		EOF
+	else
+		in_new nft delete table inet syn_count || bail "cannot stop counting SYNs on NEW"
+	fi
+}
+# "FROM-THE-TUNNEL ALL"
+syns() { in_new nft list table inet syn_count | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' |
+	paste -sd ' '; }
+syn_count on
+checked=$(sed -n 's/^tls_checked //p' "$STATE/state")
+json=$(redirect check --quiet-for 1s --json)
+is "check within a day of the last TLS check: no connection to NEW's mail ports" "$(syns)" "0 0"
+is "... the last result stands: tls ok, checked_at its time, as the state keeps it" \
+	"$(jq -r '[.tls.ok, .tls.checked_at] | join("|")' <<<"$json")|$(sed -n 's/^tls_checked //p' \
+		"$STATE/state")" "true|$checked|$checked"
 aged=$(($(date +%s) - 2 * 86400))	# a day old: check makes the handshakes again
+sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"
+json=$(redirect check --quiet-for 1s --json)
+is "a day later, check makes the handshakes again: one per port, family and name" "$(syns)" \
+	"0 10"
+is "... and keeps their time (now, not a day ago)" \
+	"$(($(jq -r .tls.checked_at <<<"$json") > aged + 86400))" 1
+syn_count off
+
+# a check that cannot check (a libssl that cannot be loaded) keeps the last good result
 sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"
 tls_kept=$(grep '^tls_' "$STATE/state")
 mkdir -p "$WORK/nossl" && : >"$WORK/nossl/libssl.so.3"
@@ -374,6 +412,7 @@ like "... stats --prometheus: redirect_tls_ok 0 for port 25" "$(redirect stats -
 	'redirect_tls_ok\{port="25",name="mail.example.org"\} 0'
 tlsa_drop off
 new_with new-renewed
+sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"	# the daily check
 out=$(redirect check --quiet-for 1s --nagios)
 rc=$?
 [ -n "${TLS_SHOW:-}" ] && { echo "$out"; redirect check --quiet-for 1s --json; } >"$TLS_SHOW/check.txt"
@@ -399,10 +438,25 @@ new_with new
 out=$(redirect_new accept --from $OLD4 --name mail.example.org 2>&1)
 is "accept --name with the right certificate" "$?" 0 || echo "$out" | sed 's/^/#   /'
 like "... says what it verified" "$(flat <<<"$out")" "TLS identity verified in [0-9]+ handshakes"
+syn_count on
 out=$(redirect enable --to $NEW4 --keep-client-address 2>&1)
 is "enable --keep-client-address: the TLS check through the tunnel passes" "$?" 0 ||
 	echo "$out" | sed 's/^/#   /'
 like "... and says what it verified" "$(flat <<<"$out")" "TLS identity verified in [0-9]+ handshakes"
+shakes=$(flat <<<"$out" | sed -n 's/.*TLS identity verified in \([0-9]*\) handshakes.*/\1/p')
+like "... the banner probe through the tunnel left to the ports no TLS check covers (465, 587)" \
+	"$(flat <<<"$out")" "answers like a mail server through the tunnel on all 2 ports probed"
+is "... every probe came from OLD's tunnel address: the handshakes and the 2 banner probes" \
+	"$(syns)" "$((shakes + 2)) $((shakes + 2))"
+# check through the tunnel, a day later: the handshakes again, through it
+sed -i "s/^tls_checked .*/tls_checked $(($(date +%s) - 2 * 86400))/" "$STATE/state"
+json=$(redirect check --quiet-for 1s --json)
+is "check --json in tunnel mode: tls ok, no problem" \
+	"$(jq -r '[.tls.ok, (.tls.problems | length), .broken] | join("|")' <<<"$json")" "true|0|false" ||
+	echo "$json" | sed 's/^/#   /'
+is "... its handshakes through the tunnel, from OLD's tunnel address" "$(syns)" \
+	"$((2 * shakes + 2)) $((2 * shakes + 2))"
+syn_count off
 check "disable on OLD" redirect disable
 check "disable on NEW" redirect_new disable
 is "OLD is as it was again" "$(host_state "$NS_OLD")" "$old_before"

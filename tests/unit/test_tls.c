@@ -702,6 +702,32 @@ static void tlsa_unread(void **state)
 	assert_null(identity_unread(&id, buf, sizeof(buf)));
 }
 
+/* The last results stand for a check only when all ok and covering every name known. */
+static void results_known_good(void **state)
+{
+	static struct id_memory mem;
+	struct spec spec;
+	struct errmsg e;
+
+	spec_init(&spec);
+	assert_int_equal(spec_add_services(&spec, "smtp,imaps,2525", &e), 0);
+	memset(&mem, 0, sizeof(mem));
+	mem.nnames = 1;
+	strcpy(mem.names[0], "mail.example.org");
+	assert_false(identity_known_good(&spec, &mem));		/* never checked */
+	mem.checked_at = NOW;
+	mem.nresults = 2;
+	mem.results[0] = (struct id_result){ .port = 25, .name = "mail.example.org", .ok = true };
+	mem.results[1] = (struct id_result){ .port = 993, .name = "Mail.Example.org", .ok = true };
+	assert_true(identity_known_good(&spec, &mem));	/* 2525: no TLS to check */
+	mem.results[1].ok = false;
+	assert_false(identity_known_good(&spec, &mem));		/* a problem: look again */
+	mem.results[1].ok = true;
+	strcpy(mem.names[1], "imap.example.org");
+	mem.nnames = 2;
+	assert_false(identity_known_good(&spec, &mem));		/* a name never checked */
+}
+
 static void state_keeps_identity(void **state)
 {
 	static struct state a, b;
@@ -760,6 +786,7 @@ int main(void)
 		cmocka_unit_test(old_names_kept),
 		cmocka_unit_test(results_and_verdict),
 		cmocka_unit_test(tlsa_unread),
+		cmocka_unit_test(results_known_good),
 		cmocka_unit_test(state_keeps_identity),
 	};
 
