@@ -152,6 +152,16 @@ int identity_name_parse(const char *value, char name[TLS_NAME_BUF]);
 int identity_probe_old(const struct spec *spec, const char *sni, struct id_old *out,
 		       struct errmsg *e);
 
+/*
+ * The address families in which something here listens, at loopback or
+ * every address, on a port of @spec the engine checks: ID_FAMILY_4 and
+ * ID_FAMILY_6 (a daemon without IPv6 has nothing at ::1 to check). 0 when
+ * nothing listens, or the sockets cannot be listed.
+ */
+#define ID_FAMILY_4 1U
+#define ID_FAMILY_6 2U
+unsigned int identity_loopback_families(const struct spec *spec);
+
 /* The plan from what is known: @mem's names on every port, and the old server's names. */
 int identity_plan(struct identity *id, const struct spec *spec, const struct id_memory *mem);
 

@@ -137,6 +137,18 @@ socklen_t address_sockaddr(const struct address *a, uint16_t port, struct sockad
 	}
 }
 
+bool address_unspecified(const struct address *a)
+{
+	return a->family == AF_INET ? a->in.v4.s_addr == htonl(INADDR_ANY) :
+				      IN6_IS_ADDR_UNSPECIFIED(&a->in.v6);
+}
+
+bool address_loopback(const struct address *a)
+{
+	return a->family == AF_INET ? (ntohl(a->in.v4.s_addr) >> 24) == 127 :
+				      IN6_IS_ADDR_LOOPBACK(&a->in.v6);
+}
+
 void address_from_sockaddr(const struct sockaddr *sa, struct address *a)
 {
 	memset(a, 0, sizeof(*a));
