@@ -14,6 +14,12 @@ if out=$(LC_ALL=C.UTF-8 groff -man -ww -z "$man" 2>&1) && [ -z "$out" ]; then
 else
 	not_ok "the man page has no groff warnings" "$out"
 fi
+# An option's paragraph needs its .TP, or the option runs into the paragraph
+# before when rendered: a .B/.BI option line after a sentence's end and
+# before a sentence's start is such a tag.
+untagged=$(awk '{ if (opt != "" && $0 ~ /^[A-Z]/) print "line " NR - 1 ": " opt
+	opt = ""; if ($0 ~ /^\.BI? \\-\\-/ && last ~ /\.$/) opt = $0; last = $0 }' "$man")
+is "every option's paragraph in the man page starts with .TP" "$untagged" ""
 commands=$("$redirect" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { exit }')
 text=$(LC_ALL=C.UTF-8 MANWIDTH=200 groff -man -Tutf8 -P-cbou "$man" 2>/dev/null | tr -s ' ')
 for cmd in $commands; do

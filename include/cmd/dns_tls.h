@@ -12,6 +12,7 @@ struct tls_view {
 	struct identity id;
 	struct id_dns d;		/* its report is the caller's, borrowed */
 	bool broken;			/* a signed TLSA matches nothing outside this host */
+	bool unknown;			/* the TLSA records of a name could not be read */
 };
 
 /*

@@ -28,6 +28,7 @@ struct id_service {
 	uint16_t port;
 	const char *via;		/* why it is checked: "--name", "MX", ... (static) */
 	const struct tlsa_rrset *tlsa;	/* the RRset published (the caller's), or NULL */
+	char tlsa_unread[160];		/* why its TLSA records cannot be known; "": they are */
 };
 
 /* What the old server presented on one port, as the state keeps it. */
@@ -114,6 +115,14 @@ struct id_memory {
 void identity_judge(const struct identity *id, const struct id_old *old, int64_t now,
 		    int64_t window, struct findings *pf);
 
+/*
+ * The first service whose TLSA records could not be read (then it is not
+ * ok), in words into @buf: "cannot read the TLSA records of
+ * _25._tcp.mail.example.org: ns1.example.org (192.0.2.53) answered
+ * SERVFAIL"; NULL when all could. Pure.
+ */
+const char *identity_unread(const struct identity *id, char *buf, size_t len);
+
 /* One result per service, into @out (room for id->nsvc). Pure. */
 unsigned int identity_results(const struct identity *id, int64_t now, struct id_result *out);
 
@@ -143,8 +152,25 @@ int identity_name_parse(const char *value, char name[TLS_NAME_BUF]);
 int identity_probe_old(const struct spec *spec, const char *sni, struct id_old *out,
 		       struct errmsg *e);
 
+/*
+ * The address families in which something here listens, at loopback or
+ * every address, on a port of @spec the engine checks: ID_FAMILY_4 and
+ * ID_FAMILY_6 (a daemon without IPv6 has nothing at ::1 to check). 0 when
+ * nothing listens, or the sockets cannot be listed.
+ */
+#define ID_FAMILY_4 1U
+#define ID_FAMILY_6 2U
+unsigned int identity_loopback_families(const struct spec *spec);
+
 /* The plan from what is known: @mem's names on every port, and the old server's names. */
 int identity_plan(struct identity *id, const struct spec *spec, const struct id_memory *mem);
+
+/*
+ * Whether @mem's last results can stand for a check: there are some, all
+ * ok, and they cover every name and port known without DNS (the --name
+ * names and the old server's, on @spec's ports). Pure.
+ */
+bool identity_known_good(const struct spec *spec, const struct id_memory *mem);
 
 /* Keeps in @mem what the check found, at @now. */
 void identity_remember(const struct identity *id, int64_t now, struct id_memory *mem);

@@ -103,6 +103,8 @@ struct finding {
 	uint32_t dns_ttl;		/* ... for how long old answers may live on */
 	bool tls_checked;		/* the new server's TLS identity was checked */
 	bool tls_broken;		/* ... and mail or clients are refused (CRITICAL) */
+	bool tls_unknown;		/* ... or what it must know could not be read */
+	int64_t tls_checked_at;		/* ... when the result given is from; 0: never */
 	unsigned int tls_problems;	/* ... refusals and warnings found */
 	unsigned int sources;		/* seen within the quiet window */
 	char services[256];		/* seen within the quiet window, most recent first */
@@ -128,10 +130,12 @@ void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f
  * The verdict with the new server's TLS identity (@pf: what identity_check
  * found): a refusal (a signed TLSA matching nothing it presents, a name
  * its certificate lacks, an expired certificate) makes the redirect
- * broken, never ready; a warning is told. Call after verdict_judge.
+ * broken, never ready; @unknown (NULL: none), what could not be known
+ * (TLSA records that could not be read), makes it not ready; a warning is
+ * told. Call after verdict_judge.
  */
 struct findings;
-void verdict_with_tls(struct finding *f, const struct findings *pf);
+void verdict_with_tls(struct finding *f, const struct findings *pf, const char *unknown);
 
 /* Unknown: @why says what is missing; @trouble when something is wrong. */
 void verdict_unknown(struct finding *f, const char *why, bool trouble);

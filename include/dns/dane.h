@@ -85,6 +85,19 @@ int dns_tlsa_survey(const struct dns_report *r, const struct dns_service *svc, u
 
 void dns_tlsa_report_free(struct dns_tlsa_report *t);
 
+/*
+ * The answer of @o that counts: the first with records; else, when a
+ * server failed, the first that failed (then the records are unknown, not
+ * absent); else the first. NULL without answers.
+ */
+const struct dns_tlsa_answer *dns_tlsa_answer_of(const struct dns_tlsa_owner *o);
+
+/*
+ * Why the FAILED answer @a has no records, naming whom it asked:
+ * "ns1.example.org (192.0.2.53) answered SERVFAIL". Returns @buf.
+ */
+const char *dns_tlsa_failure(const struct dns_tlsa_answer *a, char *buf, size_t len);
+
 /* "found", "no TLSA", "no such name", "delegated", "failed". */
 const char *dns_tlsa_status_name(enum dns_tlsa_status s);
 

@@ -127,4 +127,7 @@ int dns_system_query(struct dns_system *s, const char *name, uint16_t type, uint
 
 void dns_system_close(struct dns_system *s);
 
+/* The first nameserver resolv.conf names, into @out; false when none is open. */
+bool dns_system_first(const struct dns_system *s, struct address *out);
+
 #endif

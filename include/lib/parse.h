@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "lib/errmsg.h"
 
@@ -60,6 +61,14 @@ const char *address_unusable(const struct address *a);
 bool address_not_global(const struct address *a);
 
 bool address_equal(const struct address *a, const struct address *b);
+/* @a at @port, for connect(): fills @ss, returns the length it filled. */
+socklen_t address_sockaddr(const struct address *a, uint16_t port, struct sockaddr_storage *ss);
+/* 0.0.0.0 or ::, as a socket bound to every address has it. */
+bool address_unspecified(const struct address *a);
+/* 127.0.0.0/8 or ::1. */
+bool address_loopback(const struct address *a);
+/* The address of @sa (AF_INET or AF_INET6), into @a. */
+void address_from_sockaddr(const struct sockaddr *sa, struct address *a);
 bool prefix_contains(const struct prefix *p, const struct address *a);
 
 /* Text forms, in buffers of INET6_ADDRSTRLEN + 4 bytes. */

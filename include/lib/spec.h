@@ -142,6 +142,9 @@ struct known_service {
 extern const struct known_service known_services[];
 extern const unsigned int known_services_count;
 
+/* Whether @spec redirects @port. */
+bool spec_has_port(const struct spec *spec, uint16_t port);
+
 /* The known service on @port, or NULL. */
 const struct known_service *known_service_by_port(uint16_t port);
 

@@ -49,7 +49,10 @@ struct tls_target {
 	struct tls_cert cert;
 	bool covers;				/* the certificate is valid for @name */
 	enum tls_dane dane;			/* TLS_DANE_NONE: no usable record given */
-	int dane_depth;				/* ... matched at: 0 the leaf (DANE-EE) */
+	int dane_depth;				/* ... matched at: 0 the leaf */
+	uint8_t dane_usage;			/* ... by a record of this usage (3: DANE-EE) */
+	unsigned int dane_refused;		/* usable records OpenSSL refused (data that
+						   is no key): ignored, as senders do */
 	char dane_error[120];			/* ... or why no record matched */
 	bool polite;				/* the goodbye was answered */
 	char protocol[24];			/* "TLSv1.3" */

@@ -56,14 +56,13 @@ struct ossl_table {
 	__typeof__(&SSL_CTX_set_default_verify_paths) SSL_CTX_set_default_verify_paths;
 	__typeof__(&SSL_CTX_set_options) SSL_CTX_set_options;
 	__typeof__(&SSL_CTX_set_verify) SSL_CTX_set_verify;
-	__typeof__(&SSL_connect) SSL_connect;
 	__typeof__(&SSL_ctrl) SSL_ctrl;
 	__typeof__(&SSL_dane_enable) SSL_dane_enable;
 	__typeof__(&SSL_dane_set_flags) SSL_dane_set_flags;
 	__typeof__(&SSL_dane_tlsa_add) SSL_dane_tlsa_add;
 	__typeof__(&SSL_do_handshake) SSL_do_handshake;
 	__typeof__(&SSL_free) SSL_free;
-	__typeof__(&SSL_get0_dane_authority) SSL_get0_dane_authority;
+	__typeof__(&SSL_get0_dane_tlsa) SSL_get0_dane_tlsa;
 	__typeof__(&SSL_get1_peer_certificate) SSL_get1_peer_certificate;
 	__typeof__(&SSL_get_error) SSL_get_error;
 	__typeof__(&SSL_get_peer_cert_chain) SSL_get_peer_cert_chain;
@@ -141,14 +140,13 @@ int ossl_load(struct errmsg *e);
 #define SSL_CTX_set_default_verify_paths (ossl.SSL_CTX_set_default_verify_paths)
 #define SSL_CTX_set_options (ossl.SSL_CTX_set_options)
 #define SSL_CTX_set_verify (ossl.SSL_CTX_set_verify)
-#define SSL_connect (ossl.SSL_connect)
 #define SSL_ctrl (ossl.SSL_ctrl)
 #define SSL_dane_enable (ossl.SSL_dane_enable)
 #define SSL_dane_set_flags (ossl.SSL_dane_set_flags)
 #define SSL_dane_tlsa_add (ossl.SSL_dane_tlsa_add)
 #define SSL_do_handshake (ossl.SSL_do_handshake)
 #define SSL_free (ossl.SSL_free)
-#define SSL_get0_dane_authority (ossl.SSL_get0_dane_authority)
+#define SSL_get0_dane_tlsa (ossl.SSL_get0_dane_tlsa)
 #define SSL_get1_peer_certificate (ossl.SSL_get1_peer_certificate)
 #define SSL_get_error (ossl.SSL_get_error)
 #define SSL_get_peer_cert_chain (ossl.SSL_get_peer_cert_chain)

@@ -229,13 +229,16 @@ static void print_accepting(const struct spec *spec, const struct install_report
 /*
  * This host's own servers, for the names the old host is known by, before
  * the tunnel brings them anyone: at loopback, where servers listening on
- * every address (as the tunnel needs them) answer as they do there.
+ * every address (as the tunnel needs them) answer as they do there. Only
+ * in the families something listens in (both when nothing listens at all:
+ * then each port's failure says so).
  */
 static void check_identity(const struct accept_args *a, struct findings *pf)
 {
 	static struct identity id;
 	struct address lo4 = { .family = AF_INET }, lo6 = { .family = AF_INET6 };
 	const char *domains[DNS_DOMAINS_MAX];
+	unsigned int families = identity_loopback_families(&a->spec);
 	struct id_request r = {
 		.spec = &a->spec, .mem = &a->names, .domains = domains, .ndomains = a->ndomains,
 		.at4 = &lo4, .at6 = &lo6, .now = time(NULL), .window = 7 * 86400,
@@ -246,6 +249,10 @@ static void check_identity(const struct accept_args *a, struct findings *pf)
 
 	lo4.in.v4.s_addr = htonl(INADDR_LOOPBACK);
 	lo6.in.v6 = in6addr_loopback;
+	if (families && !(families & ID_FAMILY_4))
+		r.at4 = NULL;
+	if (families && !(families & ID_FAMILY_6))
+		r.at6 = NULL;
 	for (i = 0; i < a->ndomains; i++)
 		domains[i] = a->domains[i];
 	if (identity_check(&r, &id, &d, pf, &e))

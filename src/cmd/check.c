@@ -24,6 +24,8 @@
 #include "core/verdict.h"
 
 #define QUIET_FOR_DEFAULT (7 * 86400)
+/* The TLS identity is checked again after this: daily, with room for a timer's jitter. */
+#define TLS_RECHECK (23 * 3600)
 
 /* On NEW: the accounts that logged in through the redirect (check_accounts). */
 static unsigned int f_accounts;
@@ -127,7 +129,11 @@ static void print_tls_json(struct printer *p, const struct finding *f,
 	unsigned int i;
 
 	print_object_begin(p, "tls");
-	print_bool(p, "ok", NULL, !f->tls_broken);
+	print_bool(p, "ok", NULL, !f->tls_broken && !f->tls_unknown);
+	if (f->tls_checked_at)
+		print_u64(p, "checked_at", NULL, (uint64_t)f->tls_checked_at);
+	else
+		print_null(p, "checked_at", NULL);
 	print_array_begin(p, "problems");
 	for (i = 0; i < tls->n; i++)
 		if (tls->items[i].level != FINDING_INFO)
@@ -329,6 +335,31 @@ static void check_accounts(struct snapshot *s, struct state_dir *dir, struct fin
 }
 
 /*
+ * The last check's results stand when they are under a day old and all
+ * ok: cron runs check every few minutes, and each handshake is a
+ * connection in NEW's logs (and its fail2ban's). A problem is looked at
+ * again every run, so that its fix is seen at once.
+ */
+static bool tls_recent(const struct snapshot *s, struct finding *f, struct findings *pf)
+{
+	const struct id_memory *mem = &s->state.tls;
+	char age[FORMAT_BUF];
+
+	if (s->now - mem->checked_at >= TLS_RECHECK || s->now < mem->checked_at ||
+	    !identity_known_good(&s->state.spec, mem))
+		return false;
+	memset(pf, 0, sizeof(*pf));
+	findings_add(pf, FINDING_INFO, "TLS identity verified %s ago on %u names and ports; "
+		      "checked again a day after", format_duration((uint64_t)(s->now -
+								   mem->checked_at),
+								   age, sizeof(age)),
+		      mem->nresults);
+	f->tls_checked_at = mem->checked_at;
+	verdict_with_tls(f, pf, NULL);
+	return true;
+}
+
+/*
  * The new server's TLS identity, through the redirect's own path, every
  * day: a renewal that changed its key while TLSA pins the old one is the
  * classic outage. What it found is kept for stats --prometheus.
@@ -348,22 +379,27 @@ static void check_tls(const struct check_args *a, struct snapshot *s, struct sta
 	struct address t4 = tunnel_target(AF_INET, spec->tunnel_id),
 		       t6 = tunnel_target(AF_INET6, spec->tunnel_id);
 	struct errmsg e = { "" };
+	char unread[TLS_NAME_BUF + 200];
 	struct id_dns d;
+	int err;
 
-	if (f->v.status == VERDICT_UNKNOWN || spec->role != ROLE_OLD || !s->state.enabled)
+	if (f->v.status == VERDICT_UNKNOWN || spec->role != ROLE_OLD || !s->state.enabled ||
+	    tls_recent(s, f, pf))
 		return;
 	r.ndomains = r.ndomains > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : r.ndomains;
 	r.at4 = spec->has_to4 ? (tunnel ? &t4 : &spec->to4) : NULL;
 	r.at6 = spec->has_to6 ? (tunnel ? &t6 : &spec->to6) : NULL;
 	memset(pf, 0, sizeof(*pf));
-	if (identity_check(&r, &id, &d, pf, &e))
+	err = identity_check(&r, &id, &d, pf, &e);
+	if (err)	/* said, and the last good result kept */
 		findings_add(pf, FINDING_WARN, "cannot check the TLS identity: %s", e.text);
-	if (id.nt) {
+	else if (id.nt)
 		identity_remember(&id, s->now, &s->state.tls);
-		if (s->locked)
-			snapshot_save(dir, s);
-		verdict_with_tls(f, pf);
-	}
+	if (!err && id.nt && s->locked)
+		snapshot_save(dir, s);
+	f->tls_checked_at = s->state.tls.checked_at;	/* this run's, or the last good one */
+	if (err || id.nt)
+		verdict_with_tls(f, pf, identity_unread(&id, unread, sizeof(unread)));
 	identity_free(&id);
 	identity_dns_free(&d);
 }

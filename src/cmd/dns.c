@@ -64,10 +64,11 @@ const struct command command_dns = {
 		"not) and, at every address it has and at the redirect's target, whether\n"
 		"what answers there presents a key the records match.\n"
 		"Exit 0 when every server answered and none names this host, 1 while some\n"
-		"still do or a signed TLSA matches nothing the new server presents, 3 when\n"
-		"a server did not answer, a domain does not exist, or an answer names an\n"
-		"address that is neither while clients still come and no public address is\n"
-		"known (behind NAT it may be it).",
+		"still do or a signed TLSA matches nothing the new server presents (even\n"
+		"when a server did not answer: 1 outweighs 3), 3 when a server did not\n"
+		"answer, a domain does not exist, a name's TLSA records cannot be read, or an\n"
+		"answer names an address that is neither while clients still come and no\n"
+		"public address is known (behind NAT it may be it).",
 	.options = dns_options,
 	.operands = true,
 };
@@ -425,12 +426,28 @@ static void print_summary(struct printer *p, const struct dns_report *r)
 			   srv->name);
 }
 
+/*
+ * The run's verdict, DNS's with the TLS section's (EXIT STATUS in the man
+ * page): a TLSA that pins only the old key binds the domain to this host
+ * as surely as an answer naming it, so it is old even when a server did
+ * not answer (1 outweighs 3); records that could not be read leave it
+ * unknown.
+ */
+static enum dns_status run_status(const struct dns_report *r, const struct tls_view *v)
+{
+	if (r->status == DNS_STATUS_OLD || (v && v->broken))
+		return DNS_STATUS_OLD;
+	if (r->status == DNS_STATUS_UNKNOWN || (v && v->unknown))
+		return DNS_STATUS_UNKNOWN;
+	return DNS_STATUS_NEW;
+}
+
 static void print_report(struct printer *p, const struct dns_report *r, const struct tls_view *v)
 {
 	unsigned int d;
 
 	print_object_begin(p, NULL);
-	print_str(p, "status", NULL, dns_status_name(r->status));
+	print_str(p, "status", NULL, dns_status_name(run_status(r, v)));
 	print_array_begin(p, "domains");
 	for (d = 0; d < r->ndomains; d++) {
 		if (d)
@@ -559,10 +576,7 @@ static int cmd_dns(int argc, char **argv)
 	v = a.no_tls ? NULL : dns_look_at_tls(&r, targets, ntargets);
 	printer_init(&p, stdout, a.json, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	print_report(&p, &r, v);
-	rc = exit_status(r.status);
-	/* a TLSA pinning only the old key binds the domain to this host */
-	if (rc == EXIT_DONE && v && v->broken)
-		rc = EXIT_FAILED;
+	rc = exit_status(run_status(&r, v));
 	note_in_state(&a, &r);
 	dns_tls_free(v);
 	dns_report_free(&r);

@@ -36,6 +36,7 @@ struct tls_view *dns_look_at_tls(const struct dns_report *r, const struct addres
 		err = identity_run_published(&v.id, r, targets, ntargets, &e);
 	for (i = 0; !err && i < v.id.nsvc; i++)
 		v.broken |= identity_dane_broken(&v.id, i);
+	v.unknown = !err && identity_unread(&v.id, e.text, sizeof(e.text));
 	if (!err)
 		return &v;
 	fprintf(stderr, "redirect dns: note: no TLS section: %s\n", e.text);
@@ -57,17 +58,13 @@ void dns_tls_free(struct tls_view *v)
 static const struct dns_tlsa_answer *tlsa_answer(const struct tls_view *v, unsigned int s)
 {
 	const struct id_service *svc = &v->id.svc[s];
-	unsigned int i, j;
+	unsigned int i;
 
 	for (i = 0; i < v->d.tlsa.n; i++) {
 		const struct dns_tlsa_owner *o = &v->d.tlsa.owners[i];
 
-		if (o->svc.port != svc->port || strcasecmp(o->svc.name, svc->name))
-			continue;
-		for (j = 0; j < o->nanswers; j++)
-			if (o->answers[j].status != DNS_TLSA_FAILED)
-				return &o->answers[j];
-		return o->nanswers ? &o->answers[0] : NULL;
+		if (o->svc.port == svc->port && !strcasecmp(o->svc.name, svc->name))
+			return dns_tlsa_answer_of(o);
 	}
 	return NULL;
 }
@@ -85,16 +82,18 @@ static void print_tlsa(struct printer *p, const struct tls_view *v, unsigned int
 {
 	const struct dns_tlsa_answer *a = tlsa_answer(v, s);
 	const char *state = tlsa_state(a);
-	char text[96];
+	char text[160];
 	unsigned int i;
 
 	print_str(p, "tlsa", NULL, state);
+	if (!strcmp(state, "unknown"))	/* the server that failed, and how */
+		print_str(p, "tlsa_error", "TLSA RECORDS UNKNOWN: %s\n",
+			  a ? dns_tlsa_failure(a, text, sizeof(text)) : "not asked");
+	else
+		print_null(p, "tlsa_error", NULL);
 	if (!strcmp(state, "none"))
 		print_text(p, "no TLSA records\n");
-	else if (!strcmp(state, "unknown"))
-		print_text(p, "TLSA records unknown (%s)\n", a ? dns_tlsa_status_name(a->status) :
-			   "not asked");
-	else
+	else if (strcmp(state, "unknown"))
 		print_text(p, "TLSA %s, ttl %u%s\n", state, a->set.ttl,
 			   a->set.is_signed ? "" : " (senders ignore TLSA in an unsigned zone)");
 	print_array_begin(p, "records");
@@ -195,6 +194,10 @@ void dns_print_tls_summary(struct printer *p, const struct tls_view *v)
 	unsigned int s, i;
 
 	for (s = 0; v && s < v->id.nsvc; s++) {
+		if (v->id.svc[s].tlsa_unread[0])
+			print_text(p, "\nredirect dns: cannot read the TLSA records of _%u._tcp.%s (%s):\n"
+				   "  whether what answers for it matches them is unknown.\n",
+				   v->id.svc[s].port, v->id.svc[s].name, v->id.svc[s].tlsa_unread);
 		if (!identity_dane_broken(&v->id, s))
 			continue;
 		for (i = 0; i < v->id.nt && (v->id.svc_of[i] != s ||

@@ -346,9 +346,10 @@ static void warn_of_full_sources(struct session *ss, const struct spec *spec, bo
 
 /*
  * While the old server's daemons still run here, what they present is
- * recorded: those names must go on with the new server. Written at once
- * (the lock is held), whatever enable decides after. Returns how many
- * ports it recorded (0: none, or nothing new).
+ * learned: those names must go on with the new server. It is kept in the
+ * state only by a dry run (which exists to learn it before OLD's daemons
+ * stop) or an enable that succeeds: a refusal changes nothing. Returns how
+ * many ports it learned (0: none, or nothing new).
  */
 static int learn_old_identity(struct session *ss, const struct enable_args *a,
 			      struct errmsg *e)
@@ -361,8 +362,6 @@ static int learn_old_identity(struct session *ss, const struct enable_args *a,
 	if (n <= 0 || !memcmp(&old, &mem->old, sizeof(old)))
 		return 0;
 	mem->old = old;
-	if (ss->dir.lock_fd >= 0 && state_write(&ss->dir, &ss->state, e))
-		return -EIO;
 	return n;
 }
 
@@ -417,9 +416,12 @@ static void tls_finish(struct session *ss, const struct enable_args *a, struct t
 
 /*
  * The ports the banner probe still needs: those the TLS check covers are
- * greeted there already (one connection fewer per port and family).
+ * greeted there already (one connection fewer per port and family). With
+ * @keep_one, at least the first stays: through the tunnel, the probe's
+ * silence on every port is what says the tunnel carries nothing.
  */
-static const struct spec *probe_spec(const struct spec *spec, const struct identity *id)
+static const struct spec *probe_spec(const struct spec *spec, const struct identity *id,
+				     bool keep_one)
 {
 	static struct spec probe;
 	unsigned int i;
@@ -429,33 +431,39 @@ static const struct spec *probe_spec(const struct spec *spec, const struct ident
 	for (i = 0; i < spec->nservices; i++)
 		if (!identity_covers_port(id, spec->services[i].port))
 			probe.services[probe.nservices++] = spec->services[i];
+	if (keep_one && !probe.nservices && spec->nservices)
+		probe.services[probe.nservices++] = spec->services[0];
 	return &probe;
 }
 
-/* The local pre-flight (and the public probe); false when enable must stop. */
-static bool look_before_leaping(struct session *ss, const struct enable_args *a, FILE *info)
+/*
+ * The local pre-flight (and the public probe); false when enable must stop.
+ * @learned: how many ports of the old server's identity it learned.
+ */
+static bool look_before_leaping(struct session *ss, const struct enable_args *a, FILE *info,
+				int *learned)
 {
 	struct findings pf;
 	static struct tls_look look;
 	struct errmsg e = { "" };
 	bool tls_now = !a->no_probe && !(a->spec.keep_client_address && !a->dry_run);
-	int learned = a->no_probe ? 0 : learn_old_identity(ss, a, &e);
+
+	*learned = a->no_probe ? 0 : learn_old_identity(ss, a, &e);
 
 	memset(&look, 0, sizeof(look));
 	if (tls_now)
 		tls_prepare(ss, a, &look, a->spec.has_to4 ? &a->spec.to4 : NULL,
 			    a->spec.has_to6 ? &a->spec.to6 : NULL);
 	if (preflight_run(&a->spec, &ss->nft, &ss->rtnl, a->no_probe ? NULL :
-			  probe_spec(&a->spec, &look.id), &pf, &e)) {
+			  probe_spec(&a->spec, &look.id, false), &pf, &e)) {
 		cli_fail(&command_enable, EXIT_FAILED, &e);
 		return false;
 	}
-	if (learned > 0)
-		findings_add(&pf, FINDING_INFO, "recorded what this host's own servers present on %d "
+	if (*learned > 0)
+		findings_add(&pf, FINDING_INFO, "%s what this host's own servers present on %d "
 			      "TLS port%s (names and keys): the new server must present the same "
-			      "names", learned, learned == 1 ? "" : "s");
-	else if (learned < 0)
-		findings_add(&pf, FINDING_WARN, "%s", e.text);
+			      "names", a->dry_run ? "recorded" : "learned (recorded when the "
+			      "redirect is made)", *learned, *learned == 1 ? "" : "s");
 	if (tls_now)
 		tls_finish(ss, a, &look, &pf);
 	return cli_report_findings(&command_enable, &pf, a->force, info);
@@ -485,9 +493,9 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 	}
 	memset(&pf, 0, sizeof(pf));
 	memset(&look, 0, sizeof(look));
-	/* all of the probe: its silence says what the tunnel lacks */
-	preflight_probe_tunnel(&a->spec, &t->local, &pf);
+	/* the plan first (DNS only): the probe leaves out the ports it covers */
 	tls_prepare(ss, a, &look, a->spec.has_to4 ? &t4 : NULL, a->spec.has_to6 ? &t6 : NULL);
+	preflight_probe_tunnel(probe_spec(&a->spec, &look.id, true), &t->local, &pf);
 	tls_finish(ss, a, &look, &pf);
 	go = cli_report_findings(&command_enable, &pf, a->force, stdout);
 	if (!go && made)
@@ -498,9 +506,14 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 static int dry_run(struct session *ss, const struct enable_args *a, const struct tunnel *t)
 {
 	struct errmsg e = { "" };
-	bool go = look_before_leaping(ss, a, stderr);
-	int err = install_dry_run(ss, &a->spec, &e);
+	int learned, err;
+	bool go = look_before_leaping(ss, a, stderr, &learned);
 
+	/* what the old server presents is kept, whatever the checks decided */
+	if (learned > 0 && state_write(&ss->dir, &ss->state, &e))
+		fprintf(stderr, "redirect enable: warning: what this host's own servers present "
+			"was not recorded: %s\n", e.text);
+	err = install_dry_run(ss, &a->spec, &e);
 	if (err)
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	printf("# redirect enable --dry-run: the kernel accepted this; nothing was changed.\n");
@@ -537,6 +550,7 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 	struct install_report report;
 	struct errmsg e = { "" };
 	bool existed = ss->view.exists;
+	int learned;
 
 	if (install_in_place(ss, &a->spec)) {
 		printf("redirect: already enabled with these settings; nothing changed.\n");
@@ -546,7 +560,8 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 		return remember_given(ss, a, &e) ? cli_fail(&command_enable, EXIT_FAILED, &e) :
 		       EXIT_DONE;
 	}
-	if (!look_before_leaping(ss, a, stdout))
+	/* a refusal writes nothing: what was learned is kept by install_spec */
+	if (!look_before_leaping(ss, a, stdout, &learned))
 		return EXIT_FAILED;
 	if (a->spec.keep_client_address && !a->no_probe && !probe_through_tunnel(ss, a, t))
 		return EXIT_FAILED;

@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include "core/identity.h"
-#include "kernel/sock_diag.h"
 #include "lib/format.h"
 
 bool identity_port_checked(uint16_t port)
@@ -52,16 +51,6 @@ int identity_add_all_ports(struct identity *id, const struct spec *spec, const c
 		if ((err = identity_add(id, name, spec->services[i].port, via)) < 0)
 			return err;
 	return 0;
-}
-
-static bool spec_has_port(const struct spec *spec, uint16_t port)
-{
-	unsigned int i;
-
-	for (i = 0; i < spec->nservices; i++)
-		if (spec->services[i].port == port)
-			return true;
-	return false;
 }
 
 int identity_add_old(struct identity *id, const struct spec *spec, const struct id_old *old)
@@ -132,9 +121,41 @@ void identity_free(struct identity *id)
 /* ---- what they found ---- */
 
 enum problem {
-	PR_NO_TLS, PR_EXPIRED, PR_NAME, PR_DANE, PR_DANE_UNSIGNED, PR_EXPIRING, PR_TRUST,
-	PR_COUNT
+	PR_NO_TLS, PR_EXPIRED, PR_NAME, PR_DANE, PR_DANE_UNSIGNED, PR_DANE_REFUSED, PR_EXPIRING,
+	PR_TRUST, PR_COUNT
 };
+
+/*
+ * Port 25 is the senders' (RFC 7672 3.1.1): a key a signed DANE-EE(3)
+ * record matches at the leaf is all that DANE senders check, names and
+ * dates aside, and senders without DANE check nothing (opportunistic TLS;
+ * those enforcing MTA-STS are judged apart, identity_judge_sts). So the
+ * common self-signed certificate with "3 1 1" is right there.
+ */
+static bool by_dane_ee(const struct id_service *s, const struct tls_target *t)
+{
+	return s->port == 25 && t->dane == TLS_DANE_MATCH && t->dane_usage == TLSA_DANE_EE &&
+	       t->dane_depth == 0 && s->tlsa && s->tlsa->is_signed;
+}
+
+/*
+ * Whether the name on the certificate is a refusal: mail clients check it,
+ * and on port 25 DANE senders do when a signed DANE-TA(2) record is
+ * published (RFC 7672 3.2.3: the MX host or the TLSA base domain). Other
+ * senders do not; the MTA-STS ones are judged apart.
+ */
+static bool name_required(const struct id_service *s)
+{
+	unsigned int i;
+
+	if (s->port != 25)
+		return true;
+	for (i = 0; s->tlsa && s->tlsa->is_signed && i < s->tlsa->n; i++)
+		if (s->tlsa->rec[i].usage == TLSA_DANE_TA &&
+		    tlsa_usable(&s->tlsa->rec[i]) == TLSA_USABLE)
+			return true;
+	return false;
+}
 
 static bool has_problem(const struct identity *id, unsigned int i, enum problem p,
 			int64_t now, int64_t window)
@@ -142,16 +163,18 @@ static bool has_problem(const struct identity *id, unsigned int i, enum problem 
 	const struct tls_target *t = &id->t[i];
 	const struct id_service *s = &id->svc[id->svc_of[i]];
 	bool shook = t->outcome == TLS_HANDSHAKEN && t->cert.present;
+	bool judged = shook && !by_dane_ee(s, t);	/* names, dates, trust */
 
 	switch (p) {
 	case PR_NO_TLS: return !shook;
-	case PR_EXPIRED: return shook && t->cert.not_after < now;
-	case PR_NAME: return shook && !t->covers;
+	case PR_EXPIRED: return judged && t->cert.not_after < now;
+	case PR_NAME: return judged && !t->covers;
 	case PR_DANE: return shook && t->dane == TLS_DANE_NO_MATCH && s->tlsa->is_signed;
 	case PR_DANE_UNSIGNED: return shook && t->dane == TLS_DANE_NO_MATCH && !s->tlsa->is_signed;
+	case PR_DANE_REFUSED: return shook && t->dane_refused;
 	case PR_EXPIRING:
-		return shook && t->cert.not_after >= now && t->cert.not_after < now + window;
-	case PR_TRUST: return shook && !t->cert.trusted && t->cert.not_after >= now;
+		return judged && t->cert.not_after >= now && t->cert.not_after < now + window;
+	case PR_TRUST: return judged && !t->cert.trusted && t->cert.not_after >= now;
 	default: return false;
 	}
 }
@@ -261,12 +284,23 @@ static void say_expired(const struct judging *j)
 static void say_name(const struct judging *j)
 {
 	char names[512];
+	bool required = name_required(j->s);
 
 	cert_names(&j->t->cert, names, sizeof(names));
-	findings_add(j->pf, FINDING_REFUSE, "the certificate the new server presents at %s, port %u, "
-		      "is for %s, not for %s, which %s use for this host (%s): they refuse it. "
-		      "Put %s on the new server's certificate, as the old one has it", j->at,
-		      j->s->port, names, j->s->name, who(j->s->port), j->s->via, j->s->name);
+	findings_add(j->pf, required ? FINDING_REFUSE : FINDING_WARN, "the certificate the new "
+		      "server presents at %s, port %u, is for %s, not for %s, which %s use for this "
+		      "host (%s): %s. Put %s on the new server's certificate, as the old one has it",
+		      j->at, j->s->port, names, j->s->name, who(j->s->port), j->s->via,
+		      required ? "they refuse it" : "those that check names (MTA-STS) refuse it, "
+		      "others deliver anyway (a signed DANE-EE record of its key, 3 1 1, would do "
+		      "for DANE senders)", j->s->name);
+}
+
+static void say_dane_refused(const struct judging *j)
+{
+	findings_add(j->pf, FINDING_WARN, "%u of the TLSA records of _%u._tcp.%s cannot be used (data "
+		      "that is no key or certificate): senders ignore them, as this check did. "
+		      "Fix or remove them", j->t->dane_refused, j->s->port, j->s->name);
 }
 
 static void say_dane(const struct judging *j, bool is_signed)
@@ -310,11 +344,31 @@ static void say_trust(const struct judging *j)
 		      "mail clients warn their users");
 }
 
+static const char *unread_text(const struct id_service *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "cannot read the TLSA records of _%u._tcp.%s: %s", s->port, s->name,
+		 s->tlsa_unread);
+	return buf;
+}
+
+/* Neither a match nor "no DANE": what the records say is unknown. */
+static void say_unread(const struct judging *j)
+{
+	char text[TLS_NAME_BUF + 200];
+
+	findings_add(j->pf, FINDING_WARN, "%s. Whether the new server's key matches them is "
+		      "unknown, and DANE senders that cannot read them either defer the mail "
+		      "(RFC 7672 2.2): check that server and the zone, then check again",
+		      unread_text(j->s, text, sizeof(text)));
+}
+
 static void judge_service(struct judging *j, unsigned int s, int64_t now)
 {
 	enum problem p;
 
 	j->s = &j->id->svc[s];
+	if (j->s->tlsa_unread[0])
+		say_unread(j);
 	for (p = 0; p < PR_COUNT; p++) {
 		j->t = where(j->id, s, p, now, j->window, j->at, sizeof(j->at));
 		if (!j->t)
@@ -325,6 +379,7 @@ static void judge_service(struct judging *j, unsigned int s, int64_t now)
 		case PR_NAME: say_name(j); break;
 		case PR_DANE: say_dane(j, true); break;
 		case PR_DANE_UNSIGNED: say_dane(j, false); break;
+		case PR_DANE_REFUSED: say_dane_refused(j); break;
 		case PR_EXPIRING: say_expiring(j); break;
 		case PR_TRUST: say_trust(j); break;
 		default: break;
@@ -333,11 +388,11 @@ static void judge_service(struct judging *j, unsigned int s, int64_t now)
 }
 
 /* The one line that says what was verified, when nothing is wrong. */
-static void say_verified(const struct identity *id, struct findings *pf)
+static void say_verified(const struct identity *id, int64_t now, struct findings *pf)
 {
 	char names[256] = "", dane[256] = "";
 	size_t nu = 0, du = 0;
-	unsigned int s, i, matched = 0;
+	unsigned int s, i, matched = 0, ee_only = 0;
 
 	for (s = 0; s < id->nsvc; s++) {
 		for (i = 0; i < s && strcasecmp(id->svc[i].name, id->svc[s].name); i++)
@@ -346,16 +401,22 @@ static void say_verified(const struct identity *id, struct findings *pf)
 			nu += (size_t)snprintf(names + nu, sizeof(names) - nu, "%s%s",
 					       nu ? ", " : "", id->svc[s].name);
 	}
-	for (i = 0; i < id->nt; i++)
-		matched += id->t[i].dane == TLS_DANE_MATCH;
+	for (i = 0; i < id->nt; i++) {
+		const struct tls_target *t = &id->t[i];
+
+		matched += t->dane == TLS_DANE_MATCH;
+		ee_only += by_dane_ee(&id->svc[id->svc_of[i]], t) &&
+			   (!t->covers || !t->cert.trusted || t->cert.not_after < now);
+	}
 	for (s = 0; s < id->nsvc && du < sizeof(dane); s++)
 		if (id->svc[s].tlsa && tlsa_count_usable(id->svc[s].tlsa))
 			du += (size_t)snprintf(dane + du, sizeof(dane) - du, "%s_%u._tcp.%s",
 					       du ? ", " : "", id->svc[s].port, id->svc[s].name);
 	findings_add(pf, FINDING_INFO, "TLS identity verified in %u handshakes with the new server: "
-		      "valid certificates for %s on every port clients use them%s%s%s", id->nt,
+		      "valid certificates for %s on every port clients use them%s%s%s%s", id->nt,
 		      names, matched ? ", and keys the TLSA records of " : "", dane,
-		      matched ? " match" : "");
+		      matched ? " match" : "", ee_only ? " (on port 25 the key alone, by its "
+		      "DANE-EE record, as DANE senders check it)" : "");
 }
 
 void identity_judge(const struct identity *id, const struct id_old *old, int64_t now,
@@ -370,10 +431,20 @@ void identity_judge(const struct identity *id, const struct id_old *old, int64_t
 	for (s = before; s < pf->n; s++)
 		worry |= pf->items[s].level != FINDING_INFO;
 	if (!worry && id->nt)
-		say_verified(id, pf);
+		say_verified(id, now, pf);
 }
 
 /* ---- results for the state, and the old server's identity ---- */
+
+const char *identity_unread(const struct identity *id, char *buf, size_t len)
+{
+	unsigned int s;
+
+	for (s = 0; s < id->nsvc; s++)
+		if (id->svc[s].tlsa_unread[0])
+			return unread_text(&id->svc[s], buf, len);
+	return NULL;
+}
 
 unsigned int identity_results(const struct identity *id, int64_t now, struct id_result *out)
 {
@@ -383,7 +454,7 @@ unsigned int identity_results(const struct identity *id, int64_t now, struct id_
 		memset(&out[s], 0, sizeof(out[s]));
 		out[s].port = id->svc[s].port;
 		snprintf(out[s].name, sizeof(out[s].name), "%s", id->svc[s].name);
-		out[s].ok = true;
+		out[s].ok = !id->svc[s].tlsa_unread[0];
 		for (i = 0; i < id->nt; i++) {
 			const struct tls_target *t = &id->t[i];
 
@@ -391,134 +462,14 @@ unsigned int identity_results(const struct identity *id, int64_t now, struct id_
 				continue;
 			if (has_problem(id, i, PR_NO_TLS, now, 0) ||
 			    has_problem(id, i, PR_EXPIRED, now, 0) ||
-			    has_problem(id, i, PR_NAME, now, 0) || has_problem(id, i, PR_DANE, now, 0))
+			    (has_problem(id, i, PR_NAME, now, 0) && name_required(&id->svc[s])) ||
+			    has_problem(id, i, PR_DANE, now, 0))
 				out[s].ok = false;
 			if (t->cert.present && (!out[s].expiry || t->cert.not_after < out[s].expiry))
 				out[s].expiry = t->cert.not_after;
 		}
 	}
 	return id->nsvc;
-}
-
-static struct id_old_port *old_port(struct id_old *out, uint16_t port)
-{
-	unsigned int i;
-
-	for (i = 0; i < out->n; i++)
-		if (out->ports[i].port == port)
-			return &out->ports[i];
-	if (out->n == ID_OLD_PORTS_MAX)
-		return NULL;
-	memset(&out->ports[out->n], 0, sizeof(out->ports[0]));
-	out->ports[out->n].port = port;
-	return &out->ports[out->n++];
-}
-
-/*
- * A name a client can dial: labels of letters, digits and hyphens, at least
- * two of them, or a leading "*." wildcard. A CN like "Dovecot mail server"
- * or an address is no such name (and could not be kept in the state).
- */
-static bool host_name(const char *name)
-{
-	const char *p = name[0] == '*' && name[1] == '.' ? name + 2 : name;
-	size_t label = 0;
-	bool dot = false;
-
-	for (; *p; p++) {
-		if (*p == '.') {
-			if (!label)
-				return false;
-			label = 0;
-			dot = true;
-		} else if (isalnum((unsigned char)*p) || *p == '-' || *p == '_') {
-			label++;
-		} else {
-			return false;
-		}
-	}
-	return dot && label && !isdigit((unsigned char)p[-1]);
-}
-
-void identity_old_from(const struct tls_target *targets, unsigned int n, struct id_old *out)
-{
-	unsigned int i, j;
-
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < n; i++) {
-		const struct tls_target *t = &targets[i];
-		struct id_old_port *p;
-
-		if (t->outcome != TLS_HANDSHAKEN || !t->cert.present ||
-		    !(p = old_port(out, t->port)) || p->tls)
-			continue;
-		p->tls = true;
-		memcpy(p->spki, t->cert.spki, sizeof(p->spki));
-		for (j = 0; j < t->cert.nnames && p->nnames < ID_OLD_NAMES_MAX; j++)
-			if (host_name(t->cert.names[j]))
-				snprintf(p->names[p->nnames++], TLS_NAME_BUF, "%s",
-					 t->cert.names[j]);
-	}
-}
-
-/* ---- the old server's own daemons ---- */
-
-struct old_listeners {
-	const struct spec *spec;
-	unsigned int n;
-	struct tls_target *t;		/* one per port, SPEC_MAX_SERVICES of them */
-	const char *sni;
-};
-
-static bool any_address(const struct address *a)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-
-	return a->family == AF_INET ? a->in.v4.s_addr == htonl(INADDR_ANY) :
-				      !memcmp(&a->in.v6, &any6, sizeof(any6));
-}
-
-static void note_listener(const struct address *a, uint16_t port, void *data)
-{
-	struct old_listeners *l = data;
-	struct tls_target *t;
-	unsigned int i;
-
-	if (!spec_has_port(l->spec, port) || !identity_port_checked(port))
-		return;
-	for (i = 0; i < l->n; i++)
-		if (l->t[i].port == port)
-			return;		/* IPv4 is walked first: one connection per port */
-	t = &l->t[l->n++];
-	memset(t, 0, sizeof(*t));
-	t->port = port;
-	t->addr = *a;
-	if (any_address(a) && a->family == AF_INET)
-		t->addr.in.v4.s_addr = htonl(INADDR_LOOPBACK);
-	else if (any_address(a))
-		t->addr.in.v6 = in6addr_loopback;
-	snprintf(t->name, sizeof(t->name), "%s", l->sni);
-}
-
-int identity_probe_old(const struct spec *spec, const char *sni, struct id_old *out,
-		       struct errmsg *e)
-{
-	struct old_listeners l = { .spec = spec, .sni = sni };
-	struct tls_options o;
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	l.t = calloc(SPEC_MAX_SERVICES, sizeof(*l.t));
-	if (!l.t)
-		return errmsg_set(e, -ENOMEM, "out of memory");
-	tcp_listeners(AF_INET, note_listener, &l);
-	tcp_listeners(AF_INET6, note_listener, &l);
-	tls_options_init(&o);
-	err = l.n ? tls_run(l.t, l.n, &o, e) : 0;
-	if (!err)
-		identity_old_from(l.t, l.n, out);
-	free(l.t);
-	return err ? err : (int)out->n;
 }
 
 /* ---- from and into the state ---- */
@@ -531,6 +482,32 @@ int identity_plan(struct identity *id, const struct spec *spec, const struct id_
 	for (i = 0; !err && i < mem->nnames; i++)
 		err = identity_add_all_ports(id, spec, mem->names[i], "--name");
 	return err ? err : identity_add_old(id, spec, &mem->old);
+}
+
+static bool has_result(const struct id_memory *mem, const struct id_service *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < mem->nresults; i++)
+		if (mem->results[i].port == s->port && !strcasecmp(mem->results[i].name, s->name))
+			return true;
+	return false;
+}
+
+bool identity_known_good(const struct spec *spec, const struct id_memory *mem)
+{
+	struct identity *id = calloc(1, sizeof(*id));	/* large: off the stack */
+	unsigned int i;
+	bool good = id && mem->checked_at && mem->nresults;
+
+	for (i = 0; good && i < mem->nresults; i++)
+		good = mem->results[i].ok;
+	if (good && identity_plan(id, spec, mem) < 0)
+		good = false;	/* more names than a plan holds: look again */
+	for (i = 0; good && i < id->nsvc; i++)
+		good = has_result(mem, &id->svc[i]);
+	free(id);
+	return good;
 }
 
 void identity_remember(const struct identity *id, int64_t now, struct id_memory *mem)

@@ -50,14 +50,20 @@ int identity_dns_names(struct identity *id, const struct spec *spec, const char 
 	return err;
 }
 
-static const struct tlsa_rrset *first_found(const struct dns_tlsa_owner *o)
+/*
+ * Points @s at the records of @o senders get: the first server's that gave
+ * some. When none did and a server failed, they are unknown, not absent:
+ * @s says which server and how, and its name is neither "verified" nor
+ * "without TLSA".
+ */
+static void first_found(const struct dns_tlsa_owner *o, struct id_service *s)
 {
-	unsigned int i;
+	const struct dns_tlsa_answer *a = dns_tlsa_answer_of(o);
 
-	for (i = 0; i < o->nanswers; i++)
-		if (o->answers[i].status == DNS_TLSA_FOUND)
-			return &o->answers[i].set;
-	return NULL;
+	s->tlsa = a && a->status == DNS_TLSA_FOUND ? &a->set : NULL;
+	s->tlsa_unread[0] = '\0';
+	if (a && a->status == DNS_TLSA_FAILED)
+		dns_tlsa_failure(a, s->tlsa_unread, sizeof(s->tlsa_unread));
 }
 
 int identity_dns_tlsa(struct identity *id, struct id_dns *d, struct errmsg *e)
@@ -82,7 +88,7 @@ int identity_dns_tlsa(struct identity *id, struct id_dns *d, struct errmsg *e)
 		for (j = 0; j < id->nsvc; j++)
 			if (id->svc[j].port == o->svc.port && !strcasecmp(id->svc[j].name,
 									  o->svc.name))
-				id->svc[j].tlsa = first_found(o);
+				first_found(o, &id->svc[j]);
 	}
 	free(svc);
 	return err;

@@ -118,12 +118,6 @@ static void check_conntrack_fill(struct findings *pf)
 			     (long)count * 100 / max, count, max);
 }
 
-static bool loopback(const struct address *a)
-{
-	return a->family == AF_INET ? (ntohl(a->in.v4.s_addr) >> 24) == 127 :
-				      IN6_IS_ADDR_LOOPBACK(&a->in.v6);
-}
-
 /* OLD: a redirected port something here still listens on, outside loopback. */
 struct still_listening {
 	const struct spec *spec;
@@ -136,7 +130,7 @@ static void note_old_listener(const struct address *a, uint16_t port, void *data
 	size_t used = strlen(l->out);
 	unsigned int i;
 
-	if (loopback(a))	/* bound to loopback only: not reachable from outside anyway */
+	if (address_loopback(a))	/* bound to loopback only: not reachable from outside anyway */
 		return;
 	for (i = 0; i < l->spec->nservices; i++)
 		if (l->spec->services[i].port == port && used + 24 < sizeof(l->out) &&
@@ -168,14 +162,6 @@ struct tunnel_listeners {
 	struct address elsewhere[SPEC_MAX_SERVICES];
 };
 
-static bool unspecified(const struct address *a)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-
-	return a->family == AF_INET ? a->in.v4.s_addr == htonl(INADDR_ANY) :
-				      !memcmp(&a->in.v6, &any6, sizeof(any6));
-}
-
 static void note_new_listener(const struct address *a, uint16_t port, void *data)
 {
 	struct tunnel_listeners *l = data;
@@ -185,9 +171,9 @@ static void note_new_listener(const struct address *a, uint16_t port, void *data
 	for (i = 0; i < l->spec->nservices; i++) {
 		if (l->spec->services[i].port != port)
 			continue;
-		if (unspecified(a) || address_equal(a, &mine))
+		if (address_unspecified(a) || address_equal(a, &mine))
 			l->answers[i] = true;
-		else if (!loopback(a))
+		else if (!address_loopback(a))
 			l->elsewhere[i] = *a;
 	}
 }

@@ -575,7 +575,7 @@ void verdict_with_dns(struct finding *f, const struct dns_clock *c, const struct
 	}
 }
 
-void verdict_with_tls(struct finding *f, const struct findings *pf)
+void verdict_with_tls(struct finding *f, const struct findings *pf, const char *unknown)
 {
 	const char *first = NULL, *warning = NULL;
 	unsigned int i;
@@ -588,12 +588,16 @@ void verdict_with_tls(struct finding *f, const struct findings *pf)
 			warning = pf->items[i].text;
 		f->tls_problems += pf->items[i].level != FINDING_INFO;
 	}
+	f->tls_unknown = unknown != NULL;
 	if (f->v.status == VERDICT_UNKNOWN)
 		return;
 	if (first) {
 		f->tls_broken = f->broken = true;
 		not_ready(f);
 		append(f, "; TLS: %s", first);
+	} else if (unknown) {
+		not_ready(f);
+		append(f, "; TLS: %s", unknown);
 	} else if (warning) {
 		append(f, "; TLS: %s", warning);
 	}

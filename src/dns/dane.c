@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/codec.h"
 #include "dns/dane.h"
 #include "dns/query.h"
 #include "dns/rdata.h"
@@ -45,6 +46,58 @@ const char *dns_tlsa_status_name(enum dns_tlsa_status s)
 	case DNS_TLSA_FAILED: return "failed";
 	}
 	return "?";
+}
+
+/*
+ * The answer that counts: the first server's with records; else, when a
+ * server failed, that one (what it holds is unknown: it may hold records
+ * the others lack); else the first.
+ */
+const struct dns_tlsa_answer *dns_tlsa_answer_of(const struct dns_tlsa_owner *o)
+{
+	const struct dns_tlsa_answer *failed = NULL;
+	unsigned int i;
+
+	for (i = 0; i < o->nanswers; i++) {
+		if (o->answers[i].status == DNS_TLSA_FOUND)
+			return &o->answers[i];
+		if (o->answers[i].status == DNS_TLSA_FAILED && !failed)
+			failed = &o->answers[i];
+	}
+	return failed ? failed : o->nanswers ? &o->answers[0] : NULL;
+}
+
+static const char *fault_words(const struct dns_tlsa_answer *a, char *buf, size_t len)
+{
+	switch (a->fault) {
+	case DNS_FAULT_NO_ADDRESS: return "has no address to ask";
+	case DNS_FAULT_TIMEOUT: return "did not answer";
+	case DNS_FAULT_LAME: return "does not serve the zone";
+	case DNS_FAULT_NXDOMAIN: return "says the domain does not exist";
+	case DNS_FAULT_MALFORMED: return "sent a reply that cannot be parsed";
+	case DNS_FAULT_RCODE:
+		snprintf(buf, len, "answered %s", dns_rcode_name(a->fault_code));
+		return buf;
+	case DNS_FAULT_UNREACHABLE:
+	case DNS_FAULT_ERROR:
+		snprintf(buf, len, "%s (%s)", a->fault == DNS_FAULT_ERROR ? "could not be asked" :
+			 "cannot be reached", strerror(a->fault_code));
+		return buf;
+	default:
+		return "failed";
+	}
+}
+
+const char *dns_tlsa_failure(const struct dns_tlsa_answer *a, char *buf, size_t len)
+{
+	char addr[ADDRESS_STRLEN], words[96];
+
+	if (a->has_addr)
+		snprintf(buf, len, "%s (%s) %s", a->server, address_str(&a->addr, addr),
+			 fault_words(a, words, sizeof(words)));
+	else
+		snprintf(buf, len, "%s %s", a->server, fault_words(a, words, sizeof(words)));
+	return buf;
 }
 
 /* ---- the services ---- */
@@ -159,6 +212,7 @@ static void add_resolver(struct tlsa_run *t, unsigned int o)
 		return;
 	snprintf(a->server, sizeof(a->server), "%s", resolver_name);
 	a->resolver = true;
+	a->has_addr = dns_system_first(&t->sys, &a->addr);	/* the one asked first */
 	if (!t->sys.open) {
 		a->status = DNS_TLSA_FAILED;
 		a->fault = DNS_FAULT_ERROR;

@@ -516,6 +516,14 @@ int dns_system_query(struct dns_system *s, const char *name, uint16_t type, uint
 	return -EIO;
 }
 
+bool dns_system_first(const struct dns_system *s, struct address *out)
+{
+	if (!s->open || !s->resolvers.n)
+		return false;
+	address_from_sockaddr((const struct sockaddr *)&s->resolvers.addr[0], out);
+	return true;
+}
+
 void dns_system_close(struct dns_system *s)
 {
 	if (s->open)

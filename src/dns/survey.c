@@ -276,16 +276,11 @@ static int open_resolver(struct survey *s, struct errmsg *e)
 
 static void note_resolver(struct survey *s)
 {
-	const struct sockaddr_storage *ss = &s->sys.resolvers.addr[0];
-	struct address a = { .family = ss->ss_family };
+	struct address a;
 	unsigned int d;
 
-	if (!s->sys.open)
+	if (!dns_system_first(&s->sys, &a))
 		return;
-	if (a.family == AF_INET)
-		a.in.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
-	else
-		a.in.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
 	for (d = 0; d < s->r->ndomains; d++) {
 		s->r->domains[d].outside.has_addr = true;
 		s->r->domains[d].outside.addr = a;

@@ -114,12 +114,7 @@ static bool wanted(const struct ifaddrs *ifa, bool v4, bool v6, struct address *
 		return false;
 	if (tunnel_ifname(ifa->ifa_name))	/* our tunnels': no client's */
 		return false;
-	memset(a, 0, sizeof(*a));
-	a->family = sa->sa_family;
-	if (a->family == AF_INET)
-		a->in.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
-	else
-		a->in.v6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+	address_from_sockaddr(sa, a);
 	return reachable(a);
 }
 

@@ -117,6 +117,48 @@ bool address_equal(const struct address *a, const struct address *b)
 	return a->family == b->family && !memcmp(pa, pb, len);
 }
 
+socklen_t address_sockaddr(const struct address *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr = a->in.v4;
+		return sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		sin6->sin6_addr = a->in.v6;
+		return sizeof(*sin6);
+	}
+}
+
+bool address_unspecified(const struct address *a)
+{
+	return a->family == AF_INET ? a->in.v4.s_addr == htonl(INADDR_ANY) :
+				      IN6_IS_ADDR_UNSPECIFIED(&a->in.v6);
+}
+
+bool address_loopback(const struct address *a)
+{
+	return a->family == AF_INET ? (ntohl(a->in.v4.s_addr) >> 24) == 127 :
+				      IN6_IS_ADDR_LOOPBACK(&a->in.v6);
+}
+
+void address_from_sockaddr(const struct sockaddr *sa, struct address *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = sa->sa_family;
+	if (a->family == AF_INET)
+		a->in.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
+	else
+		a->in.v6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+}
+
 bool prefix_contains(const struct prefix *p, const struct address *a)
 {
 	size_t len;

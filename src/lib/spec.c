@@ -32,6 +32,16 @@ void spec_init(struct spec *s)
 	s->masquerade = true;
 }
 
+bool spec_has_port(const struct spec *spec, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < spec->nservices; i++)
+		if (spec->services[i].port == port)
+			return true;
+	return false;
+}
+
 const struct known_service *known_service_by_port(uint16_t port)
 {
 	unsigned int i;

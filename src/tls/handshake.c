@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "tls/handshake.h"
+#include "tls/sslio.h"
 #include "tls/ossl.h"
 
 enum phase { C_CONNECTING, C_PLAIN, C_HANDSHAKE, C_SECURE, C_DONE };
@@ -54,11 +55,8 @@ void tls_options_init(struct tls_options *o)
 
 static void done(struct conn *c)
 {
-	if (c->ssl) {
-		SSL_shutdown(c->ssl);	/* close_notify, without waiting for the peer's */
-		SSL_free(c->ssl);
-		c->ssl = NULL;
-	}
+	sslio_close(c->ssl);	/* close_notify, without waiting for the peer's */
+	c->ssl = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -91,30 +89,10 @@ static const char *ssl_words(int ret, int err, char *buf, size_t len)
 
 /* ---- TCP ---- */
 
-static int sockaddr_of(const struct tls_target *t, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (t->addr.family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(t->port);
-		sin->sin_addr = t->addr.in.v4;
-		return sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(t->port);
-		sin6->sin6_addr = t->addr.in.v6;
-		return sizeof(*sin6);
-	}
-}
-
 static void start(struct tls_target *t, struct conn *c)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = (socklen_t)sockaddr_of(t, &ss);
+	socklen_t len = address_sockaddr(&t->addr, t->port, &ss);
 
 	c->phase = C_CONNECTING;
 	c->events = POLLOUT;
@@ -160,17 +138,35 @@ static int load_bundle(SSL_CTX *ctx)
 
 static void handshake(struct engine *g, unsigned int i);
 
-/* The TLSA records a sender acts on, given to OpenSSL's DANE for this connection. */
+/*
+ * The TLSA records a sender acts on, given to OpenSSL's DANE for this
+ * connection: DANE enabled once, then each usable record added. One that
+ * OpenSSL refuses (a "3 1 0" whose data is no key) is unusable, as it is
+ * to Postfix, which ignores it too, and counted in dane_refused; the
+ * others are still matched.
+ */
 static void dane_setup(struct tls_target *t, SSL *ssl)
 {
 	const struct tlsa_record *r;
-	unsigned int i, added = 0;
+	unsigned int i, usable = t->tlsa ? tlsa_count_usable(t->tlsa) : 0, added = 0;
 
-	for (i = 0; t->tlsa && i < t->tlsa->n; i++) {
+	t->dane = TLS_DANE_NONE;
+	t->dane_refused = 0;
+	if (!usable)
+		return;
+	if (SSL_dane_enable(ssl, t->name[0] ? t->name : NULL) <= 0) {
+		t->dane_refused = usable;
+		ERR_clear_error();
+		return;
+	}
+	for (i = 0; i < t->tlsa->n; i++) {
 		r = &t->tlsa->rec[i];
-		if (tlsa_usable(r) == TLSA_USABLE && (added || SSL_dane_enable(ssl, t->name) > 0) &&
-		    SSL_dane_tlsa_add(ssl, r->usage, r->selector, r->mtype, r->data, r->len) > 0)
+		if (tlsa_usable(r) != TLSA_USABLE)
+			continue;
+		if (SSL_dane_tlsa_add(ssl, r->usage, r->selector, r->mtype, r->data, r->len) > 0)
 			added++;
+		else
+			t->dane_refused++;
 	}
 	if (added)	/* RFC 7672 3.1.1: DANE-EE binds the key, not the names */
 		SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
@@ -238,7 +234,7 @@ static void inspect(struct engine *g, struct tls_target *t, SSL *ssl)
 	}
 	X509_free(leaf);
 	if (t->dane != TLS_DANE_NONE) {
-		t->dane_depth = SSL_get0_dane_authority(ssl, NULL, NULL);
+		t->dane_depth = SSL_get0_dane_tlsa(ssl, &t->dane_usage, NULL, NULL, NULL, NULL);
 		t->dane = t->dane_depth >= 0 && vr == X509_V_OK ? TLS_DANE_MATCH :
 							       TLS_DANE_NO_MATCH;
 		if (t->dane == TLS_DANE_NO_MATCH)
@@ -254,7 +250,7 @@ static void secure_step(struct engine *g, unsigned int i, enum starttls_step ste
 static void handshake(struct engine *g, unsigned int i)
 {
 	struct conn *c = &g->c[i];
-	int ret = SSL_do_handshake(c->ssl), err;
+	int ret = sslio_handshake(c->ssl);
 	char words[160];
 
 	if (ret == 1) {
@@ -263,12 +259,10 @@ static void handshake(struct engine *g, unsigned int i)
 		secure_step(g, i, starttls_secured(&c->st));
 		return;
 	}
-	err = SSL_get_error(c->ssl, ret);
-	if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-		c->events = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+	if (!sslio_wait(c->ssl, ret, &c->events))
 		return;
-	}
-	give_up(&g->t[i], c, TLS_FAILED, ssl_words(ret, err, words, sizeof(words)));
+	give_up(&g->t[i], c, TLS_FAILED, ssl_words(ret, SSL_get_error(c->ssl, ret), words,
+						   sizeof(words)));
 }
 
 /* ---- after the handshake: the goodbye, over TLS ---- */
@@ -276,7 +270,7 @@ static void handshake(struct engine *g, unsigned int i)
 static void secure_write(struct engine *g, unsigned int i)
 {
 	struct conn *c = &g->c[i];
-	int ret = SSL_write(c->ssl, c->pending, (int)strlen(c->pending)), err;
+	int ret = sslio_write(c->ssl, c->pending, (int)strlen(c->pending));
 
 	if (ret > 0) {
 		c->pending = NULL;
@@ -284,10 +278,7 @@ static void secure_write(struct engine *g, unsigned int i)
 		c->events = POLLIN;
 		return;
 	}
-	err = SSL_get_error(c->ssl, ret);
-	if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
-		c->events = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-	else
+	if (sslio_wait(c->ssl, ret, &c->events))
 		done(c);	/* the certificate is read: nothing more to learn */
 }
 
@@ -317,16 +308,12 @@ static void secure_read(struct engine *g, unsigned int i)
 	struct conn *c = &g->c[i];
 	char buf[STARTTLS_LINE_MAX];
 	size_t room = sizeof(c->st.buf) - c->st.len;
-	int ret = SSL_read(c->ssl, buf, (int)(room < sizeof(buf) ? room : sizeof(buf))), err;
+	int ret = sslio_read(c->ssl, buf, (int)(room < sizeof(buf) ? room : sizeof(buf)));
 
 	if (ret <= 0) {
-		err = SSL_get_error(c->ssl, ret);
-		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-			c->events = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		if (!sslio_wait(c->ssl, ret, &c->events))
 			return;
-		}
 		g->t[i].polite = c->bye_sent;	/* it hung up after our goodbye */
-		ERR_clear_error();
 		done(c);
 		return;
 	}
@@ -426,14 +413,6 @@ static void event(struct engine *g, unsigned int i)
 	}
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One poll over every connection under way; false when all are done. */
 static bool poll_once(struct engine *g, struct pollfd *pfd, unsigned int *map, int wait_ms)
 {
@@ -507,7 +486,7 @@ static int engine_init(struct engine *g, const struct tls_options *o, struct err
 
 static void run_loop(struct engine *g, int timeout_ms, struct pollfd *pfd, unsigned int *map)
 {
-	long long deadline = now_ms() + timeout_ms;
+	int64_t deadline = sslio_now_ms() + timeout_ms;
 	unsigned int i;
 
 	for (i = 0; i < g->n; i++) {
@@ -517,7 +496,8 @@ static void run_loop(struct engine *g, int timeout_ms, struct pollfd *pfd, unsig
 		g->t[i].dane = TLS_DANE_NONE;
 		start(&g->t[i], &g->c[i]);
 	}
-	while (now_ms() < deadline && poll_once(g, pfd, map, (int)(deadline - now_ms())))
+	while (sslio_now_ms() < deadline &&
+	       poll_once(g, pfd, map, (int)(deadline - sslio_now_ms())))
 		;
 	time_out(g, timeout_ms);
 }

@@ -24,6 +24,7 @@
 
 #include "lib/http.h"
 #include "tls/mta_sts.h"
+#include "tls/sslio.h"
 #include "tls/ossl.h"
 
 #define FETCH_MAX 64			/* domains fetched at once */
@@ -67,22 +68,10 @@ const char *mta_sts_fault_name(enum mta_sts_fault f)
 	return (unsigned int)f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void close_conn(struct fetch *f)
 {
-	if (f->ssl) {
-		SSL_shutdown(f->ssl);	/* one polite close_notify, not waited for */
-		SSL_free(f->ssl);
-		ERR_clear_error();	/* what it left is no other connection's error */
-		f->ssl = NULL;
-	}
+	sslio_close(f->ssl);	/* one polite close_notify, not waited for */
+	f->ssl = NULL;
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
@@ -104,26 +93,6 @@ static void done(struct fetch *f, enum mta_sts_fault fault, int err, const char 
 	va_end(ap);
 }
 
-static socklen_t sockaddr_of(const struct address *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(HTTPS_PORT);
-		sin->sin_addr = a->in.v4;
-		return sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(HTTPS_PORT);
-		sin6->sin6_addr = a->in.v6;
-		return sizeof(*sin6);
-	}
-}
-
 /* The next address, with an equal share of the time left; done when none is left. */
 static void connect_next(struct fetch *f)
 {
@@ -137,7 +106,7 @@ static void connect_next(struct fetch *f)
 
 		f->res->peer = *a;
 		f->res->has_peer = true;
-		len = sockaddr_of(a, &ss);
+		len = address_sockaddr(a, HTTPS_PORT, &ss);
 		f->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (f->fd < 0) {
 			f->res->err = errno;
@@ -145,7 +114,7 @@ static void connect_next(struct fetch *f)
 		}
 		if (!connect(f->fd, (struct sockaddr *)&ss, len) || errno == EINPROGRESS) {
 			left = f->req->naddrs - f->next_addr + 1;
-			f->connect_deadline = now_ms() + (f->deadline - now_ms()) / left;
+			f->connect_deadline = sslio_now_ms() + (f->deadline - sslio_now_ms()) / left;
 			f->phase = P_CONNECT;
 			f->events = POLLOUT;
 			return;
@@ -163,6 +132,7 @@ static int start_tls(struct fetch *f, SSL_CTX *ctx)
 	    !SSL_set_tlsext_host_name(f->ssl, f->res->host) || !SSL_set1_host(f->ssl, f->res->host))
 		return -ENOMEM;
 	SSL_set_hostflags(f->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	SSL_set_connect_state(f->ssl);
 	f->phase = P_HANDSHAKE;
 	return 0;
 }
@@ -201,31 +171,20 @@ static void tls_failed(struct fetch *f, int ret)
 	ERR_clear_error();
 }
 
-/* 1: go on; 0: waiting (events set); -1: an error other than waiting. */
+/* 0: waiting (events set); -1: an error other than waiting. */
 static int ssl_wait(struct fetch *f, int ret)
 {
-	switch (SSL_get_error(f->ssl, ret)) {
-	case SSL_ERROR_WANT_READ:
-		f->events = POLLIN;
-		return 0;
-	case SSL_ERROR_WANT_WRITE:
-		f->events = POLLOUT;
-		return 0;
-	}
-	return -1;
+	return sslio_wait(f->ssl, ret, &f->events);
 }
 
 /*
  * OpenSSL's error queue is per thread and shared by every connection here:
- * empty before each call, so that SSL_get_error() and tls_failed() read
- * this connection's (SSL_get_error(3)).
+ * the sslio calls empty it first, so that SSL_get_error() and tls_failed()
+ * read this connection's (SSL_get_error(3)).
  */
 static void handshake(struct fetch *f)
 {
-	int ret;
-
-	ERR_clear_error();
-	ret = SSL_connect(f->ssl);
+	int ret = sslio_handshake(f->ssl);
 
 	if (ret == 1) {
 		f->phase = P_SEND;
@@ -241,8 +200,7 @@ static void send_request(struct fetch *f)
 	int ret;
 
 	while (f->sent < f->request_len) {
-		ERR_clear_error();
-		ret = SSL_write(f->ssl, f->request + f->sent, (int)(f->request_len - f->sent));
+		ret = sslio_write(f->ssl, f->request + f->sent, (int)(f->request_len - f->sent));
 		if (ret <= 0) {
 			if (ssl_wait(f, ret) < 0)
 				done(f, MTA_STS_BAD_HTTP, 0, "the connection broke while sending");
@@ -298,8 +256,7 @@ static void receive(struct fetch *f)
 	int ret;
 
 	while (f->phase == P_RECV) {
-		ERR_clear_error();
-		ret = SSL_read(f->ssl, f->buf + f->used, (int)(RESPONSE_MAX - f->used));
+		ret = sslio_read(f->ssl, f->buf + f->used, (int)(RESPONSE_MAX - f->used));
 		if (ret > 0) {
 			f->used += (size_t)ret;
 			try_parse(f, false);
@@ -364,7 +321,7 @@ static void expire(struct fetch *f, int64_t now)
 static unsigned int gather(struct fetch *fs, unsigned int n, struct pollfd *pfd,
 			   unsigned int *idx, int *wait)
 {
-	int64_t now = now_ms(), next = INT64_MAX;
+	int64_t now = sslio_now_ms(), next = INT64_MAX;
 	unsigned int i, k = 0;
 
 	for (i = 0; i < n; i++) {
@@ -417,7 +374,7 @@ static void begin(struct fetch *f, const struct mta_sts_request *req, struct mta
 		"GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: %s\r\n"
 		"User-Agent: redirect/%s\r\nAccept: text/plain\r\nConnection: close\r\n\r\n",
 		res->host, PACKAGE_VERSION);
-	f->deadline = now_ms() + timeout_ms;
+	f->deadline = sslio_now_ms() + timeout_ms;
 	if (strlen(req->domain) > MTA_STS_NAME_BUF - 9 || f->request_len >= sizeof(f->request))
 		done(f, MTA_STS_ERROR, EINVAL, "the name is too long");
 	else if (!req->naddrs)

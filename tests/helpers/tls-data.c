@@ -11,18 +11,25 @@
  *   tls-data mta-sts [--timeout MS] [--mx NAME]... DOMAIN...
  *	sts_look_at(): the TXT record, then the policy over HTTPS; with
  *	--mx, whether each name matches the policy.
+ *   tls-data handshake [--timeout MS] [--tlsa "U S M HEX"]... ADDRESS,PORT[,NAME]...
+ *	tls_run() of the targets (the engine of enable and check), all at
+ *	once, each with the --tlsa records; the trust store is the system's.
  *
  * Lines: "answer OWNER SERVER ADDRESS STATUS ..." and "tlsa OWNER SERVER
- * U S M HEX usable|unusable", "sts DOMAIN ...", "match DOMAIN MX yes|no".
+ * U S M HEX usable|unusable", "sts DOMAIN ...", "match DOMAIN MX yes|no",
+ * "target ADDRESS PORT NAME outcome=... KEY=VALUE... why=WORDS", "elapsed MS".
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "core/sts_look.h"
 #include "dns/dane.h"
 #include "dns/survey.h"
+#include "tls/handshake.h"
 
 #define MAX 32
 
@@ -32,12 +39,15 @@ struct args {
 	struct address servers[MAX];
 	struct dns_service services[MAX];
 	unsigned int timeout_ms;
+	struct tlsa_rrset tlsa;		/* handshake: --tlsa */
 };
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: tls-data tlsa [--server ADDRESS]... [--service NAME:PORT]... "
-		"[DOMAIN...]\n       tls-data mta-sts [--timeout MS] [--mx NAME]... DOMAIN...\n");
+		"[DOMAIN...]\n       tls-data mta-sts [--timeout MS] [--mx NAME]... DOMAIN...\n"
+		"       tls-data handshake [--timeout MS] [--tlsa \"U S M HEX\"]... "
+		"ADDRESS,PORT[,NAME]...\n");
 	return 2;
 }
 
@@ -55,6 +65,27 @@ static int parse_service(const char *arg, struct dns_service *svc)
 	return 0;
 }
 
+/* "3 1 1 5d3c...": one more record of the RRset every target is checked against. */
+static int parse_tlsa(const char *val, struct tlsa_rrset *set)
+{
+	unsigned int u, sel, m, byte;
+	uint8_t data[TLSA_DATA_MAX];
+	char hex[2 * TLSA_DATA_MAX + 1];
+	size_t i, n;
+
+	if (sscanf(val, "%u %u %u %8192s", &u, &sel, &m, hex) != 4 || strlen(hex) % 2)
+		return -EINVAL;
+	n = strlen(hex) / 2;
+	for (i = 0; i < n; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
+			return -EINVAL;
+		data[i] = (uint8_t)byte;
+	}
+	set->is_signed = true;
+	set->ttl = 300;
+	return tlsa_add(set, (uint8_t)u, (uint8_t)sel, (uint8_t)m, data, n) ? -EINVAL : 0;
+}
+
 static int one_option(struct args *a, const char *opt, const char *val)
 {
 	struct errmsg e;
@@ -67,6 +98,8 @@ static int one_option(struct args *a, const char *opt, const char *val)
 		a->mx[a->nmx++] = val;
 		return 0;
 	}
+	if (!strcmp(opt, "--tlsa"))
+		return parse_tlsa(val, &a->tlsa);
 	if (!strcmp(opt, "--timeout")) {
 		a->timeout_ms = (unsigned int)atoi(val);
 		return a->timeout_ms ? 0 : -EINVAL;
@@ -79,7 +112,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	int i;
 
 	memset(a, 0, sizeof(*a));
-	a->timeout_ms = MTA_STS_TIMEOUT_MS;
+	a->timeout_ms = strcmp(argv[1], "handshake") ? MTA_STS_TIMEOUT_MS : TLS_TIMEOUT_MS;
 	for (i = 2; i < argc; i++) {
 		if (!strncmp(argv[i], "--", 2)) {
 			if (i + 1 >= argc || one_option(a, argv[i], argv[i + 1]))
@@ -231,6 +264,80 @@ static int run_sts(const struct args *a)
 	return err ? 1 : 0;
 }
 
+/* ---- handshake ---- */
+
+/* "ADDRESS,PORT[,NAME]" */
+static int parse_target(const char *arg, struct tls_target *t)
+{
+	char addr[64], name[TLS_NAME_BUF] = "";
+	unsigned int port;
+	struct errmsg e;
+
+	memset(t, 0, sizeof(*t));
+	if (sscanf(arg, "%63[^,],%u,%255s", addr, &port, name) < 2 || !port || port > 65535 ||
+	    parse_address(addr, &t->addr, &e))
+		return -EINVAL;
+	t->port = (uint16_t)port;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	return 0;
+}
+
+static const char *yes(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void print_target(const struct tls_target *t)
+{
+	static const char *const outcomes[] = {
+		[TLS_HANDSHAKEN] = "handshaken", [TLS_NO_CONNECTION] = "no-connection",
+		[TLS_NO_STARTTLS] = "no-starttls", [TLS_FAILED] = "failed",
+		[TLS_TIMED_OUT] = "timed-out",
+	};
+	static const char *const danes[] = {
+		[TLS_DANE_NONE] = "none", [TLS_DANE_MATCH] = "match",
+		[TLS_DANE_NO_MATCH] = "no-match",
+	};
+	char addr[ADDRESS_STRLEN];
+
+	printf("target %s %u %s outcome=%s connected=%s greeted=%s polite=%s covers=%s "
+	       "dane=%s usage=%d depth=%d refused=%u why=%s\n", address_str(&t->addr, addr),
+	       t->port, t->name[0] ? t->name : "-", outcomes[t->outcome], yes(t->connected),
+	       yes(t->greeted), yes(t->polite), yes(t->covers), danes[t->dane],
+	       t->dane == TLS_DANE_MATCH ? t->dane_usage : -1,
+	       t->dane == TLS_DANE_MATCH ? t->dane_depth : -1, t->dane_refused,
+	       t->why[0] ? t->why : "-");
+}
+
+static int run_handshake(const struct args *a)
+{
+	static struct tls_target t[MAX];
+	struct tls_options o;
+	struct timespec t0, t1;
+	struct errmsg e;
+	unsigned int i;
+
+	for (i = 0; i < a->ndomains; i++) {
+		if (parse_target(a->domains[i], &t[i]))
+			return usage();
+		t[i].tlsa = a->tlsa.n ? &a->tlsa : NULL;
+	}
+	tls_options_init(&o);
+	o.timeout_ms = (int)a->timeout_ms;
+	o.ehlo = "tls-data.example";
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (tls_run(t, a->ndomains, &o, &e)) {
+		fprintf(stderr, "tls-data: %s\n", e.text);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	for (i = 0; i < a->ndomains; i++)
+		print_target(&t[i]);
+	printf("elapsed %lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
+	       (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -242,5 +349,7 @@ int main(int argc, char **argv)
 		return run_tlsa(&a);
 	if (!strcmp(argv[1], "mta-sts"))
 		return run_sts(&a);
+	if (!strcmp(argv[1], "handshake"))
+		return run_handshake(&a);
 	return usage();
 }

@@ -178,7 +178,17 @@ new_with() {	# new_with DIR: NEW's servers again, with DIR's certificate
 }
 client_log() { cat "$MAIL_DIR/client/postfix.log"; }
 
-# ---- while OLD's own servers run: the dry run records what they present ----
+# ---- while OLD's own servers run: a refused enable records nothing ----
+state_now() { if [ -e "$STATE/state" ]; then sha256sum <"$STATE/state"; else echo none; fi; }
+state_before=$(state_now)
+out=$(redirect enable --to $NEW4 --to $NEW6 2>&1)
+is "enable while the TLSA pins OLD's key only, OLD's servers still running: refused" "$?" 1 ||
+	echo "$out" | sed 's/^/#   /'
+like "... it learned what OLD's own servers present" "$(flat <<<"$out")" \
+	"learned \(recorded when the redirect is made\) what this host's own servers present on 5 TLS ports"
+is "... and left the state file as it was, byte for byte" "$(state_now)" "$state_before"
+
+# ---- ... the dry run records what they present ----
 out=$(redirect enable --to $NEW4 --to $NEW6 --dry-run 2>&1)
 is "dry run with the right names and the TLSA pinning OLD's key only: refused" "$?" 1 ||
 	echo "$out" | sed 's/^/#   /'
@@ -278,6 +288,12 @@ like "... the TLS section shows the mismatch at NEW's address" "$out" \
 	"$NEW4 +other +NO TLSA RECORD MATCHES"
 like "... and says what to publish" "$(flat <<<"$out")" \
 	"_25._tcp.mail.example.org. IN TLSA $TLSA_NEW beside the old record"
+SILENT=192.0.2.99	# nothing there: a server that does not answer
+json=$(redirect dns example.org --server $NS_ADDR --server $SILENT --json 2>/dev/null)
+is "... with a server that does not answer besides: still exit 1 (certain: 1 outweighs 3)" "$?" 1
+is "... JSON: status old, as the exit status says; that server unknown" \
+	"$(jq -r '[.status, (.domains[0].servers[] | .address + " " + .status)] | join("|")' \
+		<<<"$json")" "old|$NS_ADDR new|$SILENT unknown"
 redirect dns example.org --no-tls >/dev/null 2>&1
 is "... dns --no-tls leaves the TLS section out: the addresses alone are clean" "$?" 0
 json=$(redirect dns example.org --json 2>/dev/null)
@@ -285,6 +301,42 @@ is "... JSON has the tls key" "$(jq -r '.domains[0].tls | type' <<<"$json")" arr
 publish $NEW4 "$TLSA_OLD" "$TLSA_NEW"
 out=$(redirect dns example.org 2>&1)
 is "dns: with NEW's key beside OLD's, exit 0" "$?" 0 || echo "$out" | sed 's/^/#   /'
+
+# ---- TLSA records that cannot be read: neither verified nor "no TLSA" ----
+# The lab's server stops answering OLD's TLSA queries of _25._tcp.mail (27
+# bytes of name: the query type at byte 47 of the UDP datagram), as
+# middleboxes that drop unknown query types do; it answers every other.
+tlsa_drop() {	# tlsa_drop on|off
+	if [ "$1" = on ]; then
+		in_router nft -f - <<-EOF || bail "cannot drop the TLSA queries"
+		table inet tlsa_drop {
+			chain input {
+				type filter hook input priority filter; policy accept;
+				ip saddr $OLD4 udp dport 53 @th,376,16 52 drop
+			}
+		}
+		EOF
+	else
+		in_router nft delete table inet tlsa_drop || bail "cannot stop dropping TLSA queries"
+	fi
+}
+tlsa_drop on
+out=$(redirect dns example.org 2>&1)
+is "dns: the TLSA records of mail:25 cannot be read: exit 3 (unknown)" "$?" 3 ||
+	echo "$out" | sed 's/^/#   /'
+like "... the TLS section names the name, the server and how it failed" "$(flat <<<"$out")" \
+	"TLS mail.example.org port 25 \(MX\): TLSA RECORDS UNKNOWN: ns.example.org \($NS_ADDR\) did not answer"
+unlike "... and never says there are none" "$out" "port 25 \(MX\): no TLSA records"
+json=$(redirect dns example.org --json 2>/dev/null)
+is "... JSON: status unknown; tlsa unknown, with the error" \
+	"$(jq -r '[.status, (.domains[0].tls[] | select(.port == 25) | .tlsa, .tlsa_error)] |
+		join("|")' <<<"$json")" "unknown|unknown|ns.example.org ($NS_ADDR) did not answer"
+out=$(redirect enable --to $NEW4 --to $NEW6 --dry-run 2>&1)
+like "enable --dry-run warns that the TLSA records cannot be read: which name, which server" \
+	"$(flat <<<"$out")" \
+	"warning: cannot read the TLSA records of _25._tcp.mail.example.org: ns.example.org \($NS_ADDR\) did not answer"
+unlike "... and does not call the identity verified" "$out" "TLS identity verified"
+tlsa_drop off
 
 # ---- check: a renewal that changed NEW's key is the classic outage ----
 redirect enable --to $NEW4 --to $NEW6 >/dev/null 2>&1 || bail "enable"
@@ -299,7 +351,68 @@ written=$(awk '!/^#/ { sub(/[{ ].*/, ""); print }' <<<"$prom" | sort -u)
 is "... every TLS metric of contrib/prometheus/metrics.txt is written" \
 	"$(grep '^redirect_tls_' "$(dirname "$0")/../../contrib/prometheus/metrics.txt" | sort -u |
 		comm -23 - <(printf '%s\n' "$written"))" ""
+# cron runs check every few minutes: the TLS handshakes are made again only a
+# day after the last ones (counted as SYNs arriving at NEW's mail ports: from
+# OLD's tunnel address, and in all)
+OLD_TUNNEL4=169.254.77.1	# the tunnel's legacy id, which accept and enable use given none
+syn_count() {	# syn_count on|off
+	if [ "$1" = on ]; then
+		in_new nft -f - <<-EOF || bail "cannot count SYNs on NEW"
+		table inet syn_count {
+			set mail { type inet_service; elements = { 25, 110, 143, 465, 587, 993, 995 }; }
+			chain input {
+				type filter hook input priority filter; policy accept;
+				tcp flags syn / syn,ack tcp dport @mail ip saddr $OLD_TUNNEL4 counter
+				tcp flags syn / syn,ack tcp dport @mail counter
+			}
+		}
+		EOF
+	else
+		in_new nft delete table inet syn_count || bail "cannot stop counting SYNs on NEW"
+	fi
+}
+# "FROM-THE-TUNNEL ALL"
+syns() { in_new nft list table inet syn_count | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' |
+	paste -sd ' '; }
+syn_count on
+checked=$(sed -n 's/^tls_checked //p' "$STATE/state")
+json=$(redirect check --quiet-for 1s --json)
+is "check within a day of the last TLS check: no connection to NEW's mail ports" "$(syns)" "0 0"
+is "... the last result stands: tls ok, checked_at its time, as the state keeps it" \
+	"$(jq -r '[.tls.ok, .tls.checked_at] | join("|")' <<<"$json")|$(sed -n 's/^tls_checked //p' \
+		"$STATE/state")" "true|$checked|$checked"
+aged=$(($(date +%s) - 2 * 86400))	# a day old: check makes the handshakes again
+sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"
+json=$(redirect check --quiet-for 1s --json)
+is "a day later, check makes the handshakes again: one per port, family and name" "$(syns)" \
+	"0 10"
+is "... and keeps their time (now, not a day ago)" \
+	"$(($(jq -r .tls.checked_at <<<"$json") > aged + 86400))" 1
+syn_count off
+
+# a check that cannot check (a libssl that cannot be loaded) keeps the last good result
+sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"
+tls_kept=$(grep '^tls_' "$STATE/state")
+mkdir -p "$WORK/nossl" && : >"$WORK/nossl/libssl.so.3"
+out=$(LD_LIBRARY_PATH=$WORK/nossl redirect check --quiet-for 1s 2>&1)
+like "check with a libssl that cannot be loaded: it says it cannot check the TLS identity" \
+	"$out" "TLS: cannot check the TLS identity: cannot use TLS"
+is "... and the state keeps the last good result, its time too" \
+	"$(grep '^tls_' "$STATE/state")" "$tls_kept"
+# TLSA records that cannot be read: not ok, said, and a day-old result checked again
+sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"
+tlsa_drop on
+json=$(redirect check --quiet-for 1s --json)
+is "check while the TLSA records cannot be read: not ready (exit 1)" "$?" 1
+is "... JSON: in use, tls not ok" "$(jq -r '[.status, .tls.ok] | join("|")' <<<"$json")" \
+	"in-use|false"
+like "... the message names the name and the server" "$(jq -r .message <<<"$json")" \
+	"TLS: cannot read the TLSA records of _25._tcp.mail.example.org: ns.example.org \($NS_ADDR\) did not answer"
+like "... stats --prometheus: redirect_tls_ok 0 for port 25" "$(redirect stats --prometheus)" \
+	'redirect_tls_ok\{port="25",name="mail.example.org"\} 0'
+tlsa_drop off
 new_with new-renewed
+sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"	# the daily check
 out=$(redirect check --quiet-for 1s --nagios)
 rc=$?
 [ -n "${TLS_SHOW:-}" ] && { echo "$out"; redirect check --quiet-for 1s --json; } >"$TLS_SHOW/check.txt"
@@ -325,10 +438,25 @@ new_with new
 out=$(redirect_new accept --from $OLD4 --name mail.example.org 2>&1)
 is "accept --name with the right certificate" "$?" 0 || echo "$out" | sed 's/^/#   /'
 like "... says what it verified" "$(flat <<<"$out")" "TLS identity verified in [0-9]+ handshakes"
+syn_count on
 out=$(redirect enable --to $NEW4 --keep-client-address 2>&1)
 is "enable --keep-client-address: the TLS check through the tunnel passes" "$?" 0 ||
 	echo "$out" | sed 's/^/#   /'
 like "... and says what it verified" "$(flat <<<"$out")" "TLS identity verified in [0-9]+ handshakes"
+shakes=$(flat <<<"$out" | sed -n 's/.*TLS identity verified in \([0-9]*\) handshakes.*/\1/p')
+like "... the banner probe through the tunnel left to the ports no TLS check covers (465, 587)" \
+	"$(flat <<<"$out")" "answers like a mail server through the tunnel on all 2 ports probed"
+is "... every probe came from OLD's tunnel address: the handshakes and the 2 banner probes" \
+	"$(syns)" "$((shakes + 2)) $((shakes + 2))"
+# check through the tunnel, a day later: the handshakes again, through it
+sed -i "s/^tls_checked .*/tls_checked $(($(date +%s) - 2 * 86400))/" "$STATE/state"
+json=$(redirect check --quiet-for 1s --json)
+is "check --json in tunnel mode: tls ok, no problem" \
+	"$(jq -r '[.tls.ok, (.tls.problems | length), .broken] | join("|")' <<<"$json")" "true|0|false" ||
+	echo "$json" | sed 's/^/#   /'
+is "... its handshakes through the tunnel, from OLD's tunnel address" "$(syns)" \
+	"$((2 * shakes + 2)) $((2 * shakes + 2))"
+syn_count off
 check "disable on OLD" redirect disable
 check "disable on NEW" redirect_new disable
 is "OLD is as it was again" "$(host_state "$NS_OLD")" "$old_before"

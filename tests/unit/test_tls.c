@@ -18,6 +18,7 @@
 #include "core/preflight.h"
 #include "core/state.h"
 #include "core/verdict.h"
+#include "dns/dane.h"
 #include "tls/cert.h"
 #include "tls/handshake.h"
 #include "tls/starttls.h"
@@ -472,9 +473,15 @@ static void judge_names_and_dates(void **state)
 	t.covers = false;
 	strcpy(t.cert.names[0], "new.example.org");
 	text = judged(&id, NULL, &level);
+	assert_int_equal(level, FINDING_WARN);	/* port 25: senders without DANE take it */
+	assert_non_null(strstr(text, "is for new.example.org, not for mail.example.org, which "
+			       "sending servers use for this host (MX): those that check names "
+			       "(MTA-STS) refuse it, others deliver anyway"));
+	id.svc[0].port = t.port = 993;		/* mail clients check names */
+	text = judged(&id, NULL, &level);
 	assert_int_equal(level, FINDING_REFUSE);
 	assert_non_null(strstr(text, "is for new.example.org, not for mail.example.org, which "
-			       "sending servers use for this host (MX)"));
+			       "mail clients use for this host (MX): they refuse it"));
 	one_target(&id, &t, svc_of, NULL);
 	t.cert.not_after = NOW - 1;
 	text = judged(&id, NULL, &level);
@@ -501,6 +508,95 @@ static void judge_names_and_dates(void **state)
 	text = judged(&id, NULL, &level);
 	assert_int_equal(level, FINDING_REFUSE);
 	assert_string_equal(text, "the new server 192.0.2.2, port 25 (SMTP): Connection refused");
+}
+
+/*
+ * Port 25 with a signed DANE-EE record matching the leaf: what DANE senders
+ * check, and all that senders without DANE would (RFC 7672 3.1.1). The
+ * common self-signed certificate without the MX name, even expired, is
+ * right there; on a port mail clients use it is not, and with a DANE-TA
+ * record DANE senders check the name.
+ */
+static void judge_dane_ee_on_25(void **state)
+{
+	static const uint8_t digest[32];
+	struct tlsa_record ee = { 3, 1, 1, 32, (uint8_t *)digest };
+	struct tlsa_record ta = { 2, 0, 1, 32, (uint8_t *)digest };
+	struct tlsa_rrset set = { .ttl = 300, .is_signed = true, .n = 1 };
+	static struct identity id;
+	static struct findings pf;
+	struct tls_target t;
+	unsigned int svc_of[1];
+	struct id_result r[1];
+	enum finding_level level;
+	const char *text;
+
+	set.rec[0] = ee;
+	one_target(&id, &t, svc_of, &set);
+	t.dane = TLS_DANE_MATCH;
+	t.dane_usage = 3;
+	t.dane_depth = 0;
+	t.covers = t.cert.trusted = false;	/* self-signed, for another name, expired */
+	strcpy(t.cert.names[0], "localhost.localdomain");
+	t.cert.not_after = NOW - 86400;
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, FINDING_INFO);
+	assert_non_null(strstr(text, "keys the TLSA records of _25._tcp.mail.example.org match "
+			       "(on port 25 the key alone, by its DANE-EE record"));
+	identity_results(&id, NOW, r);
+	assert_true(r[0].ok);
+	set.is_signed = false;	/* senders ignore it: names and dates count again */
+	memset(&pf, 0, sizeof(pf));
+	identity_judge(&id, NULL, NOW, 0, &pf);
+	assert_int_equal(pf.n, 2);
+	assert_int_equal(pf.items[0].level, FINDING_REFUSE);
+	assert_non_null(strstr(pf.items[0].text, "expired on"));
+	assert_int_equal(pf.items[1].level, FINDING_WARN);
+	assert_non_null(strstr(pf.items[1].text, "not for mail.example.org"));
+	set.is_signed = true;
+	set.rec[1] = ta;	/* DANE-TA: DANE senders check the name */
+	set.n = 2;
+	t.dane_usage = 2;
+	t.dane_depth = 1;
+	t.cert.not_after = NOW + 90 * 86400;
+	t.cert.trusted = true;
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, FINDING_REFUSE);
+	assert_non_null(strstr(text, "not for mail.example.org, which sending servers use for "
+			       "this host (MX): they refuse it"));
+	identity_results(&id, NOW, r);
+	assert_false(r[0].ok);
+	set.n = 1;		/* back to DANE-EE alone, but on a port mail clients use */
+	t.dane_usage = 3;
+	t.dane_depth = 0;
+	id.svc[0].port = t.port = 993;
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, FINDING_REFUSE);
+	assert_non_null(strstr(text, "mail clients use for this host (MX): they refuse it"));
+}
+
+/* A usable record OpenSSL refused is said; the others were still matched. */
+static void judge_dane_refused(void **state)
+{
+	static const uint8_t digest[32];
+	struct tlsa_record rec = { 3, 1, 1, 32, (uint8_t *)digest };
+	struct tlsa_rrset set = { .ttl = 300, .is_signed = true, .n = 1 };
+	static struct identity id;
+	struct tls_target t;
+	unsigned int svc_of[1];
+	enum finding_level level;
+	const char *text;
+
+	set.rec[0] = rec;
+	one_target(&id, &t, svc_of, &set);
+	t.dane = TLS_DANE_MATCH;
+	t.dane_usage = 3;
+	t.dane_refused = 1;
+	text = judged(&id, NULL, &level);
+	assert_int_equal(level, FINDING_WARN);
+	assert_string_equal(text, "1 of the TLSA records of _25._tcp.mail.example.org cannot be "
+			    "used (data that is no key or certificate): senders ignore them, as this "
+			    "check did. Fix or remove them");
 }
 
 static void old_names_kept(void **state)
@@ -543,14 +639,93 @@ static void results_and_verdict(void **state)
 	assert_int_equal(r[0].expiry, NOW + 90 * 86400);
 	t.covers = false;
 	identity_results(&id, NOW, r);
+	assert_true(r[0].ok);	/* port 25: senders without DANE-TA or MTA-STS take it */
+	id.svc[0].port = t.port = 993;
+	identity_results(&id, NOW, r);
 	assert_false(r[0].ok);
 	identity_judge(&id, NULL, NOW, 0, &pf);
 	f.v.status = VERDICT_READY;
 	strcpy(f.why, "ready to retire this host: nothing redirected for 7d");
-	verdict_with_tls(&f, &pf);
+	verdict_with_tls(&f, &pf, NULL);
 	assert_true(f.broken);
 	assert_int_equal(f.v.status, VERDICT_IN_USE);
 	assert_non_null(strstr(f.why, "; TLS: the certificate the new server presents"));
+}
+
+/* TLSA records that could not be read: not verified, not "none", not ok, not ready. */
+static void tlsa_unread(void **state)
+{
+	static struct dns_tlsa_answer ans[3];
+	struct dns_tlsa_owner o = { .answers = ans, .nanswers = 3 };
+	static struct identity id;
+	static struct findings pf;
+	static struct finding f;
+	struct tls_target t;
+	unsigned int svc_of[1];
+	struct id_result r[1];
+	enum finding_level level;
+	char buf[256];
+
+	memset(ans, 0, sizeof(ans));
+	ans[0].status = DNS_TLSA_NODATA;
+	ans[1].status = DNS_TLSA_FAILED;
+	ans[1].fault = DNS_FAULT_RCODE;
+	ans[1].fault_code = 2;
+	strcpy(ans[1].server, "ns2.example.org");
+	ans[1].has_addr = true;
+	parse_address("192.0.2.54", &ans[1].addr, NULL);
+	ans[2].status = DNS_TLSA_NODATA;
+	assert_ptr_equal(dns_tlsa_answer_of(&o), &ans[1]);	/* unknown, not none */
+	assert_string_equal(dns_tlsa_failure(&ans[1], buf, sizeof(buf)),
+			    "ns2.example.org (192.0.2.54) answered SERVFAIL");
+	ans[2].status = DNS_TLSA_FOUND;
+	assert_ptr_equal(dns_tlsa_answer_of(&o), &ans[2]);	/* records known */
+
+	one_target(&id, &t, svc_of, NULL);
+	strcpy(id.svc[0].tlsa_unread, "ns2.example.org (192.0.2.54) answered SERVFAIL");
+	assert_non_null(strstr(judged(&id, NULL, &level), "cannot read the TLSA records of "
+			       "_25._tcp.mail.example.org: ns2.example.org (192.0.2.54) "
+			       "answered SERVFAIL"));
+	assert_int_equal(level, FINDING_WARN);	/* and no "verified" line (judged: one) */
+	identity_results(&id, NOW, r);
+	assert_false(r[0].ok);
+	assert_non_null(identity_unread(&id, buf, sizeof(buf)));
+	identity_judge(&id, NULL, NOW, 0, &pf);
+	f.v.status = VERDICT_READY;
+	strcpy(f.why, "ready to retire this host: nothing redirected for 7d");
+	verdict_with_tls(&f, &pf, identity_unread(&id, buf, sizeof(buf)));
+	assert_false(f.broken);
+	assert_true(f.tls_unknown);
+	assert_int_equal(f.v.status, VERDICT_IN_USE);
+	assert_non_null(strstr(f.why, "; TLS: cannot read the TLSA records of _25._tcp."));
+	id.svc[0].tlsa_unread[0] = '\0';
+	assert_null(identity_unread(&id, buf, sizeof(buf)));
+}
+
+/* The last results stand for a check only when all ok and covering every name known. */
+static void results_known_good(void **state)
+{
+	static struct id_memory mem;
+	struct spec spec;
+	struct errmsg e;
+
+	spec_init(&spec);
+	assert_int_equal(spec_add_services(&spec, "smtp,imaps,2525", &e), 0);
+	memset(&mem, 0, sizeof(mem));
+	mem.nnames = 1;
+	strcpy(mem.names[0], "mail.example.org");
+	assert_false(identity_known_good(&spec, &mem));		/* never checked */
+	mem.checked_at = NOW;
+	mem.nresults = 2;
+	mem.results[0] = (struct id_result){ .port = 25, .name = "mail.example.org", .ok = true };
+	mem.results[1] = (struct id_result){ .port = 993, .name = "Mail.Example.org", .ok = true };
+	assert_true(identity_known_good(&spec, &mem));	/* 2525: no TLS to check */
+	mem.results[1].ok = false;
+	assert_false(identity_known_good(&spec, &mem));		/* a problem: look again */
+	mem.results[1].ok = true;
+	strcpy(mem.names[1], "imap.example.org");
+	mem.nnames = 2;
+	assert_false(identity_known_good(&spec, &mem));		/* a name never checked */
 }
 
 static void state_keeps_identity(void **state)
@@ -606,8 +781,12 @@ int main(void)
 		cmocka_unit_test(plan_names_and_ports),
 		cmocka_unit_test(judge_dane),
 		cmocka_unit_test(judge_names_and_dates),
+		cmocka_unit_test(judge_dane_ee_on_25),
+		cmocka_unit_test(judge_dane_refused),
 		cmocka_unit_test(old_names_kept),
 		cmocka_unit_test(results_and_verdict),
+		cmocka_unit_test(tlsa_unread),
+		cmocka_unit_test(results_known_good),
 		cmocka_unit_test(state_keeps_identity),
 	};
 
