@@ -354,7 +354,8 @@ static const char *unread_text(const struct id_service *s, char *buf, size_t len
 /* Neither a match nor "no DANE": what the records say is unknown. */
 static void say_unread(const struct judging *j)
 {
-	char text[TLS_NAME_BUF + 200];
+	/* the sentence around the name and the reason: 46 bytes and a port */
+	char text[TLS_NAME_BUF + sizeof(j->s->tlsa_unread) + 64];
 
 	findings_add(j->pf, FINDING_WARN, "%s. Whether the new server's key matches them is "
 		      "unknown, and DANE senders that cannot read them either defer the mail "
