@@ -24,10 +24,9 @@ struct install_report {
  * The links of @spec as the state has them (see tunnel_adopt): the tunnel
  * a switch leaves stays @spec's previous while sessions use it, and is
  * dropped once none does (or at once when @spec masquerades: its sessions
- * are ended then). *@cut: a tunnel before that was cut. One conntrack
- * dump when there is a previous tunnel.
+ * are ended then). One conntrack dump when there is a previous tunnel.
  */
-int install_adopt(struct session *ss, struct spec *spec, bool *cut, struct errmsg *e);
+int install_adopt(struct session *ss, struct spec *spec, struct errmsg *e);
 
 /*
  * Whether @spec is in place exactly: the table as the state says and as

@@ -46,9 +46,9 @@ int tunnel_new_id(uint32_t *id, struct errmsg *e);
  * The links of @spec, given what @st records: the same tunnel keeps its
  * link (and the one a switch left before); another tunnel gets a link of
  * its own beside the current one, which stays as @spec's previous while
- * its sessions last (the previous before it is cut: *@cut says so).
+ * its sessions last (the previous before it is cut).
  */
-void tunnel_adopt(const struct state *st, struct spec *spec, bool *cut);
+void tunnel_adopt(const struct state *st, struct spec *spec);
 
 /* What of the tunnel the kernel has. */
 struct tunnel_view {

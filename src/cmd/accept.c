@@ -312,7 +312,6 @@ static int accept_now(struct session *ss, const struct accept_args *a, const str
 static int choose_tunnel(struct session *ss, struct accept_args *a, struct errmsg *e)
 {
 	const struct state *st = &ss->state;
-	bool cut;
 	int err = 0;
 
 	if (!a->spec.tunnel_id && st->enabled && st->spec.role == ROLE_NEW)
@@ -321,7 +320,7 @@ static int choose_tunnel(struct session *ss, struct accept_args *a, struct errms
 		err = tunnel_new_id(&a->spec.tunnel_id, e);
 	if (!a->spec.tunnel_id)
 		a->spec.tunnel_id = TUNNEL_ID_DEFAULT;
-	tunnel_adopt(st, &a->spec, &cut);
+	tunnel_adopt(st, &a->spec);
 	return err;
 }
 

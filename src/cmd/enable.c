@@ -577,8 +577,7 @@ static int check_role(const struct session *ss, struct errmsg *e)
 static int plan_tunnel(struct session *ss, struct enable_args *a, struct tunnel *t,
 		       struct errmsg *e)
 {
-	bool cut;
-	int err = install_adopt(ss, &a->spec, &cut, e);
+	int err = install_adopt(ss, &a->spec, e);
 
 	memset(t, 0, sizeof(*t));
 	if (err || !a->spec.keep_client_address)

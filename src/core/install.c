@@ -251,14 +251,14 @@ static int check_clash(const struct state *st, const struct spec *spec, struct e
 	return 0;
 }
 
-int install_adopt(struct session *ss, struct spec *spec, bool *cut, struct errmsg *e)
+int install_adopt(struct session *ss, struct spec *spec, struct errmsg *e)
 {
 	struct in_use u = { 0, 0 };
 	int err = check_clash(&ss->state, spec, e);
 
 	if (err)
 		return err;
-	tunnel_adopt(&ss->state, spec, cut);
+	tunnel_adopt(&ss->state, spec);
 	if (!spec->has_previous)
 		return 0;
 	u.id = spec->previous.id;

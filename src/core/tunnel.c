@@ -96,13 +96,12 @@ static void free_name(const struct spec *old, char *out)
 	snprintf(out, LINK_NAME_MAX, "%s", tunnel_link_name(i));
 }
 
-void tunnel_adopt(const struct state *st, struct spec *spec, bool *cut)
+void tunnel_adopt(const struct state *st, struct spec *spec)
 {
 	const struct spec *old = &st->spec;
 	bool records = (st->enabled || st->draining || st->pending) && spec_links(old) &&
 		       old->role == spec->role;
 
-	*cut = false;
 	spec->has_previous = false;
 	spec->tunnel_link[0] = '\0';
 	if (spec->role == ROLE_NEW) {	/* one link, made again for another tunnel */
@@ -121,7 +120,6 @@ void tunnel_adopt(const struct state *st, struct spec *spec, bool *cut)
 		return;
 	}
 	if (spec_tunnel(old)) {
-		*cut = old->has_previous;
 		spec->has_previous = true;
 		spec->previous.id = old->tunnel_id;
 		spec->previous.peer = *spec_peer(old);

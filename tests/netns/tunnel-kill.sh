@@ -19,7 +19,7 @@ serve "$NS_NEW" new 25
 serve_mail "$NS_NEW2" new2 25
 
 # A host's networking without what differs from one tunnel link to the
-# next: its random MAC address and its interface index.
+# next: its interface index, and its MAC address (derived from the tunnel id).
 steady_state() { host_state "$1" | grep -v -e 'link/ether' | sed 's/^[0-9]*: /N: /'; }
 old_before=$(steady_state "$NS_OLD")
 new_before=$(steady_state "$NS_NEW")
