@@ -27,12 +27,11 @@ wait_listening "$NS_OLD" 2222
 forge() { in_client python3 "$VXLAN_PY" "$@"; }
 reached() { sleep 0.3; grep -c "$2" "$WORK/udp-$1"; }	# reached NS WORD: how often WORD came
 
-out=$(redirect_new accept --from $OLD4 --from $OLD6 --service smtp,imap 2>&1) || bail "accept: $out"
-ID=$(tunnel_id_of <<<"$out")
-TID=()
-[ -n "$ID" ] && TID=(--tunnel-id "$ID")
-VNI=${ID:-2587}	# (the fixed id of a redirect before ids)
-redirect enable --to $NEW4 --to $NEW6 --keep-client-address "${TID[@]}" --service smtp,imap \
+out=$(redirect_new accept --from $OLD4 --from $OLD6 --service smtp,imap --tunnel-id random 2>&1) ||
+	bail "accept: $out"
+VNI=$(tunnel_id_of <<<"$out")
+[ -n "$VNI" ] || bail "accept --tunnel-id random printed no id: $out"
+redirect enable --to $NEW4 --to $NEW6 --keep-client-address --tunnel-id "$VNI" --service smtp,imap \
 	>/dev/null 2>&1 || bail "enable --keep-client-address"
 link_addr() { ip -n "$1" "$2" addr show dev mail_redirect | awk '/inet/ { sub("/.*", "", $2); print $2; exit }'; }
 T_NEW4=$(link_addr "$NS_NEW" -4) T_NEW6=$(link_addr "$NS_NEW" -6)
@@ -52,9 +51,33 @@ is "nft list ruleset > f; nft flush ruleset; nft -f f on both ends: no drift" \
 dropped() { redirect_new stats --json | jq .tunnel_dropped; }
 
 # ---- forged packets out of the tunnel, on NEW ----
+# A SYN from a client address NEW routes back into the tunnel: what the
+# inner guards let through. With the tunnel's id it opens a connection
+# (what an attacker on the path can do); a blind guess of the id (the
+# well-known one, another) reaches nothing, and is no stranger either.
+# What is no client's, guessed id or not, goes no further than the drop.
+ct_from() { in_new conntrack -L "${@:2}" -p tcp --orig-src "$1" 2>/dev/null | grep -c .; }
+OTHER=$((VNI % 16777215 + 1))
+[ "$VNI" = 2587 ] && bail "--tunnel-id random drew the well-known id"
+d0=$(dropped)
+forge $OLD4 $NEW4 "$VNI" syn 203.0.113.98 "$T_NEW4" 25
+forge $OLD4 $NEW4 2587 syn 203.0.113.97 "$T_NEW4" 25
+forge $OLD4 $NEW4 "$OTHER" syn 203.0.113.96 "$T_NEW4" 25
 forge $OLD4 $NEW4 2587 udp 192.0.2.50 "$T_NEW4" 5353 blind-legacy-id
-is "a blind attacker's guess of the id (the fixed one of before) reaches nothing" \
-	"$(reached "$NS_NEW" blind-legacy-id)" 0
+forge $OLD4 $NEW4 "$OTHER" udp 192.0.2.50 "$T_NEW4" 5353 blind-other-id
+forge $OLD4 $NEW4 "$VNI" udp 192.0.2.50 "$T_NEW4" 5353 guessed-id
+sleep 0.3
+is "with the tunnel's id, a SYN from a client's address gets through the guards (the control)" \
+	"$(ct_from 203.0.113.98)" 1
+is "a blind guess of the id (the well-known 2587, another) opens no connection" \
+	"$(ct_from 203.0.113.97)$(ct_from 203.0.113.96)" 00
+is "... and a forged UDP packet reaches no service, whatever its id" \
+	"$(reached "$NS_NEW" 'blind-legacy-id\|blind-other-id\|guessed-id')" 0
+is "... the one of the right id dropped by NEW's guards and counted, the guesses never reach them" \
+	"$(($(dropped) - d0))" 1
+is "... and no guess is a stranger of the tunnel's" \
+	"$(redirect_new stats --json | jq '[.tunnel_strangers[]?] | length')" 0
+in_new conntrack -D -p tcp --orig-src 203.0.113.98 >/dev/null 2>&1
 for src in 192.0.2.50 10.1.2.3 203.0.113.99; do
 	forge $OLD4 $NEW4 "$VNI" udp $src "$T_NEW4" 5353 "onpath-$src"
 	forge $OLD4 $NEW4 "$VNI" udp $src $NEW4 5353 "onpath-public-$src"
