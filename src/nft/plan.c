@@ -116,13 +116,12 @@ static void plan_counting(const struct spec *spec, enum chain_id replies,
  * The tunnels' own UDP: untracked both ways, let in from the other end
  * only (what comes from elsewhere remembered), and the other end's host
  * refusing it remembered (the spec's tunnel only: the one new connections
- * take). For the spec's tunnel and the one a switch left, once per other
- * end for what depends on the end alone.
+ * take). For the spec's tunnel and the one a switch left; each rule with
+ * the tunnel's id, so that other VXLAN is left alone (conntrack's too).
  */
 static void plan_underlay(const struct spec *spec, struct planned_rule *out, unsigned int *n)
 {
 	bool own = spec_tunnel(spec), prev = spec->has_previous;
-	bool same_peer = own && prev && address_equal(spec_peer(spec), &spec->previous.peer);
 	unsigned int t;
 
 	for (t = 0; t < 2; t++) {
@@ -130,10 +129,8 @@ static void plan_underlay(const struct spec *spec, struct planned_rule *out, uns
 
 		if (!(previous ? prev : own))
 			continue;
-		if (!(previous && same_peer)) {
-			push_for(out, n, CHAIN_RAW_PREROUTING, RULE_NOTRACK_IN, 0, previous);
-			push_for(out, n, CHAIN_RAW_OUTPUT, RULE_NOTRACK_OUT, 0, previous);
-		}
+		push_for(out, n, CHAIN_RAW_PREROUTING, RULE_NOTRACK_IN, 0, previous);
+		push_for(out, n, CHAIN_RAW_OUTPUT, RULE_NOTRACK_OUT, 0, previous);
 		push_for(out, n, CHAIN_INPUT, RULE_PEER_IN, 0, previous);
 		if (!previous)	/* whose end is gone matters for new connections only */
 			push_for(out, n, CHAIN_INPUT, RULE_REFUSED, 0, false);

@@ -24,8 +24,8 @@ static void underlay_text(const struct spec *spec, const struct planned_rule *p,
 
 	address_str(peer, addr);
 	if (p->kind == RULE_NOTRACK_IN || p->kind == RULE_NOTRACK_OUT)
-		snprintf(buf, len, "udp dport %d %s %s %s notrack", TUNNEL_PORT, ip_of(peer->family),
-			 p->kind == RULE_NOTRACK_IN ? "saddr" : "daddr", addr);
+		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s %s %s notrack", TUNNEL_PORT, id,
+			 ip_of(peer->family), p->kind == RULE_NOTRACK_IN ? "saddr" : "daddr", addr);
 	else if (p->kind == RULE_PEER_IN)
 		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s saddr %s accept", TUNNEL_PORT, id,
 			 ip_of(peer->family), addr);

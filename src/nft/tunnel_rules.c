@@ -26,18 +26,25 @@ static uint32_t addr_len(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
+/* ... @th,OFFSET,24 VNI: a VXLAN header's id at byte @offset of the transport header */
+static void match_vni_at(struct nftnl_rule *r, uint32_t offset, uint32_t id)
+{
+	const uint8_t vni[3] = { (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id };
+
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, offset, 3, NFT_REG_1);
+	e_cmp(r, vni, sizeof(vni));
+}
+
 /* udp dport 4789 @th,96,24 VNI: the VXLAN header's VNI, after UDP's 8 bytes */
 static void match_vxlan(struct nftnl_rule *r, uint32_t id)
 {
 	const uint16_t port = htons(TUNNEL_PORT);
-	const uint8_t vni[3] = { (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id };
 
 	e_meta(r, NFT_META_L4PROTO, NFT_REG_1);
 	e_cmp_u8(r, IPPROTO_UDP);
 	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
 	e_cmp(r, &port, sizeof(port));
-	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 12, 3, NFT_REG_1);
-	e_cmp(r, vni, sizeof(vni));
+	match_vni_at(r, 12, id);
 }
 
 /* ... ip saddr != PEER */
@@ -115,21 +122,18 @@ static struct nftnl_rule *refused_rule(const struct spec *spec, const struct pla
 }
 
 /*
- * udp dport 4789 ip saddr PEER notrack (raw prerouting), ip daddr PEER
- * (raw output): each redirected connection's outer UDP would make two
- * conntrack entries, one per direction (each its own source port), never
- * answered; the guard in input is stateless.
+ * udp dport 4789 @th,96,24 VNI ip saddr PEER notrack (raw prerouting), ip
+ * daddr PEER (raw output): each redirected connection's outer UDP would
+ * make two conntrack entries, one per direction (each its own source
+ * port), never answered; the guard in input is stateless. Only this
+ * tunnel's: other VXLAN to or from the same host keeps its conntrack.
  */
 static struct nftnl_rule *notrack_rule(const struct spec *spec, const struct planned_rule *p)
 {
 	const struct address *peer = planned_peer(spec, p);
-	const uint16_t port = htons(TUNNEL_PORT);
 	struct nftnl_rule *r = rule_new(p->chain);
 
-	e_meta(r, NFT_META_L4PROTO, NFT_REG_1);
-	e_cmp_u8(r, IPPROTO_UDP);
-	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
-	e_cmp(r, &port, sizeof(port));
+	match_vxlan(r, planned_tunnel_id(spec, p));
 	match_nfproto(r, peer->family);
 	if (p->chain == CHAIN_RAW_PREROUTING)
 		load_saddr(r, peer->family);

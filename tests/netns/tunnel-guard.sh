@@ -77,6 +77,17 @@ is "... the one of the right id dropped by NEW's guards and counted, the guesses
 	"$(($(dropped) - d0))" 1
 is "... and no guess is a stranger of the tunnel's" \
 	"$(redirect_new stats --json | jq '[.tunnel_strangers[]?] | length')" 0
+# VXLAN of another id from OLD's own address is not the tunnel's: conntrack
+# sees it as any other UDP (the notrack rules match the tunnel's id too)
+in_new conntrack -D -p udp --orig-src $OLD4 >/dev/null 2>&1
+forge $OLD4 $NEW4 "$VNI" udp 192.0.2.50 "$T_NEW4" 5353 guessed-id
+sleep 0.3
+is "NEW does not track the tunnel's own UDP" \
+	"$(in_new conntrack -L -p udp --orig-src $OLD4 --orig-port-dst 4789 2>/dev/null | grep -c .)" 0
+forge $OLD4 $NEW4 "$OTHER" udp 192.0.2.50 "$T_NEW4" 5353 blind-other-id
+sleep 0.3
+is "... but tracks VXLAN of another id from the same address" \
+	"$(in_new conntrack -L -p udp --orig-src $OLD4 --orig-port-dst 4789 2>/dev/null | grep -c .)" 1
 in_new conntrack -D -p tcp --orig-src 203.0.113.98 >/dev/null 2>&1
 for src in 192.0.2.50 10.1.2.3 203.0.113.99; do
 	forge $OLD4 $NEW4 "$VNI" udp $src "$T_NEW4" 5353 "onpath-$src"
