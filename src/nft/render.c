@@ -48,7 +48,9 @@ static void arrival_text(const struct spec *spec, const struct planned_rule *p, 
 			 size_t len)
 {
 	char old[ADDRESS_STRLEN], new[ADDRESS_STRLEN], range[ADDRESS_STRLEN];
+	char from[ADDRESS_STRLEN + 16] = "", a[ADDRESS_STRLEN];
 	struct address target = tunnel_target(p->family, spec->tunnel_id);
+	bool v4 = p->family == AF_INET, has_from = v4 ? spec->has_from4 : spec->has_from6;
 	const char *ip = ip_of(p->family);
 	struct prefix o, r;
 
@@ -56,17 +58,20 @@ static void arrival_text(const struct spec *spec, const struct planned_rule *p, 
 	address_str(&o.addr, old);
 	address_str(&target, new);
 	tunnel_range(AF_INET6, &r);
+	if (has_from)
+		snprintf(from, sizeof(from), " %s saddr != %s", ip,
+			 address_str(v4 ? &spec->from4 : &spec->from6, a));
 	if (p->kind == RULE_PROBE_IN)
 		snprintf(buf, len, "%s saddr %s %s daddr %s tcp dport @%s return", ip, old, ip, new,
 			 set_names[SET_PORTS]);
-	else if (p->family == AF_INET)
+	else if (v4)
 		snprintf(buf, len, "ip daddr %s tcp dport @%s ip saddr != 0.0.0.0/8 ip saddr != "
-			 "127.0.0.0/8 ip saddr != 169.254.0.0/16 fib saddr . iif oif exists return",
-			 new, set_names[SET_PORTS]);
+			 "127.0.0.0/8 ip saddr != 169.254.0.0/16%s fib saddr . iif oif exists "
+			 "return", new, set_names[SET_PORTS], from);
 	else
 		snprintf(buf, len, "ip6 daddr %s tcp dport @%s ip6 saddr != ::/8 ip6 saddr != "
-			 "fe80::/10 ip6 saddr != %s fib saddr . iif oif exists return", new,
-			 set_names[SET_PORTS], prefix_str(&r, range));
+			 "fe80::/10 ip6 saddr != %s%s fib saddr . iif oif exists return", new,
+			 set_names[SET_PORTS], prefix_str(&r, range), from);
 }
 
 /* What goes through OLD's tunnel links, and their MSS. */

@@ -242,22 +242,29 @@ static unsigned int bogons(int family, struct prefix *out)
 
 /*
  * NEW: ip daddr NEW's tcp dport @ports ip saddr != 0.0.0.0/8 ip saddr !=
- * 127.0.0.0/8 ip saddr != 169.254.0.0/16 fib saddr . iif oif exists
- * return (ip6: ::/8, fe80::/10, the tunnels' /40): a client of a mail port,
- * from an address NEW routes back into the tunnel. This host's own
- * addresses route to lo, its connected networks (and any route more
- * specific than its default) to their interfaces: the rule before NEW's
- * reply rule sees to that (see rule_add_main_first). Forged, they end at
- * the drop: no mynetworks, no trust by address, reached through the
- * tunnel.
+ * 127.0.0.0/8 ip saddr != 169.254.0.0/16 ip saddr != OLD fib saddr . iif
+ * oif exists return (ip6: ::/8, fe80::/10, the tunnels' /40, OLD's): a
+ * client of a mail port, from an address NEW routes back into the tunnel.
+ * This host's own addresses route to lo, its connected networks (and any
+ * route more specific than its default) to their interfaces: the rule
+ * before NEW's reply rule sees to that (see rule_add_main_first). OLD's
+ * own address (--from) routes by the default as any client's would, and
+ * NEW often trusts it while the mail moves (mynetworks): it is no client
+ * either. Forged, they end at the drop: no mynetworks, no trust by
+ * address, reached through the tunnel.
  */
 static struct nftnl_rule *client_in_rule(const struct spec *spec, int family)
 {
 	struct nftnl_rule *r = rule_new(CHAIN_FROM_TUNNEL);
 	struct address new = tunnel_target(family, spec->tunnel_id);
-	struct prefix bad[4];
+	bool has_old = family == AF_INET ? spec->has_from4 : spec->has_from6;
+	struct prefix bad[5];
 	unsigned int i, n = bogons(family, bad);
 
+	if (has_old) {
+		bad[n].addr = family == AF_INET ? spec->from4 : spec->from6;
+		bad[n++].len = family == AF_INET ? 32 : 128;
+	}
 	match_nfproto(r, family);
 	match_daddr(r, &new);
 	match_mail_port(r);

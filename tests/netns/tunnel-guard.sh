@@ -89,6 +89,24 @@ sleep 0.3
 is "... but tracks VXLAN of another id from the same address" \
 	"$(in_new conntrack -L -p udp --orig-src $OLD4 --orig-port-dst 4789 2>/dev/null | grep -c .)" 1
 in_new conntrack -D -p tcp --orig-src 203.0.113.98 >/dev/null 2>&1
+# Sources no client has: link-local, the tunnels' own, nowhere, IPv4 in
+# IPv6; and OLD itself, which NEW may trust (mynetworks) during a migration.
+# NEW's link has loose rp_filter (clients are routed elsewhere): the
+# kernel's check drops none of them, NEW's table must.
+is "NEW's tunnel link has loose rp_filter: what follows tests NEW's rules, not the kernel's" \
+	"$(in_new sysctl -n net.ipv4.conf.mail_redirect.rp_filter)" 2
+for src in 169.254.1.1 0.1.2.3 $OLD4; do
+	forge $OLD4 $NEW4 "$VNI" syn $src "$T_NEW4" 25
+done
+for src in fe80::1 fd6d:6169:6c00::99 ::ffff:192.0.2.50 $OLD6; do
+	forge $OLD4 $NEW4 "$VNI" syn $src "$T_NEW6" 25
+done
+sleep 0.3
+is "a SYN out of the tunnel from link-local, nowhere, or OLD's own address opens nothing on NEW" \
+	"$(ct_from 169.254.1.1)$(ct_from 0.1.2.3)$(ct_from $OLD4 --orig-dst "$T_NEW4")" 000
+is "... nor (IPv6) from link-local, the tunnels' range, IPv4-mapped, or OLD's own address" \
+	"$(ct_from fe80::1 -f ipv6)$(ct_from fd6d:6169:6c00::99 -f ipv6)$(ct_from ::ffff:192.0.2.50 -f ipv6)$(ct_from $OLD6 -f ipv6)" \
+	0000
 for src in 192.0.2.50 10.1.2.3 203.0.113.99; do
 	forge $OLD4 $NEW4 "$VNI" udp $src "$T_NEW4" 5353 "onpath-$src"
 	forge $OLD4 $NEW4 "$VNI" udp $src $NEW4 5353 "onpath-public-$src"
@@ -114,6 +132,18 @@ check "... which promtool accepts" promtool check metrics <"$WORK/new.prom"
 is "the redirect still works" "$(banner $OLD6 143)" "* OK new [$(full6 $CLIENT6)]"
 
 # ---- forged packets out of the tunnel, on OLD ----
+# loose rp_filter, Debian's default: the kernel's check no longer drops
+# what comes out of the tunnel from elsewhere, OLD's guards must
+rp=$(in_old sysctl -n net.ipv4.conf.all.rp_filter)
+in_old sysctl -qw net.ipv4.conf.all.rp_filter=2
+forge $NEW4 $OLD4 "$VNI" syn 169.254.1.1 $OLD4 2222
+forge $NEW4 $OLD4 "$VNI" syn 169.254.1.1 $CLIENT4 25
+forge $NEW4 $OLD4 "$VNI" syn 0.1.2.3 $CLIENT4 25
+forge $NEW4 $OLD4 "$VNI" syn fe80::1 $OLD6 2222
+sleep 0.3
+unlike "on OLD (loose rp_filter), a SYN out of the tunnel from link-local or nowhere opens nothing, to it or through it" \
+	"$(in_old conntrack -L 2>/dev/null; in_old conntrack -L -f ipv6 2>/dev/null)" "src=(169.254.1.1|0.1.2.3|fe80::1) "
+in_old sysctl -qw net.ipv4.conf.all.rp_filter="$rp"
 forge $NEW4 $OLD4 "$VNI" udp $OLD6 $OLD6 5353 onpath-old-own6
 forge $NEW4 $OLD4 "$VNI" udp "$T_NEW4" $OLD4 5353 onpath-old-from-new
 forge $NEW4 $OLD4 "$VNI" syn "$T_NEW4" $OLD4 2222
