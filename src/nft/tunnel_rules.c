@@ -93,11 +93,15 @@ static struct nftnl_rule *vxlan_guard_rule(const struct spec *spec,
 
 /*
  * ip saddr PEER icmp type destination-unreachable icmp code
- * port-unreachable @th,240,16 0x12b5 update @tunnel_refused { meta l4proto }
- * (icmpv6 and @th,400,16 over IPv6): the other end's host says no socket
- * takes the tunnel's UDP there, so its end of the tunnel is gone. The
- * port is the quoted UDP header's, after ICMP's 8 bytes and an IP header
- * without options (VXLAN's have none).
+ * port-unreachable @th,192,32 PEER @th,240,16 0x12b5 @th,320,24 VNI update
+ * @tunnel_refused { meta l4proto } (icmpv6, @th,256,128, @th,400,16 and
+ * @th,480,24 over IPv6): the other end's host says no socket takes this
+ * tunnel's UDP there, so its end of the tunnel may be gone. What is
+ * quoted after ICMP's 8 bytes is a packet of this tunnel's to it: its
+ * destination the other end, its UDP port the tunnel's, its VXLAN header
+ * (after UDP's 8 bytes) this tunnel's id; an IP header without options
+ * (VXLAN's have none). A blind forger must guess the id to be believed;
+ * one on the path sees all of it and still can.
  */
 static struct nftnl_rule *refused_rule(const struct spec *spec, const struct planned_rule *p)
 {
@@ -114,8 +118,12 @@ static struct nftnl_rule *refused_rule(const struct spec *spec, const struct pla
 	e_cmp_u8(r, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, NFT_REG_1);
 	e_cmp(r, unreach, sizeof(unreach));
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, v4 ? 24 : 32, addr_len(peer->family),
+		  NFT_REG_1);
+	e_cmp(r, &peer->in, addr_len(peer->family));
 	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, v4 ? 30 : 50, 2, NFT_REG_1);
 	e_cmp(r, &port, sizeof(port));
+	match_vni_at(r, v4 ? 40 : 60, planned_tunnel_id(spec, p));
 	e_meta(r, NFT_META_L4PROTO, NFT_REG_1);
 	e_dynset_update(r, set_names[SET_TUNNEL_REFUSED], SET_ID(SET_TUNNEL_REFUSED));
 	return r;

@@ -177,9 +177,23 @@ for i in $(seq 10); do
 done
 is "... and every redirected connection after them works (10 of 10)" "$good" 10
 
-# ---- disable drains: the guards stay with the link ----
+# ---- forged refusals: only one quoting a packet of this tunnel's counts ----
 session_open held $OLD4 143
 session_hear held >/dev/null
+forge $NEW4 $OLD4 "$OTHER" refused	# "NEW's host refuses a tunnel", of another id
+forge $NEW6 $OLD6 "$OTHER" refused
+sleep 0.3
+is "a refusal quoting another tunnel's id is not taken for NEW's end gone" \
+	"$(in_old nft -j list set inet mail_redirect tunnel_refused | jq '[.nftables[].set.elem // empty] | length')" 0
+is "... OLD's stats count the open session, not broken" \
+	"$(redirect stats --json | jq -c '[([.services[].active] | add), .broken]')" "[1,false]"
+forge $NEW4 $OLD4 "$VNI" refused
+sleep 0.3
+is "... one quoting this tunnel's id is (the control)" \
+	"$(in_old nft -j list set inet mail_redirect tunnel_refused | jq '[.nftables[].set.elem // empty] | length')" 1
+in_old nft flush set inet mail_redirect tunnel_refused	# (what follows needs NEW's end)
+
+# ---- disable drains: the guards stay with the link ----
 redirect disable --wait 1 >/dev/null 2>&1
 is "disable with a session open drains (exit 4)" "$?" 4
 # (sources OLD's strict rp_filter lets in from the tunnel: NEW's tunnel address, IPv6)
