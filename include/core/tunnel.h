@@ -39,7 +39,10 @@ struct tunnel {
 int tunnel_plan(struct rtnl_sock *s, const struct spec *spec, struct tunnel *t,
 		struct errmsg *e);
 
-/* A new tunnel's id, at random (a blind attacker must guess it): accept's. */
+/*
+ * A new tunnel's id, at random (a blind attacker must guess it), never
+ * the well-known TUNNEL_ID_DEFAULT: accept's.
+ */
 int tunnel_new_id(uint32_t *id, struct errmsg *e);
 
 /*

@@ -67,7 +67,7 @@ int tunnel_new_id(uint32_t *id, struct errmsg *e)
 		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
 			return errmsg_set(e, -errno, "cannot draw a tunnel id: %s", strerror(errno));
 		v &= TUNNEL_ID_MAX;
-	} while (!v);
+	} while (!v || v == TUNNEL_ID_DEFAULT);	/* the well-known one is no secret */
 	*id = v;
 	return 0;
 }

@@ -214,10 +214,18 @@ redirect disable >/dev/null 2>&1 || bail "disable after the session closed"
 # ---- OLD behind NAT: NEW accepts another address than its packets come from ----
 redirect_new disable --force >/dev/null 2>&1 || redirect_new disable >/dev/null 2>&1 ||
 	bail "disable on NEW"
-out=$(redirect_new accept --from 192.0.2.130 --service smtp 2>&1) || bail "accept: $out"
+redirect_new accept --from 192.0.2.130 --service smtp >/dev/null 2>&1 || bail "accept"
+out=$(redirect_new accept --from 192.0.2.130 --service smtp --tunnel-id random 2>&1) ||
+	bail "accept --tunnel-id random: $out"
 ID=$(tunnel_id_of <<<"$out")
-TID=()
-[ -n "$ID" ] && TID=(--tunnel-id "$ID")
+like "accept --tunnel-id random where the well-known id is in use draws one" "$ID:$(flat <<<"$out")" \
+	"^[0-9]+:.*accepting, with new settings"
+is "... not the well-known one, and the link is of it" \
+	"$([ "$ID" != 2587 ] && ip -d -n "$NS_NEW" link show mail_redirect | grep -o " id [0-9]*")" " id $ID"
+out=$(redirect_new accept --from 192.0.2.130 --service smtp --tunnel-id random 2>&1)
+like "... and random again keeps the id drawn" "$(flat <<<"$out")" \
+	"already accepting with these settings \(tunnel id $ID\); nothing changed"
+TID=(--tunnel-id "$ID")
 old_before=$(host_state "$NS_OLD")
 out=$(redirect enable --to $NEW4 --keep-client-address "${TID[@]}" --service smtp 2>&1)
 is "enable whose packets NEW does not take is refused" "$?" 1
