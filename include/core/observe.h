@@ -56,10 +56,17 @@ void observe_element(struct nftnl_set_elem *el, int family, uint64_t set_timeout
 		     struct stats *st);
 
 /* One look at state and kernel, as stats and check take it. */
+/* Why snapshot.unguarded is trouble, and what to do (stats and check). */
+#define UNGUARDED_WHY "the table is gone from the kernel (a ruleset flush, a reload of " \
+	"nftables.service) while the tunnel's link is up: without its guards, whoever sends " \
+	"VXLAN to this host reaches it through the link; `redirect restore` puts them back, " \
+	"or `redirect disable` takes the link away"
+
 struct snapshot {
 	struct state state;
 	bool installed;
 	bool tunnel_gone;	/* the table is there, the tunnel it needs is not */
+	bool unguarded;		/* a link of ours is up, the table with its guards gone */
 	unsigned int forwarding_off;	/* 1 IPv4, 2 IPv6: a family redirected, not forwarded */
 	bool drift;		/* our table is not what redirect installs */
 	char drift_what[320];	/* ... the first difference, in words */

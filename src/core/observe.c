@@ -398,6 +398,8 @@ int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock 
 		stats_finish(&s->st);
 	if (!err)
 		err = look_for_drift(nft, &view, s, e);
+	/* a ruleset flush takes the guards, not the links: forged VXLAN goes in */
+	s->unguarded = !err && !s->installed && tunnel_leftovers(rtnl, NULL);
 	s->tunnel_gone = !err && s->installed && s->state.enabled &&
 			 !tunnel_ready_for(rtnl, &s->state.spec);
 	look_at_host(s);
