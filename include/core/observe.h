@@ -20,16 +20,19 @@ int observe(struct nft_sock *nft, struct stats *st, struct table_view *view, str
 
 /*
  * How many redirected sessions of @spec live now: open in conntrack, and
- * not through a tunnel whose other end is gone (see stats_judge_far_end).
- * What disable waits for.
+ * not through a tunnel whose other end is gone, which only @gone says (the
+ * caller's own knock was refused: tunnel_knock). *@claimed: our table has
+ * the other end's host refusing the tunnel since its last sign of life
+ * (see stats_judge_far_end), which one on the path may forge. What
+ * disable waits for.
  */
-int observe_open(struct nft_sock *nft, const struct spec *spec, unsigned int *open,
-		 struct errmsg *e);
+int observe_open(struct nft_sock *nft, const struct spec *spec, bool gone, unsigned int *open,
+		 bool *claimed, struct errmsg *e);
 
 /*
  * NEW: whether the old server still uses the tunnel: when it last sent a
  * connection (or an attempt) through it, seconds ago or NEVER, the state's
- * record included; who the last client was; and whether its end is gone.
+ * record included; and who the last client was.
  * Within TUNNEL_IN_USE_WITHIN (a week, check's default quiet), disable
  * refuses without --force.
  */
@@ -38,7 +41,6 @@ struct tunnel_use {
 	int64_t last_ago;
 	struct address client;		/* family 0: not known */
 	char service[SERVICE_NAME_MAX];
-	bool far_end_gone;
 };
 int observe_tunnel_use(struct nft_sock *nft, const struct state *state, struct tunnel_use *u,
 		       struct errmsg *e);

@@ -187,13 +187,23 @@ is "a refusal quoting another tunnel's id is not taken for NEW's end gone" \
 	"$(in_old nft -j list set inet mail_redirect tunnel_refused | jq '[.nftables[].set.elem // empty] | length')" 0
 is "... OLD's stats count the open session, not broken" \
 	"$(redirect stats --json | jq -c '[([.services[].active] | add), .broken]')" "[1,false]"
-forge $NEW4 $OLD4 "$VNI" refused
+# One on the path knows the id: its forgery lands in the table, but
+# disable believes only its own knock, which the other end ignores as ever.
+forge $NEW4 $OLD4 "$VNI" refused	# "NEW's host refuses the tunnel", to OLD
+forge $OLD4 $NEW4 "$VNI" refused	# "OLD's host refuses it", to NEW
 sleep 0.3
-is "... one quoting this tunnel's id is (the control)" \
-	"$(in_old nft -j list set inet mail_redirect tunnel_refused | jq '[.nftables[].set.elem // empty] | length')" 1
-in_old nft flush set inet mail_redirect tunnel_refused	# (what follows needs NEW's end)
+is "... one quoting this tunnel's id is, on either end (the control)" \
+	"$(in_old nft -j list set inet mail_redirect tunnel_refused | jq '[.nftables[].set.elem // empty] | length') $(in_new nft -j list set inet mail_redirect tunnel_refused | jq '[.nftables[].set.elem // empty] | length')" \
+	"1 1"
+out=$(redirect_new disable 2>&1)
+is "NEW's disable, a forged refusal saying OLD's end is gone, still refuses while the old server uses the tunnel" \
+	"$?" 1
+like "... saying why" "$(flat <<<"$out")" "sent a connection through the tunnel"
+is "... and its table is still there" \
+	"$(in_new nft list table inet mail_redirect >/dev/null 2>&1; echo $?)" 0
 
 # ---- disable drains: the guards stay with the link ----
+# (OLD's table has the forged refusal: the open session still counts)
 redirect disable --wait 1 >/dev/null 2>&1
 is "disable with a session open drains (exit 4)" "$?" 4
 # (sources OLD's strict rp_filter lets in from the tunnel: NEW's tunnel address, IPv6)
