@@ -9,7 +9,8 @@
 # succeed and leave the host as it should be. So are an enable refused
 # (its probe's link made and taken away again, the state untouched) and a
 # switch of --to to a second NEW, which must never cut the session open
-# through the first.
+# through the first; and a switch whose commit fails (strace injects the
+# error) must leave the first link, the table and the state as they were.
 . "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || bail "strace is missing (scripts/test installs it)"
 lab4_up
@@ -163,6 +164,33 @@ for ((i = 1; i <= n; i++)); do
 done
 is "a switch of --to killed at each of its $n steps: finished by the next, the first NEW's session never cut" \
 	"$bad" ""
+
+# ---- a switch whose commit fails: the first link, the table, the state as they were ----
+# No session uses the first tunnel: the switch removes its link, only after
+# the commit. The commit is the first nftables batch after the new link
+# came up: found in a run that succeeds, then made to fail with ENOBUFS at
+# the same step.
+switch_from_enabled() {	# switch_from_enabled STRACE-ARGS...
+	redirect "${ENABLE[@]}" >/dev/null || bail "enable"
+	before=$(steady_state "$NS_OLD")
+	(ip netns exec "$NS_OLD" strace -f -qq -e trace=sendto,sendmsg "$@" \
+		"$REDIRECT" --state-dir "$STATE" "${SWITCH[@]}" >/dev/null 2>&1); rc=$?
+}
+switch_from_enabled -o "$WORK/switch.trace"
+[ "$rc" = 0 ] || bail "the switch to trace"
+commit_at=$(grep -E '^[0-9]+ +send(to|msg)\(' "$WORK/switch.trace" |
+	awk '/RTM_NEWLINK/ { up = NR; at = 0 } /NFNL_MSG_BATCH_BEGIN/ && up && !at { at = NR }
+	     END { print at }')
+[ "${commit_at:-0}" -gt 0 ] || bail "no commit found in the switch's trace"
+redirect disable --now >/dev/null || bail "disable after the traced switch"
+switch_from_enabled -o /dev/null -e inject=sendto,sendmsg:error=ENOBUFS:when="$commit_at"
+is "a switch whose commit fails (step $commit_at) is refused" "$rc" 1
+is "... and leaves OLD as it was: the first link, its table, no second link" \
+	"$(steady_state "$NS_OLD")" "$before"
+is "... the redirect still works through the first" "$(banner $OLD4 25)" "220 new $CLIENT4"
+is "... and the state is as it was: enable again changes nothing" \
+	"$(redirect "${ENABLE[@]}" 2>&1)" "redirect: already enabled with these settings; nothing changed."
+redirect disable --now >/dev/null
 
 # ---- kills at random moments: whatever they leave, the next run finishes or undoes ----
 bad=""
