@@ -24,10 +24,27 @@ struct install_report {
  * The links of @spec as the state has them (see tunnel_adopt): the tunnel
  * a switch leaves stays @spec's previous while sessions use it, and is
  * dropped once none does (or at once when @spec masquerades: its sessions
- * are ended then). *@cut: a tunnel before that was cut. One conntrack
- * dump when there is a previous tunnel.
+ * are ended then). One conntrack dump when there is a previous tunnel.
  */
-int install_adopt(struct session *ss, struct spec *spec, bool *cut, struct errmsg *e);
+int install_adopt(struct session *ss, struct spec *spec, struct errmsg *e);
+
+/*
+ * A link of ours never exists without its guards in our table. Before the
+ * link of @spec's own tunnel comes up where none reaches it yet (enable's
+ * probe, a first enable or accept), the table as the state has it, with
+ * that link's guards beside (they alone when the state has no table);
+ * the links of ours neither names go first (a killed run's). @g says what
+ * to put back when the link goes again (install_unguard).
+ */
+struct link_guard {
+	bool committed;		/* the table holds the link's guards now */
+	int before;		/* how the table was (see install.c) */
+};
+int install_guard_link(struct session *ss, const struct spec *spec, struct link_guard *g,
+		       struct errmsg *e);
+
+/* After the link went again: the table as it was before install_guard_link (or none). */
+int install_unguard(struct session *ss, const struct link_guard *g, struct errmsg *e);
 
 /*
  * Whether @spec is in place exactly: the table as the state says and as
@@ -40,10 +57,12 @@ bool install_in_place(struct session *ss, const struct spec *spec);
 
 /*
  * Installs @spec: the intent goes to the state file first, then forwarding,
- * the links @spec does not name away and its own up, then one nftables
- * transaction, then the sessions of the mode it leaves (and of a tunnel
- * no longer there) are ended, then the state is marked done. If the
- * transaction fails, forwarding and state are put back as they were.
+ * its own link guarded (install_guard_link) and up, then one nftables
+ * transaction that still guards the links @spec no longer names, which go
+ * after it (their guards with a second), then the sessions of the mode it
+ * leaves (and of a tunnel no longer there) are ended, then the state is
+ * marked done. If the transaction fails, links, table, forwarding and
+ * state are put back as they were.
  */
 int install_spec(struct session *ss, const struct spec *spec, struct install_report *r,
 		 struct errmsg *e);
@@ -54,7 +73,10 @@ int install_spec(struct session *ss, const struct spec *spec, struct install_rep
  */
 int drain(struct session *ss, struct errmsg *e);
 
-/* Deletes the table (one transaction) and puts forwarding back. */
+/*
+ * Takes the table down to the guards of the links (one transaction), puts
+ * forwarding back, removes the links, then deletes the table.
+ */
 int uninstall(struct session *ss, bool *was_installed, struct errmsg *e);
 
 /* The transaction enable would send, checked by the kernel and discarded. */

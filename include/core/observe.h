@@ -20,16 +20,19 @@ int observe(struct nft_sock *nft, struct stats *st, struct table_view *view, str
 
 /*
  * How many redirected sessions of @spec live now: open in conntrack, and
- * not through a tunnel whose other end is gone (see stats_judge_far_end).
- * What disable waits for.
+ * not through a tunnel whose other end is gone, which only @gone says (the
+ * caller's own knock was refused: tunnel_knock). *@claimed: our table has
+ * the other end's host refusing the tunnel since its last sign of life
+ * (see stats_judge_far_end), which one on the path may forge. What
+ * disable waits for.
  */
-int observe_open(struct nft_sock *nft, const struct spec *spec, unsigned int *open,
-		 struct errmsg *e);
+int observe_open(struct nft_sock *nft, const struct spec *spec, bool gone, unsigned int *open,
+		 bool *claimed, struct errmsg *e);
 
 /*
  * NEW: whether the old server still uses the tunnel: when it last sent a
  * connection (or an attempt) through it, seconds ago or NEVER, the state's
- * record included; who the last client was; and whether its end is gone.
+ * record included; and who the last client was.
  * Within TUNNEL_IN_USE_WITHIN (a week, check's default quiet), disable
  * refuses without --force.
  */
@@ -38,7 +41,6 @@ struct tunnel_use {
 	int64_t last_ago;
 	struct address client;		/* family 0: not known */
 	char service[SERVICE_NAME_MAX];
-	bool far_end_gone;
 };
 int observe_tunnel_use(struct nft_sock *nft, const struct state *state, struct tunnel_use *u,
 		       struct errmsg *e);
@@ -56,10 +58,17 @@ void observe_element(struct nftnl_set_elem *el, int family, uint64_t set_timeout
 		     struct stats *st);
 
 /* One look at state and kernel, as stats and check take it. */
+/* Why snapshot.unguarded is trouble, and what to do (stats and check). */
+#define UNGUARDED_WHY "the table is gone from the kernel (a ruleset flush, a reload of " \
+	"nftables.service) while the tunnel's link is up: without its guards, whoever sends " \
+	"VXLAN to this host reaches it through the link; `redirect restore` puts them back, " \
+	"or `redirect disable` takes the link away"
+
 struct snapshot {
 	struct state state;
 	bool installed;
 	bool tunnel_gone;	/* the table is there, the tunnel it needs is not */
+	bool unguarded;		/* a link of ours is up, the table with its guards gone */
 	unsigned int forwarding_off;	/* 1 IPv4, 2 IPv6: a family redirected, not forwarded */
 	bool drift;		/* our table is not what redirect installs */
 	char drift_what[320];	/* ... the first difference, in words */

@@ -39,16 +39,19 @@ struct tunnel {
 int tunnel_plan(struct rtnl_sock *s, const struct spec *spec, struct tunnel *t,
 		struct errmsg *e);
 
-/* A new tunnel's id, at random (a blind attacker must guess it): accept's. */
+/*
+ * A new tunnel's id, at random (a blind attacker must guess it), never
+ * the well-known TUNNEL_ID_DEFAULT: accept's.
+ */
 int tunnel_new_id(uint32_t *id, struct errmsg *e);
 
 /*
  * The links of @spec, given what @st records: the same tunnel keeps its
  * link (and the one a switch left before); another tunnel gets a link of
  * its own beside the current one, which stays as @spec's previous while
- * its sessions last (the previous before it is cut: *@cut says so).
+ * its sessions last (the previous before it is cut).
  */
-void tunnel_adopt(const struct state *st, struct spec *spec, bool *cut);
+void tunnel_adopt(const struct state *st, struct spec *spec);
 
 /* What of the tunnel the kernel has. */
 struct tunnel_view {
@@ -78,6 +81,9 @@ bool tunnel_ready_for(struct rtnl_sock *s, const struct spec *spec);
  */
 int tunnel_up(struct rtnl_sock *s, const struct tunnel *t, struct errmsg *e);
 
+/* Whether a link of ours of @t's name reaches where @t goes (its VNI, port, other end). */
+bool tunnel_there(struct rtnl_sock *s, const struct tunnel *t);
+
 /*
  * For the probe of enable: the link of @t as it is when it reaches the
  * other end of @t already (*@made false), else made now (*@made true:
@@ -94,6 +100,16 @@ int tunnel_remove(struct rtnl_sock *s, const char *name, struct errmsg *e);
  * on NEW its rules when it names none: what a killed run or a switch left.
  */
 int tunnel_sweep(struct rtnl_sock *s, const struct spec *spec, struct errmsg *e);
+
+/*
+ * Removes the links of ours that neither @a nor @b names (each may be
+ * NULL): what a killed run left, which no table of ours need guard.
+ */
+int tunnel_sweep_strays(struct rtnl_sock *s, const struct spec *a, const struct spec *b,
+			struct errmsg *e);
+
+/* Whether @spec names the link @link: its own, its previous, one it guards. */
+bool tunnel_names(const struct spec *spec, const char *link);
 
 /* Whether a link of ours is there that @spec does not name (for tunnel_sweep). */
 bool tunnel_leftovers(struct rtnl_sock *s, const struct spec *spec);

@@ -30,6 +30,7 @@ enum spec_role { ROLE_OLD, ROLE_NEW };
 #define LINK_NAME_MAX 16			/* IFNAMSIZ */
 #define TUNNEL_ID_MAX 0xffffff			/* 24 bits of VNI */
 #define TUNNEL_ID_DEFAULT 2587		/* the well-known VNI: both ends given no --tunnel-id */
+#define SPEC_GUARDED_MAX 2		/* links guarded beside a spec's own (see struct spec) */
 
 /*
  * A tunnel of OLD's besides the spec's own: the one a switch of --to (or
@@ -68,6 +69,13 @@ struct spec {
 	char tunnel_link[LINK_NAME_MAX];	/* the link of the tunnel (OLD's alternates) */
 	bool has_previous;		/* OLD: a tunnel before this one still carries sessions */
 	struct spec_tunnel previous;
+	/*
+	 * Not recorded, not compared: links of ours that a table guards for a
+	 * moment although no connection goes through them (the probe's before
+	 * enable decides, those a switch removes right after its commit).
+	 */
+	unsigned int nguarded;
+	struct spec_tunnel guarded[SPEC_GUARDED_MAX];
 };
 
 void spec_init(struct spec *s);
@@ -106,10 +114,10 @@ static inline bool spec_tunnel(const struct spec *s)
 	return s->role == ROLE_NEW || s->keep_client_address;
 }
 
-/* Whether a link of a tunnel of @s exists: its own, or one a switch left. */
+/* Whether a link of a tunnel of @s exists: its own, one a switch left, one guarded. */
 static inline bool spec_links(const struct spec *s)
 {
-	return spec_tunnel(s) || s->has_previous;
+	return spec_tunnel(s) || s->has_previous || s->nguarded;
 }
 
 /*

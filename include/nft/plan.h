@@ -56,10 +56,11 @@ struct planned_rule {
 	enum chain_id chain;
 	enum rule_kind kind;
 	int family;		/* AF_INET, AF_INET6, or 0 for both */
-	bool previous;		/* the tunnel a switch left (spec->previous), not the spec's */
+	unsigned int tunnel;	/* whose: TUNNEL_OWN, TUNNEL_PREVIOUS, TUNNEL_GUARDED + i */
 };
+enum { TUNNEL_OWN, TUNNEL_PREVIOUS, TUNNEL_GUARDED };
 
-#define PLAN_MAX 48
+#define PLAN_MAX 64
 unsigned int ruleset_plan(const struct spec *spec, struct planned_rule *out);
 
 /*

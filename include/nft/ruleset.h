@@ -27,6 +27,13 @@ int ruleset_build(const struct spec *spec, const struct table_view *view,
 int ruleset_build_drain(const struct spec *spec, const struct table_view *view,
 			struct ops *out);
 
+/*
+ * The guards of @spec's tunnel links and nothing else: the table before
+ * a link comes up where none was, and before the links go at the end.
+ */
+int ruleset_build_guards(const struct spec *spec, const struct table_view *view,
+			 struct ops *out);
+
 /* The transaction that removes the table. */
 int ruleset_build_delete(struct ops *out);
 

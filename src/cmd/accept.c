@@ -296,7 +296,11 @@ static int accept_now(struct session *ss, const struct accept_args *a, const str
 	struct errmsg e = { "" };
 
 	if (install_in_place(ss, &a->spec)) {
-		printf("redirect: already accepting with these settings; nothing changed.\n");
+		if (a->random_id)	/* the id drawn before: which one it is */
+			printf("redirect: already accepting with these settings (tunnel id %u); "
+			       "nothing changed.\n", a->spec.tunnel_id);
+		else
+			printf("redirect: already accepting with these settings; nothing changed.\n");
 		return cli_remember_public(ss, &a->pub, &e) ?
 		       cli_fail(&command_accept, EXIT_FAILED, &e) : EXIT_DONE;
 	}
@@ -312,23 +316,25 @@ static int accept_now(struct session *ss, const struct accept_args *a, const str
 
 /*
  * The tunnel's id: --tunnel-id N; else the one this host accepts with
- * already (accept again changes nothing); else with --tunnel-id random a
- * new one drawn at random, or the well-known TUNNEL_ID_DEFAULT, which an
- * old server given no --tunnel-id uses too. And its link.
+ * already (accept again changes nothing), unless that is the well-known
+ * one and random is asked for; else with --tunnel-id random a new one
+ * drawn at random, or the well-known TUNNEL_ID_DEFAULT, which an old
+ * server given no --tunnel-id uses too. And its link.
  */
 static int choose_tunnel(struct session *ss, struct accept_args *a, struct errmsg *e)
 {
 	const struct state *st = &ss->state;
-	bool cut;
 	int err = 0;
 
-	if (!a->spec.tunnel_id && st->enabled && st->spec.role == ROLE_NEW)
+	/* random: never the well-known id, which any old server given none uses */
+	if (!a->spec.tunnel_id && st->enabled && st->spec.role == ROLE_NEW &&
+	    !(a->random_id && st->spec.tunnel_id == TUNNEL_ID_DEFAULT))
 		a->spec.tunnel_id = st->spec.tunnel_id;
 	if (!a->spec.tunnel_id && a->random_id)
 		err = tunnel_new_id(&a->spec.tunnel_id, e);
 	if (!a->spec.tunnel_id)
 		a->spec.tunnel_id = TUNNEL_ID_DEFAULT;
-	tunnel_adopt(st, &a->spec, &cut);
+	tunnel_adopt(st, &a->spec);
 	return err;
 }
 

@@ -92,6 +92,23 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static bool knock(struct session *ss);
+
+/*
+ * The redirected sessions open now, less those through a tunnel whose
+ * other end is gone: when our table says its host refused the tunnel, our
+ * own knock must be refused too (a forged refusal ends no session).
+ */
+static int count_open(struct session *ss, unsigned int *open, struct errmsg *e)
+{
+	bool claimed;
+	int err = observe_open(&ss->nft, &ss->state.spec, false, open, &claimed, e);
+
+	if (err || !*open || !claimed || !knock(ss))
+		return err;
+	return observe_open(&ss->nft, &ss->state.spec, true, open, &claimed, e);
+}
+
 /*
  * Polls until no redirected session lives or @seconds pass: open in
  * conntrack, and not through a tunnel whose other end is gone.
@@ -103,8 +120,7 @@ static int wait_for_close(struct session *ss, uint64_t seconds, unsigned int *op
 	double deadline = now_seconds() + (double)seconds;
 	int err;
 
-	while (!(err = observe_open(&ss->nft, &ss->state.spec, open, e)) && *open &&
-	       now_seconds() < deadline)
+	while (!(err = count_open(ss, open, e)) && *open && now_seconds() < deadline)
 		nanosleep(&pause, NULL);
 	return err;
 }
@@ -247,18 +263,20 @@ static int finish(struct session *ss)
 }
 
 /*
- * Whether the tunnel's other end is there, asked once (a quarter of a
- * second at most), when the answer matters: its host's refusal lands in
- * our table, where what follows reads it. Nothing is known otherwise.
+ * Whether the tunnel's other end is gone, asked once (a quarter of a
+ * second at most), when the answer matters: its host refused our own
+ * knock. Only that counts (a refusal in our table may be forged); silence
+ * is no refusal.
  */
-static void knock(struct session *ss)
+static bool knock(struct session *ss)
 {
 	struct errmsg ignored;
 	struct tunnel t;
-	bool refused;
+	bool refused = false;
 
 	if (spec_tunnel(&ss->state.spec) && !tunnel_plan(&ss->rtnl, &ss->state.spec, &t, &ignored))
 		tunnel_knock(&t, &refused);
+	return refused;
 }
 
 /*
@@ -277,12 +295,9 @@ static int refuse_if_in_use(struct session *ss, const struct disable_args *a)
 		return 0;
 	if (observe_tunnel_use(&ss->nft, &ss->state, &u, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
-	if (u.last_ago == NEVER || u.last_ago >= TUNNEL_IN_USE_WITHIN || u.far_end_gone)
+	if (u.last_ago == NEVER || u.last_ago >= TUNNEL_IN_USE_WITHIN)
 		return 0;
-	knock(ss);	/* its redirect off, its end gone? */
-	if (observe_tunnel_use(&ss->nft, &ss->state, &u, &e))
-		return cli_fail(&command_disable, EXIT_FAILED, &e);
-	if (u.far_end_gone)
+	if (knock(ss))	/* its redirect off, its end gone */
 		return 0;
 	address_str(spec_peer(&ss->state.spec), peer);
 	format_duration((uint64_t)u.last_ago, ago, sizeof(ago));
@@ -304,19 +319,19 @@ static int disable(struct session *ss, const struct disable_args *a)
 {
 	struct errmsg e = { "" };
 	unsigned int open = 0;
+	bool claimed;
 	int rc = refuse_if_in_use(ss, a);
 
 	if (rc)
 		return rc;
 	/* by the mark: counters of services switched away, or of a table put back, are gone */
-	if (!a->now && ss->view.exists && observe_open(&ss->nft, &ss->state.spec, &open, &e))
+	if (!a->now && ss->view.exists &&
+	    observe_open(&ss->nft, &ss->state.spec, false, &open, &claimed, &e))
 		return cli_fail(&command_disable, EXIT_FAILED, &e);
-	/* open through a tunnel whose other end is gone: over (observe_open knows then) */
-	if (open && spec_tunnel(&ss->state.spec)) {
-		knock(ss);
-		if (observe_open(&ss->nft, &ss->state.spec, &open, &e))
-			return cli_fail(&command_disable, EXIT_FAILED, &e);
-	}
+	/* open through a tunnel whose other end is gone (our knock refused): over */
+	if (open && knock(ss) &&
+	    observe_open(&ss->nft, &ss->state.spec, true, &open, &claimed, &e))
+		return cli_fail(&command_disable, EXIT_FAILED, &e);
 	if (!open)
 		return finish(ss);
 	if (ss->state.spec.role == ROLE_NEW) {	/* NEW: nothing to drain, the tunnel stays */

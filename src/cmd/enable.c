@@ -469,26 +469,41 @@ static bool look_before_leaping(struct session *ss, const struct enable_args *a,
 	return cli_report_findings(&command_enable, &pf, a->force, info);
 }
 
+/* The probe's link gone again if this run made it, then its guards (@g). */
+static void unprobe(struct session *ss, const struct tunnel *t, bool made,
+		    const struct link_guard *g)
+{
+	struct errmsg ignored;
+
+	if (made)
+		tunnel_remove(&ss->rtnl, t->link, &ignored);
+	install_unguard(ss, g, &ignored);
+}
+
 /*
  * --keep-client-address: the tunnel's link comes up first (beside the
- * current one when the tunnel is another) and NEW is probed through it,
- * which says what is missing at NEW's end. When enable stops here the link
- * goes again if this run made it: nothing else was changed, not even the
- * state (a run killed meanwhile leaves a link the next run sweeps away).
+ * current one when the tunnel is another), its guards in our table before
+ * it (@g), and NEW is probed through it, which says what is missing at
+ * NEW's end. When enable stops here the link goes again if this run made
+ * it, then its guards: nothing else was changed, not even the state (a
+ * run killed meanwhile leaves a guarded link the next run sweeps away).
  */
 static bool probe_through_tunnel(struct session *ss, const struct enable_args *a,
-				 const struct tunnel *t)
+				 const struct tunnel *t, struct link_guard *g)
 {
 	struct findings pf;
 	static struct tls_look look;
 	struct address t4 = tunnel_target(AF_INET, t->id), t6 = tunnel_target(AF_INET6, t->id);
-	struct errmsg e = { "" }, ignored;
+	struct errmsg e = { "" };
 	bool go, made = false;
 
+	if (install_guard_link(ss, &a->spec, g, &e)) {
+		cli_fail(&command_enable, EXIT_FAILED, &e);
+		return false;
+	}
 	if (tunnel_for_probe(&ss->rtnl, t, &made, &e)) {
 		cli_fail(&command_enable, EXIT_FAILED, &e);
-		if (made)
-			tunnel_remove(&ss->rtnl, t->link, &ignored);
+		unprobe(ss, t, made, g);
 		return false;
 	}
 	memset(&pf, 0, sizeof(pf));
@@ -498,8 +513,8 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 	preflight_probe_tunnel(probe_spec(&a->spec, &look.id, true), &t->local, &pf);
 	tls_finish(ss, a, &look, &pf);
 	go = cli_report_findings(&command_enable, &pf, a->force, stdout);
-	if (!go && made)
-		tunnel_remove(&ss->rtnl, t->link, &ignored);
+	if (!go)
+		unprobe(ss, t, made, g);
 	return go;
 }
 
@@ -547,8 +562,9 @@ static bool remember_names(struct session *ss, const struct enable_args *a)
 
 static int enable(struct session *ss, const struct enable_args *a, const struct tunnel *t)
 {
+	struct link_guard g = { false, 0 };
 	struct install_report report;
-	struct errmsg e = { "" };
+	struct errmsg e = { "" }, ignored;
 	bool existed = ss->view.exists;
 	int learned;
 
@@ -563,11 +579,15 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 	/* a refusal writes nothing: what was learned is kept by install_spec */
 	if (!look_before_leaping(ss, a, stdout, &learned))
 		return EXIT_FAILED;
-	if (a->spec.keep_client_address && !a->no_probe && !probe_through_tunnel(ss, a, t))
+	if (a->spec.keep_client_address && !a->no_probe && !probe_through_tunnel(ss, a, t, &g))
 		return EXIT_FAILED;
 	remember_names(ss, a);
-	if (install_spec(ss, &a->spec, &report, &e))
+	if (install_spec(ss, &a->spec, &report, &e)) {
+		/* its guards go with the probe's link (put back as it found) */
+		if (g.committed && !tunnel_there(&ss->rtnl, t))
+			install_unguard(ss, &g, &ignored);
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
+	}
 	print_enabled(&a->spec, &report, t);
 	warn_of_full_sources(ss, &a->spec, existed);
 	if (remember_given(ss, a, &e))
@@ -592,8 +612,7 @@ static int check_role(const struct session *ss, struct errmsg *e)
 static int plan_tunnel(struct session *ss, struct enable_args *a, struct tunnel *t,
 		       struct errmsg *e)
 {
-	bool cut;
-	int err = install_adopt(ss, &a->spec, &cut, e);
+	int err = install_adopt(ss, &a->spec, e);
 
 	memset(t, 0, sizeof(*t));
 	if (err || !a->spec.keep_client_address)

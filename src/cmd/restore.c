@@ -34,7 +34,6 @@ static int cmd_restore(int argc, char **argv)
 	struct errmsg e = { "" };
 	struct session ss;
 	struct spec spec;
-	bool cut;
 	int rc = cli_parse(&command_restore, argc, argv, cli_no_option, NULL, &e);
 
 	if (rc)
@@ -45,7 +44,7 @@ static int cmd_restore(int argc, char **argv)
 	spec = ss.state.spec;
 	if (!ss.state.enabled) {
 		printf("redirect: nothing is enabled; nothing to restore.\n");
-	} else if (install_adopt(&ss, &spec, &cut, &e)) {	/* a previous tunnel unused goes */
+	} else if (install_adopt(&ss, &spec, &e)) {	/* a previous tunnel unused goes */
 		rc = cli_fail(&command_restore, EXIT_FAILED, &e);
 	} else if (install_in_place(&ss, &spec)) {
 		printf("redirect: the redirect is in place; nothing changed.\n");

@@ -312,9 +312,36 @@ static void print_sources(struct printer *p, const struct stats *st, uint64_t li
 		print_text(p, "... and %u more (--sources N lists more)\n", st->nsources - shown);
 }
 
+/* @text folded at spaces to 76 columns, each line after the first indented. */
+static void print_folded(struct printer *p, const char *text)
+{
+	const int room = 76;
+
+	while ((int)strlen(text) > room) {
+		int cut = room;
+
+		while (cut > 0 && text[cut] != ' ')
+			cut--;
+		if (!cut)
+			break;
+		print_text(p, "%.*s\n  ", cut, text);
+		text += cut + 1;
+	}
+	print_text(p, "%s\n", text);
+}
+
 /* What a text reader must know when things are not as they should be. */
 static int print_abnormal(struct printer *p, const struct snapshot *s)
 {
+	if (s->unguarded) {
+		print_bool(p, "installed", NULL, false);
+		print_bool(p, "broken", NULL, true);
+		print_style(p, STYLE_BAD);
+		print_text(p, "\nBROKEN: ");
+		print_folded(p, UNGUARDED_WHY ".");
+		print_style(p, STYLE_NONE);
+		return EXIT_FAILED;
+	}
 	if (!s->state.enabled && s->installed && !s->state.draining) {
 		print_bool(p, "installed", NULL, true);
 		print_text(p, "redirect: the kernel has table inet mail_redirect, but the state "
@@ -342,24 +369,6 @@ static int print_abnormal(struct printer *p, const struct snapshot *s)
 		return EXIT_DONE;
 	}
 	return -1;
-}
-
-/* @text folded at spaces to 76 columns, each line after the first indented. */
-static void print_folded(struct printer *p, const char *text)
-{
-	const int room = 76;
-
-	while ((int)strlen(text) > room) {
-		int cut = room;
-
-		while (cut > 0 && text[cut] != ' ')
-			cut--;
-		if (!cut)
-			break;
-		print_text(p, "%.*s\n  ", cut, text);
-		text += cut + 1;
-	}
-	print_text(p, "%s\n", text);
 }
 
 static void print_fill(struct printer *p, const struct stats *st)

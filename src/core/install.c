@@ -15,6 +15,7 @@
 
 #include "core/history.h"
 #include "core/install.h"
+#include "core/switch_sessions.h"
 #include "nft/ruleset.h"
 #include "nft/view.h"
 #include "core/tunnel.h"
@@ -41,15 +42,37 @@ static unsigned int bit(int family)
 	return family == AF_INET ? 1U : 2U;
 }
 
-static int commit(struct session *ss, const struct spec *spec, bool dry_run, struct errmsg *e)
+/* How our table is built: as a spec has it, drained, its guards alone, or none. */
+enum table_kind { TABLE_NONE, TABLE_FULL, TABLE_DRAIN, TABLE_GUARDS };
+
+static int build(const struct session *ss, const struct spec *spec, enum table_kind kind,
+		 struct ops *ops)
+{
+	switch (kind) {
+	case TABLE_FULL: return ruleset_build(spec, &ss->view, ops);
+	case TABLE_DRAIN: return ruleset_build_drain(spec, &ss->view, ops);
+	case TABLE_GUARDS: return ruleset_build_guards(spec, &ss->view, ops);
+	default: return ruleset_build_delete(ops);
+	}
+}
+
+/*
+ * One transaction making the table @kind of @spec (none: deleting it,
+ * which is done when it is gone already). Another commit follows when
+ * @again: the view is read anew for it.
+ */
+static int commit_as(struct session *ss, const struct spec *spec, enum table_kind kind,
+		     bool dry_run, bool again, struct errmsg *e)
 {
 	struct ops ops;
 	int err = 0, tries;
 
 	for (tries = 0; tries < COMMIT_TRIES; tries++) {
-		ruleset_build(spec, &ss->view, &ops);
-		err = nft_commit(&ss->nft, &ops, ss->genid, dry_run, e);
+		build(ss, spec, kind, &ops);
+		err = nft_commit(&ss->nft, &ops, kind == TABLE_NONE ? 0 : ss->genid, dry_run, e);
 		ops_free(&ops);
+		if (kind == TABLE_NONE && err == -ENOENT)
+			err = 0;
 		if (err != -ERESTART)
 			break;
 		/* someone changed the ruleset since we read it: read again */
@@ -58,7 +81,14 @@ static int commit(struct session *ss, const struct spec *spec, bool dry_run, str
 			break;
 		err = -ERESTART;
 	}
+	if (!err && again && !dry_run)
+		err = view_read(&ss->nft, &ss->view, &ss->genid, e);
 	return err;
+}
+
+static int commit(struct session *ss, const struct spec *spec, bool dry_run, struct errmsg *e)
+{
+	return commit_as(ss, spec, TABLE_FULL, dry_run, false, e);
 }
 
 int install_dry_run(struct session *ss, const struct spec *spec, struct errmsg *e)
@@ -130,9 +160,11 @@ static int apply_forwarding(const struct spec *spec, const struct state *next,
 
 /*
  * Undo what this run switched on (@families) and the tunnel it built (one
- * the state did not know of before), and put the old state file back.
+ * the state did not know of before), then the table as it was (@g), and
+ * put the old state file back.
  */
-static void roll_back(struct session *ss, struct state *next, unsigned int switched_on)
+static void roll_back(struct session *ss, struct state *next, unsigned int switched_on,
+		      const struct link_guard *g)
 {
 	struct errmsg ignored;
 	unsigned int i;
@@ -144,6 +176,7 @@ static void roll_back(struct session *ss, struct state *next, unsigned int switc
 		ss->state.tunnel = true;	/* still there: disable must know of it */
 	else if (ss->state.tunnel)
 		tunnel_sweep(&ss->rtnl, &ss->state.spec, &ignored);	/* what the old state names */
+	install_unguard(ss, g, &ignored);
 	state_write(&ss->dir, &ss->state, &ignored);
 }
 
@@ -168,181 +201,159 @@ static int restore_unused(const struct spec *spec, struct state *next, bool resu
 
 /* ---- the tunnel (--keep-client-address on OLD, accept on NEW) ---- */
 
-static bool to_tunnel(const struct ct_flow *f, uint32_t id)
+int install_adopt(struct session *ss, struct spec *spec, struct errmsg *e)
 {
-	struct address to = tunnel_target(f->target.family, id);
-
-	return f->target.family && address_equal(&f->target, &to);
-}
-
-static bool through_a_tunnel(const struct ct_flow *f)
-{
-	struct prefix range;
-
-	if (!f->target.family)
-		return false;
-	tunnel_range(f->target.family, &range);
-	return prefix_contains(&range, &f->target);
-}
-
-struct in_use {
-	uint32_t id;
-	unsigned int n;
-};
-
-static void count_in_use(const struct ct_flow *f, void *data)
-{
-	struct in_use *u = data;
-
-	u->n += !f->closed && to_tunnel(f, u->id);
-}
-
-/* Two tunnels whose addresses are the same (one id twice, or 1 in 4096): not side by side. */
-static bool clash(uint32_t a, uint32_t b)
-{
-	struct prefix x, y;
-	unsigned int i;
-
-	for (i = 0; i < 2; i++) {
-		tunnel_address(families[i], ROLE_OLD, a, &x);
-		tunnel_address(families[i], ROLE_OLD, b, &y);
-		if (address_equal(&x.addr, &y.addr))
-			return true;
-	}
-	return false;
-}
-
-/*
- * The tunnels whose links are there now, against the one @spec makes
- * beside them (the current one is no clash with itself).
- */
-static int check_clash(const struct state *st, const struct spec *spec, struct errmsg *e)
-{
-	const struct spec *old = &st->spec;
-	const struct address *peers[2] = { spec_peer(old), &old->previous.peer };
-	char there_at[ADDRESS_STRLEN], to[ADDRESS_STRLEN];
-	uint32_t there[2] = { 0, 0 };
-	unsigned int i;
-
-	if (spec->role != ROLE_OLD || !spec_tunnel(spec) || !st->tunnel)
-		return 0;
-	if (spec_tunnel(old) && !(old->tunnel_id == spec->tunnel_id &&
-				  address_equal(spec_peer(old), spec_peer(spec))))
-		there[0] = old->tunnel_id;
-	if (old->has_previous)
-		there[1] = old->previous.id;
-	for (i = 0; i < 2; i++) {
-		if (!there[i] || !clash(spec->tunnel_id, there[i]))
-			continue;
-		address_str(peers[i], there_at);
-		address_str(spec_peer(spec), to);
-		if (there[i] == spec->tunnel_id)
-			return errmsg_set(e, -EADDRINUSE, "tunnel %u goes to %s already, and --to %s "
-					  "is another server: a tunnel to it needs another id (or is --to "
-					  "mistyped?); run `redirect accept --tunnel-id random` on that "
-					  "server and give here the --tunnel-id it prints",
-					  there[i], there_at, to);
-		return errmsg_set(e, -EADDRINUSE, "tunnel id %u has the tunnel addresses of tunnel "
-				  "%u (to %s), whose link is still here%s: on the new server, run "
-				  "`redirect disable` and `redirect accept` again for another id",
-				  spec->tunnel_id, there[i], there_at,
-				  i ? " for the sessions open through it" : "");
-	}
-	return 0;
-}
-
-int install_adopt(struct session *ss, struct spec *spec, bool *cut, struct errmsg *e)
-{
-	struct in_use u = { 0, 0 };
-	int err = check_clash(&ss->state, spec, e);
+	unsigned int n = 0;
+	int err = switch_check_clash(&ss->state, spec, e);
 
 	if (err)
 		return err;
-	tunnel_adopt(&ss->state, spec, cut);
+	tunnel_adopt(&ss->state, spec);
 	if (!spec->has_previous)
 		return 0;
-	u.id = spec->previous.id;
-	if (!spec->masquerade && (err = ct_dump_redirected(count_in_use, &u, e)))
+	if (!spec->masquerade && (err = switch_sessions_through(spec->previous.id, &n, e)))
 		return err;
-	spec->has_previous = !spec->masquerade && u.n;	/* no session left: it goes */
+	spec->has_previous = !spec->masquerade && n;	/* no session left: it goes */
 	return 0;
-}
-
-/*
- * The sessions a switch ends (senders reconnect; nothing is lost): in
- * tunnel mode those masquerade opened (NEW sees them as this host, and a
- * sender that keeps its connection keeps failing SPF through it); in
- * masquerade mode those through a tunnel; and those through a tunnel that
- * is no longer there.
- */
-struct ending {
-	const struct spec *spec;
-	unsigned int masqueraded, tunnelled;
-};
-
-static bool ends(const struct ct_flow *f, void *data)
-{
-	struct ending *g = data;
-	const struct spec *spec = g->spec;
-	bool end;
-
-	if (f->closed)		/* closed down already: no session */
-		return false;
-	if (!through_a_tunnel(f)) {
-		end = spec->keep_client_address && f->masqueraded;
-		g->masqueraded += end;
-		return end;
-	}
-	end = spec->masquerade || !((spec_tunnel(spec) && to_tunnel(f, spec->tunnel_id)) ||
-				    (spec->has_previous && to_tunnel(f, spec->previous.id)));
-	g->tunnelled += end;
-	return end;
-}
-
-/*
- * Whether a session this enable would end can be open, by the state before
- * it: masqueraded ones only after a redirect that masqueraded (enabled,
- * draining, or removed with its sessions left to close), tunnelled ones
- * only while a tunnel link of ours may be there (without it their packets
- * go nowhere). Asking conntrack costs a walk of the kernel's whole table
- * (4 of enable's 10 ms here, more on a busy host): not when the answer is
- * known to be none.
- */
-static bool may_end_any(const struct state *before, const struct spec *spec)
-{
-	return (spec->keep_client_address && before->spec.masquerade) || before->tunnel;
 }
 
 static int end_sessions(const struct state *before, const struct spec *spec,
 			struct install_report *r, struct errmsg *e)
 {
-	struct ending g = { spec, 0, 0 };
-	unsigned int ended;
-	int err;
-
-	if (spec->role != ROLE_OLD || !may_end_any(before, spec))
-		return 0;
-	err = ct_end_flows(ends, &g, &ended, e);
-	r->ended_masquerade = g.masqueraded;
-	r->ended_tunnel = g.tunnelled;
-	return err;
+	return switch_end_sessions(before, spec, &r->ended_masquerade, &r->ended_tunnel, e);
 }
 
-/*
- * The links @spec names, and no other: the one a switch cut, the previous
- * one no session uses any more, the leftover of a killed probe go (before
- * the table loses their guards), the spec's own comes up. Sessions open
- * through the tunnel when an enable switches to masquerade are ended after.
- */
-static int links_for(struct session *ss, const struct spec *spec, struct errmsg *e)
-{
-	struct tunnel t;
-	int err = tunnel_sweep(&ss->rtnl, spec, e);
+/* ---- the links, never up without their guards ---- */
 
+/* The links the state says may be there, by the spec that names them; NULL: none. */
+static const struct spec *recorded_links(const struct state *st)
+{
+	return st->tunnel ? &st->spec : NULL;
+}
+
+/* The table as the state has it (view: whether there is one at all). */
+static enum table_kind recorded_table(const struct session *ss)
+{
+	const struct state *st = &ss->state;
+
+	if (!ss->view.exists)
+		return TABLE_NONE;
+	if (st->enabled)
+		return TABLE_FULL;
+	if (st->draining)
+		return TABLE_DRAIN;
+	return st->pending && spec_links(&st->spec) ? TABLE_GUARDS : TABLE_NONE;
+}
+
+/* @spec with the tunnel @id to @peer over @link guarded beside its own. */
+static void guard_also(struct spec *spec, uint32_t id, const struct address *peer,
+		       const char *link)
+{
+	struct spec_tunnel *g = &spec->guarded[spec->nguarded++];
+
+	g->id = id;
+	g->peer = *peer;
+	snprintf(g->link, sizeof(g->link), "%s", link);
+}
+
+int install_guard_link(struct session *ss, const struct spec *spec, struct link_guard *g,
+		       struct errmsg *e)
+{
+	const struct spec *recorded = recorded_links(&ss->state);
+	struct spec *with;
+	struct tunnel t;
+	int err = tunnel_sweep_strays(&ss->rtnl, recorded, spec, e);
+
+	memset(g, 0, sizeof(*g));
 	if (err || !spec_tunnel(spec))
 		return err;
 	err = tunnel_plan(&ss->rtnl, spec, &t, e);
+	if (err || tunnel_there(&ss->rtnl, &t))
+		return err;
+	with = malloc(sizeof(*with));	/* large: off the stack */
+	if (!with)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	g->before = recorded_table(ss);
+	*with = g->before == TABLE_NONE ? *spec : ss->state.spec;
+	if (g->before != TABLE_NONE)
+		guard_also(with, spec->tunnel_id, spec_peer(spec), t.link);
+	err = commit_as(ss, with, g->before == TABLE_NONE ? TABLE_GUARDS : g->before, false,
+			true, e);
+	g->committed = !err;
+	free(with);
+	return err;
+}
+
+int install_unguard(struct session *ss, const struct link_guard *g, struct errmsg *e)
+{
+	if (!g->committed)
+		return 0;
+	return commit_as(ss, &ss->state.spec, (enum table_kind)g->before, false, true, e);
+}
+
+/* The own link of @spec up (or completed): its guards are in the table already. */
+static int own_link_up(struct session *ss, const struct spec *spec, struct errmsg *e)
+{
+	struct tunnel t;
+	int err;
+
+	if (!spec_tunnel(spec))
+		return 0;
+	err = tunnel_plan(&ss->rtnl, spec, &t, e);
 	return err ? err : tunnel_up(&ss->rtnl, &t, e);
+}
+
+/*
+ * The links the state names that @spec does not (the tunnel a switch cut,
+ * the previous one no session uses any more), as guarded tunnels of @with.
+ */
+static void outgoing(const struct state *st, const struct spec *spec, struct spec *with)
+{
+	const struct spec *old = recorded_links(st);
+
+	*with = *spec;
+	if (!old)
+		return;
+	if (spec_tunnel(old) && !tunnel_names(spec, old->tunnel_link))
+		guard_also(with, old->tunnel_id, spec_peer(old), old->tunnel_link);
+	if (old->has_previous && !tunnel_names(spec, old->previous.link))
+		guard_also(with, old->previous.id, &old->previous.peer, old->previous.link);
+}
+
+/*
+ * The table of @spec, with the guards of the links it no longer names:
+ * those go only after it (a commit that fails leaves them as the state
+ * names them), and keep their guards until they are gone.
+ */
+static int commit_keeping_guards(struct session *ss, const struct spec *spec, bool *dropping,
+				 struct errmsg *e)
+{
+	struct spec *with = malloc(sizeof(*with));	/* large: off the stack */
+	int err;
+
+	if (!with)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	outgoing(&ss->state, spec, with);
+	*dropping = with->nguarded > 0;
+	err = commit_as(ss, with, TABLE_FULL, false, *dropping, e);
+	free(with);
+	return err;
+}
+
+/* Those links go, then their guards (a second commit). */
+static int drop_outgoing(struct session *ss, const struct spec *spec, struct errmsg *e)
+{
+	struct spec *with = malloc(sizeof(*with));
+	unsigned int i;
+	int err = 0;
+
+	if (!with)
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	outgoing(&ss->state, spec, with);
+	for (i = 0; !err && i < with->nguarded; i++)
+		err = tunnel_remove(&ss->rtnl, with->guarded[i].link, e);
+	free(with);
+	return err ? err : commit(ss, spec, false, e);
 }
 
 /* Forwarding is on for every family @spec forwards (config management may switch it off). */
@@ -417,7 +428,9 @@ static void next_state(const struct session *ss, const struct spec *spec, struct
 static int install_next(struct session *ss, const struct spec *spec, struct state *next,
 			struct install_report *r, struct errmsg *e)
 {
+	struct link_guard g = { false, TABLE_NONE };
 	unsigned int newly, switched;
+	bool dropping = false;
 	int err = plan_forwarding(spec, next, &newly, r, e);
 
 	if (!err)
@@ -426,14 +439,19 @@ static int install_next(struct session *ss, const struct spec *spec, struct stat
 		return err;
 	err = apply_forwarding(spec, next, &switched, e);
 	if (!err)
-		err = links_for(ss, spec, e);
+		err = install_guard_link(ss, spec, &g, e);
 	if (!err)
-		err = commit(ss, spec, false, e);
+		err = own_link_up(ss, spec, e);
+	if (!err)
+		err = commit_keeping_guards(ss, spec, &dropping, e);
 	if (err) {
 		/* switched: recorded by an interrupted run, switched on by this one */
-		roll_back(ss, next, newly | switched);
+		roll_back(ss, next, newly | switched, &g);
 		return err;
 	}
+	/* failing from here, the state says pending: the next run finishes it */
+	if (dropping && (err = drop_outgoing(ss, spec, e)))
+		return err;
 	r->forwarding_on = newly | switched;
 	r->kept_previous = spec->has_previous;
 	err = end_sessions(&ss->state, spec, r, e);	/* ss->state: still the one before */
@@ -481,6 +499,9 @@ int drain(struct session *ss, struct errmsg *e)
 	ss->state.enabled = false;
 	ss->state.draining = true;
 	if (stateful && (err = state_write_intent(&ss->dir, &ss->state, e)))
+		return err;
+	/* a killed run's link, whose guards the drained table has not */
+	if ((err = tunnel_sweep_strays(&ss->rtnl, recorded_links(&ss->state), NULL, e)))
 		return err;
 	ruleset_build_drain(&ss->state.spec, &ss->view, &ops);
 	err = nft_commit(&ss->nft, &ops, ss->genid, false, e);
@@ -549,25 +570,51 @@ struct state_flags {
 	bool enabled, draining, pending;
 };
 
+/* The table could not change: the state is put back as it was (@before). */
+static void keep_state(struct session *ss, const struct state_flags *before)
+{
+	struct errmsg ignored;
+
+	if (ss->dir.fd < 0)
+		return;
+	ss->state.enabled = before->enabled;
+	ss->state.draining = before->draining;
+	ss->state.pending = before->pending;
+	state_write(&ss->dir, &ss->state, &ignored);
+}
+
 /* One transaction deleting the table; on failure the state is as it was. */
 static int delete_table(struct session *ss, const struct state_flags *before,
 			struct errmsg *e)
 {
-	struct errmsg ignored;
-	struct ops ops;
-	int err;
+	int err = commit_as(ss, NULL, TABLE_NONE, false, false, e);
 
-	ruleset_build_delete(&ops);
-	err = nft_commit(&ss->nft, &ops, 0, false, e);
-	ops_free(&ops);
-	if (err == -ENOENT)	/* gone meanwhile: what we wanted */
-		return 0;
-	if (err && ss->dir.fd >= 0) {
-		ss->state.enabled = before->enabled;
-		ss->state.draining = before->draining;
-		ss->state.pending = before->pending;
-		state_write(&ss->dir, &ss->state, &ignored);
-	}
+	if (err)
+		keep_state(ss, before);
+	return err;
+}
+
+/*
+ * First the links no state names go (a killed run's). Then, while links
+ * the state names are there, the table down to their guards (*@guarded),
+ * which redirects nothing into them any more; without such links the
+ * table goes at once.
+ */
+static int take_table_down(struct session *ss, const struct state_flags *before,
+			   bool *guarded, struct errmsg *e)
+{
+	const struct spec *named = recorded_links(&ss->state);
+	int err = tunnel_sweep_strays(&ss->rtnl, named, NULL, e);
+
+	*guarded = false;
+	if (err || !ss->view.exists)
+		return err;
+	if (!named || !spec_links(named))
+		return delete_table(ss, before, e);
+	err = commit_as(ss, named, TABLE_GUARDS, false, false, e);
+	if (err)
+		keep_state(ss, before);
+	*guarded = !err;
 	return err;
 }
 
@@ -575,17 +622,19 @@ int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
 {
 	const struct state_flags before = { ss->state.enabled, ss->state.draining,
 					    ss->state.pending };
-	bool resume;
+	bool resume, guarded;
 	int err;
 
 	*was_installed = ss->view.exists;
 	err = mark_removing(ss, &resume, e);
-	if (!err && ss->view.exists)
-		err = delete_table(ss, &before, e);
+	if (!err)
+		err = take_table_down(ss, &before, &guarded, e);
 	if (!err)
 		err = restore_forwarding(ss, resume, e);
-	if (!err)	/* after the table: nothing routes into it any more */
+	if (!err)	/* the links before their guards */
 		err = links_down(ss, e);
+	if (!err && guarded)
+		err = delete_table(ss, &before, e);
 	if (err || ss->dir.fd < 0)
 		return err;
 	ss->state.enabled = ss->state.pending = ss->state.draining = ss->state.tunnel = false;

@@ -297,8 +297,8 @@ static void count_live(const struct ct_flow *flow, void *data)
 	st->active += lives(st, flow);
 }
 
-int observe_open(struct nft_sock *nft, const struct spec *spec, unsigned int *open,
-		 struct errmsg *e)
+int observe_open(struct nft_sock *nft, const struct spec *spec, bool gone, unsigned int *open,
+		 bool *claimed, struct errmsg *e)
 {
 	struct table_view view;
 	struct stats *st = malloc(sizeof(*st));	/* large: off the stack */
@@ -311,6 +311,9 @@ int observe_open(struct nft_sock *nft, const struct spec *spec, unsigned int *op
 		err = read_port_times(nft, &view, st, e);
 	if (!err && view.exists && view.ours)
 		err = read_tunnel_sets(nft, &view, st, e);
+	*claimed = st && !err && st->far_end_gone;
+	if (st)
+		st->far_end_gone = gone;	/* the caller's knock, not what anyone may forge */
 	if (!err)
 		err = ct_dump_redirected(count_live, st, e);
 	*open = st && !err ? (unsigned int)st->active : 0;
@@ -398,6 +401,8 @@ int snapshot_take(struct state_dir *dir, struct nft_sock *nft, struct rtnl_sock 
 		stats_finish(&s->st);
 	if (!err)
 		err = look_for_drift(nft, &view, s, e);
+	/* a ruleset flush takes the guards, not the links: forged VXLAN goes in */
+	s->unguarded = !err && !s->installed && tunnel_leftovers(rtnl, NULL);
 	s->tunnel_gone = !err && s->installed && s->state.enabled &&
 			 !tunnel_ready_for(rtnl, &s->state.spec);
 	look_at_host(s);
@@ -470,7 +475,6 @@ int observe_tunnel_use(struct nft_sock *nft, const struct state *state, struct t
 	if (!err) {
 		stats_finish(st);
 		u->last_ago = newest_use(st);
-		u->far_end_gone = st->far_end_gone;
 		last_client(st, u);
 		if (kept && now >= kept && (u->last_ago == NEVER || now - kept < u->last_ago))
 			u->last_ago = now - kept;

@@ -67,7 +67,7 @@ int tunnel_new_id(uint32_t *id, struct errmsg *e)
 		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
 			return errmsg_set(e, -errno, "cannot draw a tunnel id: %s", strerror(errno));
 		v &= TUNNEL_ID_MAX;
-	} while (!v);
+	} while (!v || v == TUNNEL_ID_DEFAULT);	/* the well-known one is no secret */
 	*id = v;
 	return 0;
 }
@@ -96,13 +96,12 @@ static void free_name(const struct spec *old, char *out)
 	snprintf(out, LINK_NAME_MAX, "%s", tunnel_link_name(i));
 }
 
-void tunnel_adopt(const struct state *st, struct spec *spec, bool *cut)
+void tunnel_adopt(const struct state *st, struct spec *spec)
 {
 	const struct spec *old = &st->spec;
 	bool records = (st->enabled || st->draining || st->pending) && spec_links(old) &&
 		       old->role == spec->role;
 
-	*cut = false;
 	spec->has_previous = false;
 	spec->tunnel_link[0] = '\0';
 	if (spec->role == ROLE_NEW) {	/* one link, made again for another tunnel */
@@ -121,7 +120,6 @@ void tunnel_adopt(const struct state *st, struct spec *spec, bool *cut)
 		return;
 	}
 	if (spec_tunnel(old)) {
-		*cut = old->has_previous;
 		spec->has_previous = true;
 		spec->previous.id = old->tunnel_id;
 		spec->previous.peer = *spec_peer(old);
@@ -361,6 +359,15 @@ int tunnel_up(struct rtnl_sock *s, const struct tunnel *t, struct errmsg *e)
 	return err ? err : complete(s, t, ifindex, e);
 }
 
+bool tunnel_there(struct rtnl_sock *s, const struct tunnel *t)
+{
+	struct errmsg ignored;
+	struct vxlan_link l;
+
+	return !link_get(s, t->link, &l, &ignored) && l.exists && link_is_ours(&l) &&
+	       link_reaches(t, &l);
+}
+
 int tunnel_for_probe(struct rtnl_sock *s, const struct tunnel *t, bool *made,
 		     struct errmsg *e)
 {
@@ -395,12 +402,22 @@ int tunnel_remove(struct rtnl_sock *s, const char *name, struct errmsg *e)
 
 static bool names(const struct spec *spec, const char *link)
 {
+	unsigned int i;
+
 	if (!spec)
 		return false;
 	if (spec_tunnel(spec) && !strcmp(spec->tunnel_link[0] ? spec->tunnel_link : TUNNEL_IFNAME,
 					 link))
 		return true;
+	for (i = 0; i < spec->nguarded; i++)
+		if (!strcmp(spec->guarded[i].link, link))
+			return true;
 	return spec->has_previous && !strcmp(spec->previous.link, link);
+}
+
+bool tunnel_names(const struct spec *spec, const char *link)
+{
+	return names(spec, link);
 }
 
 static int delete_rules(struct rtnl_sock *s, struct errmsg *e)
@@ -425,6 +442,18 @@ int tunnel_sweep(struct rtnl_sock *s, const struct spec *spec, struct errmsg *e)
 		err = delete_rules(s, e);
 	for (i = 0; !err && i < TUNNEL_LINKS; i++)
 		if (!names(spec, tunnel_link_name(i)))
+			err = tunnel_remove(s, tunnel_link_name(i), e);
+	return err;
+}
+
+int tunnel_sweep_strays(struct rtnl_sock *s, const struct spec *a, const struct spec *b,
+			struct errmsg *e)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < TUNNEL_LINKS; i++)
+		if (!names(a, tunnel_link_name(i)) && !names(b, tunnel_link_name(i)))
 			err = tunnel_remove(s, tunnel_link_name(i), e);
 	return err;
 }

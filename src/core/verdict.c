@@ -446,6 +446,12 @@ void verdict_judge(const struct snapshot *s, int64_t required, struct finding *f
 
 	memset(f, 0, sizeof(*f));
 	f->role_new = s->state.spec.role == ROLE_NEW;
+	if (s->unguarded) {
+		verdict_unknown(f, "broken: " UNGUARDED_WHY, true);
+		f->broken = true;
+		f->v.status = VERDICT_IN_USE;
+		return;
+	}
 	if (!s->state.enabled) {
 		verdict_unknown(f, s->state.draining ?
 				"nothing is enabled (a disabled redirect is draining)" :

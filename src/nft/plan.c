@@ -63,30 +63,34 @@ struct address dnat_target(const struct spec *spec, int family)
 
 uint32_t planned_tunnel_id(const struct spec *spec, const struct planned_rule *p)
 {
-	return p->previous ? spec->previous.id : spec->tunnel_id;
+	if (p->tunnel >= TUNNEL_GUARDED)
+		return spec->guarded[p->tunnel - TUNNEL_GUARDED].id;
+	return p->tunnel == TUNNEL_PREVIOUS ? spec->previous.id : spec->tunnel_id;
 }
 
 const struct address *planned_peer(const struct spec *spec, const struct planned_rule *p)
 {
-	return p->previous ? &spec->previous.peer : spec_peer(spec);
+	if (p->tunnel >= TUNNEL_GUARDED)
+		return &spec->guarded[p->tunnel - TUNNEL_GUARDED].peer;
+	return p->tunnel == TUNNEL_PREVIOUS ? &spec->previous.peer : spec_peer(spec);
 }
 
 static void push_for(struct planned_rule *out, unsigned int *n, enum chain_id chain,
-		     enum rule_kind kind, int family, bool previous)
+		     enum rule_kind kind, int family, unsigned int tunnel)
 {
 	if (*n == PLAN_MAX)
 		abort();	/* assert-like: a plan longer than any spec makes, a bug here */
 	out[*n].chain = chain;
 	out[*n].kind = kind;
 	out[*n].family = family;
-	out[*n].previous = previous;
+	out[*n].tunnel = tunnel;
 	(*n)++;
 }
 
 static void plan_push(struct planned_rule *out, unsigned int *n, enum chain_id chain,
 		      enum rule_kind kind, int family)
 {
-	push_for(out, n, chain, kind, family, false);
+	push_for(out, n, chain, kind, family, TUNNEL_OWN);
 }
 
 /*
@@ -112,33 +116,36 @@ static void plan_counting(const struct spec *spec, enum chain_id replies,
 		plan_push(out, n, replies, RULE_TRAFFIC, 0);
 }
 
+/* Whether @spec has a tunnel at @t (TUNNEL_OWN, TUNNEL_PREVIOUS, TUNNEL_GUARDED + i). */
+static bool has_tunnel(const struct spec *spec, unsigned int t)
+{
+	if (t == TUNNEL_OWN)
+		return spec_tunnel(spec);
+	return t == TUNNEL_PREVIOUS ? spec->has_previous : t - TUNNEL_GUARDED < spec->nguarded;
+}
+
 /*
  * The tunnels' own UDP: untracked both ways, let in from the other end
  * only (what comes from elsewhere remembered), and the other end's host
  * refusing it remembered (the spec's tunnel only: the one new connections
- * take). For the spec's tunnel and the one a switch left, once per other
- * end for what depends on the end alone.
+ * take). For the spec's tunnel, the one a switch left, and those guarded
+ * for a moment; each rule with the tunnel's id, so that other VXLAN is
+ * left alone (conntrack's too).
  */
 static void plan_underlay(const struct spec *spec, struct planned_rule *out, unsigned int *n)
 {
-	bool own = spec_tunnel(spec), prev = spec->has_previous;
-	bool same_peer = own && prev && address_equal(spec_peer(spec), &spec->previous.peer);
 	unsigned int t;
 
-	for (t = 0; t < 2; t++) {
-		bool previous = t == 1;
-
-		if (!(previous ? prev : own))
+	for (t = 0; t < TUNNEL_GUARDED + spec->nguarded; t++) {
+		if (!has_tunnel(spec, t))
 			continue;
-		if (!(previous && same_peer)) {
-			push_for(out, n, CHAIN_RAW_PREROUTING, RULE_NOTRACK_IN, 0, previous);
-			push_for(out, n, CHAIN_RAW_OUTPUT, RULE_NOTRACK_OUT, 0, previous);
-		}
-		push_for(out, n, CHAIN_INPUT, RULE_PEER_IN, 0, previous);
-		if (!previous)	/* whose end is gone matters for new connections only */
-			push_for(out, n, CHAIN_INPUT, RULE_REFUSED, 0, false);
-		push_for(out, n, CHAIN_INPUT, RULE_STRANGER, 0, previous);
-		push_for(out, n, CHAIN_INPUT, RULE_VXLAN_GUARD, 0, previous);
+		push_for(out, n, CHAIN_RAW_PREROUTING, RULE_NOTRACK_IN, 0, t);
+		push_for(out, n, CHAIN_RAW_OUTPUT, RULE_NOTRACK_OUT, 0, t);
+		push_for(out, n, CHAIN_INPUT, RULE_PEER_IN, 0, t);
+		if (t == TUNNEL_OWN)	/* whose end is gone matters for new connections only */
+			push_for(out, n, CHAIN_INPUT, RULE_REFUSED, 0, t);
+		push_for(out, n, CHAIN_INPUT, RULE_STRANGER, 0, t);
+		push_for(out, n, CHAIN_INPUT, RULE_VXLAN_GUARD, 0, t);
 	}
 }
 

@@ -13,19 +13,44 @@ static const char *ip_of(int family)
 	return family == AF_INET ? "ip" : "ip6";
 }
 
+/* "0x..." : an address as nft shows a raw payload compared with it. */
+static void address_hex(const struct address *a, char *buf, size_t len)
+{
+	const uint8_t *b = (const uint8_t *)&a->in;
+	unsigned int i, n = a->family == AF_INET ? 4 : 16, used = 2;
+
+	snprintf(buf, len, "0x");
+	for (i = 0; i < n && used + 3 <= len; i++, used += 2)
+		snprintf(buf + used, len - used, "%02x", b[i]);
+}
+
+/* The other end's host refusing a packet of this tunnel's to it. */
+static void refused_text(const struct address *peer, uint32_t id, char *buf, size_t len)
+{
+	bool v4 = peer->family == AF_INET;
+	char addr[ADDRESS_STRLEN], quoted[40];
+
+	address_hex(peer, quoted, sizeof(quoted));
+	snprintf(buf, len, "%s saddr %s %s type destination-unreachable %s code "
+		 "port-unreachable @th,%d,%d %s @th,%d,16 %#x @th,%d,24 %#x update @%s "
+		 "{ meta l4proto }", ip_of(peer->family), address_str(peer, addr),
+		 v4 ? "icmp" : "icmpv6", v4 ? "icmp" : "icmpv6", v4 ? 192 : 256, v4 ? 32 : 128,
+		 quoted, v4 ? 240 : 400, TUNNEL_PORT, v4 ? 320 : 480, id,
+		 set_names[SET_TUNNEL_REFUSED]);
+}
+
 /* The tunnels' UDP: notrack, strangers, the guard, the far end's refusal. */
 static void underlay_text(const struct spec *spec, const struct planned_rule *p, char *buf,
 			  size_t len)
 {
 	const struct address *peer = planned_peer(spec, p);
 	uint32_t id = planned_tunnel_id(spec, p);
-	bool v4 = peer->family == AF_INET;
 	char addr[ADDRESS_STRLEN];
 
 	address_str(peer, addr);
 	if (p->kind == RULE_NOTRACK_IN || p->kind == RULE_NOTRACK_OUT)
-		snprintf(buf, len, "udp dport %d %s %s %s notrack", TUNNEL_PORT, ip_of(peer->family),
-			 p->kind == RULE_NOTRACK_IN ? "saddr" : "daddr", addr);
+		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s %s %s notrack", TUNNEL_PORT, id,
+			 ip_of(peer->family), p->kind == RULE_NOTRACK_IN ? "saddr" : "daddr", addr);
 	else if (p->kind == RULE_PEER_IN)
 		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s saddr %s accept", TUNNEL_PORT, id,
 			 ip_of(peer->family), addr);
@@ -37,10 +62,7 @@ static void underlay_text(const struct spec *spec, const struct planned_rule *p,
 		snprintf(buf, len, "udp dport %d @th,96,24 %#x %s saddr != %s counter drop",
 			 TUNNEL_PORT, id, ip_of(peer->family), addr);
 	else
-		snprintf(buf, len, "%s saddr %s %s type destination-unreachable %s code "
-			 "port-unreachable @th,%d,16 %#x update @%s { meta l4proto }",
-			 ip_of(peer->family), addr, v4 ? "icmp" : "icmpv6", v4 ? "icmp" : "icmpv6",
-			 v4 ? 240 : 400, TUNNEL_PORT, set_names[SET_TUNNEL_REFUSED]);
+		refused_text(peer, id, buf, len);
 }
 
 /* NEW: OLD's probe and the clients, out of the tunnel. */
@@ -48,7 +70,9 @@ static void arrival_text(const struct spec *spec, const struct planned_rule *p, 
 			 size_t len)
 {
 	char old[ADDRESS_STRLEN], new[ADDRESS_STRLEN], range[ADDRESS_STRLEN];
+	char from[ADDRESS_STRLEN + 16] = "", a[ADDRESS_STRLEN];
 	struct address target = tunnel_target(p->family, spec->tunnel_id);
+	bool v4 = p->family == AF_INET, has_from = v4 ? spec->has_from4 : spec->has_from6;
 	const char *ip = ip_of(p->family);
 	struct prefix o, r;
 
@@ -56,17 +80,20 @@ static void arrival_text(const struct spec *spec, const struct planned_rule *p, 
 	address_str(&o.addr, old);
 	address_str(&target, new);
 	tunnel_range(AF_INET6, &r);
+	if (has_from)
+		snprintf(from, sizeof(from), " %s saddr != %s", ip,
+			 address_str(v4 ? &spec->from4 : &spec->from6, a));
 	if (p->kind == RULE_PROBE_IN)
 		snprintf(buf, len, "%s saddr %s %s daddr %s tcp dport @%s return", ip, old, ip, new,
 			 set_names[SET_PORTS]);
-	else if (p->family == AF_INET)
+	else if (v4)
 		snprintf(buf, len, "ip daddr %s tcp dport @%s ip saddr != 0.0.0.0/8 ip saddr != "
-			 "127.0.0.0/8 ip saddr != 169.254.0.0/16 fib saddr . iif oif exists return",
-			 new, set_names[SET_PORTS]);
+			 "127.0.0.0/8 ip saddr != 169.254.0.0/16%s fib saddr . iif oif exists "
+			 "return", new, set_names[SET_PORTS], from);
 	else
 		snprintf(buf, len, "ip6 daddr %s tcp dport @%s ip6 saddr != ::/8 ip6 saddr != "
-			 "fe80::/10 ip6 saddr != %s fib saddr . iif oif exists return", new,
-			 set_names[SET_PORTS], prefix_str(&r, range));
+			 "fe80::/10 ip6 saddr != %s%s fib saddr . iif oif exists return", new,
+			 set_names[SET_PORTS], prefix_str(&r, range), from);
 }
 
 /* What goes through OLD's tunnel links, and their MSS. */

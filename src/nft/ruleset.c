@@ -279,9 +279,26 @@ static unsigned int clear_sets(struct ops *ops, const struct spec *spec,
 }
 
 /*
+ * Whether @view holds the guards of a tunnel link alone (the table a run
+ * puts up before the link comes up, see install_guard_link): no counter
+ * of a redirect, nothing in it worth keeping.
+ */
+static bool guards_alone(const struct table_view *view)
+{
+	unsigned int i;
+
+	for (i = 0; i < view->ncounters; i++)
+		if (strcmp(view->counters[i], TUNNEL_DROPPED))
+			return false;
+	return view->exists && !view->overflow;
+}
+
+/*
  * Order matters within the transaction: rules go before the chains and
  * sets they reference can be deleted, maps are emptied before the counters
  * they name can go, and new objects exist before anything refers to them.
+ * A table of guards alone is replaced in the same batch (the link is never
+ * without them): made whole at once, it lists as any table enable makes.
  */
 int ruleset_build(const struct spec *spec, const struct table_view *installed,
 		  struct ops *out)
@@ -292,10 +309,11 @@ int ruleset_build(const struct spec *spec, const struct table_view *installed,
 	struct op *op;
 
 	memset(out, 0, sizeof(*out));
-	if (installed->overflow) {
-		/* too much that is not ours to take apart: the whole table goes, in this batch */
+	if (installed->overflow || guards_alone(installed)) {
+		/* the whole table goes, in this batch */
 		op = ops_push(out, OP_TABLE, NFT_MSG_DELTABLE, 0, table_new());
-		op_describe(op, "table inet %s (changed by hand beyond repair)", TABLE_NAME);
+		op_describe(op, installed->overflow ? "table inet %s (changed by hand beyond repair)"
+			    : "table inet %s (the guards of a link alone)", TABLE_NAME);
 		view = &none;
 	}
 	add_table(out);
@@ -351,19 +369,17 @@ static void delete_counters_but(struct ops *ops, const struct table_view *view,
 }
 
 /*
- * Disable with redirected sessions still open: a nat chain on each NAT
- * hook and conntrack keep the kernel translating the flows it already
- * redirected (without them those sessions break); the guards of the
- * tunnel links stay as long as the links do (@spec says which); all the
- * rest goes, so nothing new is redirected.
+ * The guards of @spec's tunnel links alone (the tunnel's sets and counter
+ * with them), and with @nat the nat chains that keep open sessions going.
  */
-int ruleset_build_drain(const struct spec *spec, const struct table_view *view,
-			struct ops *out)
+static void build_guarded(const struct spec *spec, const struct table_view *view, bool nat,
+			  struct ops *out)
 {
 	const unsigned int tunnel_sets = 1U << SET_PORTS | 1U << SET_STRANGERS_IPV4 |
 					 1U << SET_STRANGERS_IPV6 | 1U << SET_TUNNEL_REFUSED;
 	struct planned_rule guards[PLAN_MAX];
-	unsigned int keep = 1U << CHAIN_PREROUTING | 1U << CHAIN_POSTROUTING, sets = 0, id, n;
+	unsigned int keep = nat ? 1U << CHAIN_PREROUTING | 1U << CHAIN_POSTROUTING : 0, sets = 0;
+	unsigned int id, n;
 	bool links = spec_links(spec);
 
 	memset(out, 0, sizeof(*out));
@@ -388,8 +404,29 @@ int ruleset_build_drain(const struct spec *spec, const struct table_view *view,
 	for (id = 0; id < CHAIN_COUNT; id++)
 		if ((keep & 1U << id) && !(view->chains & 1U << id))
 			add_chain(out, id);
-	add_keep_conntrack_rule(out);
+	if (nat)
+		add_keep_conntrack_rule(out);
 	add_planned(out, spec, guards, n);
+}
+
+/*
+ * Disable with redirected sessions still open: a nat chain on each NAT
+ * hook and conntrack keep the kernel translating the flows it already
+ * redirected (without them those sessions break); the guards of the
+ * tunnel links stay as long as the links do (@spec says which); all the
+ * rest goes, so nothing new is redirected.
+ */
+int ruleset_build_drain(const struct spec *spec, const struct table_view *view,
+			struct ops *out)
+{
+	build_guarded(spec, view, true, out);
+	return 0;
+}
+
+int ruleset_build_guards(const struct spec *spec, const struct table_view *view,
+			 struct ops *out)
+{
+	build_guarded(spec, view, false, out);
 	return 0;
 }
 

@@ -26,18 +26,25 @@ static uint32_t addr_len(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
+/* ... @th,OFFSET,24 VNI: a VXLAN header's id at byte @offset of the transport header */
+static void match_vni_at(struct nftnl_rule *r, uint32_t offset, uint32_t id)
+{
+	const uint8_t vni[3] = { (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id };
+
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, offset, 3, NFT_REG_1);
+	e_cmp(r, vni, sizeof(vni));
+}
+
 /* udp dport 4789 @th,96,24 VNI: the VXLAN header's VNI, after UDP's 8 bytes */
 static void match_vxlan(struct nftnl_rule *r, uint32_t id)
 {
 	const uint16_t port = htons(TUNNEL_PORT);
-	const uint8_t vni[3] = { (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id };
 
 	e_meta(r, NFT_META_L4PROTO, NFT_REG_1);
 	e_cmp_u8(r, IPPROTO_UDP);
 	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
 	e_cmp(r, &port, sizeof(port));
-	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 12, 3, NFT_REG_1);
-	e_cmp(r, vni, sizeof(vni));
+	match_vni_at(r, 12, id);
 }
 
 /* ... ip saddr != PEER */
@@ -86,11 +93,15 @@ static struct nftnl_rule *vxlan_guard_rule(const struct spec *spec,
 
 /*
  * ip saddr PEER icmp type destination-unreachable icmp code
- * port-unreachable @th,240,16 0x12b5 update @tunnel_refused { meta l4proto }
- * (icmpv6 and @th,400,16 over IPv6): the other end's host says no socket
- * takes the tunnel's UDP there, so its end of the tunnel is gone. The
- * port is the quoted UDP header's, after ICMP's 8 bytes and an IP header
- * without options (VXLAN's have none).
+ * port-unreachable @th,192,32 PEER @th,240,16 0x12b5 @th,320,24 VNI update
+ * @tunnel_refused { meta l4proto } (icmpv6, @th,256,128, @th,400,16 and
+ * @th,480,24 over IPv6): the other end's host says no socket takes this
+ * tunnel's UDP there, so its end of the tunnel may be gone. What is
+ * quoted after ICMP's 8 bytes is a packet of this tunnel's to it: its
+ * destination the other end, its UDP port the tunnel's, its VXLAN header
+ * (after UDP's 8 bytes) this tunnel's id; an IP header without options
+ * (VXLAN's have none). A blind forger must guess the id to be believed;
+ * one on the path sees all of it and still can.
  */
 static struct nftnl_rule *refused_rule(const struct spec *spec, const struct planned_rule *p)
 {
@@ -107,29 +118,30 @@ static struct nftnl_rule *refused_rule(const struct spec *spec, const struct pla
 	e_cmp_u8(r, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, NFT_REG_1);
 	e_cmp(r, unreach, sizeof(unreach));
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, v4 ? 24 : 32, addr_len(peer->family),
+		  NFT_REG_1);
+	e_cmp(r, &peer->in, addr_len(peer->family));
 	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, v4 ? 30 : 50, 2, NFT_REG_1);
 	e_cmp(r, &port, sizeof(port));
+	match_vni_at(r, v4 ? 40 : 60, planned_tunnel_id(spec, p));
 	e_meta(r, NFT_META_L4PROTO, NFT_REG_1);
 	e_dynset_update(r, set_names[SET_TUNNEL_REFUSED], SET_ID(SET_TUNNEL_REFUSED));
 	return r;
 }
 
 /*
- * udp dport 4789 ip saddr PEER notrack (raw prerouting), ip daddr PEER
- * (raw output): each redirected connection's outer UDP would make two
- * conntrack entries, one per direction (each its own source port), never
- * answered; the guard in input is stateless.
+ * udp dport 4789 @th,96,24 VNI ip saddr PEER notrack (raw prerouting), ip
+ * daddr PEER (raw output): each redirected connection's outer UDP would
+ * make two conntrack entries, one per direction (each its own source
+ * port), never answered; the guard in input is stateless. Only this
+ * tunnel's: other VXLAN to or from the same host keeps its conntrack.
  */
 static struct nftnl_rule *notrack_rule(const struct spec *spec, const struct planned_rule *p)
 {
 	const struct address *peer = planned_peer(spec, p);
-	const uint16_t port = htons(TUNNEL_PORT);
 	struct nftnl_rule *r = rule_new(p->chain);
 
-	e_meta(r, NFT_META_L4PROTO, NFT_REG_1);
-	e_cmp_u8(r, IPPROTO_UDP);
-	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
-	e_cmp(r, &port, sizeof(port));
+	match_vxlan(r, planned_tunnel_id(spec, p));
 	match_nfproto(r, peer->family);
 	if (p->chain == CHAIN_RAW_PREROUTING)
 		load_saddr(r, peer->family);
@@ -238,22 +250,29 @@ static unsigned int bogons(int family, struct prefix *out)
 
 /*
  * NEW: ip daddr NEW's tcp dport @ports ip saddr != 0.0.0.0/8 ip saddr !=
- * 127.0.0.0/8 ip saddr != 169.254.0.0/16 fib saddr . iif oif exists
- * return (ip6: ::/8, fe80::/10, the tunnels' /40): a client of a mail port,
- * from an address NEW routes back into the tunnel. This host's own
- * addresses route to lo, its connected networks (and any route more
- * specific than its default) to their interfaces: the rule before NEW's
- * reply rule sees to that (see rule_add_main_first). Forged, they end at
- * the drop: no mynetworks, no trust by address, reached through the
- * tunnel.
+ * 127.0.0.0/8 ip saddr != 169.254.0.0/16 ip saddr != OLD fib saddr . iif
+ * oif exists return (ip6: ::/8, fe80::/10, the tunnels' /40, OLD's): a
+ * client of a mail port, from an address NEW routes back into the tunnel.
+ * This host's own addresses route to lo, its connected networks (and any
+ * route more specific than its default) to their interfaces: the rule
+ * before NEW's reply rule sees to that (see rule_add_main_first). OLD's
+ * own address (--from) routes by the default as any client's would, and
+ * NEW often trusts it while the mail moves (mynetworks): it is no client
+ * either. Forged, they end at the drop: no mynetworks, no trust by
+ * address, reached through the tunnel.
  */
 static struct nftnl_rule *client_in_rule(const struct spec *spec, int family)
 {
 	struct nftnl_rule *r = rule_new(CHAIN_FROM_TUNNEL);
 	struct address new = tunnel_target(family, spec->tunnel_id);
-	struct prefix bad[4];
+	bool has_old = family == AF_INET ? spec->has_from4 : spec->has_from6;
+	struct prefix bad[5];
 	unsigned int i, n = bogons(family, bad);
 
+	if (has_old) {
+		bad[n].addr = family == AF_INET ? spec->from4 : spec->from6;
+		bad[n++].len = family == AF_INET ? 32 : 128;
+	}
 	match_nfproto(r, family);
 	match_daddr(r, &new);
 	match_mail_port(r);

@@ -13,6 +13,8 @@ usage: vxlan.py FROM TO VNI [--dst-mac MAC] KIND ARGS...
   syn SRC DST PORT        an inner TCP SYN
   arp IP MAC              an inner gratuitous ARP request: IP is at MAC
   ns SRC TARGET MAC       an inner neighbour solicitation from SRC (at MAC)
+  refused                 no VXLAN packet: FROM's host refusing one of TO's to it
+                          (ICMP port unreachable quoting TO -> FROM:4789 with VNI)
 """
 import ipaddress
 import random
@@ -86,6 +88,20 @@ def inner_ns(args):
     return ip_packet(src, dst, 58, icmp, hop_limit=255), 0x86DD
 
 
+def refusal(outer_src, outer_dst, vni):
+    """ICMP(v6) port unreachable from @outer_src to @outer_dst, quoting a VXLAN packet
+    @outer_dst sent it (of @vni, from a port the forger cannot know)."""
+    vxlan = struct.pack("!II", 0x08000000, vni << 8) + b"\0" * 60
+    quoted = ip_packet(outer_dst, outer_src, 17,
+                       udp(outer_dst, outer_src, random.randint(32768, 60999), VXLAN_PORT, vxlan))
+    if outer_src.version == 4:
+        icmp = struct.pack("!BBHI", 3, 3, 0, 0) + quoted
+        icmp = icmp[:2] + struct.pack("!H", checksum(icmp)) + icmp[4:]
+        return ip_packet(outer_src, outer_dst, 1, icmp)
+    icmp = with_checksum(outer_src, outer_dst, 58, struct.pack("!BBHI", 1, 4, 0, 0) + quoted, 2)
+    return ip_packet(outer_src, outer_dst, 58, icmp)
+
+
 def frame(dst_mac, ethertype, payload):
     return dst_mac + bytes([2, 0x66, 0x6f, 0x72, 0x67, 0x65]) + struct.pack("!H", ethertype) + \
         payload
@@ -98,10 +114,16 @@ def main():
         i = argv.index("--dst-mac")
         dst_mac = mac(argv[i + 1])
         del argv[i:i + 2]
-    if len(argv) < 5:
+    if len(argv) < 4 or (len(argv) < 5 and argv[3] != "refused"):
         sys.exit(__doc__)
     outer_src, outer_dst = ipaddress.ip_address(argv[0]), ipaddress.ip_address(argv[1])
     vni, kind, args = int(argv[2]), argv[3], argv[4:]
+    family = socket.AF_INET if outer_dst.version == 4 else socket.AF_INET6
+    # IPPROTO_RAW: the kernel takes our IP header as it is (IPv6 too, since 4.5)
+    sock = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    if kind == "refused":
+        sock.sendto(refusal(outer_src, outer_dst, vni), (str(outer_dst), 0))
+        return
     if kind in ("udp", "syn"):
         payload, ethertype = inner_ip(args, kind)
     elif kind == "arp":
@@ -111,9 +133,6 @@ def main():
     vxlan = struct.pack("!II", 0x08000000, vni << 8) + frame(dst_mac, ethertype, payload)
     packet = ip_packet(outer_src, outer_dst, 17,
                        udp(outer_src, outer_dst, random.randint(32768, 60999), VXLAN_PORT, vxlan))
-    family = socket.AF_INET if outer_dst.version == 4 else socket.AF_INET6
-    # IPPROTO_RAW: the kernel takes our IP header as it is (IPv6 too, since 4.5)
-    sock = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_RAW)
     sock.sendto(packet, (str(outer_dst), 0))
 
 

@@ -9,7 +9,8 @@
 # succeed and leave the host as it should be. So are an enable refused
 # (its probe's link made and taken away again, the state untouched) and a
 # switch of --to to a second NEW, which must never cut the session open
-# through the first.
+# through the first; and a switch whose commit fails (strace injects the
+# error) must leave the first link, the table and the state as they were.
 . "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || bail "strace is missing (scripts/test installs it)"
 lab4_up
@@ -19,8 +20,24 @@ serve "$NS_NEW" new 25
 serve_mail "$NS_NEW2" new2 25
 
 # A host's networking without what differs from one tunnel link to the
-# next: its random MAC address and its interface index.
+# next: its interface index, and its MAC address (derived from the tunnel id).
 steady_state() { host_state "$1" | grep -v -e 'link/ether' | sed 's/^[0-9]*: /N: /'; }
+
+# Whether every link of ours has its guards: what comes out of our links
+# judged (from_tunnel), and the VXLAN of its id let in from its other end
+# only. Names what lacks them, or nothing.
+unguarded() {	# unguarded NS
+	ip netns exec "$1" sh -c '
+		ip -d -o link show type vxlan | awk "/mail_redirect/ {
+			for (i = 1; i < NF; i++) if (\$i == \"id\") print \$(i + 1) }" |
+		while read -r id; do
+			rules=$(nft list table inet mail_redirect 2>/dev/null)
+			vni=$(printf "%#x" "$id")
+			echo "$rules" | grep -q "iifname \"mail_redirect\*\" jump from_tunnel" &&
+				echo "$rules" | grep -q "@th,96,24 $vni ip6\? saddr != .* drop" ||
+				echo "link of id $id"
+		done'
+}
 old_before=$(steady_state "$NS_OLD")
 new_before=$(steady_state "$NS_NEW")
 
@@ -57,6 +74,7 @@ redirect_new disable >/dev/null
 bad=""
 for ((i = 1; i <= n; i++)); do
 	killed_at $i "$NS_NEW" "$STATE_NEW" "${ACCEPT[@]}"
+	[ -z "$(unguarded "$NS_NEW")" ] || bad+=" $i:unguarded"
 	redirect_new "${ACCEPT[@]}" >/dev/null 2>&1 || bad+=" $i:accept-again"
 	[ "$(steady_state "$NS_NEW")" = "$accepting" ] || bad+=" $i:not-accepting"
 	redirect_new disable >/dev/null 2>&1 || bad+=" $i:disable"
@@ -72,6 +90,7 @@ for ((i = 1; ; i++)); do
 	redirect_new "${ACCEPT[@]}" >/dev/null || bail "accept"
 	[ "$i" -gt "$m" ] && break
 	killed_at $i "$NS_NEW" "$STATE_NEW" disable
+	[ -z "$(unguarded "$NS_NEW")" ] || bad+=" $i:unguarded"
 	redirect_new disable >/dev/null 2>&1 || bad+=" $i:disable-again"
 	[ "$(steady_state "$NS_NEW")" = "$new_before" ] || bad+=" $i:not-as-before"
 done
@@ -85,6 +104,7 @@ redirect disable >/dev/null || bail "disable after counting"
 bad=""
 for ((i = 1; i <= n; i++)); do
 	killed_at $i "$NS_OLD" "$STATE" "${ENABLE[@]}"
+	[ -z "$(unguarded "$NS_OLD")" ] || bad+=" $i:unguarded"
 	redirect "${ENABLE[@]}" >/dev/null 2>&1 || bad+=" $i:enable-again"
 	[ "$(banner $OLD4 25)" = "220 new $CLIENT4" ] || bad+=" $i:no-client-address"
 	redirect disable >/dev/null 2>&1 || bad+=" $i:disable"
@@ -100,6 +120,7 @@ for ((i = 1; ; i++)); do
 	redirect "${ENABLE[@]}" >/dev/null || bail "enable"
 	[ "$i" -gt "$m" ] && break
 	killed_at $i "$NS_OLD" "$STATE" disable --now
+	[ -z "$(unguarded "$NS_OLD")" ] || bad+=" $i:unguarded"
 	redirect disable --now >/dev/null 2>&1 || bad+=" $i:disable-again"
 	[ "$(steady_state "$NS_OLD")" = "$old_before" ] || bad+=" $i:not-as-before"
 done
@@ -117,6 +138,7 @@ n=$(sends "$NS_OLD" "$STATE" "${REFUSED[@]}")
 bad=""
 for ((i = 1; i <= n; i++)); do
 	killed_at $i "$NS_OLD" "$STATE" "${REFUSED[@]}"
+	[ -z "$(unguarded "$NS_OLD")" ] || bad+=" $i:unguarded"
 	redirect "${ENABLE[@]}" >/dev/null 2>&1 || bad+=" $i:enable-again"
 	[ "$(steady_state "$NS_OLD")" = "$enabled" ] || bad+=" $i:not-as-enabled"
 done
@@ -131,6 +153,7 @@ for ((i = 1; i <= n; i++)); do
 	session_open held$i $OLD4 25
 	session_hear held$i >/dev/null
 	killed_at $i "$NS_OLD" "$STATE" "${SWITCH[@]}"
+	[ -z "$(unguarded "$NS_OLD")" ] || bad+=" $i:unguarded"
 	redirect "${SWITCH[@]}" >/dev/null 2>&1 || bad+=" $i:switch-again"
 	[ "$(banner $OLD6 25)" = "220 new2 [$(full6 $CLIENT6)]" ] || bad+=" $i:not-to-new2"
 	session_say held$i "still $i"
@@ -141,6 +164,33 @@ for ((i = 1; i <= n; i++)); do
 done
 is "a switch of --to killed at each of its $n steps: finished by the next, the first NEW's session never cut" \
 	"$bad" ""
+
+# ---- a switch whose commit fails: the first link, the table, the state as they were ----
+# No session uses the first tunnel: the switch removes its link, only after
+# the commit. The commit is the first nftables batch after the new link
+# came up: found in a run that succeeds, then made to fail with ENOBUFS at
+# the same step.
+switch_from_enabled() {	# switch_from_enabled STRACE-ARGS...
+	redirect "${ENABLE[@]}" >/dev/null || bail "enable"
+	before=$(steady_state "$NS_OLD")
+	(ip netns exec "$NS_OLD" strace -f -qq -e trace=sendto,sendmsg "$@" \
+		"$REDIRECT" --state-dir "$STATE" "${SWITCH[@]}" >/dev/null 2>&1); rc=$?
+}
+switch_from_enabled -o "$WORK/switch.trace"
+[ "$rc" = 0 ] || bail "the switch to trace"
+commit_at=$(grep -E '^[0-9]+ +send(to|msg)\(' "$WORK/switch.trace" |
+	awk '/RTM_NEWLINK/ { up = NR; at = 0 } /NFNL_MSG_BATCH_BEGIN/ && up && !at { at = NR }
+	     END { print at }')
+[ "${commit_at:-0}" -gt 0 ] || bail "no commit found in the switch's trace"
+redirect disable --now >/dev/null || bail "disable after the traced switch"
+switch_from_enabled -o /dev/null -e inject=sendto,sendmsg:error=ENOBUFS:when="$commit_at"
+is "a switch whose commit fails (step $commit_at) is refused" "$rc" 1
+is "... and leaves OLD as it was: the first link, its table, no second link" \
+	"$(steady_state "$NS_OLD")" "$before"
+is "... the redirect still works through the first" "$(banner $OLD4 25)" "220 new $CLIENT4"
+is "... and the state is as it was: enable again changes nothing" \
+	"$(redirect "${ENABLE[@]}" 2>&1)" "redirect: already enabled with these settings; nothing changed."
+redirect disable --now >/dev/null
 
 # ---- kills at random moments: whatever they leave, the next run finishes or undoes ----
 bad=""
@@ -156,6 +206,7 @@ for round in $(seq 20); do
 	sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	[ -z "$(unguarded "$NS_OLD")" ] || bad+=" $round:unguarded"
 	if ((round % 2)); then	# finished by the same command: it works
 		[ "${args[0]}" = disable ] || [ "${args[2]}" = 192.0.2.99 ] && continue
 		redirect "${args[@]}" >/dev/null 2>&1 || bad+=" $round:${args[2]}-again"

@@ -223,6 +223,13 @@ is "... and NEW sees the client again" "$(banner $OLD4 25)" "220 new $CLIENT4"
 in_old nft flush ruleset
 in_new nft flush ruleset
 like "OLD's stats notice the table is gone" "$(redirect stats 2>&1)" "table is gone"
+# the flush took the guards, not the links: what comes in through them is unchecked
+is "... and call it broken: the tunnel's link is up without its guards" \
+	"$(redirect stats --json | jq -c '[.installed, .broken]')" "[false,true]"
+out=$(redirect check --nagios 2>&1)
+is "... check --nagios: CRITICAL" "$?" 2
+like "... saying why" "$out" "^REDIRECT CRITICAL - broken: .*link is up: without its guards"
+is "NEW's stats call it broken too" "$(redirect_new stats --json | jq .broken)" true
 check "restore on OLD" redirect restore
 check "restore on NEW" redirect_new restore
 is "after a flush and restore on both, NEW sees the client" "$(banner $OLD4 25)" "220 new $CLIENT4"
@@ -236,6 +243,8 @@ ip -n "$NS_NEW" -6 rule del priority 2587
 ip -n "$NS_NEW" rule del priority 2586
 ip -n "$NS_NEW" -6 rule del priority 2586
 like "NEW's check notices the tunnel is gone" "$(redirect_new check 2>&1)" "tunnel|table"
+is "... no link left unguarded: unknown, not broken" "$(redirect_new check --json | jq -r .status)" \
+	unknown
 check "restore on NEW after a reboot" redirect_new restore
 check "restore on OLD after a reboot" redirect restore
 is "after a reboot and restore on both, NEW sees the client" "$(banner $OLD4 25)" "220 new $CLIENT4"
