@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/parse.h"
 #include "kernel/route.h"
 #include "kernel/sysctl.h"
 #include "core/tunnel.h"
@@ -499,28 +500,11 @@ static size_t knock_packet(const struct tunnel *t, uint8_t *buf, size_t len)
 	return 8 + 14 + 46;		/* VXLAN, Ethernet, the least payload */
 }
 
-static socklen_t sockaddr_of(const struct address *a, uint16_t port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr = a->in.v4;
-		return sizeof(*sin);
-	}
-	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	((struct sockaddr_in6 *)ss)->sin6_addr = a->in.v6;
-	return sizeof(struct sockaddr_in6);
-}
-
 int tunnel_knock(const struct tunnel *t, bool *refused)
 {
 	struct sockaddr_storage here, there;
-	socklen_t hl = sockaddr_of(&t->local, 0, &here), tl = sockaddr_of(&t->remote,
-									 TUNNEL_PORT, &there);
+	socklen_t hl = address_sockaddr(&t->local, 0, &here);
+	socklen_t tl = address_sockaddr(&t->remote, TUNNEL_PORT, &there);
 	uint8_t buf[80];
 	size_t len = knock_packet(t, buf, sizeof(buf));
 	struct pollfd p = { .events = POLLIN };
