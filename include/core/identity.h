@@ -166,11 +166,14 @@ unsigned int identity_loopback_families(const struct spec *spec);
 int identity_plan(struct identity *id, const struct spec *spec, const struct id_memory *mem);
 
 /*
- * Whether @mem's last results can stand for a check: there are some, all
- * ok, and they cover every name and port known without DNS (the --name
- * names and the old server's, on @spec's ports). Pure.
+ * Whether @mem's last results can stand for a check at @now: there are
+ * some, all ok, none with a certificate that expires within @window
+ * seconds (that warning is for every run to say), and they cover every
+ * name and port known without DNS (the --name names and the old server's,
+ * on @spec's ports). Pure.
  */
-bool identity_known_good(const struct spec *spec, const struct id_memory *mem);
+bool identity_known_good(const struct spec *spec, const struct id_memory *mem, int64_t now,
+			 int64_t window);
 
 /* Keeps in @mem what the check found, at @now. */
 void identity_remember(const struct identity *id, int64_t now, struct id_memory *mem);

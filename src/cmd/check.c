@@ -340,13 +340,14 @@ static void check_accounts(struct snapshot *s, struct state_dir *dir, struct fin
  * connection in NEW's logs (and its fail2ban's). A problem is looked at
  * again every run, so that its fix is seen at once.
  */
-static bool tls_recent(const struct snapshot *s, struct finding *f, struct findings *pf)
+static bool tls_recent(const struct snapshot *s, int64_t window, struct finding *f,
+		       struct findings *pf)
 {
 	const struct id_memory *mem = &s->state.tls;
 	char age[FORMAT_BUF];
 
 	if (s->now - mem->checked_at >= TLS_RECHECK || s->now < mem->checked_at ||
-	    !identity_known_good(&s->state.spec, mem))
+	    !identity_known_good(&s->state.spec, mem, s->now, window))
 		return false;
 	memset(pf, 0, sizeof(*pf));
 	findings_add(pf, FINDING_INFO, "TLS identity verified %s ago on %u names and ports; "
@@ -379,26 +380,34 @@ static void check_tls(const struct check_args *a, struct snapshot *s, struct sta
 	struct address t4 = tunnel_target(AF_INET, spec->tunnel_id),
 		       t6 = tunnel_target(AF_INET6, spec->tunnel_id);
 	struct errmsg e = { "" };
-	char unread[TLS_NAME_BUF + 200];
+	char unread[TLS_NAME_BUF + sizeof(id.svc[0].tlsa_unread) + 64];
 	struct id_dns d;
 	int err;
 
 	if (f->v.status == VERDICT_UNKNOWN || spec->role != ROLE_OLD || !s->state.enabled ||
-	    tls_recent(s, f, pf))
+	    tls_recent(s, (int64_t)a->quiet_for, f, pf))
 		return;
 	r.ndomains = r.ndomains > DNS_DOMAINS_MAX ? DNS_DOMAINS_MAX : r.ndomains;
 	r.at4 = spec->has_to4 ? (tunnel ? &t4 : &spec->to4) : NULL;
 	r.at6 = spec->has_to6 ? (tunnel ? &t6 : &spec->to6) : NULL;
 	memset(pf, 0, sizeof(*pf));
 	err = identity_check(&r, &id, &d, pf, &e);
-	if (err)	/* said, and the last good result kept */
-		findings_add(pf, FINDING_WARN, "cannot check the TLS identity: %s", e.text);
-	else if (id.nt)
+	if (err) {
+		/*
+		 * The state keeps the last results for stats; they stand for
+		 * no check (tls_recent did not take them): unknown, not ready.
+		 */
+		snprintf(unread, sizeof(unread), "cannot check the TLS identity: %s", e.text);
+		findings_add(pf, FINDING_WARN, "%s", unread);
+	} else if (id.nt) {
 		identity_remember(&id, s->now, &s->state.tls);
+	}
 	if (!err && id.nt && s->locked)
 		snapshot_save(dir, s);
-	f->tls_checked_at = s->state.tls.checked_at;	/* this run's, or the last good one */
-	if (err || id.nt)
+	f->tls_checked_at = s->state.tls.checked_at;	/* this run's, or the last one */
+	if (err)
+		verdict_with_tls(f, pf, unread);
+	else if (id.nt)
 		verdict_with_tls(f, pf, identity_unread(&id, unread, sizeof(unread)));
 	identity_free(&id);
 	identity_dns_free(&d);

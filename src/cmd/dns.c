@@ -433,21 +433,28 @@ static void print_summary(struct printer *p, const struct dns_report *r)
  * not answer (1 outweighs 3); records that could not be read leave it
  * unknown.
  */
-static enum dns_status run_status(const struct dns_report *r, const struct tls_view *v)
+/*
+ * @tls_failed: the TLS section was asked for and could not be made (no
+ * libssl, say): then whether a TLSA record pins only this host's key is
+ * unknown, never an all-clear.
+ */
+static enum dns_status run_status(const struct dns_report *r, const struct tls_view *v,
+				  bool tls_failed)
 {
 	if (r->status == DNS_STATUS_OLD || (v && v->broken))
 		return DNS_STATUS_OLD;
-	if (r->status == DNS_STATUS_UNKNOWN || (v && v->unknown))
+	if (r->status == DNS_STATUS_UNKNOWN || (v && v->unknown) || tls_failed)
 		return DNS_STATUS_UNKNOWN;
 	return DNS_STATUS_NEW;
 }
 
-static void print_report(struct printer *p, const struct dns_report *r, const struct tls_view *v)
+static void print_report(struct printer *p, const struct dns_report *r, const struct tls_view *v,
+			 bool tls_failed)
 {
 	unsigned int d;
 
 	print_object_begin(p, NULL);
-	print_str(p, "status", NULL, dns_status_name(run_status(r, v)));
+	print_str(p, "status", NULL, dns_status_name(run_status(r, v, tls_failed)));
 	print_array_begin(p, "domains");
 	for (d = 0; d < r->ndomains; d++) {
 		if (d)
@@ -575,8 +582,8 @@ static int cmd_dns(int argc, char **argv)
 	}
 	v = a.no_tls ? NULL : dns_look_at_tls(&r, targets, ntargets);
 	printer_init(&p, stdout, a.json, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-	print_report(&p, &r, v);
-	rc = exit_status(run_status(&r, v));
+	print_report(&p, &r, v, !a.no_tls && !v);
+	rc = exit_status(run_status(&r, v, !a.no_tls && !v));
 	note_in_state(&a, &r);
 	dns_tls_free(v);
 	dns_report_free(&r);

@@ -39,7 +39,8 @@ struct tls_view *dns_look_at_tls(const struct dns_report *r, const struct addres
 	v.unknown = !err && identity_unread(&v.id, e.text, sizeof(e.text));
 	if (!err)
 		return &v;
-	fprintf(stderr, "redirect dns: note: no TLS section: %s\n", e.text);
+	fprintf(stderr, "redirect dns: cannot check the TLS identity: %s; whether a TLSA record "
+		"pins only this host's key is unknown (--no-tls checks DNS alone)\n", e.text);
 	dns_tlsa_report_free(&v.d.tlsa);
 	identity_free(&v.id);
 	return NULL;

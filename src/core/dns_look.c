@@ -30,19 +30,31 @@ void dns_look_from(const struct dns_report *r, struct dns_look *look)
 	dns_report_first_problem(r, look->problem, sizeof(look->problem));
 }
 
-/* The families in which this host has no public address on its interfaces. */
+static unsigned int family_bit(const struct address *a)
+{
+	return a->family == AF_INET6 ? DNS_NAT_V6 : DNS_NAT_V4;
+}
+
+/*
+ * The families in which this host has addresses on its interfaces, all
+ * routed nowhere on the internet. A family it has no address of at all is
+ * not one: an IPv4-only host is not behind an IPv6 NAT, and the AAAA of
+ * NEW or of a backup MX is another host's.
+ */
 static unsigned int nat_plausible(void)
 {
 	struct address_list l = { 0 };
-	unsigned int i, nat = DNS_NAT_V4 | DNS_NAT_V6;
+	unsigned int i, some = 0, global = 0;
 
 	if (host_addresses(true, true, &l))
-		return nat;	/* not known: as before, NAT may be */
-	for (i = 0; i < l.n; i++)
+		return DNS_NAT_V4 | DNS_NAT_V6;	/* not known: as before, NAT may be */
+	for (i = 0; i < l.n; i++) {
+		some |= family_bit(&l.v[i]);
 		if (!address_not_global(&l.v[i]))
-			nat &= ~(l.v[i].family == AF_INET6 ? DNS_NAT_V6 : DNS_NAT_V4);
+			global |= family_bit(&l.v[i]);
+	}
 	address_list_free(&l);
-	return nat;
+	return some & ~global;
 }
 
 unsigned int dns_public_unknown(const struct state *st, int64_t now)

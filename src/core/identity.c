@@ -495,14 +495,16 @@ static bool has_result(const struct id_memory *mem, const struct id_service *s)
 	return false;
 }
 
-bool identity_known_good(const struct spec *spec, const struct id_memory *mem)
+bool identity_known_good(const struct spec *spec, const struct id_memory *mem, int64_t now,
+			 int64_t window)
 {
 	struct identity *id = calloc(1, sizeof(*id));	/* large: off the stack */
 	unsigned int i;
 	bool good = id && mem->checked_at && mem->nresults;
 
 	for (i = 0; good && i < mem->nresults; i++)
-		good = mem->results[i].ok;
+		good = mem->results[i].ok &&
+		       (!mem->results[i].expiry || mem->results[i].expiry - now > window);
 	if (good && identity_plan(id, spec, mem) < 0)
 		good = false;	/* more names than a plan holds: look again */
 	for (i = 0; good && i < id->nsvc; i++)

@@ -296,6 +296,11 @@ is "... JSON: status old, as the exit status says; that server unknown" \
 		<<<"$json")" "old|$NS_ADDR new|$SILENT unknown"
 redirect dns example.org --no-tls >/dev/null 2>&1
 is "... dns --no-tls leaves the TLS section out: the addresses alone are clean" "$?" 0
+mkdir -p "$WORK/nossl" && : >"$WORK/nossl/libssl.so.3"	# a libssl that cannot be loaded
+out=$(LD_LIBRARY_PATH=$WORK/nossl redirect dns example.org 2>&1)
+is "... without a libssl to look at TLS with: unknown (exit 3), not the addresses' all-clear" "$?" 3
+like "... saying so, and how to check DNS alone" "$(flat <<<"$out")" \
+	"cannot check the TLS identity: .*--no-tls checks DNS alone"
 json=$(redirect dns example.org --json 2>/dev/null)
 is "... JSON has the tls key" "$(jq -r '.domains[0].tls | type' <<<"$json")" array
 publish $NEW4 "$TLSA_OLD" "$TLSA_NEW"
@@ -397,6 +402,9 @@ mkdir -p "$WORK/nossl" && : >"$WORK/nossl/libssl.so.3"
 out=$(LD_LIBRARY_PATH=$WORK/nossl redirect check --quiet-for 1s 2>&1)
 like "check with a libssl that cannot be loaded: it says it cannot check the TLS identity" \
 	"$out" "TLS: cannot check the TLS identity: cannot use TLS"
+json=$(LD_LIBRARY_PATH=$WORK/nossl redirect check --quiet-for 1s --json 2>/dev/null)
+is "... and is not ready, the day-old result standing for no check (exit 1)" \
+	"$? $(jq -r '[.status, .tls.ok] | join("|")' <<<"$json")" "1 in-use|false"
 is "... and the state keeps the last good result, its time too" \
 	"$(grep '^tls_' "$STATE/state")" "$tls_kept"
 # TLSA records that cannot be read: not ok, said, and a day-old result checked again

@@ -714,18 +714,22 @@ static void results_known_good(void **state)
 	memset(&mem, 0, sizeof(mem));
 	mem.nnames = 1;
 	strcpy(mem.names[0], "mail.example.org");
-	assert_false(identity_known_good(&spec, &mem));		/* never checked */
+	assert_false(identity_known_good(&spec, &mem, NOW, 86400));		/* never checked */
 	mem.checked_at = NOW;
 	mem.nresults = 2;
 	mem.results[0] = (struct id_result){ .port = 25, .name = "mail.example.org", .ok = true };
 	mem.results[1] = (struct id_result){ .port = 993, .name = "Mail.Example.org", .ok = true };
-	assert_true(identity_known_good(&spec, &mem));	/* 2525: no TLS to check */
+	assert_true(identity_known_good(&spec, &mem, NOW, 86400));	/* 2525: no TLS to check */
 	mem.results[1].ok = false;
-	assert_false(identity_known_good(&spec, &mem));		/* a problem: look again */
+	assert_false(identity_known_good(&spec, &mem, NOW, 86400));		/* a problem: look again */
 	mem.results[1].ok = true;
+	mem.results[0].expiry = NOW + 86400;	/* expires within the window: said every run */
+	assert_false(identity_known_good(&spec, &mem, NOW, 86400));
+	mem.results[0].expiry = NOW + 86401;
+	assert_true(identity_known_good(&spec, &mem, NOW, 86400));
 	strcpy(mem.names[1], "imap.example.org");
 	mem.nnames = 2;
-	assert_false(identity_known_good(&spec, &mem));		/* a name never checked */
+	assert_false(identity_known_good(&spec, &mem, NOW, 86400));		/* a name never checked */
 }
 
 static void state_keeps_identity(void **state)
