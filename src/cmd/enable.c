@@ -475,8 +475,8 @@ static void unprobe(struct session *ss, const struct tunnel *t, bool made,
 {
 	struct errmsg ignored;
 
-	if (made)
-		tunnel_remove(&ss->rtnl, t->link, &ignored);
+	if (made && tunnel_remove(&ss->rtnl, t->link, &ignored))
+		return;		/* a link still there keeps its guards */
 	install_unguard(ss, g, &ignored);
 }
 

@@ -174,9 +174,8 @@ static void roll_back(struct session *ss, struct state *next, unsigned int switc
 			forwarding_restore(families[i], &next->sysctls, true, &ignored);
 	if (next->tunnel && !ss->state.tunnel && tunnel_down(&ss->rtnl, &ignored))
 		ss->state.tunnel = true;	/* still there: disable must know of it */
-	else if (ss->state.tunnel)
-		tunnel_sweep(&ss->rtnl, &ss->state.spec, &ignored);	/* what the old state names */
-	install_unguard(ss, g, &ignored);
+	else if (!ss->state.tunnel || !tunnel_sweep(&ss->rtnl, &ss->state.spec, &ignored))
+		install_unguard(ss, g, &ignored);	/* a link still there keeps its guards */
 	state_write(&ss->dir, &ss->state, &ignored);
 }
 
@@ -633,8 +632,14 @@ int uninstall(struct session *ss, bool *was_installed, struct errmsg *e)
 		err = restore_forwarding(ss, resume, e);
 	if (!err)	/* the links before their guards */
 		err = links_down(ss, e);
+	/*
+	 * Forwarding and the links are gone already: a table that will not
+	 * go now leaves the state marked for removal (mark_removing), which
+	 * the next disable finishes; the flags from before would have
+	 * restore bring the redirect back.
+	 */
 	if (!err && guarded)
-		err = delete_table(ss, &before, e);
+		err = commit_as(ss, NULL, TABLE_NONE, false, false, e);
 	if (err || ss->dir.fd < 0)
 		return err;
 	ss->state.enabled = ss->state.pending = ss->state.draining = ss->state.tunnel = false;

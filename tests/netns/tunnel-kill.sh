@@ -196,6 +196,31 @@ is "... and the state is as it was: enable again changes nothing" \
 	"$(redirect "${ENABLE[@]}" 2>&1)" "redirect: already enabled with these settings; nothing changed."
 redirect disable --now >/dev/null
 
+# ---- a disable whose last step fails: never a state restore brings back ----
+# The table's deletion is the last nftables batch of NEW's disable, after
+# forwarding and the link went: found in a run that succeeds, then made to
+# fail (EIO).
+traced_new_disable() {	# traced_new_disable STRACE-ARGS...
+	redirect_new "${ACCEPT[@]}" >/dev/null || bail "accept"
+	(ip netns exec "$NS_NEW" env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=sendto,sendmsg "$@" \
+		"$REDIRECT" --state-dir "$STATE_NEW" disable >/dev/null 2>&1); rc=$?
+}
+traced_new_disable -o /dev/null	# (the first after the switches differs: their leftovers)
+traced_new_disable -o "$WORK/disable.trace"
+[ "$rc" = 0 ] || bail "the disable to trace"
+last_batch=$(grep -E '^[0-9]+ +send(to|msg)\(' "$WORK/disable.trace" |
+	awk '/NFNL_MSG_BATCH_BEGIN/ { at = NR } END { print at + 0 }')
+[ "$last_batch" -gt 0 ] || bail "no nftables batch in the disable's trace"
+traced_new_disable -o /dev/null -e inject=sendto,sendmsg:error=EIO:when="$last_batch"
+is "NEW's disable whose last step (the table's deletion, step $last_batch) fails: exit 1" "$rc" 1
+redirect_new restore >/dev/null 2>&1
+is "... restore then does not bring the tunnel's end back" \
+	"$(ip -n "$NS_NEW" -o link show | grep -c mail_redirect)" 0
+redirect_new disable >/dev/null 2>&1
+is "... and the next disable finishes: NEW as it was" "$(steady_state "$NS_NEW")" "$new_before"
+redirect_new "${ACCEPT[@]}" >/dev/null || bail "accept again"
+
 # ---- kills at random moments: whatever they leave, the next run finishes or undoes ----
 bad=""
 for round in $(seq 20); do
