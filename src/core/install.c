@@ -158,6 +158,20 @@ static int apply_forwarding(const struct spec *spec, const struct state *next,
 	return 0;
 }
 
+static int own_link_up(struct session *ss, const struct spec *spec, struct errmsg *e);
+
+/*
+ * The links as the state names them again: those it does not name gone,
+ * its own as it has it (on NEW, where the link keeps its name, this run
+ * may have remade it with another tunnel id).
+ */
+static int links_as_recorded(struct session *ss, struct errmsg *e)
+{
+	int err = tunnel_sweep(&ss->rtnl, &ss->state.spec, e);
+
+	return err ? err : own_link_up(ss, &ss->state.spec, e);
+}
+
 /*
  * Undo what this run switched on (@families) and the tunnel it built (one
  * the state did not know of before), then the table as it was (@g), and
@@ -174,7 +188,7 @@ static void roll_back(struct session *ss, struct state *next, unsigned int switc
 			forwarding_restore(families[i], &next->sysctls, true, &ignored);
 	if (next->tunnel && !ss->state.tunnel && tunnel_down(&ss->rtnl, &ignored))
 		ss->state.tunnel = true;	/* still there: disable must know of it */
-	else if (!ss->state.tunnel || !tunnel_sweep(&ss->rtnl, &ss->state.spec, &ignored))
+	else if (!ss->state.tunnel || !links_as_recorded(ss, &ignored))
 		install_unguard(ss, g, &ignored);	/* a link still there keeps its guards */
 	state_write(&ss->dir, &ss->state, &ignored);
 }

@@ -221,6 +221,33 @@ redirect_new disable >/dev/null 2>&1
 is "... and the next disable finishes: NEW as it was" "$(steady_state "$NS_NEW")" "$new_before"
 redirect_new "${ACCEPT[@]}" >/dev/null || bail "accept again"
 
+# ---- NEW: an accept with another tunnel id whose commit fails ----
+# NEW's link keeps its name, so the accept remakes it with the new id
+# before its commit: when that fails, the first id's link must be back,
+# under the guards of the table as it was.
+ACCEPT_OTHER=(accept --from $OLD4 --from $OLD6 --service smtp --tunnel-id 4343)
+traced_new_accept() {	# traced_new_accept STRACE-ARGS...
+	redirect_new disable --now --force >/dev/null 2>&1
+	redirect_new "${ACCEPT[@]}" >/dev/null || bail "accept"
+	accepting=$(steady_state "$NS_NEW")
+	(ip netns exec "$NS_NEW" env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=sendto,sendmsg "$@" \
+		"$REDIRECT" --state-dir "$STATE_NEW" "${ACCEPT_OTHER[@]}" >/dev/null 2>&1); rc=$?
+}
+traced_new_accept -o /dev/null
+traced_new_accept -o "$WORK/accept.trace"
+[ "$rc" = 0 ] || bail "the accept to trace"
+commit_at=$(grep -E '^[0-9]+ +send(to|msg)\(' "$WORK/accept.trace" |
+	awk '/RTM_NEWLINK/ { up = NR; at = 0 } /NFNL_MSG_BATCH_BEGIN/ && up && !at { at = NR }
+	     END { print at + 0 }')
+[ "$commit_at" -gt 0 ] || bail "no commit found in the accept's trace"
+traced_new_accept -o /dev/null -e inject=sendto,sendmsg:error=EIO:when="$commit_at"
+is "NEW: an accept with another tunnel id whose commit fails (step $commit_at) is refused" "$rc" 1
+is "... and leaves NEW as it was: the first id's link, under its table's guards" \
+	"$(steady_state "$NS_NEW")" "$accepting"
+redirect_new disable --now --force >/dev/null 2>&1
+redirect_new "${ACCEPT[@]}" >/dev/null || bail "accept again"
+
 # ---- kills at random moments: whatever they leave, the next run finishes or undoes ----
 bad=""
 for round in $(seq 20); do
