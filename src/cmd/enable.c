@@ -489,7 +489,7 @@ static void unprobe(struct session *ss, const struct tunnel *t, bool made,
  * run killed meanwhile leaves a guarded link the next run sweeps away).
  */
 static bool probe_through_tunnel(struct session *ss, const struct enable_args *a,
-				 const struct tunnel *t, struct link_guard *g)
+				 const struct tunnel *t, struct link_guard *g, bool *made_out)
 {
 	struct findings pf;
 	static struct tls_look look;
@@ -515,6 +515,7 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 	go = cli_report_findings(&command_enable, &pf, a->force, stdout);
 	if (!go)
 		unprobe(ss, t, made, g);
+	*made_out = made;
 	return go;
 }
 
@@ -563,8 +564,9 @@ static bool remember_names(struct session *ss, const struct enable_args *a)
 static int enable(struct session *ss, const struct enable_args *a, const struct tunnel *t)
 {
 	struct link_guard g = { false, 0 };
+	bool probe_made = false;
 	struct install_report report;
-	struct errmsg e = { "" }, ignored;
+	struct errmsg e = { "" };
 	bool existed = ss->view.exists;
 	int learned;
 
@@ -579,13 +581,18 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 	/* a refusal writes nothing: what was learned is kept by install_spec */
 	if (!look_before_leaping(ss, a, stdout, &learned))
 		return EXIT_FAILED;
-	if (a->spec.keep_client_address && !a->no_probe && !probe_through_tunnel(ss, a, t, &g))
+	if (a->spec.keep_client_address && !a->no_probe &&
+	    !probe_through_tunnel(ss, a, t, &g, &probe_made))
 		return EXIT_FAILED;
 	remember_names(ss, a);
 	if (install_spec(ss, &a->spec, &report, &e)) {
-		/* its guards go with the probe's link (put back as it found) */
-		if (g.committed && !tunnel_there(&ss->rtnl, t))
-			install_unguard(ss, &g, &ignored);
+		/*
+		 * The probe's link, if this run made it, and its guards go
+		 * (install_spec may have stopped before its own rollback,
+		 * at the state's intent, say); a link still there keeps them.
+		 */
+		if (g.committed)
+			unprobe(ss, t, probe_made && tunnel_there(&ss->rtnl, t), &g);
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
 	}
 	print_enabled(&a->spec, &report, t);

@@ -248,6 +248,19 @@ is "... and leaves NEW as it was: the first id's link, under its table's guards"
 redirect_new disable --now --force >/dev/null 2>&1
 redirect_new "${ACCEPT[@]}" >/dev/null || bail "accept again"
 
+# ---- a first enable whose state cannot be written after its probe ----
+# (install stops at the state's intent, before a rollback of its own: the
+# probe's link and its guards are enable's to take away again)
+PROBED=(enable --to $NEW4 --to $NEW6 --keep-client-address --tunnel-id 4242 --service smtp)
+redirect disable --now >/dev/null 2>&1
+before=$(steady_state "$NS_OLD")
+(ip netns exec "$NS_OLD" env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	strace -f -qq -o /dev/null -e trace=renameat -e inject=renameat:error=ENOSPC:when=1 \
+	"$REDIRECT" --state-dir "$STATE" "${PROBED[@]}" >"$WORK/nospace.out" 2>&1); rc=$?
+is "a first enable that cannot write its state after the probe is refused" "$rc" 1
+like "... saying why" "$(cat "$WORK/nospace.out")" "No space left on device"
+is "... and leaves OLD as it was: no probe link, no table" "$(steady_state "$NS_OLD")" "$before"
+
 # ---- kills at random moments: whatever they leave, the next run finishes or undoes ----
 bad=""
 for round in $(seq 20); do
