@@ -283,6 +283,15 @@ int install_guard_link(struct session *ss, const struct spec *spec, struct link_
 	err = tunnel_plan(&ss->rtnl, spec, &t, e);
 	if (err || tunnel_there(&ss->rtnl, &t))
 		return err;
+	/*
+	 * A link of ours of that name going elsewhere (another id: a killed
+	 * probe's, or on NEW the tunnel this accept replaces) goes first,
+	 * while the table still guards it: the commit below guards only
+	 * what is to come up.
+	 */
+	err = tunnel_remove(&ss->rtnl, t.link, e);
+	if (err)
+		return err;
 	with = malloc(sizeof(*with));	/* large: off the stack */
 	if (!with)
 		return errmsg_set(e, -ENOMEM, "out of memory");
