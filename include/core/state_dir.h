@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "lib/atomic_file.h"
 #include "lib/errmsg.h"
 #include "core/state.h"
 
@@ -19,6 +20,7 @@
 struct state_dir {
 	int fd;			/* the directory, or -1 when it does not exist */
 	int lock_fd;
+	struct atomic_file_job behind;	/* state_write_intent_behind()'s */
 	char path[4096];
 };
 
@@ -80,5 +82,23 @@ int state_write(struct state_dir *d, struct state *st, struct errmsg *e);
  * which is right, for after a reboot no ruleset is left for it to describe.
  */
 int state_write_intent(struct state_dir *d, struct state *st, struct errmsg *e);
+
+/*
+ * For a change that is over only once the state is durable (enable,
+ * restore), a write-ahead record: the intent as state_write_intent()
+ * writes it, and the same record, same generation, made STATE_FILE
+ * (fsynced, renamed, the directory fsynced, then STATE_LAST_GOOD_FILE) on
+ * a thread of its own while the caller changes the kernel, so that the
+ * waits for the disk overlap the kernel's. Once state_behind_wait() says it
+ * is durable, the outcome goes to STATE_PENDING_FILE (state_write_intent(),
+ * the next generation), without a wait for the disk: a power cut that loses
+ * it leaves the durable intent, which the next run finishes (as after a run
+ * killed half-way), and the next durable write takes its place. Every
+ * state_write(), state_unlock() and state_dir_close() waits first.
+ */
+int state_write_intent_behind(struct state_dir *d, struct state *st, struct errmsg *e);
+
+/* Waits for the durable write state_write_intent_behind() began: 0 or its error, said once. */
+int state_behind_wait(struct state_dir *d, struct errmsg *e);
 
 #endif

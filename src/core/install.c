@@ -446,7 +446,11 @@ static void next_state(const struct session *ss, const struct spec *spec, struct
 	history_keep_services(&next->history, spec);
 }
 
-/* The order of install_spec(), with the state it leads to in @next. */
+/*
+ * The order of install_spec(), with the state it leads to in @next. The
+ * intent is made durable while the kernel changes (a write-ahead record:
+ * state_write_intent_behind); the outcome, newer, needs no wait for the disk.
+ */
 static int install_next(struct session *ss, const struct spec *spec, struct state *next,
 			struct install_report *r, struct errmsg *e)
 {
@@ -456,7 +460,7 @@ static int install_next(struct session *ss, const struct spec *spec, struct stat
 	int err = plan_forwarding(spec, next, &newly, r, e);
 
 	if (!err)
-		err = state_write_intent(&ss->dir, next, e);
+		err = state_write_intent_behind(&ss->dir, next, e);
 	if (err)
 		return err;
 	err = apply_forwarding(spec, next, &switched, e);
@@ -468,7 +472,7 @@ static int install_next(struct session *ss, const struct spec *spec, struct stat
 		err = commit_keeping_guards(ss, spec, &dropping, e);
 	if (err) {
 		/* switched: recorded by an interrupted run, switched on by this one */
-		roll_back(ss, next, newly | switched, &g);
+		roll_back(ss, next, newly | switched, &g);	/* its durable write waits */
 		return err;
 	}
 	/* failing from here, the state says pending: the next run finishes it */
@@ -479,10 +483,12 @@ static int install_next(struct session *ss, const struct spec *spec, struct stat
 	err = end_sessions(&ss->state, spec, r, e);	/* ss->state: still the one before */
 	if (!err)
 		err = restore_unused(spec, next, ss->state.pending, r, e);
+	if (!err)
+		err = state_behind_wait(&ss->dir, e);
 	next->pending = false;
 	next->tunnel = spec_links(spec);
 	if (!err)
-		err = state_write(&ss->dir, next, e);
+		err = state_write_intent(&ss->dir, next, e);	/* the outcome */
 	if (!err)
 		ss->state = *next;
 	return err;

@@ -2,7 +2,9 @@
 /*
  * The state directory: its lock (one invocation at a time changes state)
  * and its files, each written to a temporary name, fsynced and renamed, so
- * a crash leaves the old file or the new one.
+ * a crash leaves the old file or the new one. The record of a change under
+ * way (STATE_PENDING_FILE) is renamed into place without the fsyncs: a
+ * killed run leaves it whole, a power cut leaves the durable state.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 
 #define STATE_TMP "state.tmp"
 #define STATE_LAST_GOOD_TMP "state.last-good.tmp"
+#define STATE_BEHIND_TMP "state.behind.tmp"	/* state_write_intent_behind()'s */
 
 const char *state_dir_path(const char *option)
 {
@@ -55,6 +58,7 @@ int state_dir_open(struct state_dir *d, const char *path, bool create, struct er
 	int err;
 
 	d->fd = d->lock_fd = -1;
+	memset(&d->behind, 0, sizeof(d->behind));
 	if (strlen(path) >= sizeof(d->path) || !*path)
 		return errmsg_set(e, -ENAMETOOLONG, "state directory path is empty or too long");
 	snprintf(d->path, sizeof(d->path), "%s", path);
@@ -81,6 +85,7 @@ int state_dir_open(struct state_dir *d, const char *path, bool create, struct er
 
 void state_dir_close(struct state_dir *d)
 {
+	atomic_file_job_wait(&d->behind);	/* it writes through d->fd */
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	if (d->fd >= 0)
@@ -187,6 +192,7 @@ int state_lock_existing(struct state_dir *d, long *holder, struct errmsg *e)
 
 void state_unlock(struct state_dir *d)
 {
+	atomic_file_job_wait(&d->behind);	/* the next holder's writes after ours */
 	if (d->lock_fd >= 0)
 		flock(d->lock_fd, LOCK_UN);
 }
@@ -326,6 +332,18 @@ static int write_text(struct state_dir *d, const char *buf, size_t len, bool dur
 	return 0;
 }
 
+/* @st numbered with the next generation, as text in @buf (STATE_TEXT_MAX): its length. */
+static int format_next(struct state *st, char *buf, struct errmsg *e)
+{
+	int len;
+
+	st->generation++;
+	len = state_format(st, buf, STATE_TEXT_MAX);
+	if (len < 0)
+		return errmsg_set(e, len, "the state does not fit in %d bytes", STATE_TEXT_MAX);
+	return len;
+}
+
 static int write_state(struct state_dir *d, struct state *st, bool durable, struct errmsg *e)
 {
 	char *buf = malloc(STATE_TEXT_MAX);
@@ -333,18 +351,15 @@ static int write_state(struct state_dir *d, struct state *st, bool durable, stru
 
 	if (!buf)
 		return errmsg_set(e, -ENOMEM, "out of memory");
-	st->generation++;
-	len = state_format(st, buf, STATE_TEXT_MAX);
-	if (len < 0)
-		err = errmsg_set(e, len, "the state does not fit in %d bytes", STATE_TEXT_MAX);
-	else
-		err = write_text(d, buf, (size_t)len, durable, e);
+	len = format_next(st, buf, e);
+	err = len < 0 ? len : write_text(d, buf, (size_t)len, durable, e);
 	free(buf);
 	return err;
 }
 
 int state_write(struct state_dir *d, struct state *st, struct errmsg *e)
 {
+	atomic_file_job_wait(&d->behind);	/* this one comes after it */
 	return write_state(d, st, true, e);
 }
 
@@ -365,4 +380,36 @@ int state_set_aside(struct state_dir *d, struct errmsg *e)
 int state_write_intent(struct state_dir *d, struct state *st, struct errmsg *e)
 {
 	return write_state(d, st, false, e);
+}
+
+int state_write_intent_behind(struct state_dir *d, struct state *st, struct errmsg *e)
+{
+	char *buf;
+	int len, err;
+
+	atomic_file_job_wait(&d->behind);	/* one at a time */
+	/* all checked before the intent: one written must be made durable */
+	if (d->fd >= 0 && ((err = check_file(d, STATE_FILE, e)) ||
+			   (err = check_file(d, STATE_LAST_GOOD_FILE, e))))
+		return err;
+	if (!(buf = malloc(STATE_TEXT_MAX)))
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	len = format_next(st, buf, e);
+	err = len < 0 ? len : write_text(d, buf, (size_t)len, false, e);
+	if (!err)
+		atomic_file_write_behind(&d->behind, d->fd, STATE_FILE, STATE_BEHIND_TMP,
+					 STATE_LAST_GOOD_FILE, STATE_LAST_GOOD_TMP, buf,
+					 (size_t)len, 0600);
+	free(buf);
+	return err;
+}
+
+int state_behind_wait(struct state_dir *d, struct errmsg *e)
+{
+	int err = atomic_file_job_wait(&d->behind);
+
+	if (err)
+		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, STATE_FILE,
+				  strerror(-err));
+	return 0;
 }

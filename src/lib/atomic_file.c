@@ -2,7 +2,10 @@
 /* A file replaced whole: temporary name, write, (fsync), rename. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "lib/atomic_file.h"
@@ -54,4 +57,51 @@ int atomic_file_write(int dirfd, const char *name, const char *tmp, const void *
 		return err;
 	}
 	return durable ? sync_dir(dirfd) : 0;
+}
+
+static void *write_behind(void *arg)
+{
+	struct atomic_file_job *job = arg;
+
+	job->err = atomic_file_write(job->dirfd, job->name, job->tmp, job->buf, job->len,
+				     job->mode, true);
+	if (!job->err && job->copy)	/* a spare: not worth a second wait for the disk */
+		atomic_file_write(job->dirfd, job->copy, job->copy_tmp, job->buf, job->len,
+				  job->mode, false);
+	return NULL;
+}
+
+void atomic_file_write_behind(struct atomic_file_job *job, int dirfd, const char *name,
+			      const char *tmp, const char *copy, const char *copy_tmp,
+			      const void *buf, size_t len, mode_t mode)
+{
+	sigset_t all, before;
+
+	atomic_file_job_wait(job);
+	*job = (struct atomic_file_job){ .dirfd = dirfd, .name = name, .tmp = tmp,
+					 .copy = copy, .copy_tmp = copy_tmp, .buf = buf,
+					 .len = len, .mode = mode };
+	job->copied = malloc(len ? len : 1);
+	if (job->copied) {
+		job->buf = memcpy(job->copied, buf, len);
+		/* signals are for the caller's thread to take */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &before);
+		job->running = !pthread_create(&job->thread, NULL, write_behind, job);
+		pthread_sigmask(SIG_SETMASK, &before, NULL);
+	}
+	if (!job->running)	/* no memory or no thread for it: made now */
+		write_behind(job);
+}
+
+int atomic_file_job_wait(struct atomic_file_job *job)
+{
+	int err;
+
+	if (job->running)
+		pthread_join(job->thread, NULL);
+	err = job->err;
+	free(job->copied);
+	memset(job, 0, sizeof(*job));	/* said once: a second wait finds nothing */
+	return err;
 }

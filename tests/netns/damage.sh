@@ -36,8 +36,11 @@ redirect disable >/dev/null 2>&1
 is "the next enable and disable work as ever" "$(sysctls "$NS_OLD")" "$before"
 
 # ---- the state moved away ("move it away to start over") ----
+# (both records: enable leaves its outcome in state.pending, beside the
+# durable intent, until the next durable write)
 enable
 mv "$STATE/state" "$WORK/moved-state"
+mv "$STATE/state.pending" "$WORK/moved-state.pending"
 out=$(redirect disable 2>&1)
 is "state moved away: disable exits 0" "$?" 0
 like "... notices the table without a state" "$(flat <<<"$out")" "records nothing, yet the table inet mail_redirect is in the kernel"

@@ -56,11 +56,14 @@ out=$(redirect restore 2>&1)
 like "restore again changes nothing" "$out" "in place; nothing changed"
 
 # ---- a reboot: no table, forwarding back to the boot defaults ----
-in_old nft flush ruleset
-in_old sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
-for f in default "${P}o0" "${P}o1"; do
-	in_old sysctl -qw "net.ipv6.conf.$f.accept_ra=1"
-done
+reboot_old() {
+	in_old nft flush ruleset
+	in_old sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+	for f in default "${P}o0" "${P}o1"; do
+		in_old sysctl -qw "net.ipv6.conf.$f.accept_ra=1"
+	done
+}
+reboot_old
 out=$(redirect restore 2>&1)
 is "restore after a reboot succeeds" "$?" 0
 like "... and says it switched forwarding back on" "$out" "switched forwarding back on"
@@ -69,6 +72,21 @@ is "IPv6 keeps router advertisements" "$(in_old sysctl -n net.ipv6.conf.${P}o0.a
 is "after the reboot, the redirect works" "$(banner $OLD6 25)" "220 new [$(full6 $OLDN6)]"
 redirect disable >/dev/null
 is "disable puts back the settings from before the first enable" "$(sysctls "$NS_OLD")" "$sysctls_before"
+
+# ---- a power cut right after enable ----
+# enable's intent is durable (state); its outcome (state.pending) is not
+# synced: lost, the intent is what the reboot finds, and restore finishes it
+redirect enable --to $NEW4 --to $NEW6 --no-probe >/dev/null
+check "enable's intent is the durable state" grep -qx "pending yes" "$STATE/state"
+check "... its outcome is the newer record beside it" grep -qx "pending no" "$STATE/state.pending"
+rm "$STATE/state.pending"
+reboot_old
+out=$(redirect restore 2>&1)
+is "restore after a power cut that lost enable's outcome succeeds" "$?" 0
+is "... the redirect works" "$(banner $OLD4 25)" "220 new $OLDN4"
+check "... and the outcome is recorded" grep -qx "pending no" "$STATE/state.pending"
+redirect disable >/dev/null
+is "... and disable puts back the settings from before" "$(sysctls "$NS_OLD")" "$sysctls_before"
 
 out=$(redirect restore 2>&1)
 is "restore with nothing enabled succeeds" "$?" 0

@@ -277,6 +277,78 @@ static void pending_record(void **state)
 	state_dir_close(&d);
 }
 
+/* Whole bytes of @name in the directory @dir, for comparing two files. */
+static size_t read_whole(int dir, const char *name, char *buf, size_t len)
+{
+	int fd = openat(dir, name, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, len);
+	close(fd);
+	assert_true(n > 0 && (size_t)n < len);
+	return (size_t)n;
+}
+
+/*
+ * enable's intent, made durable on a thread while the kernel changes: the
+ * same record as the pending one, then the outcome newer than both; a power
+ * cut that loses the outcome leaves the durable intent.
+ */
+static void intent_behind(void **state)
+{
+	static struct state a, b;
+	static char pending[STATE_TEXT_MAX], durable[STATE_TEXT_MAX], copy[STATE_TEXT_MAX];
+	struct errmsg e = { "" };
+	struct state_dir d;
+	char path[128];
+	long holder = 0;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/behind-dir", tmpdir);
+	assert_int_equal(state_dir_open(&d, path, true, &e), 0);
+	assert_int_equal(state_lock(&d, false, &holder, &e), 0);
+	a = sample();
+	assert_int_equal(state_write(&d, &a, &e), 0);		/* the state before */
+	a.pending = true;
+	a.spec.remember = 3600;
+	assert_int_equal(state_write_intent_behind(&d, &a, &e), 0);
+	assert_int_equal(state_behind_wait(&d, &e), 0);
+	assert_int_equal(state_behind_wait(&d, &e), 0);		/* said once; nothing left */
+	n = read_whole(d.fd, STATE_PENDING_FILE, pending, sizeof(pending));
+	assert_int_equal(read_whole(d.fd, STATE_FILE, durable, sizeof(durable)), n);
+	assert_memory_equal(pending, durable, n);		/* the same record, durable */
+	assert_int_equal(read_whole(d.fd, STATE_LAST_GOOD_FILE, copy, sizeof(copy)), n);
+	assert_memory_equal(copy, durable, n);
+	assert_int_equal(faccessat(d.fd, "state.behind.tmp", F_OK, 0), -1);
+
+	/* the outcome, not synced, newer */
+	a.pending = false;
+	assert_int_equal(state_write_intent(&d, &a, &e), 0);
+	assert_int_equal(state_read(&d, &b, &e), 0);
+	assert_true(b.enabled && !b.pending && b.spec.remember == 3600);
+	/* lost to a power cut: the durable intent, for the next run to finish */
+	truncate_file(d.fd, STATE_PENDING_FILE);
+	assert_int_equal(state_read(&d, &b, &e), 0);
+	assert_true(b.enabled && b.pending && b.spec.remember == 3600);
+
+	/* a durable write waits for one under way, and replaces it */
+	a.spec.remember = 7200;
+	assert_int_equal(state_write_intent_behind(&d, &a, &e), 0);
+	a.spec.remember = 60;
+	a.pending = false;
+	assert_int_equal(state_write(&d, &a, &e), 0);
+	assert_int_equal(state_read(&d, &b, &e), 0);
+	assert_true(!b.pending && b.spec.remember == 60);
+	assert_int_equal(state_read_last_good(&d, &b, &e), 0);
+	assert_int_equal(b.spec.remember, 60);
+
+	/* closing waits too: no write outlives the directory */
+	assert_int_equal(state_write_intent_behind(&d, &a, &e), 0);
+	state_dir_close(&d);
+	assert_int_equal(d.behind.running, false);
+}
+
 static void directory_rules(void **state)
 {
 	struct errmsg e = { "" };
@@ -408,6 +480,7 @@ int main(void)
 		cmocka_unit_test(damage_binary),
 		cmocka_unit_test(files),
 		cmocka_unit_test(pending_record),
+		cmocka_unit_test(intent_behind),
 		cmocka_unit_test(directory_rules),
 		cmocka_unit_test(symlinked_state_file),
 		cmocka_unit_test(fifo_refused),
