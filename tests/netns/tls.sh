@@ -379,6 +379,14 @@ syn_count() {	# syn_count on|off
 # "FROM-THE-TUNNEL ALL"
 syns() { in_new nft list table inet syn_count | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' |
 	paste -sd ' '; }
+# the last TLS check made to look TIME old, in the newest record (enable
+# leaves its outcome in state.pending until the next durable write)
+age_tls_check() {	# age_tls_check TIME
+	local f
+	for f in "$STATE/state" "$STATE/state.pending"; do
+		[ ! -f "$f" ] || sed -i "s/^tls_checked .*/tls_checked $1/" "$f"
+	done
+}
 syn_count on
 checked=$(sed -n 's/^tls_checked //p' "$STATE/state")
 json=$(redirect check --quiet-for 1s --json)
@@ -387,7 +395,7 @@ is "... the last result stands: tls ok, checked_at its time, as the state keeps 
 	"$(jq -r '[.tls.ok, .tls.checked_at] | join("|")' <<<"$json")|$(sed -n 's/^tls_checked //p' \
 		"$STATE/state")" "true|$checked|$checked"
 aged=$(($(date +%s) - 2 * 86400))	# a day old: check makes the handshakes again
-sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"
+age_tls_check "$aged"
 json=$(redirect check --quiet-for 1s --json)
 is "a day later, check makes the handshakes again: one per port, family and name" "$(syns)" \
 	"0 10"
@@ -396,7 +404,7 @@ is "... and keeps their time (now, not a day ago)" \
 syn_count off
 
 # a check that cannot check (a libssl that cannot be loaded) keeps the last good result
-sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"
+age_tls_check "$aged"
 tls_kept=$(grep '^tls_' "$STATE/state")
 mkdir -p "$WORK/nossl" && : >"$WORK/nossl/libssl.so.3"
 out=$(LD_LIBRARY_PATH=$WORK/nossl redirect check --quiet-for 1s 2>&1)
@@ -408,7 +416,7 @@ is "... and is not ready, the day-old result standing for no check (exit 1)" \
 is "... and the state keeps the last good result, its time too" \
 	"$(grep '^tls_' "$STATE/state")" "$tls_kept"
 # TLSA records that cannot be read: not ok, said, and a day-old result checked again
-sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"
+age_tls_check "$aged"
 tlsa_drop on
 json=$(redirect check --quiet-for 1s --json)
 is "check while the TLSA records cannot be read: not ready (exit 1)" "$?" 1
@@ -420,7 +428,7 @@ like "... stats --prometheus: redirect_tls_ok 0 for port 25" "$(redirect stats -
 	'redirect_tls_ok\{port="25",name="mail.example.org"\} 0'
 tlsa_drop off
 new_with new-renewed
-sed -i "s/^tls_checked .*/tls_checked $aged/" "$STATE/state"	# the daily check
+age_tls_check "$aged"	# the daily check
 out=$(redirect check --quiet-for 1s --nagios)
 rc=$?
 [ -n "${TLS_SHOW:-}" ] && { echo "$out"; redirect check --quiet-for 1s --json; } >"$TLS_SHOW/check.txt"
@@ -457,7 +465,7 @@ like "... the banner probe through the tunnel left to the ports no TLS check cov
 is "... every probe came from OLD's tunnel address: the handshakes and the 2 banner probes" \
 	"$(syns)" "$((shakes + 2)) $((shakes + 2))"
 # check through the tunnel, a day later: the handshakes again, through it
-sed -i "s/^tls_checked .*/tls_checked $(($(date +%s) - 2 * 86400))/" "$STATE/state"
+age_tls_check $(($(date +%s) - 2 * 86400))
 json=$(redirect check --quiet-for 1s --json)
 is "check --json in tunnel mode: tls ok, no problem" \
 	"$(jq -r '[.tls.ok, (.tls.problems | length), .broken] | join("|")' <<<"$json")" "true|0|false" ||
