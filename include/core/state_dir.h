@@ -85,20 +85,23 @@ int state_write_intent(struct state_dir *d, struct state *st, struct errmsg *e);
 
 /*
  * For a change that is over only once the state is durable (enable,
- * restore), a write-ahead record: the intent as state_write_intent()
+ * restore, accept), a write-ahead record: the intent as state_write_intent()
  * writes it, and the same record, same generation, made STATE_FILE
- * (fsynced, renamed, the directory fsynced, then STATE_LAST_GOOD_FILE) on
- * a thread of its own while the caller changes the kernel, so that the
- * waits for the disk overlap the kernel's. Once state_behind_wait() says it
- * is durable, the outcome goes to STATE_PENDING_FILE (state_write_intent(),
- * the next generation), without a wait for the disk: a power cut that loses
- * it leaves the durable intent, which the next run finishes (as after a run
- * killed half-way), and the next durable write takes its place. Every
- * state_write(), state_unlock() and state_dir_close() waits first.
+ * (fsynced, renamed, the directory fsynced; then the pending copy, the
+ * same generation, removed) on a thread of its own while the caller changes
+ * the kernel, so that the waits for the disk overlap the kernel's. Nothing
+ * may write the state until state_write_outcome(); every state_write(),
+ * state_unlock() and state_dir_close() waits for it first.
  */
 int state_write_intent_behind(struct state_dir *d, struct state *st, struct errmsg *e);
 
-/* Waits for the durable write state_write_intent_behind() began: 0 or its error, said once. */
-int state_behind_wait(struct state_dir *d, struct errmsg *e);
+/*
+ * The outcome of that change, once the intent is durable (its write's error
+ * otherwise, said once): STATE_PENDING_FILE (the next generation) and its
+ * copy in STATE_LAST_GOOD_FILE, without a wait for the disk. A power cut
+ * that loses it leaves the durable intent, which the next run finishes (as
+ * after a run killed half-way); the next durable write takes its place.
+ */
+int state_write_outcome(struct state_dir *d, struct state *st, struct errmsg *e);
 
 #endif

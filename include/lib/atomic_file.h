@@ -23,7 +23,7 @@ struct atomic_file_job {
 	pthread_t thread;
 	bool running;
 	int dirfd, err;
-	const char *name, *tmp, *copy, *copy_tmp;
+	const char *name, *tmp, *superseded;
 	const void *buf;
 	void *copied;		/* the caller's bytes, for the thread */
 	size_t len;
@@ -33,15 +33,14 @@ struct atomic_file_job {
 /*
  * atomic_file_write(@dirfd, @name, @tmp, @buf, @len, @mode, durable) on a
  * thread of its own, so that the waits for the disk overlap the caller's
- * next steps; then, when @copy is not NULL, the same bytes as @copy
- * (through @copy_tmp, not synced, its failure not reported). Waits for what
- * @job held first. Nothing else may write these names until
- * atomic_file_job_wait(). Without the memory or a thread for it, the
- * writes are made before it returns.
+ * next steps; once it is made, @superseded (when not NULL: a file it makes
+ * redundant) is removed. Waits for what @job held first. Nothing else may
+ * write these names until atomic_file_job_wait(). Without the memory or a
+ * thread for it, all of it is done before it returns.
  */
 void atomic_file_write_behind(struct atomic_file_job *job, int dirfd, const char *name,
-			      const char *tmp, const char *copy, const char *copy_tmp,
-			      const void *buf, size_t len, mode_t mode);
+			      const char *tmp, const char *superseded, const void *buf,
+			      size_t len, mode_t mode);
 
 /*
  * Waits for @job to end: 0, or the durable write's -errno, said once (a job

@@ -483,12 +483,10 @@ static int install_next(struct session *ss, const struct spec *spec, struct stat
 	err = end_sessions(&ss->state, spec, r, e);	/* ss->state: still the one before */
 	if (!err)
 		err = restore_unused(spec, next, ss->state.pending, r, e);
-	if (!err)
-		err = state_behind_wait(&ss->dir, e);
 	next->pending = false;
 	next->tunnel = spec_links(spec);
 	if (!err)
-		err = state_write_intent(&ss->dir, next, e);	/* the outcome */
+		err = state_write_outcome(&ss->dir, next, e);
 	if (!err)
 		ss->state = *next;
 	return err;

@@ -242,7 +242,8 @@ static int read_state_file(struct state_dir *d, const char *name, struct state *
 	else if (err)
 		errmsg_prefix(e, "state file %s/%s is damaged (`redirect disable` still removes "
 			      "the redirect, and puts back what the last good state, %s, "
-			      "records; or move it away to start over)", d->path, name,
+			      "records; or move it away, with any state.pending, to start over)",
+			      d->path, name,
 			      STATE_LAST_GOOD_FILE);
 	return err;
 }
@@ -388,28 +389,39 @@ int state_write_intent_behind(struct state_dir *d, struct state *st, struct errm
 	int len, err;
 
 	atomic_file_job_wait(&d->behind);	/* one at a time */
-	/* all checked before the intent: one written must be made durable */
-	if (d->fd >= 0 && ((err = check_file(d, STATE_FILE, e)) ||
-			   (err = check_file(d, STATE_LAST_GOOD_FILE, e))))
+	/* checked before the intent: one written must be made durable */
+	if (d->fd >= 0 && (err = check_file(d, STATE_FILE, e)))
 		return err;
 	if (!(buf = malloc(STATE_TEXT_MAX)))
 		return errmsg_set(e, -ENOMEM, "out of memory");
 	len = format_next(st, buf, e);
 	err = len < 0 ? len : write_text(d, buf, (size_t)len, false, e);
 	if (!err)
+		/* the intent's pending copy goes too: same generation, state wins */
 		atomic_file_write_behind(&d->behind, d->fd, STATE_FILE, STATE_BEHIND_TMP,
-					 STATE_LAST_GOOD_FILE, STATE_LAST_GOOD_TMP, buf,
-					 (size_t)len, 0600);
+					 STATE_PENDING_FILE, buf, (size_t)len, 0600);
 	free(buf);
 	return err;
 }
 
-int state_behind_wait(struct state_dir *d, struct errmsg *e)
+int state_write_outcome(struct state_dir *d, struct state *st, struct errmsg *e)
 {
 	int err = atomic_file_job_wait(&d->behind);
+	char *buf;
+	int len;
 
 	if (err)
 		return errmsg_set(e, err, "cannot write %s/%s: %s", d->path, STATE_FILE,
 				  strerror(-err));
-	return 0;
+	if ((err = check_file(d, STATE_LAST_GOOD_FILE, e)))
+		return err;
+	if (!(buf = malloc(STATE_TEXT_MAX)))
+		return errmsg_set(e, -ENOMEM, "out of memory");
+	len = format_next(st, buf, e);
+	err = len < 0 ? len : write_text(d, buf, (size_t)len, false, e);
+	if (!err)	/* the copy disable salvages from: of this, the state as it now is */
+		atomic_file_write(d->fd, STATE_LAST_GOOD_FILE, STATE_LAST_GOOD_TMP, buf,
+				  (size_t)len, 0600, false);
+	free(buf);
+	return err;
 }

@@ -65,22 +65,21 @@ static void *write_behind(void *arg)
 
 	job->err = atomic_file_write(job->dirfd, job->name, job->tmp, job->buf, job->len,
 				     job->mode, true);
-	if (!job->err && job->copy)	/* a spare: not worth a second wait for the disk */
-		atomic_file_write(job->dirfd, job->copy, job->copy_tmp, job->buf, job->len,
-				  job->mode, false);
+	if (!job->err && job->superseded)	/* freeing its inode costs the caller nothing here */
+		unlinkat(job->dirfd, job->superseded, 0);
 	return NULL;
 }
 
 void atomic_file_write_behind(struct atomic_file_job *job, int dirfd, const char *name,
-			      const char *tmp, const char *copy, const char *copy_tmp,
-			      const void *buf, size_t len, mode_t mode)
+			      const char *tmp, const char *superseded, const void *buf,
+			      size_t len, mode_t mode)
 {
 	sigset_t all, before;
 
 	atomic_file_job_wait(job);
 	*job = (struct atomic_file_job){ .dirfd = dirfd, .name = name, .tmp = tmp,
-					 .copy = copy, .copy_tmp = copy_tmp, .buf = buf,
-					 .len = len, .mode = mode };
+					 .superseded = superseded, .buf = buf, .len = len,
+					 .mode = mode };
 	job->copied = malloc(len ? len : 1);
 	if (job->copied) {
 		job->buf = memcpy(job->copied, buf, len);

@@ -35,9 +35,16 @@ enable
 redirect disable >/dev/null 2>&1
 is "the next enable and disable work as ever" "$(sysctls "$NS_OLD")" "$before"
 
-# ---- the state moved away ("move it away to start over") ----
-# (both records: enable leaves its outcome in state.pending, beside the
-# durable intent, until the next durable write)
+# ---- the state moved away ("move it away, with any state.pending, to start over") ----
+# enable leaves its outcome in state.pending, beside the durable intent,
+# until the next durable write: moved away alone, state leaves that record
+enable
+mv "$STATE/state" "$WORK/moved-state"
+out=$(redirect disable 2>&1)
+is "state moved away, state.pending left: disable exits 0" "$?" 0
+like "... and removes the redirect that record names" "$(flat <<<"$out")" \
+	"the table is gone, the forwarding settings are back as before"
+is "... the table is gone" "$(no_table)" 0
 enable
 mv "$STATE/state" "$WORK/moved-state"
 mv "$STATE/state.pending" "$WORK/moved-state.pending"

@@ -277,33 +277,34 @@ static void pending_record(void **state)
 	state_dir_close(&d);
 }
 
-/* Whole bytes of @name in the directory @dir, for comparing two files. */
-static size_t read_whole(int dir, const char *name, char *buf, size_t len)
+/* One file of the directory @dir, parsed alone into @st. */
+static void parse_file(int dir, const char *name, struct state *st)
 {
+	static char buf[STATE_TEXT_MAX];
+	struct errmsg e = { "" };
 	int fd = openat(dir, name, O_RDONLY);
 	ssize_t n;
 
 	assert_true(fd >= 0);
-	n = read(fd, buf, len);
+	n = read(fd, buf, sizeof(buf));
 	close(fd);
-	assert_true(n > 0 && (size_t)n < len);
-	return (size_t)n;
+	assert_true(n > 0);
+	assert_int_equal(state_parse(buf, (size_t)n, st, &e), 0);
 }
 
 /*
- * enable's intent, made durable on a thread while the kernel changes: the
- * same record as the pending one, then the outcome newer than both; a power
- * cut that loses the outcome leaves the durable intent.
+ * enable's write-ahead record: its intent made the durable state on a
+ * thread while the kernel changes, then the outcome, newer, beside it (and
+ * in the last good copy); a power cut that loses the outcome leaves the
+ * durable intent.
  */
 static void intent_behind(void **state)
 {
-	static struct state a, b;
-	static char pending[STATE_TEXT_MAX], durable[STATE_TEXT_MAX], copy[STATE_TEXT_MAX];
+	static struct state a, b, intent, outcome, copy;
 	struct errmsg e = { "" };
 	struct state_dir d;
 	char path[128];
 	long holder = 0;
-	size_t n;
 
 	snprintf(path, sizeof(path), "%s/behind-dir", tmpdir);
 	assert_int_equal(state_dir_open(&d, path, true, &e), 0);
@@ -313,21 +314,18 @@ static void intent_behind(void **state)
 	a.pending = true;
 	a.spec.remember = 3600;
 	assert_int_equal(state_write_intent_behind(&d, &a, &e), 0);
-	assert_int_equal(state_behind_wait(&d, &e), 0);
-	assert_int_equal(state_behind_wait(&d, &e), 0);		/* said once; nothing left */
-	n = read_whole(d.fd, STATE_PENDING_FILE, pending, sizeof(pending));
-	assert_int_equal(read_whole(d.fd, STATE_FILE, durable, sizeof(durable)), n);
-	assert_memory_equal(pending, durable, n);		/* the same record, durable */
-	assert_int_equal(read_whole(d.fd, STATE_LAST_GOOD_FILE, copy, sizeof(copy)), n);
-	assert_memory_equal(copy, durable, n);
-	assert_int_equal(faccessat(d.fd, "state.behind.tmp", F_OK, 0), -1);
-
-	/* the outcome, not synced, newer */
 	a.pending = false;
-	assert_int_equal(state_write_intent(&d, &a, &e), 0);
+	assert_int_equal(state_write_outcome(&d, &a, &e), 0);
+	parse_file(d.fd, STATE_FILE, &intent);
+	assert_true(intent.pending && intent.spec.remember == 3600);	/* durable */
+	parse_file(d.fd, STATE_PENDING_FILE, &outcome);
+	assert_true(!outcome.pending && outcome.generation == intent.generation + 1);
+	parse_file(d.fd, STATE_LAST_GOOD_FILE, &copy);
+	assert_true(!copy.pending && copy.generation == outcome.generation);
+	assert_int_equal(faccessat(d.fd, "state.behind.tmp", F_OK, 0), -1);
 	assert_int_equal(state_read(&d, &b, &e), 0);
 	assert_true(b.enabled && !b.pending && b.spec.remember == 3600);
-	/* lost to a power cut: the durable intent, for the next run to finish */
+	/* the outcome lost to a power cut: the durable intent, for the next run to finish */
 	truncate_file(d.fd, STATE_PENDING_FILE);
 	assert_int_equal(state_read(&d, &b, &e), 0);
 	assert_true(b.enabled && b.pending && b.spec.remember == 3600);
@@ -336,17 +334,24 @@ static void intent_behind(void **state)
 	a.spec.remember = 7200;
 	assert_int_equal(state_write_intent_behind(&d, &a, &e), 0);
 	a.spec.remember = 60;
-	a.pending = false;
 	assert_int_equal(state_write(&d, &a, &e), 0);
-	assert_int_equal(state_read(&d, &b, &e), 0);
-	assert_true(!b.pending && b.spec.remember == 60);
-	assert_int_equal(state_read_last_good(&d, &b, &e), 0);
+	parse_file(d.fd, STATE_FILE, &b);
 	assert_int_equal(b.spec.remember, 60);
+
+	/* the durable write failing: said by the outcome's write, naming the file, once */
+	assert_int_equal(mkdirat(d.fd, "state.behind.tmp", 0700), 0);
+	assert_int_equal(state_write_intent_behind(&d, &a, &e), 0);
+	assert_true(state_write_outcome(&d, &a, &e) < 0);
+	assert_non_null(strstr(e.text, "cannot write"));
+	assert_non_null(strstr(e.text, "/state:"));
+	assert_false(d.behind.running);
+	assert_int_equal(d.behind.err, 0);
+	assert_int_equal(unlinkat(d.fd, "state.behind.tmp", AT_REMOVEDIR), 0);
 
 	/* closing waits too: no write outlives the directory */
 	assert_int_equal(state_write_intent_behind(&d, &a, &e), 0);
 	state_dir_close(&d);
-	assert_int_equal(d.behind.running, false);
+	assert_false(d.behind.running);
 }
 
 static void directory_rules(void **state)
