@@ -26,6 +26,7 @@ struct findings {
 		char text[FINDING_TEXT_MAX];
 	} items[FINDINGS_MAX];
 	bool refused;
+	char left_behind[FINDING_TEXT_MAX];	/* what a refused run could not undo, or "" */
 };
 
 /* One finding; past FINDINGS_MAX the rest are dropped. */

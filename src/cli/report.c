@@ -83,9 +83,12 @@ bool cli_report_findings(const struct command *cmd, const struct findings *pf, b
 			break;
 		}
 	}
+	if (pf->refused && !force && pf->left_behind[0])
+		print_wrapped(stderr, cmd, "", pf->left_behind);
 	if (pf->refused && !force) {
-		fprintf(stderr, "redirect %s: nothing was changed. Mend the above and run it "
-			"again, or add --force to go on all the same.\n", cmd->name);
+		fprintf(stderr, "redirect %s: %s. Mend the above and run it again, or add --force to "
+			"go on all the same.\n", cmd->name, pf->left_behind[0] ?
+			"nothing else was changed" : "nothing was changed");
 		return false;
 	}
 	return true;

@@ -469,15 +469,37 @@ static bool look_before_leaping(struct session *ss, const struct enable_args *a,
 	return cli_report_findings(&command_enable, &pf, a->force, info);
 }
 
-/* The probe's link gone again if this run made it, then its guards (@g). */
-static void unprobe(struct session *ss, const struct tunnel *t, bool made,
-		    const struct link_guard *g)
+/*
+ * The probe's link gone again if this run made it, then its guards (@g); a
+ * link still there keeps them. False when something stays, said in @left
+ * (FINDING_TEXT_MAX).
+ */
+static bool unprobe(struct session *ss, const struct tunnel *t, bool made,
+		    const struct link_guard *g, char *left)
 {
-	struct errmsg ignored;
+	struct errmsg e = { "" };
 
-	if (made && tunnel_remove(&ss->rtnl, t->link, &ignored))
-		return;		/* a link still there keeps its guards */
-	install_unguard(ss, g, &ignored);
+	if (made && tunnel_remove(&ss->rtnl, t->link, &e)) {
+		snprintf(left, FINDING_TEXT_MAX, "the probe's link %s is left in place, under its "
+			 "guards (%s); the next enable or disable removes it", t->link, e.text);
+		return false;
+	}
+	if (install_unguard(ss, g, &e)) {
+		snprintf(left, FINDING_TEXT_MAX, "the probe's guards are left in table inet %s "
+			 "(%s); the next enable or disable removes them", TABLE_NAME, e.text);
+		return false;
+	}
+	return true;
+}
+
+/* unprobe() after a failure already said: what stays, said too. */
+static void unprobe_after_failure(struct session *ss, const struct tunnel *t, bool made,
+				  const struct link_guard *g)
+{
+	char left[FINDING_TEXT_MAX];
+
+	if (!unprobe(ss, t, made, g, left))
+		fprintf(stderr, "redirect enable: %s.\n", left);
 }
 
 /*
@@ -503,7 +525,7 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 	}
 	if (tunnel_for_probe(&ss->rtnl, t, &made, &e)) {
 		cli_fail(&command_enable, EXIT_FAILED, &e);
-		unprobe(ss, t, made, g);
+		unprobe_after_failure(ss, t, made, g);
 		return false;
 	}
 	memset(&pf, 0, sizeof(pf));
@@ -512,9 +534,9 @@ static bool probe_through_tunnel(struct session *ss, const struct enable_args *a
 	tls_prepare(ss, a, &look, a->spec.has_to4 ? &t4 : NULL, a->spec.has_to6 ? &t6 : NULL);
 	preflight_probe_tunnel(probe_spec(&a->spec, &look.id, true), &t->local, &pf);
 	tls_finish(ss, a, &look, &pf);
+	if (pf.refused && !a->force)	/* undone before the refusal says what was changed */
+		unprobe(ss, t, made, g, pf.left_behind);
 	go = cli_report_findings(&command_enable, &pf, a->force, stdout);
-	if (!go)
-		unprobe(ss, t, made, g);
 	*made_out = made;
 	return go;
 }
@@ -591,9 +613,10 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 		 * (install_spec may have stopped before its own rollback,
 		 * at the state's intent, say); a link still there keeps them.
 		 */
+		cli_fail(&command_enable, EXIT_FAILED, &e);
 		if (g.committed)
-			unprobe(ss, t, probe_made && tunnel_there(&ss->rtnl, t), &g);
-		return cli_fail(&command_enable, EXIT_FAILED, &e);
+			unprobe_after_failure(ss, t, probe_made && tunnel_there(&ss->rtnl, t), &g);
+		return EXIT_FAILED;
 	}
 	print_enabled(&a->spec, &report, t);
 	warn_of_full_sources(ss, &a->spec, existed);

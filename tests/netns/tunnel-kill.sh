@@ -144,6 +144,29 @@ for ((i = 1; i <= n; i++)); do
 done
 is "a refused enable killed at each of its $n steps: the next enable leaves OLD as it was" "$bad" ""
 
+# ... whose probe link will not go (the removal made to fail): it says so,
+# and not that nothing was changed; the link keeps its guards, and the next
+# enable removes it
+refused_traced() {	# refused_traced STRACE-ARGS...
+	(ip netns exec "$NS_OLD" env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=sendto,sendmsg "$@" \
+		"$REDIRECT" --state-dir "$STATE" "${REFUSED[@]}" >"$WORK/refused.out" 2>&1); rc=$?
+}
+refused_traced -o "$WORK/refused.trace"
+unlink_at=$(grep -E '^[0-9]+ +send(to|msg)\(' "$WORK/refused.trace" |
+	awk '/RTM_DELLINK/ { print NR; exit }')
+[ "${unlink_at:-0}" -gt 0 ] || bail "no link removal found in the refused enable's trace"
+refused_traced -o /dev/null -e inject=sendto,sendmsg:error=EIO:when="$unlink_at"
+out=$(flat <"$WORK/refused.out")
+is "a refused enable whose probe link cannot be removed (step $unlink_at) is refused" "$rc" 1
+like "... saying the link is left, under its guards" "$out" \
+	"the probe's link mail_redirect[0-9a-z]* is left in place, under its guards"
+unlike "... and not that nothing was changed" "$out" "nothing was changed"
+like "... but that nothing else was" "$out" "nothing else was changed"
+is "... the link left keeps its guards" "$(unguarded "$NS_OLD")" ""
+redirect "${ENABLE[@]}" >/dev/null 2>&1
+is "... and the next enable removes it: OLD as enabled" "$(steady_state "$NS_OLD")" "$enabled"
+
 SWITCH=(enable --to $NEW2_6 --keep-client-address --tunnel-id 4343 --service smtp)
 n=$(sends "$NS_OLD" "$STATE" "${SWITCH[@]}")
 redirect disable --now >/dev/null || bail "disable after counting"
