@@ -10,6 +10,7 @@
 #include "core/install.h"
 #include "core/observe.h"
 #include "core/session.h"
+#include "core/tunnel.h"
 #include "core/verdict.h"
 
 /*
@@ -22,6 +23,10 @@ bool cli_report_findings(const struct command *cmd, const struct findings *pf, b
 
 /* After an install that mended a table changed by hand: what was wrong, what was kept. */
 void cli_report_mended(const struct install_report *r);
+
+/* What enable (or a switch) did: where connections now go, and every setting it changed. */
+void cli_report_enabled(const struct spec *spec, const struct install_report *r,
+			const struct tunnel *t);
 
 /*
  * On NEW, when another run holds the state lock: why the accounts shown are

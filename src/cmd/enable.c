@@ -246,77 +246,6 @@ static int check_not_local(const struct spec *spec, struct errmsg *e)
 	return check_not_subnet_edge(spec->has_to4 ? &spec->to4 : NULL, e);
 }
 
-static void print_services(const struct spec *spec, FILE *f)
-{
-	unsigned int i;
-
-	for (i = 0; i < spec->nservices; i++)
-		fprintf(f, "%s%s %u", i ? ", " : "", spec->services[i].name,
-			spec->services[i].port);
-}
-
-static void print_targets(const struct spec *spec, FILE *f)
-{
-	char a[ADDRESS_STRLEN], b[ADDRESS_STRLEN];
-
-	if (spec->has_to4 && spec->has_to6)
-		fprintf(f, "%s and %s", address_str(&spec->to4, a), address_str(&spec->to6, b));
-	else
-		fprintf(f, "%s", address_str(spec->has_to4 ? &spec->to4 : &spec->to6, a));
-}
-
-/* What a switch did to the sessions open before it. */
-static void print_ended(const struct spec *spec, const struct install_report *r)
-{
-	char peer[ADDRESS_STRLEN];
-
-	if (r->ended_masquerade)
-		printf("  Ended %u session%s opened masqueraded (the new server saw this host):\n"
-		       "  their senders reconnect, now with their own address. Nothing is lost.\n",
-		       r->ended_masquerade, r->ended_masquerade == 1 ? "" : "s");
-	if (r->ended_tunnel)
-		printf("  Ended %u session%s through %s: their senders reconnect.\n",
-		       r->ended_tunnel, r->ended_tunnel == 1 ? "" : "s",
-		       spec->masquerade ? "the tunnel (now masqueraded)" : "a tunnel no longer used");
-	if (r->kept_previous)
-		printf("  The tunnel %s to %s stays for the sessions still open through it;\n"
-		       "  the next enable (or restore) after they have closed removes it.\n",
-		       spec->previous.link, address_str(&spec->previous.peer, peer));
-}
-
-static void print_enabled(const struct spec *spec, const struct install_report *r,
-			  const struct tunnel *t)
-{
-	char local[ADDRESS_STRLEN], remote[ADDRESS_STRLEN];
-
-	printf("redirect: %s. New connections to this host's ",
-	       r->replaced ? "switched" : "enabled");
-	print_services(spec, stdout);
-	printf("\n  now go to ");
-	print_targets(spec, stdout);
-	printf(".\n");
-	if (spec->keep_client_address)
-		printf("  They travel through the tunnel %s (VXLAN id %u from %s to %s, MTU %u):\n"
-		       "  the new server sees each client's own address.\n", t->link, t->id,
-		       address_str(&t->local, local), address_str(&t->remote, remote), t->mtu);
-	if (!spec->has_to4 || !spec->has_to6)
-		printf("  Only %s clients are redirected (no %s --to given).\n",
-		       spec->has_to4 ? "IPv4" : "IPv6", spec->has_to4 ? "IPv6" : "IPv4");
-	if (r->forwarding_on & 1)
-		printf("  IPv4 forwarding switched on; disable puts it back.\n");
-	if (r->forwarding_on & 2)
-		printf("  IPv6 forwarding switched on; disable puts it back.\n");
-	if (r->ra_kept[0])
-		printf("  accept_ra 1 -> 2 on %s, so this host keeps taking router "
-		       "advertisements.\n",
-		       r->ra_kept);
-	if (r->forwarding_off)
-		printf("  Forwarding put back for the family no longer redirected.\n");
-	print_ended(spec, r);
-	cli_report_mended(r);
-	printf("Watch it with `redirect stats`; `redirect check` says when this host can go.\n");
-}
-
 /*
  * A stale-source list kept from before, over FILL_WARN_PERCENT full: new
  * clients would go unrecorded. Only a table that was there already can be
@@ -618,7 +547,7 @@ static int enable(struct session *ss, const struct enable_args *a, const struct 
 			unprobe_after_failure(ss, t, probe_made && tunnel_there(&ss->rtnl, t), &g);
 		return EXIT_FAILED;
 	}
-	print_enabled(&a->spec, &report, t);
+	cli_report_enabled(&a->spec, &report, t);
 	warn_of_full_sources(ss, &a->spec, existed);
 	if (remember_given(ss, a, &e))
 		return cli_fail(&command_enable, EXIT_FAILED, &e);
