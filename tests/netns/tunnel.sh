@@ -22,6 +22,8 @@ is "enable --keep-client-address (no id: the well-known one) before NEW accepts 
 like "... saying nothing answered through the tunnel of id 2587" "$(flat <<<"$out")" \
 	"nothing answered through the tunnel at the new server's tunnel address [0-9.]+ \(tunnel id 2587\)"
 is "... and leaving OLD as it was" "$(host_state "$NS_OLD")" "$old_before"
+like "... as it says, once its probe link is gone" "$(flat <<<"$out")" \
+	"redirect enable: nothing was changed\. Mend the above"
 out=$(redirect enable --to $NEW4 --to $NEW6 --keep-client-address --tunnel-id 4711 \
 	--service smtp 2>&1)
 is "enable --keep-client-address before NEW accepts is refused" "$?" 1
